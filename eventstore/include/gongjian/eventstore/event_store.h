@@ -1,0 +1,131 @@
+#pragma once
+// The durable, tamper-evident event log (see eventstore/README.md and DESIGN.md "The event log").
+//
+// Threading: every public member function is thread-safe. Appends from any number of threads are
+// queued to one writer thread, which groups them into one RocksDB write batch and one WAL fsync
+// (group commit) and only then completes them. Subscriptions deliver on their own thread each.
+// Implementation types (RocksDB) do not appear here.
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "gongjian/domain/result.h"
+#include "gongjian/eventstore/errc.h"
+#include "gongjian/eventstore/types.h"
+
+namespace gongjian::eventstore {
+
+enum class durability : std::uint8_t {
+  // Every append is acknowledged only after its write batch's WAL is fsynced. The default.
+  fsync_each_batch,
+  // Bulk import: batches are written without fsync; sync() (and close) fsyncs before reporting
+  // done. Only ever chosen by name, for imports; logged loudly when opened this way.
+  bulk_import_without_fsync,
+};
+
+struct options {
+  std::filesystem::path directory;
+  durability mode = durability::fsync_each_batch;
+  // Most appends the writer groups into one batch and one fsync.
+  std::size_t max_batch_requests = 4096;
+  // Recently committed events kept in memory so live subscribers need not read the disk.
+  std::size_t live_buffer_events = 65536;
+  // RocksDB block cache for reads, in bytes.
+  std::size_t block_cache_bytes = 256u << 20;
+};
+
+// A live or catching-up reader of the global log. Destroying it (or stop()) ends delivery; the
+// handler is never called after stop() returns.
+class subscription {
+ public:
+  virtual ~subscription() = default;
+  virtual void stop() = 0;
+  // Position of the last event handed to the handler (0 before the first).
+  virtual position last_delivered() const = 0;
+  // True while the subscription reads from disk (catch-up), false when it is fed live.
+  virtual bool catching_up() const = 0;
+};
+
+struct subscribe_options {
+  // Deliver events with position > after.
+  position after;
+  // Most events handed to the handler in one call.
+  std::size_t max_batch = 1024;
+};
+
+// Called on the subscription's own thread with consecutive events, in order, never with a gap or a
+// repeat. Return false to stop the subscription.
+using batch_handler = std::function<bool(std::span<const recorded_event>)>;
+
+// State a consumer (a projection) keeps in the store, written atomically with its checkpoint.
+struct consumer_commit {
+  std::string consumer;  // the consumer's name, e.g. "indicators"
+  position checkpoint;   // the last log position this state reflects
+  std::vector<std::pair<std::string, std::string>> puts;  // key -> value within the consumer
+  std::vector<std::string> deletes;                        // keys within the consumer
+};
+
+class event_store {
+ public:
+  virtual ~event_store() = default;
+
+  static result<std::unique_ptr<event_store>> open(const options& opts);
+
+  // Appends atomically across the request's streams. Completes only once durable (per the
+  // store's durability mode). Errors: wrong_expected_version (nothing written; message names the
+  // stream and its current version), invalid_argument, io_error, closed.
+  virtual result<append_result> append(append_request request) = 0;
+
+  // The same, without blocking: `done` runs on the writer thread once the batch is durable.
+  virtual void append_async(append_request request, std::function<void(result<append_result>)> done) = 0;
+
+  // Current version of a stream (0 if it does not exist).
+  virtual result<stream_version> stream_head(std::string_view stream) const = 0;
+
+  // Up to max_count events of one stream starting at `from` (inclusive) going in `direction`.
+  // For backward reads, from = stream_version{UINT64_MAX} starts at the end.
+  virtual result<std::vector<recorded_event>> read_stream(std::string_view stream, stream_version from,
+                                                          read_direction direction, std::size_t max_count) const = 0;
+
+  // Up to max_count events of the global log with position >= from, in order.
+  virtual result<std::vector<recorded_event>> read_all(position from, std::size_t max_count) const = 0;
+
+  // Highest committed position (0 when the log is empty).
+  virtual position head() const = 0;
+
+  // Hash of the event at the head (all zeros when empty).
+  virtual sha256_digest head_hash() const = 0;
+
+  // Catch up from disk from opts.after, then switch to live delivery without gap or duplicate. A
+  // subscriber slower than the live buffer is moved back to catch-up, never dropped.
+  virtual std::unique_ptr<subscription> subscribe(subscribe_options opts, batch_handler handler) = 0;
+
+  // Recompute CRCs and the hash chain for positions [from, to] (to = 0: up to the head).
+  virtual result<verify_report> verify(position from, position to) const = 0;
+
+  // Consumer state and checkpoints (projections), in one atomic write.
+  virtual result<void> commit_consumer(const consumer_commit& commit) = 0;
+  virtual result<std::optional<position>> consumer_checkpoint(std::string_view consumer) const = 0;
+  virtual result<std::optional<std::string>> consumer_get(std::string_view consumer, std::string_view key) const = 0;
+  // Visits the consumer's keys >= start in order (or <= start, backward) until `visit` returns false.
+  virtual result<void> consumer_scan(std::string_view consumer, std::string_view start, read_direction direction,
+                                     const std::function<bool(std::string_view key, std::string_view value)>& visit) const = 0;
+  // Removes all of a consumer's state and its checkpoint (before a rebuild).
+  virtual result<void> consumer_reset(std::string_view consumer) = 0;
+
+  // Fsyncs everything written so far (needed after bulk_import_without_fsync).
+  virtual result<void> sync() = 0;
+
+  // Stops accepting appends, completes those queued, stops subscriptions, flushes. Idempotent.
+  virtual void close() = 0;
+};
+
+}  // namespace gongjian::eventstore
