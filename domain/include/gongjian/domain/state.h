@@ -1,0 +1,259 @@
+#pragma once
+// The write model: everything `decide` needs to enforce the rules, and nothing more. Names,
+// addresses and other descriptive texts live only in events (and the projections); the state
+// keeps small fixed-size records in hash maps keyed by id, jurisdictions and trades interned to
+// 32-bit indices, so that 10 million organizations fit comfortably in the server's memory
+// budget (an org record is 24 bytes).
+//
+// Only `apply` changes a state; everything else reads it through the const accessors below.
+// A state is a value: copyable, and comparable with == (replaying the same events into a fresh
+// state gives an equal one).
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "gongjian/domain/events.h"
+#include "gongjian/domain/ids.h"
+#include "gongjian/domain/values.h"
+
+namespace gongjian::domain {
+
+// The notice's threshold (§2(二)1): "凡是有3名以上正式党（团）员的…都要单独建立党（团）组织".
+inline constexpr std::uint32_t min_formal_members_to_form = 3;
+
+using jurisdiction_index = std::uint32_t;
+inline constexpr jurisdiction_index no_jurisdiction = 0xFFFFFFFFu;
+using trade_index = std::uint32_t;  // 0 = no trade recorded
+
+constexpr std::size_t index_of(member_affiliation a) { return static_cast<std::size_t>(a); }
+// The member affiliation whose formal members count for an organization type (Party members for
+// a Party organization, League members for a League one); nullopt for unions and women's
+// federations, which need no member count.
+constexpr std::optional<member_affiliation> affiliation_of(organization_type t) {
+  if (t == organization_type::party) return member_affiliation::party;
+  if (t == organization_type::league) return member_affiliation::league;
+  return std::nullopt;
+}
+constexpr organization_type organization_type_of(member_affiliation a) {
+  return a == member_affiliation::party ? organization_type::party : organization_type::league;
+}
+
+struct jurisdiction_record {
+  jurisdiction_code code;
+  jurisdiction_level level = jurisdiction_level::national;
+  jurisdiction_index parent = no_jurisdiction;
+  bool leader_assigned = false;
+  bool operator==(const jurisdiction_record&) const = default;
+};
+
+struct org_record {
+  jurisdiction_index office = no_jurisdiction;
+  trade_index trade = 0;
+  // Formal members who count for forming (status disclosed or active), by affiliation.
+  std::array<std::uint16_t, 2> formal_members{};
+  // Members currently in the org (any standing or status), by affiliation.
+  std::array<std::uint16_t, 2> members{};
+  // Bit (type * 4 + mode) set while an organization of that type and mode covers the org.
+  std::uint16_t coverage = 0;
+  // Bit per organization type set while the org has an open formation target of that type.
+  std::uint8_t open_targets = 0;
+  org_kind kind = org_kind::small_micro_enterprise;
+  operating_status status = operating_status::in_real_operation;
+  std::uint8_t survey_steps_completed = 0;  // 0..4, the steps are completed in order
+  bool removed = false;
+  bool operator==(const org_record&) const = default;
+
+  static constexpr std::uint16_t coverage_bit(organization_type t, formation_mode m) {
+    return static_cast<std::uint16_t>(1u << (static_cast<unsigned>(t) * 4 + static_cast<unsigned>(m)));
+  }
+  bool covered_by(organization_type t, formation_mode m) const { return (coverage & coverage_bit(t, m)) != 0; }
+  // Organization coverage (组织覆盖) by a type, in any mode.
+  bool covered_by(organization_type t) const {
+    return ((coverage >> (static_cast<unsigned>(t) * 4)) & 0xFu) != 0;
+  }
+  bool has_open_target(organization_type t) const { return (open_targets & (1u << static_cast<unsigned>(t))) != 0; }
+  std::uint32_t formal(member_affiliation a) const { return formal_members[index_of(a)]; }
+  // 具备单独组建条件: 3 or more formal members of the affiliation.
+  bool eligible(member_affiliation a) const { return formal(a) >= min_formal_members_to_form; }
+  // 应建未建: eligible but without its own (standalone) organization of the matching type.
+  bool should_form_not_formed(member_affiliation a) const {
+    return !removed && eligible(a) && !covered_by(organization_type_of(a), formation_mode::standalone);
+  }
+};
+
+struct member_record {
+  organization_id org;        // the org the member is in; 0 after leaving
+  branch_id attached_to;      // nearby organization taken part in (就地就近); 0 when none
+  transfer_id open_transfer;  // a letter in status issued; 0 when none
+  date admitted_on;
+  member_affiliation affiliation = member_affiliation::party;
+  member_standing standing = member_standing::formal;
+  member_status status = member_status::hidden;
+  bool operator==(const member_record&) const = default;
+  bool in_org() const { return org.value != 0; }
+  // Counts towards the 3-formal-member rule.
+  bool counts_as_formal() const {
+    return in_org() && standing == member_standing::formal &&
+           (status == member_status::disclosed || status == member_status::active);
+  }
+};
+
+struct branch_record {
+  organization_type type = organization_type::party;
+  formation_mode mode = formation_mode::standalone;
+  bool dissolved = false;
+  host_id host;
+  std::vector<organization_id> orgs;  // the orgs covered, in the order they joined
+  bool operator==(const branch_record&) const = default;
+};
+
+struct transfer_record {
+  member_id member;
+  branch_id to_branch;
+  date valid_until;
+  transfer_status status = transfer_status::issued;
+  member_standing standing = member_standing::formal;
+  bool operator==(const transfer_record&) const = default;
+};
+
+struct instructor_record {
+  member_affiliation affiliation = member_affiliation::party;
+  instructor_source source = instructor_source::market_regulation_staff;
+  bool active = false;
+  std::vector<organization_id> orgs;
+  bool operator==(const instructor_record&) const = default;
+};
+
+struct target_record {
+  organization_id org;
+  date deadline;
+  organization_type type = organization_type::party;
+  formation_mode planned_mode = formation_mode::standalone;
+  target_status status = target_status::open;
+  bool reason_recorded = false;
+  bool operator==(const target_record&) const = default;
+};
+
+struct campaign_record {
+  date starts_on;
+  date ends_on;
+  std::uint32_t bulletin_cadence_days = 15;
+  std::uint32_t last_round = 0;  // 0 before the first bulletin
+  campaign_status status = campaign_status::open;
+  bool operator==(const campaign_record&) const = default;
+  // The first day bulletin `round` may be issued: start + round * cadence.
+  date due_on(std::uint32_t round) const {
+    return add_days(starts_on, static_cast<std::int32_t>(round * bulletin_cadence_days));
+  }
+};
+
+struct host_record {
+  host_kind kind = host_kind::village_or_community;
+  jurisdiction_index jurisdiction = no_jurisdiction;
+  organization_id org;                     // an enterprise host's registered org; 0 otherwise
+  std::uint8_t existing_organizations = 0;  // bit per organization type (hosts outside the registry)
+  bool operator==(const host_record&) const = default;
+};
+
+struct interview_record {
+  campaign_id campaign;
+  jurisdiction_index jurisdiction = no_jurisdiction;
+  bulletin_round round;
+  interview_status status = interview_status::scheduled;
+  std::vector<bool> items_done;  // one per rectification item
+  bool operator==(const interview_record&) const = default;
+  bool all_items_done() const {
+    for (bool done : items_done) if (!done) return false;
+    return true;
+  }
+};
+
+class state {
+ public:
+  template <class K, class V>
+  using id_map = std::unordered_map<K, V>;
+
+  // --- jurisdictions
+  const jurisdiction_record* find_jurisdiction(const jurisdiction_code& code) const;
+  std::optional<jurisdiction_index> index_of_jurisdiction(const jurisdiction_code& code) const;
+  const jurisdiction_record& jurisdiction(jurisdiction_index index) const { return jurisdictions_[index]; }
+  const std::vector<jurisdiction_record>& jurisdictions() const { return jurisdictions_; }
+  // The county the jurisdiction lies in (itself for a county), or no_jurisdiction above counties.
+  jurisdiction_index county_of(jurisdiction_index index) const;
+
+  // --- trades (interned)
+  std::string_view trade_name(trade_index index) const { return index == 0 ? std::string_view{} : trades_[index - 1]; }
+  std::optional<trade_index> find_trade(std::string_view name) const;
+
+  // --- aggregates
+  const org_record* find_org(organization_id id) const { return find_in(orgs_, id); }
+  const member_record* find_member(member_id id) const { return find_in(members_, id); }
+  const branch_record* find_branch(branch_id id) const { return find_in(branches_, id); }
+  const transfer_record* find_transfer(transfer_id id) const { return find_in(transfers_, id); }
+  const instructor_record* find_instructor(instructor_id id) const { return find_in(instructors_, id); }
+  const target_record* find_target(target_id id) const { return find_in(targets_, id); }
+  const campaign_record* find_campaign(campaign_id id) const { return find_in(campaigns_, id); }
+  const host_record* find_host(host_id id) const { return find_in(hosts_, id); }
+  const interview_record* find_interview(interview_id id) const { return find_in(interviews_, id); }
+
+  const id_map<organization_id, org_record>& orgs() const { return orgs_; }
+  const id_map<member_id, member_record>& members() const { return members_; }
+  const id_map<branch_id, branch_record>& branches() const { return branches_; }
+  const id_map<transfer_id, transfer_record>& transfers() const { return transfers_; }
+  const id_map<instructor_id, instructor_record>& instructors() const { return instructors_; }
+  const id_map<target_id, target_record>& targets() const { return targets_; }
+  const id_map<campaign_id, campaign_record>& campaigns() const { return campaigns_; }
+  const id_map<host_id, host_record>& hosts() const { return hosts_; }
+  const id_map<interview_id, interview_record>& interviews() const { return interviews_; }
+
+  // The open formation target of a type for an org (the ledger item to strike off).
+  std::optional<target_id> open_target(organization_id org, organization_type type) const;
+
+  // Orgs in scope (not removed) and those flagged 应建未建 for an affiliation; kept as counters so
+  // a leader's first question costs nothing.
+  std::uint64_t orgs_in_scope() const { return orgs_in_scope_; }
+  std::uint64_t should_form_not_formed(member_affiliation a) const { return should_form_not_formed_[index_of(a)]; }
+
+  // Changes the state by one event; see apply.h.
+  friend void apply(state& s, const event& e);
+  bool operator==(const state&) const = default;
+
+ private:
+  friend struct state_mutator;
+
+  template <class Map, class Key>
+  static const typename Map::mapped_type* find_in(const Map& map, const Key& key) {
+    auto it = map.find(key);
+    return it == map.end() ? nullptr : &it->second;
+  }
+  static std::uint64_t target_key(organization_id org, organization_type type) {
+    return (org.value << 2) | static_cast<std::uint64_t>(type);
+  }
+
+  std::vector<jurisdiction_record> jurisdictions_;
+  std::unordered_map<std::string, jurisdiction_index> jurisdiction_by_code_;
+  std::vector<std::string> trades_;
+  std::unordered_map<std::string, trade_index> trade_by_name_;
+
+  id_map<organization_id, org_record> orgs_;
+  id_map<member_id, member_record> members_;
+  id_map<branch_id, branch_record> branches_;
+  id_map<transfer_id, transfer_record> transfers_;
+  id_map<instructor_id, instructor_record> instructors_;
+  id_map<target_id, target_record> targets_;
+  id_map<campaign_id, campaign_record> campaigns_;
+  id_map<host_id, host_record> hosts_;
+  id_map<interview_id, interview_record> interviews_;
+  // (org id << 2 | type) -> open target. Org ids stay below 2^62 (checked by decide).
+  std::unordered_map<std::uint64_t, target_id> open_targets_;
+
+  std::uint64_t orgs_in_scope_ = 0;
+  std::array<std::uint64_t, 2> should_form_not_formed_{};
+};
+
+}  // namespace gongjian::domain
