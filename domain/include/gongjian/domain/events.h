@@ -369,23 +369,22 @@ struct member_listed_as_pocket {
   void serialize(Archive& ar, std::uint32_t /*version*/) { ar(member, transfer, listed_on); }
 };
 
-// A lost letter voided (`lost`) and a new one issued (`transfer`).
+// A lost letter voided (`lost`) and a new one issued (`transfer`) to the same organization;
+// the outflow organization and dues are those of the lost letter.
 struct transfer_letter_reissued {
   static constexpr std::string_view type = "transfer_letter_reissued";
   static constexpr std::uint16_t schema_version = 1;
   transfer_id lost;
   transfer_id transfer;
   member_id member;
-  std::string from_organization;
   branch_id to_branch;
   member_standing standing = member_standing::formal;
-  date dues_paid_until;
   date issued_on;
   date valid_until;
   bool operator==(const transfer_letter_reissued&) const = default;
   template <class Archive>
   void serialize(Archive& ar, std::uint32_t /*version*/) {
-    ar(lost, transfer, member, from_organization, to_branch, standing, dues_paid_until, issued_on, valid_until);
+    ar(lost, transfer, member, to_branch, standing, issued_on, valid_until);
   }
 };
 

@@ -257,6 +257,12 @@ date china_date_of(std::int64_t unix_ms);
 inline date add_days(date d, std::int32_t days) { return date{d.days_since_epoch + days}; }
 inline std::int32_t days_between(date from, date to) { return to.days_since_epoch - from.days_since_epoch; }
 
+// True when `text` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
+// Chinese names are first-class: every text a command carries is checked with this.
+bool is_valid_utf8(std::string_view text);
+// The number of Unicode code points in well-formed UTF-8 text.
+std::size_t utf8_length(std::string_view text);
+
 // ---------------------------------------------------------------------------------------------
 // Shared parts of commands and events
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,281 @@
+#include "gongjian/domain/codec.h"
+
+#include <array>
+#include <exception>
+#include <sstream>
+#include <type_traits>
+#include <utility>
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/cereal.hpp>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+
+// Class versions: cereal writes a struct's version before its first occurrence in a payload and
+// hands the written version back to `serialize` on load. An event's class version is its
+// schema_version; the nested value structs start at 1 and grow the same way.
+CEREAL_CLASS_VERSION(gongjian::domain::plan_target, 1)
+CEREAL_CLASS_VERSION(gongjian::domain::interview_rules, 1)
+CEREAL_CLASS_VERSION(gongjian::domain::indicator_value, 1)
+CEREAL_CLASS_VERSION(gongjian::domain::ranking_line, 1)
+CEREAL_CLASS_VERSION(gongjian::domain::ranking, 1)
+CEREAL_CLASS_VERSION(gongjian::domain::rectification_item, 1)
+CEREAL_CLASS_VERSION(gongjian::domain::events::jurisdiction_registered, gongjian::domain::events::jurisdiction_registered::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::jurisdiction_leader_assigned, gongjian::domain::events::jurisdiction_leader_assigned::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::action_plan_set, gongjian::domain::events::action_plan_set::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::campaign_opened, gongjian::domain::events::campaign_opened::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::campaign_closed, gongjian::domain::events::campaign_closed::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::bulletin_issued, gongjian::domain::events::bulletin_issued::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::host_registered, gongjian::domain::events::host_registered::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::organization_registered, gongjian::domain::events::organization_registered::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::survey_step_completed, gongjian::domain::events::survey_step_completed::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::organization_details_corrected, gongjian::domain::events::organization_details_corrected::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::organization_removed, gongjian::domain::events::organization_removed::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::member_recorded, gongjian::domain::events::member_recorded::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::member_identity_disclosed, gongjian::domain::events::member_identity_disclosed::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::member_developed, gongjian::domain::events::member_developed::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::member_made_formal, gongjian::domain::events::member_made_formal::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::member_left, gongjian::domain::events::member_left::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::member_attached_nearby, gongjian::domain::events::member_attached_nearby::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::transfer_letter_issued, gongjian::domain::events::transfer_letter_issued::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::transfer_letter_received, gongjian::domain::events::transfer_letter_received::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::transfer_letter_rejected, gongjian::domain::events::transfer_letter_rejected::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::transfer_letter_revoked, gongjian::domain::events::transfer_letter_revoked::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::transfer_letter_expired, gongjian::domain::events::transfer_letter_expired::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::member_listed_as_pocket, gongjian::domain::events::member_listed_as_pocket::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::transfer_letter_reissued, gongjian::domain::events::transfer_letter_reissued::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::transfer_completed_by_certificate, gongjian::domain::events::transfer_completed_by_certificate::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::instructor_assigned, gongjian::domain::events::instructor_assigned::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::instructor_released, gongjian::domain::events::instructor_released::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::organization_formed, gongjian::domain::events::organization_formed::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::organization_orgs_added, gongjian::domain::events::organization_orgs_added::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::organization_orgs_removed, gongjian::domain::events::organization_orgs_removed::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::organization_dissolved, gongjian::domain::events::organization_dissolved::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::formation_target_designated, gongjian::domain::events::formation_target_designated::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::formation_target_struck_off, gongjian::domain::events::formation_target_struck_off::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::formation_target_reason_recorded, gongjian::domain::events::formation_target_reason_recorded::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::formation_target_withdrawn, gongjian::domain::events::formation_target_withdrawn::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::interview_scheduled, gongjian::domain::events::interview_scheduled::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::interview_held, gongjian::domain::events::interview_held::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::rectification_items_set, gongjian::domain::events::rectification_items_set::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::rectification_item_done, gongjian::domain::events::rectification_item_done::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::interview_closed, gongjian::domain::events::interview_closed::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::interview_escalated, gongjian::domain::events::interview_escalated::schema_version)
+
+namespace gongjian::domain {
+namespace {
+
+template <class T>
+struct is_vector : std::false_type {};
+template <class T, class A>
+struct is_vector<std::vector<T, A>> : std::true_type {};
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+// Walks an event with the same `serialize` functions cereal uses and checks that every enum read
+// from a payload names an enumerator: a corrupt or hostile payload must not smuggle a value the
+// rules have never seen into the state.
+struct enum_checker {
+  bool ok = true;
+  template <class... T>
+  void operator()(T&... fields) { (check(fields), ...); }
+
+  template <class T>
+  void check(T& x) {
+    if constexpr (named_enum<T>) {
+      ok = ok && is_known(x);
+    } else if constexpr (std::is_arithmetic_v<T> || std::is_same_v<T, std::string>) {
+      // Any value is well-formed.
+    } else if constexpr (is_vector<T>::value) {
+      for (auto& element : x) check(element);
+    } else if constexpr (is_optional<T>::value) {
+      if (x) check(*x);
+    } else if constexpr (requires { x.serialize(*this, 1u); }) {
+      x.serialize(*this, 1u);
+    } else {
+      x.serialize(*this);
+    }
+  }
+};
+
+rejection malformed(std::string message) {
+  return rejection{rejection_kind::invalid_input, "malformed_payload", "payload",
+                   "an event payload is the cereal portable binary encoding of its type's schema version",
+                   std::move(message)};
+}
+
+template <class T>
+result<event, rejection> decode_as(std::uint16_t schema_version, std::string_view payload) {
+  if (schema_version == 0 || schema_version > T::schema_version) {
+    return failure{rejection{rejection_kind::invalid_input, "unsupported_schema_version", "schema_version",
+                             "an event is read by a build that knows its schema version",
+                             std::string(T::type) + " version " + std::to_string(schema_version) +
+                                 " is not known (this build reads 1.." + std::to_string(T::schema_version) + ")"}};
+  }
+  T value{};
+  try {
+    std::istringstream in{std::string(payload), std::ios::binary};
+    {
+      cereal::PortableBinaryInputArchive archive(in);
+      archive(value);
+    }
+    if (in.peek() != std::char_traits<char>::eof()) {
+      return failure{malformed(std::string(T::type) + ": trailing bytes after the event")};
+    }
+  } catch (const std::exception& e) {
+    // cereal reports a short read by exception; it stops here, at the module boundary.
+    return failure{malformed(std::string(T::type) + ": " + e.what())};
+  }
+  enum_checker checker;
+  checker.check(value);
+  if (!checker.ok) return failure{malformed(std::string(T::type) + ": an enum value is out of range")};
+  return event{std::move(value)};
+}
+
+using decoder = result<event, rejection> (*)(std::uint16_t, std::string_view);
+
+struct decoder_entry {
+  std::string_view type;
+  decoder decode;
+};
+
+template <std::size_t... I>
+constexpr std::array<decoder_entry, sizeof...(I)> make_decoders(std::index_sequence<I...>) {
+  return {decoder_entry{std::variant_alternative_t<I, event>::type, &decode_as<std::variant_alternative_t<I, event>>}...};
+}
+
+constexpr auto decoders = make_decoders(std::make_index_sequence<std::variant_size_v<event>>{});
+
+std::string stream(std::string_view prefix, std::uint64_t id) {
+  std::string s(prefix);
+  s += '-';
+  s += std::to_string(id);
+  return s;
+}
+std::string stream(std::string_view prefix, const std::string& id) {
+  std::string s(prefix);
+  s += '-';
+  s += id;
+  return s;
+}
+
+}  // namespace
+
+encoded_event encode(const event& e) {
+  return std::visit(
+      [](const auto& value) {
+        using T = std::decay_t<decltype(value)>;
+        std::ostringstream out(std::ios::binary);
+        {
+          cereal::PortableBinaryOutputArchive archive(out, cereal::PortableBinaryOutputArchive::Options::LittleEndian());
+          archive(value);
+        }
+        return encoded_event{T::type, T::schema_version, std::move(out).str()};
+      },
+      e);
+}
+
+result<event, rejection> decode(std::string_view type, std::uint16_t schema_version, std::string_view payload) {
+  for (const auto& entry : decoders) {
+    if (entry.type == type) return entry.decode(schema_version, payload);
+  }
+  return failure{rejection{rejection_kind::invalid_input, "unknown_event_type", "type",
+                           "an event's type is one of the catalogue in events.h",
+                           "no event type named '" + std::string(type) + "'"}};
+}
+
+std::string stream_of(const event& e) {
+  using namespace events;
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, jurisdiction_registered> || std::is_same_v<T, jurisdiction_leader_assigned> ||
+                      std::is_same_v<T, action_plan_set>) {
+          return stream("jurisdiction", x.code.value);
+        } else if constexpr (std::is_same_v<T, campaign_opened> || std::is_same_v<T, campaign_closed> ||
+                             std::is_same_v<T, bulletin_issued>) {
+          return stream("campaign", x.campaign.value);
+        } else if constexpr (std::is_same_v<T, host_registered>) {
+          return stream("host", x.host.value);
+        } else if constexpr (std::is_same_v<T, organization_registered> || std::is_same_v<T, survey_step_completed> ||
+                             std::is_same_v<T, organization_details_corrected> ||
+                             std::is_same_v<T, organization_removed>) {
+          return stream("org", x.org.value);
+        } else if constexpr (std::is_same_v<T, member_recorded> || std::is_same_v<T, member_identity_disclosed> ||
+                             std::is_same_v<T, member_developed> || std::is_same_v<T, member_made_formal> ||
+                             std::is_same_v<T, member_left> || std::is_same_v<T, member_attached_nearby> ||
+                             std::is_same_v<T, member_listed_as_pocket>) {
+          return stream("member", x.member.value);
+        } else if constexpr (std::is_same_v<T, transfer_letter_issued> || std::is_same_v<T, transfer_letter_received> ||
+                             std::is_same_v<T, transfer_letter_rejected> || std::is_same_v<T, transfer_letter_revoked> ||
+                             std::is_same_v<T, transfer_letter_expired> || std::is_same_v<T, transfer_letter_reissued> ||
+                             std::is_same_v<T, transfer_completed_by_certificate>) {
+          return stream("transfer", x.transfer.value);
+        } else if constexpr (std::is_same_v<T, instructor_assigned> || std::is_same_v<T, instructor_released>) {
+          return stream("instructor", x.instructor.value);
+        } else if constexpr (std::is_same_v<T, organization_formed> || std::is_same_v<T, organization_orgs_added> ||
+                             std::is_same_v<T, organization_orgs_removed> || std::is_same_v<T, organization_dissolved>) {
+          return stream("branch", x.branch.value);
+        } else if constexpr (std::is_same_v<T, formation_target_designated> ||
+                             std::is_same_v<T, formation_target_struck_off> ||
+                             std::is_same_v<T, formation_target_reason_recorded> ||
+                             std::is_same_v<T, formation_target_withdrawn>) {
+          return stream("target", x.target.value);
+        } else {
+          static_assert(std::is_same_v<T, interview_scheduled> || std::is_same_v<T, interview_held> ||
+                            std::is_same_v<T, rectification_items_set> || std::is_same_v<T, rectification_item_done> ||
+                            std::is_same_v<T, interview_closed> || std::is_same_v<T, interview_escalated>,
+                        "every event names its stream");
+          return stream("interview", x.interview.value);
+        }
+      },
+      e);
+}
+
+std::string stream_of(const command& c) {
+  using namespace commands;
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, register_jurisdiction> || std::is_same_v<T, assign_jurisdiction_leader> ||
+                      std::is_same_v<T, set_action_plan>) {
+          return stream("jurisdiction", x.code.value);
+        } else if constexpr (std::is_same_v<T, open_campaign> || std::is_same_v<T, close_campaign> ||
+                             std::is_same_v<T, issue_bulletin>) {
+          return stream("campaign", x.campaign.value);
+        } else if constexpr (std::is_same_v<T, register_host>) {
+          return stream("host", x.host.value);
+        } else if constexpr (std::is_same_v<T, register_organization> || std::is_same_v<T, complete_survey_step> ||
+                             std::is_same_v<T, correct_organization_details> || std::is_same_v<T, remove_organization>) {
+          return stream("org", x.org.value);
+        } else if constexpr (std::is_same_v<T, record_member> || std::is_same_v<T, disclose_member_identity> ||
+                             std::is_same_v<T, develop_member> || std::is_same_v<T, make_member_formal> ||
+                             std::is_same_v<T, record_member_left> || std::is_same_v<T, attach_member_nearby>) {
+          return stream("member", x.member.value);
+        } else if constexpr (std::is_same_v<T, issue_transfer_letter> || std::is_same_v<T, receive_transfer_letter> ||
+                             std::is_same_v<T, reject_transfer_letter> || std::is_same_v<T, revoke_transfer_letter> ||
+                             std::is_same_v<T, expire_transfer_letter> || std::is_same_v<T, reissue_transfer_letter> ||
+                             std::is_same_v<T, complete_transfer_by_certificate>) {
+          return stream("transfer", x.transfer.value);
+        } else if constexpr (std::is_same_v<T, assign_instructor> || std::is_same_v<T, release_instructor>) {
+          return stream("instructor", x.instructor.value);
+        } else if constexpr (std::is_same_v<T, form_organization> || std::is_same_v<T, add_orgs_to_organization> ||
+                             std::is_same_v<T, remove_orgs_from_organization> || std::is_same_v<T, dissolve_organization>) {
+          return stream("branch", x.branch.value);
+        } else if constexpr (std::is_same_v<T, designate_formation_target> || std::is_same_v<T, record_target_reason>) {
+          return stream("target", x.target.value);
+        } else {
+          static_assert(std::is_same_v<T, schedule_interview> || std::is_same_v<T, hold_interview> ||
+                            std::is_same_v<T, set_rectification_items> || std::is_same_v<T, complete_rectification_item> ||
+                            std::is_same_v<T, close_interview> || std::is_same_v<T, escalate_interview>,
+                        "every command names its stream");
+          return stream("interview", x.interview.value);
+        }
+      },
+      c);
+}
+
+}  // namespace gongjian::domain
