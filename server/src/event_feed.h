@@ -1,0 +1,76 @@
+#pragma once
+// The server's one live subscription to the event log, fanned out to every WebSocket subscriber of
+// the "events" topic (one store subscription, not one per client).
+//
+// Threads: on_batch runs on the event store's subscription thread. It formats each event's
+// WebSocket message once, appends them to a bounded ring of recent messages and, under the same
+// mutex, hands the batch to every registered listener, which only posts it to its own strand.
+// take_recent runs on a listener's strand. Because the ring append and the hand-off happen under
+// one lock, a listener that reads the ring up to position R and switches to live in the same strand
+// handler sees every later batch after it, and none of them twice: that is what makes the switch
+// from catch-up to live gapless.
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "gongjian/eventstore/event_store.h"
+
+namespace gongjian::server {
+
+class metrics;
+
+// One event's WebSocket message, formatted once and shared by all subscribers.
+struct feed_message {
+  std::uint64_t position = 0;
+  std::shared_ptr<const std::string> text;
+};
+using feed_batch = std::shared_ptr<const std::vector<feed_message>>;
+
+// Formats the WebSocket message for one event of the "events" topic.
+feed_message make_event_message(const eventstore::recorded_event& event);
+
+class feed_listener {
+ public:
+  virtual ~feed_listener() = default;
+  // Called on the store's subscription thread with the feed's mutex held: post, do not work.
+  virtual void on_live(const feed_batch& batch) = 0;
+};
+
+class event_feed {
+ public:
+  explicit event_feed(std::size_t ring_capacity) : ring_capacity_(ring_capacity) {}
+  ~event_feed();
+
+  // Subscribes to the store after its current head. Call once, before serving.
+  void start(eventstore::event_store& store);
+  // Ends the store subscription; no on_live call happens after it returns.
+  void stop();
+
+  void add(const std::shared_ptr<feed_listener>& listener);
+  void remove(const feed_listener* listener);
+
+  // Appends to `out` the ring's messages with position > after, at most max_count. Returns false
+  // when the ring cannot serve `after` (older events are only on disk). `*reached_end` is set when
+  // `out` now ends at the newest event the feed has seen.
+  bool take_recent(std::uint64_t after, std::size_t max_count, std::vector<feed_message>& out, bool* reached_end);
+
+  // Newest position the feed has seen (the store's head at start, then every live event).
+  std::uint64_t last_position() const;
+
+ private:
+  bool on_batch(std::span<const eventstore::recorded_event> events);
+
+  const std::size_t ring_capacity_;
+  mutable std::mutex mutex_;
+  std::deque<feed_message> ring_;
+  std::uint64_t last_position_ = 0;
+  std::vector<std::weak_ptr<feed_listener>> listeners_;
+  std::unique_ptr<eventstore::subscription> subscription_;
+};
+
+}  // namespace gongjian::server

@@ -1,0 +1,133 @@
+#include "gongjian/server/server.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "listener.h"
+#include "shared_state.h"
+#include "store_routes.h"
+
+namespace gongjian::server {
+
+namespace net = boost::asio;
+
+// Threads: run() is called by the process's main thread, which waits for a stop request and then
+// drives the shutdown sequence; config.threads network threads run the io_context; the store pool
+// (in shared_state) runs store reads. Member order is destruction order in reverse: the state and
+// its sessions go before the io_context, the store last.
+struct server::impl {
+  config::server_config config;
+  std::unique_ptr<eventstore::event_store> store;
+  net::io_context ioc;
+  std::shared_ptr<shared_state> state;
+  std::shared_ptr<listener> accept;
+  net::signal_set signals;
+  std::mutex stop_mutex;
+  std::condition_variable stop_requested_cv;
+  bool stop_requested = false;
+
+  explicit impl(const config::server_config& c)
+      : config(c), ioc(static_cast<int>(c.threads)), signals(ioc, SIGINT, SIGTERM) {}
+};
+
+server::server(const config::server_config& config) : impl_(std::make_unique<impl>(config)) {
+  auto& m = *impl_;
+  std::error_code fs_error;
+  std::filesystem::create_directories(config.data_dir, fs_error);
+  if (fs_error)
+    throw std::runtime_error("cannot create data directory '" + config.data_dir.string() + "': " + fs_error.message());
+  eventstore::options store_options;
+  store_options.directory = config.data_dir;
+  auto opened = eventstore::event_store::open(store_options);
+  if (!opened)
+    throw std::runtime_error("cannot open the event store in '" + config.data_dir.string() +
+                             "': " + opened.error().message());
+  m.store = std::move(opened.value());
+
+  m.state = std::make_shared<shared_state>(config, *m.store);
+  add_store_routes(*m.state, [] { return true; });
+  m.state->routes.add({"GET", "/api/v1/ws", "ws", access::open, [](api_request, responder respond) {
+                         respond(error_response(api_error{error_kind::invalid_input,
+                                                          "this endpoint needs a WebSocket upgrade", "Upgrade", ""}));
+                       }});
+  // The live feed starts before the port opens, so no subscriber can ask for a position it missed.
+  m.state->feed.start(*m.store);
+
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(config.listen_address, ec);
+  if (ec) throw std::runtime_error("listen_address '" + config.listen_address + "' is not an IP address");
+  try {
+    m.accept = std::make_shared<listener>(m.ioc, net::ip::tcp::endpoint(address, config.port), m.state);
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error("cannot listen on " + config.listen_address + ":" + std::to_string(config.port) + ": " +
+                             e.code().message());
+  }
+}
+
+server::~server() {
+  if (impl_->store) impl_->store->close();
+}
+
+std::uint16_t server::port() const { return impl_->accept->port(); }
+
+void server::stop() {
+  std::lock_guard lock(impl_->stop_mutex);
+  impl_->stop_requested = true;
+  impl_->stop_requested_cv.notify_all();
+}
+
+void server::run() {
+  auto& m = *impl_;
+  auto& log = *m.state->log;
+  m.signals.async_wait([this, &log](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    log.info("received signal {}: shutting down", signal);
+    stop();
+  });
+  m.accept->run();
+  // Keeps the network threads running while sessions drain, even when no handler is queued.
+  auto work = net::make_work_guard(m.ioc);
+  std::vector<std::thread> threads;
+  threads.reserve(m.config.threads);
+  for (std::uint32_t i = 0; i < m.config.threads; ++i) threads.emplace_back([&m] { m.ioc.run(); });
+  log.info("listening on http://{}:{}/ threads={} data_dir={}", m.config.listen_address, port(), m.config.threads,
+           m.config.data_dir.string());
+
+  {
+    std::unique_lock lock(m.stop_mutex);
+    m.stop_requested_cv.wait(lock, [&m] { return m.stop_requested; });
+  }
+
+  // 1. Stop accepting; refuse new requests on open connections.
+  const auto deadline = std::chrono::steady_clock::now() + m.config.shutdown_grace;
+  m.state->stopping = true;
+  boost::system::error_code ignored;
+  m.signals.cancel(ignored);
+  m.accept->stop();
+  // 2. Idle HTTP connections close now, busy ones after their response; WebSockets get a close
+  //    frame (1001 going away).
+  m.state->shutdown_all();
+  const bool drained = m.state->wait_until_empty(deadline);
+  if (!drained) log.warn("shutdown grace elapsed with {} connection(s) still open; closing them", m.state->session_count());
+  // 3. Stop the network threads, then the live feed and the store pool, then close the store
+  //    (which completes appends still queued and flushes).
+  work.reset();
+  m.ioc.stop();
+  for (auto& t : threads) t.join();
+  m.state->feed.stop();
+  m.state->store_pool.join();
+  m.store->close();
+  log.info("stopped");
+}
+
+}  // namespace gongjian::server
