@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "gongjian/domain/result.h"
@@ -52,6 +53,8 @@ class subscription {
   virtual position last_delivered() const = 0;
   // True while the subscription reads from disk (catch-up), false when it is fed live.
   virtual bool catching_up() const = 0;
+  // Why the subscription ended on its own (the log could not be read), empty otherwise.
+  virtual std::error_code error() const { return {}; }
 };
 
 struct subscribe_options {
@@ -86,6 +89,25 @@ class event_store {
 
   // The same, without blocking: `done` runs on the writer thread once the batch is durable.
   virtual void append_async(append_request request, std::function<void(result<append_result>)> done) = 0;
+
+  // append/append_async with the error's detail (for a conflict: the stream and its current
+  // version) instead of a bare code. The defaults only carry the code's own message; the RocksDB
+  // store overrides both.
+  virtual result<append_result, append_error> append_detailed(append_request request) {
+    auto r = append(std::move(request));
+    if (r) return std::move(r).value();
+    return failure(append_error{r.error(), r.error().message(), {}, {}});
+  }
+  virtual void append_async_detailed(append_request request,
+                                     std::function<void(result<append_result, append_error>)> done) {
+    append_async(std::move(request), [done = std::move(done)](result<append_result> r) {
+      if (r) {
+        done(std::move(r).value());
+      } else {
+        done(failure(append_error{r.error(), r.error().message(), {}, {}}));
+      }
+    });
+  }
 
   // Current version of a stream (0 if it does not exist).
   virtual result<stream_version> stream_head(std::string_view stream) const = 0;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "gongjian/domain/strong_id.h"
@@ -98,6 +99,16 @@ struct append_result {
   std::vector<stream_outcome> streams;
   bool duplicate = false;  // true when the command id had been seen: nothing was written now
   bool operator==(const append_result&) const = default;
+};
+
+// Why an append failed, with what a person needs to act on it (append_detailed). For
+// wrong_expected_version, `stream` is the first stream that did not match and `current` its
+// version now; the message names both, e.g. "stream 'org-7' is at version 3, expected version 2".
+struct append_error {
+  std::error_code code;
+  std::string message;
+  std::string stream;
+  stream_version current;
 };
 
 using sha256_digest = std::array<std::uint8_t, 32>;

@@ -1,0 +1,906 @@
+#include "rocks_event_store.h"
+
+#include <algorithm>
+#include <cstring>
+#include <semaphore>
+#include <utility>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+
+#include "encoding.h"
+#include "keys.h"
+#include "logger.h"
+#include "record_format.h"
+#include "rocks_status.h"
+
+namespace gongjian::eventstore {
+namespace {
+
+// Column family handles, in the order they are opened.
+enum cf_index : std::size_t { cf_default, cf_log, cf_streams, cf_heads, cf_commands, cf_consumers, cf_meta, cf_count };
+
+// Request limits: a request beyond them is refused as invalid_argument before it reaches the log.
+constexpr std::size_t max_name_bytes = 1024;           // stream, command id, consumer, event type
+constexpr std::size_t max_metadata_bytes = 64 * 1024;  // each actor / correlation / causation string
+constexpr std::size_t max_payload_bytes = 16u << 20;
+constexpr std::size_t max_events_per_request = 100'000;
+// The writer's stream-version cache is only a cache (the stream_heads CF is the truth, written in
+// the same batch); past this many streams it is dropped and refilled, bounding its memory.
+constexpr std::size_t max_cached_stream_heads = 1u << 20;
+
+std::error_code code(errc e) { return make_error_code(e); }
+
+bool valid_name(std::string_view name) {
+  return !name.empty() && name.size() <= max_name_bytes && name.find('\0') == std::string_view::npos;
+}
+
+std::string_view invalid_request_reason(const append_request& r) {
+  if (r.command_id.empty() || r.command_id.size() > max_name_bytes) return "command id is empty or too long";
+  if (r.writes.empty()) return "request has no writes";
+  for (const auto* s : {&r.metadata.by.user, &r.metadata.by.role, &r.metadata.by.jurisdiction,
+                        &r.metadata.correlation_id, &r.metadata.causation_id}) {
+    if (s->size() > max_metadata_bytes) return "metadata string too long";
+  }
+  std::size_t events = 0;
+  for (const auto& w : r.writes) {
+    if (!valid_name(w.stream)) return "stream name is empty, too long or contains a NUL byte";
+    if (w.events.empty()) return "a write has no events";
+    events += w.events.size();
+    for (const auto& e : w.events) {
+      if (e.type.empty() || e.type.size() > max_name_bytes) return "event type is empty or too long";
+      if (e.payload.size() > max_payload_bytes) return "payload too large";
+    }
+  }
+  if (events > max_events_per_request) return "too many events in one request";
+  return {};
+}
+
+std::string describe_expected(const expected_version& e) {
+  switch (e.which()) {
+    case expected_version::kind::any: return "any version";
+    case expected_version::kind::no_stream: return "no stream";
+    case expected_version::kind::exact: return "version " + std::to_string(e.version().value);
+  }
+  return "?";
+}
+
+rocksdb::BlockBasedTableOptions table_options(const std::shared_ptr<rocksdb::Cache>& cache, bool bloom) {
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = cache;
+  t.block_size = 16 * 1024;
+  t.format_version = 5;
+  if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  return t;
+}
+
+sha256_digest digest_from(std::string_view bytes) {
+  sha256_digest d{};
+  std::memcpy(d.data(), bytes.data(), std::min(bytes.size(), d.size()));
+  return d;
+}
+
+}  // namespace
+
+result<std::unique_ptr<event_store>> event_store::open(const options& opts) {
+  if (opts.directory.empty() || opts.max_batch_requests == 0 || opts.live_buffer_events == 0) {
+    return failure(code(errc::invalid_argument));
+  }
+  auto store = std::make_unique<rocks_event_store>(opts);
+  if (auto ec = store->start()) return failure(ec);
+  return std::unique_ptr<event_store>(std::move(store));
+}
+
+rocks_event_store::rocks_event_store(const options& opts) : opts_(opts) {}
+
+rocks_event_store::~rocks_event_store() { close(); }
+
+std::error_code rocks_event_store::start() {
+  std::error_code fs_error;
+  std::filesystem::create_directories(opts_.directory, fs_error);
+  if (fs_error) {
+    log().error("cannot create {}: {}", opts_.directory.string(), fs_error.message());
+    return code(errc::io_error);
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;  // the target machine has two cores
+  db_options.bytes_per_sync = 1u << 20;
+  db_options.max_total_wal_size = 512u << 20;
+  db_options.keep_log_file_num = 4;
+  db_options.manual_wal_flush = false;  // every Write reaches the WAL file; sync=true fsyncs it
+  db_options.enable_pipelined_write = true;
+  // kPointInTimeRecovery (the default) drops a torn WAL tail after a crash: nothing acknowledged
+  // is in it, because acknowledgement waits for the fsync.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+
+  auto cache = rocksdb::NewLRUCache(opts_.block_cache_bytes);
+
+  rocksdb::ColumnFamilyOptions log_options;
+  log_options.write_buffer_size = 64u << 20;
+  log_options.max_write_buffer_number = 3;
+  log_options.compression = rocksdb::kLZ4Compression;
+  log_options.level_compaction_dynamic_level_bytes = true;
+  log_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options(cache, false)));
+
+  rocksdb::ColumnFamilyOptions index_options;  // streams: range scans by stream prefix
+  index_options.write_buffer_size = 32u << 20;
+  index_options.compression = rocksdb::kLZ4Compression;
+  index_options.level_compaction_dynamic_level_bytes = true;
+  index_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options(cache, false)));
+
+  // stream_heads and commands: point lookups that mostly miss (new streams, new command ids), so
+  // bloom filters in the SSTs and in the memtable keep a miss off the disk.
+  rocksdb::ColumnFamilyOptions lookup_options;
+  lookup_options.write_buffer_size = 32u << 20;
+  lookup_options.compression = rocksdb::kLZ4Compression;
+  lookup_options.level_compaction_dynamic_level_bytes = true;
+  lookup_options.memtable_prefix_bloom_size_ratio = 0.05;
+  lookup_options.memtable_whole_key_filtering = true;
+  lookup_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options(cache, true)));
+
+  rocksdb::ColumnFamilyOptions small_options;  // consumers, meta
+  small_options.write_buffer_size = 16u << 20;
+  small_options.compression = rocksdb::kLZ4Compression;
+  small_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options(cache, true)));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors(cf_count);
+  descriptors[cf_default] = {rocksdb::kDefaultColumnFamilyName, small_options};
+  descriptors[cf_log] = {keys::log_cf, log_options};
+  descriptors[cf_streams] = {keys::streams_cf, index_options};
+  descriptors[cf_heads] = {keys::stream_heads_cf, lookup_options};
+  descriptors[cf_commands] = {keys::commands_cf, lookup_options};
+  descriptors[cf_consumers] = {keys::consumers_cf, small_options};
+  descriptors[cf_meta] = {keys::meta_cf, small_options};
+
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  auto status = rocksdb::DB::Open(rocksdb::Options(db_options, rocksdb::ColumnFamilyOptions()),
+                                  opts_.directory.string(), descriptors, &handles, &raw);
+  if (!status.ok()) {
+    auto ec = to_error_code(status, "opening " + opts_.directory.string());
+    return ec == errc::not_found ? code(errc::io_error) : ec;
+  }
+  db_.reset(raw);
+  handles_ = std::move(handles);
+
+  // Recover the head: the last record of the log, unless the meta head (written in every batch)
+  // is further on, which means the log's tail went missing; then the head stays where the meta
+  // says so that verify reports the missing positions and new events never reuse them.
+  std::uint64_t head = 0;
+  sha256_digest hash{};
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(cf_log)));
+    it->SeekToLast();
+    if (it->Valid() && it->key().size() == 8 && it->value().size() >= record_hash_size) {
+      head = encoding::get_big_endian64(it->key().data());
+      auto v = it->value();
+      hash = digest_from(std::string_view(v.data() + v.size() - record_hash_size, record_hash_size));
+    }
+    if (!it->status().ok()) return to_error_code(it->status(), "recovering the log head");
+  }
+  std::string meta;
+  status = db_->Get(rocksdb::ReadOptions(), cf(cf_meta), std::string(keys::meta_head), &meta);
+  if (status.ok() && meta.size() == 8 + record_hash_size) {
+    const auto meta_head = encoding::get_big_endian64(meta.data());
+    if (meta_head > head) {
+      log().error("the log ends at position {} but its recorded head is {}: positions are missing", head,
+                  meta_head);
+      head = meta_head;
+      hash = digest_from(std::string_view(meta).substr(8));
+    }
+  } else if (!status.ok() && !status.IsNotFound()) {
+    return to_error_code(status, "reading the recorded head");
+  }
+
+  writer_head_ = head;
+  writer_head_hash_ = hash;
+  head_.store(head, std::memory_order_release);
+  head_hash_ = hash;
+  live_ = std::make_unique<live_buffer>(opts_.live_buffer_events, position{head});
+
+  if (opts_.mode == durability::bulk_import_without_fsync) {
+    log().warn("event store {} opened in BULK IMPORT mode: appends are acknowledged WITHOUT fsync until sync()",
+               opts_.directory.string());
+  }
+  accepting_ = true;
+  writer_ = std::thread([this] { writer_loop(); });
+  return {};
+}
+
+rocksdb::WriteOptions rocks_event_store::write_options() const {
+  rocksdb::WriteOptions w;
+  w.sync = opts_.mode == durability::fsync_each_batch;
+  return w;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Appends
+
+void rocks_event_store::enqueue(pending_append item) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (accepting_) {
+      queue_.push_back(std::move(item));
+      queue_cv_.notify_one();
+      return;
+    }
+  }
+  // Refused on the caller's thread: the writer is gone.
+  if (item.done) item.done(failure(code(errc::closed)));
+  if (item.done_detailed) {
+    item.done_detailed(failure(append_error{code(errc::closed), "event store closed", {}, {}}));
+  }
+}
+
+void rocks_event_store::append_async(append_request request, std::function<void(result<append_result>)> done) {
+  enqueue(pending_append{std::move(request), std::move(done), {}});
+}
+
+void rocks_event_store::append_async_detailed(append_request request,
+                                              std::function<void(result<append_result, append_error>)> done) {
+  enqueue(pending_append{std::move(request), {}, std::move(done)});
+}
+
+result<append_result> rocks_event_store::append(append_request request) {
+  // The callback captures one pointer, so std::function stores it without allocating.
+  struct waiter {
+    std::binary_semaphore ready{0};
+    std::optional<result<append_result>> outcome;
+  } w;
+  enqueue(pending_append{std::move(request),
+                         [p = &w](result<append_result> r) {
+                           p->outcome.emplace(std::move(r));
+                           p->ready.release();
+                         },
+                         {}});
+  w.ready.acquire();
+  return std::move(*w.outcome);
+}
+
+result<append_result, append_error> rocks_event_store::append_detailed(append_request request) {
+  struct waiter {
+    std::binary_semaphore ready{0};
+    std::optional<result<append_result, append_error>> outcome;
+  } w;
+  enqueue(pending_append{std::move(request),
+                         {},
+                         [p = &w](result<append_result, append_error> r) {
+                           p->outcome.emplace(std::move(r));
+                           p->ready.release();
+                         }});
+  w.ready.acquire();
+  return std::move(*w.outcome);
+}
+
+void rocks_event_store::writer_loop() {
+  std::vector<pending_append> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_cv_.wait(lock, [&] { return !queue_.empty() || !accepting_; });
+      if (queue_.empty()) return;  // closing and drained
+      if (queue_.size() <= opts_.max_batch_requests) {
+        batch.swap(queue_);
+      } else {
+        auto end = queue_.begin() + static_cast<std::ptrdiff_t>(opts_.max_batch_requests);
+        std::move(queue_.begin(), end, std::back_inserter(batch));
+        queue_.erase(queue_.begin(), end);
+      }
+    }
+    process_batch(batch);
+    batch.clear();
+  }
+}
+
+result<std::uint64_t> rocks_event_store::committed_version(std::string_view stream) {
+  if (auto it = head_cache_.find(stream); it != head_cache_.end()) return it->second;
+  std::string value;
+  auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_heads), rocksdb::Slice(stream.data(), stream.size()), &value);
+  std::uint64_t version = 0;
+  if (status.ok()) {
+    if (value.size() != 8) return failure(code(errc::corruption));
+    version = encoding::get_big_endian64(value.data());
+  } else if (!status.IsNotFound()) {
+    return failure(to_error_code(status, "reading a stream head"));
+  }
+  if (head_cache_.size() >= max_cached_stream_heads) head_cache_.clear();
+  head_cache_.emplace(std::string(stream), version);
+  return version;
+}
+
+void rocks_event_store::process_batch(std::vector<pending_append>& batch) {
+  using outcome = result<append_result, append_error>;
+  std::vector<std::optional<outcome>> outcomes(batch.size());
+  // Requests accepted into this batch: completed with their result once the batch is durable.
+  std::vector<std::size_t> accepted;
+  // Requests that repeat a command id accepted earlier in this same batch: index of that request.
+  std::vector<std::pair<std::size_t, std::size_t>> repeats_in_batch;
+
+  // Stream versions as this batch leaves them (on top of the committed ones), and the command ids
+  // it has accepted. Keys point into the requests, which outlive the batch.
+  std::unordered_map<std::string_view, std::uint64_t> batch_versions;
+  std::unordered_map<std::string_view, std::size_t> batch_commands;
+
+  std::uint64_t next_position = writer_head_ + 1;
+  sha256_digest chain = writer_head_hash_;
+  const bool publish_events = live_->wanted();
+  std::vector<recorded_event> published;
+
+  write_batch_.Clear();
+  std::string record;
+  std::string index_key;
+  std::string position_bytes;
+  std::string version_bytes;
+  std::string key;
+
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const append_request& req = batch[i].request;
+
+    if (auto why = invalid_request_reason(req); !why.empty()) {
+      outcomes[i].emplace(failure(append_error{code(errc::invalid_argument), std::string(why), {}, {}}));
+      continue;
+    }
+
+    // Idempotency comes before the version check: a retried command gets its first result back
+    // whatever it expected.
+    if (auto it = batch_commands.find(req.command_id); it != batch_commands.end()) {
+      repeats_in_batch.emplace_back(i, it->second);
+      continue;
+    }
+    {
+      std::string stored;
+      auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_commands), req.command_id, &stored);
+      if (status.ok()) {
+        auto previous = keys::decode_command_result(stored);
+        if (!previous) {
+          outcomes[i].emplace(failure(append_error{code(errc::corruption), "stored command result is unreadable", {}, {}}));
+        } else {
+          previous->duplicate = true;
+          outcomes[i].emplace(std::move(*previous));
+        }
+        continue;
+      }
+      if (!status.IsNotFound()) {
+        auto ec = to_error_code(status, "looking up a command id");
+        outcomes[i].emplace(failure(append_error{ec, ec.message(), {}, {}}));
+        continue;
+      }
+    }
+
+    // Check every write against the versions as this batch (and earlier writes of this request)
+    // leave them. Nothing is staged until all of the request's writes pass.
+    std::vector<std::uint64_t> current(req.writes.size());
+    std::optional<append_error> refused;
+    for (std::size_t w = 0; w < req.writes.size() && !refused; ++w) {
+      const auto& write = req.writes[w];
+      std::optional<std::uint64_t> version;
+      for (std::size_t earlier = w; earlier-- > 0;) {
+        if (req.writes[earlier].stream == write.stream) {
+          version = current[earlier] + req.writes[earlier].events.size();
+          break;
+        }
+      }
+      if (!version) {
+        if (auto it = batch_versions.find(write.stream); it != batch_versions.end()) {
+          version = it->second;
+        } else {
+          auto committed = committed_version(write.stream);
+          if (!committed) {
+            refused = append_error{committed.error(), committed.error().message(), write.stream, {}};
+            break;
+          }
+          version = *committed;
+        }
+      }
+      current[w] = *version;
+      if (!write.expected.admits(stream_version{*version})) {
+        refused = append_error{code(errc::wrong_expected_version),
+                               "stream '" + write.stream + "' is at version " + std::to_string(*version) +
+                                   ", expected " + describe_expected(write.expected),
+                               write.stream, stream_version{*version}};
+      }
+    }
+    if (refused) {
+      outcomes[i].emplace(failure(std::move(*refused)));
+      continue;
+    }
+
+    // Stage the request: records, stream index entries, stream heads, the command's result.
+    append_result res;
+    res.first = position{next_position};
+    for (std::size_t w = 0; w < req.writes.size(); ++w) {
+      const auto& write = req.writes[w];
+      std::uint64_t version = current[w];
+      for (const auto& event : write.events) {
+        ++version;
+        const position pos{next_position++};
+        record.clear();
+        const auto body_start = append_record_body(record, pos, write.stream, stream_version{version}, event,
+                                                   req.metadata, req.command_id);
+        chain = writer_hasher_.next(chain, std::string_view(record).substr(body_start));
+        append_record_hash(record, chain);
+
+        key.clear();
+        encoding::put_big_endian64(key, pos.value);
+        write_batch_.Put(cf(cf_log), key, record);
+        keys::stream_index_key(index_key, write.stream, stream_version{version});
+        write_batch_.Put(cf(cf_streams), index_key, key);
+
+        if (publish_events) {
+          recorded_event& ev = published.emplace_back();
+          ev.pos = pos;
+          ev.stream = write.stream;
+          ev.version = stream_version{version};
+          ev.type = event.type;
+          ev.schema_version = event.schema_version;
+          ev.metadata = req.metadata;
+          ev.command_id = req.command_id;
+          ev.payload = event.payload;
+          ev.hash = chain;
+        }
+      }
+      version_bytes.clear();
+      encoding::put_big_endian64(version_bytes, version);
+      write_batch_.Put(cf(cf_heads), write.stream, version_bytes);
+      batch_versions[write.stream] = version;
+      res.streams.push_back(stream_outcome{write.stream, stream_version{version}});
+    }
+    res.last = position{next_position - 1};
+    write_batch_.Put(cf(cf_commands), req.command_id, keys::encode_command_result(res));
+    batch_commands.emplace(req.command_id, i);
+    outcomes[i].emplace(std::move(res));
+    accepted.push_back(i);
+  }
+
+  if (!accepted.empty()) {
+    position_bytes.clear();
+    encoding::put_big_endian64(position_bytes, next_position - 1);
+    position_bytes.append(reinterpret_cast<const char*>(chain.data()), chain.size());
+    write_batch_.Put(cf(cf_meta), std::string(keys::meta_head), position_bytes);
+
+    auto status = db_->Write(write_options(), &write_batch_);
+    if (!status.ok()) {
+      // Nothing of this batch is acknowledged; the head stays where it was.
+      auto ec = to_error_code(status, "writing an append batch");
+      for (auto i : accepted) outcomes[i].emplace(failure(append_error{ec, ec.message(), {}, {}}));
+      published.clear();
+    } else {
+      writer_head_ = next_position - 1;
+      writer_head_hash_ = chain;
+      for (auto& [stream, version] : batch_versions) {
+        if (auto it = head_cache_.find(stream); it != head_cache_.end()) {
+          it->second = version;
+        } else {
+          if (head_cache_.size() >= max_cached_stream_heads) head_cache_.clear();
+          head_cache_.emplace(std::string(stream), version);
+        }
+      }
+      {
+        std::lock_guard lock(head_hash_mutex_);
+        head_hash_ = chain;
+      }
+      head_.store(writer_head_, std::memory_order_release);
+      // A batch nobody listened to still moves the buffer on (empty), so a subscriber that joins
+      // later goes to disk for it.
+      if (!publish_events) published.clear();
+      live_->publish(position{writer_head_}, published);
+    }
+  }
+
+  for (auto [i, first] : repeats_in_batch) {
+    if (outcomes[first]->has_value()) {
+      append_result copy = outcomes[first]->value();
+      copy.duplicate = true;
+      outcomes[i].emplace(std::move(copy));
+    } else {
+      outcomes[i].emplace(failure(outcomes[first]->error()));
+    }
+  }
+
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& out = *outcomes[i];
+    if (batch[i].done_detailed) {
+      batch[i].done_detailed(std::move(out));
+    } else if (batch[i].done) {
+      if (out.has_value()) {
+        batch[i].done(std::move(out).value());
+      } else {
+        batch[i].done(failure(out.error().code));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+sha256_digest rocks_event_store::head_hash() const {
+  std::lock_guard lock(head_hash_mutex_);
+  return head_hash_;
+}
+
+result<stream_version> rocks_event_store::stream_head(std::string_view stream) const {
+  if (!valid_name(stream)) return failure(code(errc::invalid_argument));
+  std::shared_lock lock(lifetime_mutex_);
+  if (!db_) return failure(code(errc::closed));
+  std::string value;
+  auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_heads), rocksdb::Slice(stream.data(), stream.size()), &value);
+  if (status.IsNotFound()) return stream_version{0};
+  if (!status.ok()) return failure(to_error_code(status, "reading a stream head"));
+  if (value.size() != 8) return failure(code(errc::corruption));
+  return stream_version{encoding::get_big_endian64(value.data())};
+}
+
+result<std::vector<recorded_event>> rocks_event_store::read_stream(std::string_view stream, stream_version from,
+                                                                   read_direction direction,
+                                                                   std::size_t max_count) const {
+  if (!valid_name(stream)) return failure(code(errc::invalid_argument));
+  std::shared_lock lock(lifetime_mutex_);
+  if (!db_) return failure(code(errc::closed));
+  std::vector<recorded_event> events;
+  if (max_count == 0) return events;
+
+  // Collect up to max_count positions from the stream index, then fetch their records in one
+  // MultiGet; memory is bounded by the page, not by the stream.
+  const std::string prefix = keys::stream_prefix(stream);
+  std::string upper = prefix;
+  upper.back() = '\1';
+  rocksdb::Slice lower_bound(prefix), upper_bound(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_bound;
+  ro.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_streams)));
+  std::string seek_key;
+  std::vector<std::string> position_keys;
+  if (direction == read_direction::forward) {
+    keys::stream_index_key(seek_key, stream, stream_version{std::max<std::uint64_t>(from.value, 1)});
+    for (it->Seek(seek_key); it->Valid() && position_keys.size() < max_count; it->Next()) {
+      position_keys.emplace_back(it->value().data(), it->value().size());
+    }
+  } else {
+    if (from.value == 0) return events;
+    keys::stream_index_key(seek_key, stream, from);
+    for (it->SeekForPrev(seek_key); it->Valid() && position_keys.size() < max_count; it->Prev()) {
+      position_keys.emplace_back(it->value().data(), it->value().size());
+    }
+  }
+  if (!it->status().ok()) return failure(to_error_code(it->status(), "reading a stream index"));
+  if (position_keys.empty()) return events;
+
+  std::vector<rocksdb::Slice> key_slices(position_keys.begin(), position_keys.end());
+  std::vector<rocksdb::PinnableSlice> values(key_slices.size());
+  std::vector<rocksdb::Status> statuses(key_slices.size());
+  db_->MultiGet(rocksdb::ReadOptions(), cf(cf_log), key_slices.size(), key_slices.data(), values.data(),
+                statuses.data());
+  events.resize(key_slices.size());
+  record_view view;
+  for (std::size_t i = 0; i < key_slices.size(); ++i) {
+    if (statuses[i].IsNotFound()) {
+      log().error("stream '{}' lists position {} which is missing from the log", stream,
+                  encoding::get_big_endian64(position_keys[i].data()));
+      return failure(code(errc::corruption));
+    }
+    if (!statuses[i].ok()) return failure(to_error_code(statuses[i], "reading a stream's records"));
+    auto problem = parse_record(std::string_view(values[i].data(), values[i].size()), view);
+    if (problem != record_problem::none) {
+      log().error("position {}: {}", encoding::get_big_endian64(position_keys[i].data()), describe(problem));
+      return failure(code(errc::corruption));
+    }
+    to_recorded_event(view, events[i]);
+  }
+  return events;
+}
+
+result<std::vector<recorded_event>> rocks_event_store::read_all(position from, std::size_t max_count) const {
+  std::shared_lock lock(lifetime_mutex_);
+  if (!db_) return failure(code(errc::closed));
+  std::vector<recorded_event> events;
+  if (max_count == 0) return events;
+  std::uint64_t expected = std::max<std::uint64_t>(from.value, 1);
+  // Never read past the published head: a reader must not see a batch before its appenders are
+  // told it is durable, and the positions up to the head are known to be gapless.
+  const std::uint64_t last = head_.load(std::memory_order_acquire);
+  if (expected > last) return events;
+  events.reserve(std::min<std::uint64_t>(max_count, last - expected + 1));
+
+  const std::string lower = keys::log_key(position{expected});
+  const std::string upper = keys::log_key(position{last + 1});
+  rocksdb::Slice lower_bound(lower), upper_bound(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_bound;
+  ro.iterate_upper_bound = &upper_bound;
+  ro.readahead_size = 2u << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_log)));
+  record_view view;
+  for (it->Seek(lower); it->Valid() && events.size() < max_count; it->Next(), ++expected) {
+    const auto k = it->key();
+    if (k.size() != 8 || encoding::get_big_endian64(k.data()) != expected) {
+      log().error("the log is missing position {}", expected);
+      if (!events.empty()) return events;  // the page ends before the gap; the next read reports it
+      return failure(code(errc::corruption));
+    }
+    auto problem = parse_record(std::string_view(it->value().data(), it->value().size()), view);
+    if (problem != record_problem::none || view.pos.value != expected) {
+      log().error("position {}: {}", expected,
+                  problem != record_problem::none ? describe(problem) : "record names another position");
+      if (!events.empty()) return events;
+      return failure(code(errc::corruption));
+    }
+    to_recorded_event(view, events.emplace_back());
+  }
+  if (!it->status().ok()) return failure(to_error_code(it->status(), "reading the log"));
+  if (events.empty()) {
+    log().error("the log is missing position {}", expected);
+    return failure(code(errc::corruption));
+  }
+  return events;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subscriptions
+
+std::unique_ptr<subscription> rocks_event_store::subscribe(subscribe_options opts, batch_handler handler) {
+  std::lock_guard lock(subscriptions_mutex_);
+  std::erase_if(subscriptions_, [](const std::shared_ptr<subscription_state>& s) {
+    if (!s->finished()) return false;
+    s->stop_and_join();
+    return true;
+  });
+  auto state = std::make_shared<subscription_state>(*this, *live_, opts, std::move(handler));
+  // close() raises closing_ before it takes subscriptions_mutex_ to stop them all, so a
+  // subscription started here is either seen and stopped by close() or never started.
+  if (!closing_.load(std::memory_order_acquire)) {
+    state->start();
+    subscriptions_.push_back(state);
+  }
+  // A subscription made on a closed store never delivers; stop() on it is a no-op.
+  return std::make_unique<subscription_handle>(std::move(state));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verify
+
+result<verify_report> rocks_event_store::verify(position from, position to) const {
+  std::shared_lock lock(lifetime_mutex_);
+  if (!db_) return failure(code(errc::closed));
+  verify_report report;
+  const std::uint64_t head = head_.load(std::memory_order_acquire);
+  const std::uint64_t last = to.value == 0 ? head : std::min(to.value, head);
+  std::uint64_t expected = std::max<std::uint64_t>(from.value, 1);
+  report.last_checked = position{expected - 1};
+
+  auto bad = [&](std::uint64_t p, std::string problem) {
+    report.first_bad = position{p};
+    report.problem = std::move(problem);
+    return report;
+  };
+
+  // The chain continues from the stored hash of the event before the range.
+  sha256_digest chain{};
+  if (expected > 1) {
+    std::string before;
+    auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_log), keys::log_key(position{expected - 1}), &before);
+    if (status.IsNotFound()) return bad(expected - 1, "missing: the record before the range is absent");
+    if (!status.ok()) return failure(to_error_code(status, "verify: reading the record before the range"));
+    if (before.size() < record_hash_size) return bad(expected - 1, "record is truncated or malformed");
+    chain = digest_from(std::string_view(before).substr(before.size() - record_hash_size));
+  }
+  report.head_hash = chain;
+  if (expected > last) return report;
+
+  const std::string lower = keys::log_key(position{expected});
+  const std::string upper = keys::log_key(position{last + 1});
+  rocksdb::Slice lower_bound(lower), upper_bound(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_bound;
+  ro.iterate_upper_bound = &upper_bound;
+  ro.readahead_size = 4u << 20;
+  ro.fill_cache = false;  // a full scan would only evict what readers need
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_log)));
+  chain_hasher hasher;
+  record_view view;
+  std::string index_key;
+  std::string index_value;
+  for (it->Seek(lower); it->Valid(); it->Next(), ++expected) {
+    const auto k = it->key();
+    if (k.size() != 8) return bad(expected, "log key is malformed");
+    const std::uint64_t p = encoding::get_big_endian64(k.data());
+    if (p != expected) {
+      return bad(expected, "missing: position " + std::to_string(expected) + " is absent, the log continues at " +
+                               std::to_string(p));
+    }
+    const std::string_view value(it->value().data(), it->value().size());
+    if (auto problem = parse_record(value, view); problem != record_problem::none) {
+      return bad(p, std::string(describe(problem)));
+    }
+    if (view.pos.value != p) {
+      return bad(p, "record says it is position " + std::to_string(view.pos.value));
+    }
+    const auto computed = hasher.next(chain, view.body);
+    if (computed != view.hash) return bad(p, "hash chain broken: stored hash differs from the recomputed one");
+
+    keys::stream_index_key(index_key, view.stream, view.version);
+    auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_streams), index_key, &index_value);
+    if (status.IsNotFound() || (status.ok() && (index_value.size() != 8 || encoding::get_big_endian64(index_value.data()) != p))) {
+      return bad(p, "stream index disagrees: '" + std::string(view.stream) + "' version " +
+                        std::to_string(view.version.value) + " does not point at this position");
+    }
+    if (!status.ok()) return failure(to_error_code(status, "verify: reading the stream index"));
+
+    chain = computed;
+    ++report.checked;
+    report.last_checked = position{p};
+    report.head_hash = chain;
+  }
+  if (!it->status().ok()) return failure(to_error_code(it->status(), "verify: reading the log"));
+  if (expected <= last) {
+    return bad(expected, "missing: the log ends at position " + std::to_string(expected - 1) + " but the head is " +
+                             std::to_string(head));
+  }
+  if (last == head) {
+    std::string meta;
+    auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_meta), std::string(keys::meta_head), &meta);
+    if (status.ok() && meta.size() == 8 + record_hash_size && encoding::get_big_endian64(meta.data()) == head &&
+        digest_from(std::string_view(meta).substr(8)) != chain) {
+      return bad(head, "hash chain broken: the recorded head hash differs from the recomputed one");
+    }
+  }
+  return report;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consumers
+
+result<void> rocks_event_store::commit_consumer(const consumer_commit& commit) {
+  if (!valid_name(commit.consumer)) return failure(code(errc::invalid_argument));
+  std::shared_lock lock(lifetime_mutex_);
+  if (!db_) return failure(code(errc::closed));
+  rocksdb::WriteBatch batch;
+  const std::string prefix = keys::consumer_state_prefix(commit.consumer);
+  std::string key;
+  for (const auto& k : commit.deletes) {
+    key.assign(prefix).append(k);
+    batch.Delete(cf(cf_consumers), key);
+  }
+  for (const auto& [k, v] : commit.puts) {
+    key.assign(prefix).append(k);
+    batch.Put(cf(cf_consumers), key, v);
+  }
+  batch.Put(cf(cf_consumers), keys::consumer_checkpoint_key(commit.consumer), keys::log_key(commit.checkpoint));
+  auto status = db_->Write(write_options(), &batch);
+  if (!status.ok()) return failure(to_error_code(status, "committing consumer state"));
+  return {};
+}
+
+result<std::optional<position>> rocks_event_store::consumer_checkpoint(std::string_view consumer) const {
+  if (!valid_name(consumer)) return failure(code(errc::invalid_argument));
+  std::shared_lock lock(lifetime_mutex_);
+  if (!db_) return failure(code(errc::closed));
+  std::string value;
+  auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_consumers), keys::consumer_checkpoint_key(consumer), &value);
+  if (status.IsNotFound()) return std::optional<position>{};
+  if (!status.ok()) return failure(to_error_code(status, "reading a consumer checkpoint"));
+  if (value.size() != 8) return failure(code(errc::corruption));
+  return std::optional<position>{position{encoding::get_big_endian64(value.data())}};
+}
+
+result<std::optional<std::string>> rocks_event_store::consumer_get(std::string_view consumer,
+                                                                   std::string_view key) const {
+  if (!valid_name(consumer)) return failure(code(errc::invalid_argument));
+  std::shared_lock lock(lifetime_mutex_);
+  if (!db_) return failure(code(errc::closed));
+  std::string full = keys::consumer_state_prefix(consumer);
+  full.append(key);
+  std::string value;
+  auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_consumers), full, &value);
+  if (status.IsNotFound()) return std::optional<std::string>{};
+  if (!status.ok()) return failure(to_error_code(status, "reading consumer state"));
+  return std::optional<std::string>{std::move(value)};
+}
+
+result<void> rocks_event_store::consumer_scan(
+    std::string_view consumer, std::string_view start, read_direction direction,
+    const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  if (!valid_name(consumer)) return failure(code(errc::invalid_argument));
+  std::shared_lock lock(lifetime_mutex_);
+  if (!db_) return failure(code(errc::closed));
+  const std::string prefix = keys::consumer_state_prefix(consumer);
+  const std::string end = keys::consumer_state_end(consumer);
+  rocksdb::Slice lower_bound(prefix), upper_bound(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_bound;
+  ro.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_consumers)));
+  const std::string seek = prefix + std::string(start);
+  auto deliver = [&] {
+    auto k = it->key();
+    auto v = it->value();
+    return visit(std::string_view(k.data() + prefix.size(), k.size() - prefix.size()),
+                 std::string_view(v.data(), v.size()));
+  };
+  if (direction == read_direction::forward) {
+    for (it->Seek(seek); it->Valid(); it->Next()) {
+      if (!deliver()) break;
+    }
+  } else {
+    // An empty start means "from the last key".
+    if (start.empty()) {
+      it->SeekToLast();
+    } else {
+      it->SeekForPrev(seek);
+    }
+    for (; it->Valid(); it->Prev()) {
+      if (!deliver()) break;
+    }
+  }
+  if (!it->status().ok()) return failure(to_error_code(it->status(), "scanning consumer state"));
+  return {};
+}
+
+result<void> rocks_event_store::consumer_reset(std::string_view consumer) {
+  if (!valid_name(consumer)) return failure(code(errc::invalid_argument));
+  std::shared_lock lock(lifetime_mutex_);
+  if (!db_) return failure(code(errc::closed));
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(cf(cf_consumers), keys::consumer_begin(consumer), keys::consumer_end(consumer));
+  auto status = db_->Write(write_options(), &batch);
+  if (!status.ok()) return failure(to_error_code(status, "resetting a consumer"));
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durability and shutdown
+
+result<void> rocks_event_store::sync() {
+  std::shared_lock lock(lifetime_mutex_);
+  if (!db_) return failure(code(errc::closed));
+  // manual_wal_flush is off, so every write is already in the WAL file; this fsyncs it.
+  auto status = db_->SyncWAL();
+  if (!status.ok()) return failure(to_error_code(status, "syncing the WAL"));
+  return {};
+}
+
+void rocks_event_store::close() {
+  std::lock_guard close_lock(close_mutex_);
+  if (closed_) return;
+  closed_ = true;
+  closing_.store(true, std::memory_order_release);
+
+  // 1. Refuse new appends; the writer completes everything already queued, then exits.
+  {
+    std::lock_guard lock(queue_mutex_);
+    accepting_ = false;
+  }
+  queue_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+
+  // 2. Stop every subscription; after this no thread but ours touches the DB.
+  std::vector<std::shared_ptr<subscription_state>> subscriptions;
+  {
+    std::lock_guard lock(subscriptions_mutex_);
+    subscriptions.swap(subscriptions_);
+  }
+  for (auto& s : subscriptions) s->stop_and_join();
+
+  // 3. Make everything durable (bulk mode acknowledged without fsync) and close the DB.
+  std::unique_lock lock(lifetime_mutex_);
+  if (!db_) return;
+  auto status = db_->SyncWAL();
+  if (!status.ok()) (void)to_error_code(status, "syncing the WAL at close");
+  for (auto* h : handles_) {
+    status = db_->DestroyColumnFamilyHandle(h);
+    if (!status.ok()) (void)to_error_code(status, "releasing a column family handle");
+  }
+  handles_.clear();
+  status = db_->Close();
+  if (!status.ok()) (void)to_error_code(status, "closing the database");
+  db_.reset();
+}
+
+}  // namespace gongjian::eventstore

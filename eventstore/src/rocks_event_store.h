@@ -1,0 +1,130 @@
+#pragma once
+// The event store on RocksDB (the DBImpl behind event_store.h's DB). Column families and key
+// layouts: keys.h. Record format: record_format.cc.
+//
+// Threads:
+// - callers of append/append_async enqueue requests under queue_mutex_ and (for append) wait;
+// - one writer thread (writer_loop) owns everything under "writer thread only": it drains the
+//   queue, validates, assigns positions, writes one WriteBatch (one WAL fsync), then publishes to
+//   the live buffer and completes the callbacks;
+// - readers (read_stream, read_all, verify, consumer_*) run on the caller's thread under a shared
+//   lock of lifetime_mutex_, which close() takes exclusively before it destroys the DB;
+// - each subscription has its own thread (subscription_impl.h).
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "gongjian/eventstore/event_store.h"
+#include "live_buffer.h"
+#include "sha256.h"
+#include "subscription_impl.h"
+
+namespace gongjian::eventstore {
+
+class rocks_event_store final : public event_store {
+ public:
+  explicit rocks_event_store(const options& opts);
+  ~rocks_event_store() override;
+
+  // Opens (or creates) the database and recovers the head; called once by event_store::open.
+  std::error_code start();
+
+  result<append_result> append(append_request request) override;
+  void append_async(append_request request, std::function<void(result<append_result>)> done) override;
+  result<append_result, append_error> append_detailed(append_request request) override;
+  void append_async_detailed(append_request request,
+                             std::function<void(result<append_result, append_error>)> done) override;
+
+  result<stream_version> stream_head(std::string_view stream) const override;
+  result<std::vector<recorded_event>> read_stream(std::string_view stream, stream_version from,
+                                                  read_direction direction, std::size_t max_count) const override;
+  result<std::vector<recorded_event>> read_all(position from, std::size_t max_count) const override;
+  position head() const override { return position{head_.load(std::memory_order_acquire)}; }
+  sha256_digest head_hash() const override;
+
+  std::unique_ptr<subscription> subscribe(subscribe_options opts, batch_handler handler) override;
+
+  result<verify_report> verify(position from, position to) const override;
+
+  result<void> commit_consumer(const consumer_commit& commit) override;
+  result<std::optional<position>> consumer_checkpoint(std::string_view consumer) const override;
+  result<std::optional<std::string>> consumer_get(std::string_view consumer, std::string_view key) const override;
+  result<void> consumer_scan(std::string_view consumer, std::string_view start, read_direction direction,
+                             const std::function<bool(std::string_view, std::string_view)>& visit) const override;
+  result<void> consumer_reset(std::string_view consumer) override;
+
+  result<void> sync() override;
+  void close() override;
+
+ private:
+  // One queued append and whichever kind of completion its caller gave.
+  struct pending_append {
+    append_request request;
+    std::function<void(result<append_result>)> done;
+    std::function<void(result<append_result, append_error>)> done_detailed;
+  };
+
+  // Heterogeneous lookup: the writer probes maps with string_views into the requests.
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  using version_map = std::unordered_map<std::string, std::uint64_t, string_hash, std::equal_to<>>;
+
+  void enqueue(pending_append item);
+  void writer_loop();
+  void process_batch(std::vector<pending_append>& batch);
+  // Writer thread: the committed version of `stream`, from the cache or the stream_heads CF.
+  result<std::uint64_t> committed_version(std::string_view stream);
+  rocksdb::WriteOptions write_options() const;
+
+  rocksdb::ColumnFamilyHandle* cf(std::size_t index) const { return handles_[index]; }
+
+  const options opts_;
+
+  // Guarded by lifetime_mutex_: exclusive to open/destroy the DB, shared to use it.
+  mutable std::shared_mutex lifetime_mutex_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+
+  std::mutex close_mutex_;  // serialises close() callers
+  bool closed_ = false;     // guarded by close_mutex_
+  std::atomic<bool> closing_{false};
+
+  std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;
+  std::vector<pending_append> queue_;  // guarded by queue_mutex_
+  bool accepting_ = false;             // guarded by queue_mutex_
+  std::thread writer_;
+
+  // Writer thread only.
+  version_map head_cache_;
+  std::uint64_t writer_head_ = 0;
+  sha256_digest writer_head_hash_{};
+  chain_hasher writer_hasher_;
+  rocksdb::WriteBatch write_batch_;
+
+  // Published by the writer after each durable batch.
+  std::atomic<std::uint64_t> head_{0};
+  mutable std::mutex head_hash_mutex_;
+  sha256_digest head_hash_{};  // guarded by head_hash_mutex_
+
+  std::unique_ptr<live_buffer> live_;
+  std::mutex subscriptions_mutex_;
+  std::vector<std::shared_ptr<subscription_state>> subscriptions_;  // guarded by subscriptions_mutex_
+};
+
+}  // namespace gongjian::eventstore

@@ -1,0 +1,544 @@
+// Unit tests for every operation of the event store and every error it reports.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <latch>
+#include <map>
+#include <semaphore>
+#include <string>
+#include <vector>
+
+#include "store_fixture.h"
+
+namespace gongjian::eventstore::test {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::vector<std::uint64_t> versions_of(const std::vector<recorded_event>& events) {
+  std::vector<std::uint64_t> v;
+  for (const auto& e : events) v.push_back(e.version.value);
+  return v;
+}
+
+std::vector<std::uint64_t> positions_of(const std::vector<recorded_event>& events) {
+  std::vector<std::uint64_t> v;
+  for (const auto& e : events) v.push_back(e.pos.value);
+  return v;
+}
+
+using append_test = store_test;
+
+TEST_F(append_test, single_event_gets_position_one_and_version_one) {
+  auto r = append_ok(make_request("c1", "org-1"));
+  EXPECT_EQ(r.first, position{1});
+  EXPECT_EQ(r.last, position{1});
+  EXPECT_FALSE(r.duplicate);
+  ASSERT_EQ(r.streams.size(), 1u);
+  EXPECT_EQ(r.streams[0], (stream_outcome{"org-1", stream_version{1}}));
+  EXPECT_EQ(store->head(), position{1});
+
+  auto events = store->read_stream("org-1", stream_version{1}, read_direction::forward, 10);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 1u);
+  const auto& e = events->front();
+  EXPECT_EQ(e.pos, position{1});
+  EXPECT_EQ(e.stream, "org-1");
+  EXPECT_EQ(e.version, stream_version{1});
+  EXPECT_EQ(e.type, "thing_happened");
+  EXPECT_EQ(e.schema_version, 1);
+  EXPECT_EQ(e.metadata, make_metadata());
+  EXPECT_EQ(e.command_id, "c1");
+  EXPECT_EQ(e.payload, "c1/0");
+  EXPECT_EQ(e.hash, store->head_hash());
+}
+
+TEST_F(append_test, several_events_of_one_stream_are_consecutive) {
+  append_ok(make_request("c1", "org-1", expected_version::any(), 2));
+  auto r = append_ok(make_request("c2", "org-1", expected_version::exact(stream_version{2}), 3));
+  EXPECT_EQ(r.first, position{3});
+  EXPECT_EQ(r.last, position{5});
+  EXPECT_EQ(r.streams[0].last_version, stream_version{5});
+  auto events = store->read_stream("org-1", stream_version{0}, read_direction::forward, 100);
+  ASSERT_TRUE(events);
+  EXPECT_THAT(versions_of(*events), ElementsAre(1, 2, 3, 4, 5));
+  EXPECT_THAT(positions_of(*events), ElementsAre(1, 2, 3, 4, 5));
+}
+
+TEST_F(append_test, one_request_writes_several_streams_atomically) {
+  append_ok(make_request("c0", "member-9"));
+  append_request r = make_request("c1", "org-1", expected_version::no_stream(), 2);
+  stream_write second;
+  second.stream = "member-9";
+  second.expected = expected_version::exact(stream_version{1});
+  second.events.push_back(make_event("member_joined", "m"));
+  r.writes.push_back(second);
+  auto result = append_ok(r);
+  EXPECT_EQ(result.first, position{2});
+  EXPECT_EQ(result.last, position{4});
+  EXPECT_THAT(result.streams, ElementsAre(stream_outcome{"org-1", stream_version{2}},
+                                          stream_outcome{"member-9", stream_version{2}}));
+  auto member = store->read_stream("member-9", stream_version{1}, read_direction::forward, 10);
+  ASSERT_TRUE(member);
+  EXPECT_THAT(positions_of(*member), ElementsAre(1, 4));
+}
+
+TEST_F(append_test, the_same_stream_twice_in_one_request_continues_its_versions) {
+  append_request r = make_request("c1", "org-1", expected_version::no_stream());
+  stream_write again;
+  again.stream = "org-1";
+  again.expected = expected_version::exact(stream_version{1});
+  again.events.push_back(make_event("again", "x"));
+  r.writes.push_back(again);
+  auto result = append_ok(r);
+  EXPECT_EQ(result.last, position{2});
+  EXPECT_EQ(store->stream_head("org-1").value(), stream_version{2});
+}
+
+TEST_F(append_test, expected_no_stream_fails_once_the_stream_exists) {
+  append_ok(make_request("c1", "org-1", expected_version::no_stream()));
+  auto again = store->append(make_request("c2", "org-1", expected_version::no_stream()));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error(), errc::wrong_expected_version);
+  EXPECT_EQ(store->head(), position{1});
+}
+
+TEST_F(append_test, wrong_exact_version_reports_the_current_version_and_writes_nothing) {
+  append_ok(make_request("c1", "org-1", expected_version::any(), 3));
+  const auto hash_before = store->head_hash();
+  auto conflict = store->append_detailed(make_request("c2", "org-1", expected_version::exact(stream_version{2})));
+  ASSERT_FALSE(conflict);
+  EXPECT_EQ(conflict.error().code, errc::wrong_expected_version);
+  EXPECT_EQ(conflict.error().stream, "org-1");
+  EXPECT_EQ(conflict.error().current, stream_version{3});
+  EXPECT_THAT(conflict.error().message, HasSubstr("'org-1' is at version 3"));
+  EXPECT_THAT(conflict.error().message, HasSubstr("expected version 2"));
+  EXPECT_EQ(store->head(), position{3});
+  EXPECT_EQ(store->head_hash(), hash_before);
+  EXPECT_EQ(store->stream_head("org-1").value(), stream_version{3});
+
+  // A conflicting command id was not recorded: the same id succeeds once the version is right.
+  auto retry = append_ok(make_request("c2", "org-1", expected_version::exact(stream_version{3})));
+  EXPECT_FALSE(retry.duplicate);
+  EXPECT_EQ(retry.first, position{4});
+}
+
+TEST_F(append_test, exact_version_zero_means_the_stream_must_not_exist) {
+  append_ok(make_request("c1", "org-1", expected_version::exact(stream_version{0})));
+  auto again = store->append(make_request("c2", "org-1", expected_version::exact(stream_version{0})));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error(), errc::wrong_expected_version);
+}
+
+TEST_F(append_test, a_conflict_in_one_stream_writes_none_of_the_request) {
+  append_ok(make_request("c1", "b"));
+  append_request r = make_request("c2", "a", expected_version::no_stream());
+  stream_write w;
+  w.stream = "b";
+  w.expected = expected_version::no_stream();  // wrong: b exists
+  w.events.push_back(make_event("x", "y"));
+  r.writes.push_back(w);
+  auto result = store->append_detailed(r);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().stream, "b");
+  EXPECT_EQ(result.error().current, stream_version{1});
+  EXPECT_EQ(store->stream_head("a").value(), stream_version{0});
+  EXPECT_EQ(store->head(), position{1});
+}
+
+TEST_F(append_test, repeated_command_id_returns_the_first_result_and_writes_nothing) {
+  auto first = append_ok(make_request("cmd-1", "org-1", expected_version::no_stream(), 2));
+  // Any expectation at all, even one that would now conflict, gets the original result.
+  for (auto expected : {expected_version::no_stream(), expected_version::any(),
+                        expected_version::exact(stream_version{7})}) {
+    auto again = append_ok(make_request("cmd-1", "org-1", expected, 2));
+    EXPECT_TRUE(again.duplicate);
+    EXPECT_EQ(again.first, first.first);
+    EXPECT_EQ(again.last, first.last);
+    EXPECT_EQ(again.streams, first.streams);
+  }
+  EXPECT_EQ(store->head(), position{2});
+}
+
+TEST_F(append_test, repeated_command_id_is_remembered_across_reopen) {
+  auto first = append_ok(make_request("cmd-1", "org-1"));
+  reopen();
+  auto again = append_ok(make_request("cmd-1", "org-1", expected_version::no_stream()));
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.first, first.first);
+  EXPECT_EQ(store->head(), position{1});
+}
+
+TEST_F(append_test, repeated_command_id_within_one_batch_is_written_once) {
+  // Submitted back to back without waiting, so both usually land in one writer batch.
+  std::counting_semaphore<2> done(0);
+  std::vector<result<append_result>> results;
+  std::mutex m;
+  for (int i = 0; i < 2; ++i) {
+    store->append_async(make_request("same", "org-1"), [&](result<append_result> r) {
+      std::lock_guard lock(m);
+      results.push_back(std::move(r));
+      done.release();
+    });
+  }
+  done.acquire();
+  done.acquire();
+  ASSERT_TRUE(results[0] && results[1]);
+  EXPECT_FALSE(results[0]->duplicate);
+  EXPECT_TRUE(results[1]->duplicate);
+  EXPECT_EQ(results[0]->first, results[1]->first);
+  EXPECT_EQ(store->head(), position{1});
+}
+
+TEST_F(append_test, append_async_completes_with_the_result) {
+  std::binary_semaphore done(0);
+  std::optional<result<append_result>> got;
+  store->append_async(make_request("c1", "org-1"), [&](result<append_result> r) {
+    got.emplace(std::move(r));
+    done.release();
+  });
+  done.acquire();
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->first, position{1});
+}
+
+TEST_F(append_test, append_async_detailed_reports_a_conflict) {
+  append_ok(make_request("c1", "org-1"));
+  std::binary_semaphore done(0);
+  std::optional<result<append_result, append_error>> got;
+  store->append_async_detailed(make_request("c2", "org-1", expected_version::no_stream()),
+                               [&](result<append_result, append_error> r) {
+                                 got.emplace(std::move(r));
+                                 done.release();
+                               });
+  done.acquire();
+  ASSERT_TRUE(got && !*got);
+  EXPECT_EQ(got->error().current, stream_version{1});
+}
+
+TEST_F(append_test, invalid_requests_are_refused_and_write_nothing) {
+  std::vector<append_request> bad;
+  bad.push_back(make_request("", "org-1"));                      // no command id
+  bad.push_back(make_request("c", ""));                          // no stream name
+  bad.push_back(make_request("c", std::string("a\0b", 3)));      // NUL in the stream name
+  bad.push_back(make_request("c", std::string(2000, 's')));      // stream name too long
+  bad.push_back(make_request("c", "org-1", expected_version::any(), 0));  // no events
+  {
+    append_request r = make_request("c", "org-1");
+    r.writes.clear();  // no writes
+    bad.push_back(r);
+  }
+  {
+    append_request r = make_request("c", "org-1");
+    r.writes[0].events[0].type.clear();  // no event type
+    bad.push_back(r);
+  }
+  for (auto& r : bad) {
+    auto result = store->append(r);
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error(), errc::invalid_argument);
+  }
+  EXPECT_EQ(store->head(), position{0});
+  // An invalid request did not burn its command id.
+  EXPECT_FALSE(append_ok(make_request("c", "org-1")).duplicate);
+}
+
+TEST_F(append_test, a_failing_request_does_not_fail_the_rest_of_its_batch) {
+  append_ok(make_request("c0", "taken"));
+  constexpr int n = 64;
+  std::counting_semaphore<n> done(0);
+  std::vector<std::optional<result<append_result>>> results(n);
+  for (int i = 0; i < n; ++i) {
+    // Every fourth conflicts; the others must still commit.
+    auto r = i % 4 == 0 ? make_request(numbered("c", i + 1), "taken", expected_version::no_stream())
+                        : make_request(numbered("c", i + 1), numbered("s", i));
+    store->append_async(r, [&, i](result<append_result> res) {
+      results[static_cast<std::size_t>(i)].emplace(std::move(res));
+      done.release();
+    });
+  }
+  for (int i = 0; i < n; ++i) done.acquire();
+  int ok = 0;
+  for (int i = 0; i < n; ++i) {
+    if (i % 4 == 0) {
+      EXPECT_EQ(results[static_cast<std::size_t>(i)]->error(), errc::wrong_expected_version);
+    } else {
+      ok += results[static_cast<std::size_t>(i)]->has_value() ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(ok, n - n / 4);
+  EXPECT_EQ(store->head(), position{static_cast<std::uint64_t>(1 + ok)});
+  EXPECT_EQ(read_everything().size(), static_cast<std::size_t>(1 + ok));
+}
+
+using read_test = store_test;
+
+TEST_F(read_test, stream_forward_in_pages) {
+  for (int i = 0; i < 25; ++i) {
+    append_ok(make_request(numbered("c", i), "org-1"));
+    append_ok(make_request(numbered("d", i), "org-2"));
+  }
+  std::vector<std::uint64_t> seen;
+  stream_version from{1};
+  for (;;) {
+    auto page = store->read_stream("org-1", from, read_direction::forward, 7);
+    ASSERT_TRUE(page);
+    if (page->empty()) break;
+    EXPECT_LE(page->size(), 7u);
+    for (const auto& e : *page) {
+      EXPECT_EQ(e.stream, "org-1");
+      seen.push_back(e.version.value);
+    }
+    from = stream_version{page->back().version.value + 1};
+  }
+  ASSERT_EQ(seen.size(), 25u);
+  for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], i + 1);
+}
+
+TEST_F(read_test, stream_backward_from_the_end_and_from_the_middle) {
+  append_ok(make_request("c1", "org-1", expected_version::any(), 10));
+  auto tail = store->read_stream("org-1", stream_version{UINT64_MAX}, read_direction::backward, 3);
+  ASSERT_TRUE(tail);
+  EXPECT_THAT(versions_of(*tail), ElementsAre(10, 9, 8));
+  auto middle = store->read_stream("org-1", stream_version{4}, read_direction::backward, 100);
+  ASSERT_TRUE(middle);
+  EXPECT_THAT(versions_of(*middle), ElementsAre(4, 3, 2, 1));
+  auto none = store->read_stream("org-1", stream_version{0}, read_direction::backward, 100);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(read_test, stream_reads_do_not_cross_into_a_stream_with_a_longer_name) {
+  append_ok(make_request("c1", "org-1", expected_version::any(), 2));
+  append_ok(make_request("c2", "org-10", expected_version::any(), 2));
+  append_ok(make_request("c3", "org-", expected_version::any(), 2));
+  auto fwd = store->read_stream("org-1", stream_version{1}, read_direction::forward, 100);
+  ASSERT_TRUE(fwd);
+  EXPECT_THAT(positions_of(*fwd), ElementsAre(1, 2));
+  auto back = store->read_stream("org-1", stream_version{UINT64_MAX}, read_direction::backward, 100);
+  ASSERT_TRUE(back);
+  EXPECT_THAT(positions_of(*back), ElementsAre(2, 1));
+}
+
+TEST_F(read_test, unknown_stream_reads_empty_and_is_at_version_zero) {
+  auto events = store->read_stream("nobody", stream_version{1}, read_direction::forward, 10);
+  ASSERT_TRUE(events);
+  EXPECT_TRUE(events->empty());
+  EXPECT_EQ(store->stream_head("nobody").value(), stream_version{0});
+  EXPECT_EQ(store->read_stream("", stream_version{1}, read_direction::forward, 10).error(),
+            errc::invalid_argument);
+}
+
+TEST_F(read_test, read_all_pages_through_the_global_log) {
+  for (int i = 0; i < 30; ++i) append_ok(make_request(numbered("c", i), numbered("s", i % 4)));
+  auto page = store->read_all(position{0}, 8);
+  ASSERT_TRUE(page);
+  EXPECT_THAT(positions_of(*page), ElementsAre(1, 2, 3, 4, 5, 6, 7, 8));
+  page = store->read_all(position{28}, 8);
+  ASSERT_TRUE(page);
+  EXPECT_THAT(positions_of(*page), ElementsAre(28, 29, 30));
+  page = store->read_all(position{31}, 8);
+  ASSERT_TRUE(page);
+  EXPECT_TRUE(page->empty());
+  EXPECT_EQ(read_everything().size(), 30u);
+}
+
+TEST_F(read_test, head_and_head_hash_survive_reopen) {
+  EXPECT_EQ(store->head(), position{0});
+  EXPECT_EQ(store->head_hash(), sha256_digest{});
+  append_ok(make_request("c1", "org-1", expected_version::any(), 5));
+  const auto head = store->head();
+  const auto hash = store->head_hash();
+  EXPECT_NE(hash, sha256_digest{});
+  reopen();
+  EXPECT_EQ(store->head(), head);
+  EXPECT_EQ(store->head_hash(), hash);
+  EXPECT_EQ(store->stream_head("org-1").value(), stream_version{5});
+  // And appends continue the chain where it was.
+  auto r = append_ok(make_request("c2", "org-1", expected_version::exact(stream_version{5})));
+  EXPECT_EQ(r.first, position{6});
+  auto report = store->verify(position{0}, position{0});
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->intact()) << report->problem;
+  EXPECT_EQ(report->checked, 6u);
+}
+
+TEST_F(read_test, verify_checks_the_whole_log_or_a_range) {
+  for (int i = 0; i < 20; ++i) append_ok(make_request(numbered("c", i), "s"));
+  auto all = store->verify(position{0}, position{0});
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(all->intact());
+  EXPECT_EQ(all->checked, 20u);
+  EXPECT_EQ(all->last_checked, position{20});
+  EXPECT_EQ(all->head_hash, store->head_hash());
+  auto range = store->verify(position{5}, position{9});
+  ASSERT_TRUE(range);
+  EXPECT_TRUE(range->intact());
+  EXPECT_EQ(range->checked, 5u);
+  EXPECT_EQ(range->last_checked, position{9});
+  auto nine = store->read_all(position{9}, 1);
+  ASSERT_TRUE(nine);
+  EXPECT_EQ(range->head_hash, nine->front().hash);
+}
+
+using consumer_test = store_test;
+
+TEST_F(consumer_test, commit_then_get_scan_and_checkpoint) {
+  EXPECT_EQ(store->consumer_checkpoint("indicators").value(), std::nullopt);
+  consumer_commit c;
+  c.consumer = "indicators";
+  c.checkpoint = position{17};
+  c.puts = {{"b", "2"}, {"a", "1"}, {"c", "3"}, {std::string("z\0y", 3), "nul"}};
+  ASSERT_TRUE(store->commit_consumer(c));
+  EXPECT_EQ(store->consumer_checkpoint("indicators").value(), position{17});
+  EXPECT_EQ(store->consumer_get("indicators", "b").value(), std::optional<std::string>("2"));
+  EXPECT_EQ(store->consumer_get("indicators", "nope").value(), std::nullopt);
+  EXPECT_EQ(store->consumer_get("other", "b").value(), std::nullopt);
+
+  std::vector<std::string> keys;
+  auto collect = [&](std::string_view k, std::string_view) {
+    keys.emplace_back(k);
+    return true;
+  };
+  ASSERT_TRUE(store->consumer_scan("indicators", "", read_direction::forward, collect));
+  EXPECT_THAT(keys, ElementsAre("a", "b", "c", std::string("z\0y", 3)));
+  keys.clear();
+  ASSERT_TRUE(store->consumer_scan("indicators", "b", read_direction::forward, collect));
+  EXPECT_THAT(keys, ElementsAre("b", "c", std::string("z\0y", 3)));
+  keys.clear();
+  ASSERT_TRUE(store->consumer_scan("indicators", "", read_direction::backward, collect));
+  EXPECT_THAT(keys, ElementsAre(std::string("z\0y", 3), "c", "b", "a"));
+  keys.clear();
+  ASSERT_TRUE(store->consumer_scan("indicators", "bb", read_direction::backward, collect));
+  EXPECT_THAT(keys, ElementsAre("b", "a"));
+  keys.clear();
+  ASSERT_TRUE(store->consumer_scan("indicators", "", read_direction::forward, [&](std::string_view k, std::string_view) {
+    keys.emplace_back(k);
+    return keys.size() < 2;
+  }));
+  EXPECT_THAT(keys, ElementsAre("a", "b"));
+}
+
+TEST_F(consumer_test, deletes_and_checkpoint_in_one_commit_survive_reopen) {
+  consumer_commit c{"ledger", position{5}, {{"x", "1"}, {"y", "2"}}, {}};
+  ASSERT_TRUE(store->commit_consumer(c));
+  consumer_commit d{"ledger", position{9}, {{"z", "3"}}, {"x"}};
+  ASSERT_TRUE(store->commit_consumer(d));
+  reopen();
+  EXPECT_EQ(store->consumer_checkpoint("ledger").value(), position{9});
+  EXPECT_EQ(store->consumer_get("ledger", "x").value(), std::nullopt);
+  EXPECT_EQ(store->consumer_get("ledger", "y").value(), std::optional<std::string>("2"));
+  EXPECT_EQ(store->consumer_get("ledger", "z").value(), std::optional<std::string>("3"));
+}
+
+TEST_F(consumer_test, consumers_are_namespaced_and_reset_removes_only_one) {
+  ASSERT_TRUE(store->commit_consumer({"a", position{1}, {{"k", "a"}}, {}}));
+  ASSERT_TRUE(store->commit_consumer({"ab", position{2}, {{"k", "ab"}}, {}}));
+  ASSERT_TRUE(store->commit_consumer({"b", position{3}, {{"k", "b"}}, {}}));
+  int count = 0;
+  ASSERT_TRUE(store->consumer_scan("a", "", read_direction::forward, [&](std::string_view, std::string_view v) {
+    EXPECT_EQ(v, "a");
+    ++count;
+    return true;
+  }));
+  EXPECT_EQ(count, 1);
+  ASSERT_TRUE(store->consumer_reset("a"));
+  EXPECT_EQ(store->consumer_checkpoint("a").value(), std::nullopt);
+  EXPECT_EQ(store->consumer_get("a", "k").value(), std::nullopt);
+  EXPECT_EQ(store->consumer_get("ab", "k").value(), std::optional<std::string>("ab"));
+  EXPECT_EQ(store->consumer_checkpoint("b").value(), position{3});
+}
+
+TEST_F(consumer_test, invalid_consumer_names_are_refused) {
+  EXPECT_EQ(store->commit_consumer({"", position{1}, {}, {}}).error(), errc::invalid_argument);
+  EXPECT_EQ(store->consumer_get(std::string("a\0b", 3), "k").error(), errc::invalid_argument);
+  EXPECT_EQ(store->consumer_checkpoint("").error(), errc::invalid_argument);
+  EXPECT_EQ(store->consumer_reset("").error(), errc::invalid_argument);
+}
+
+class bulk_test : public store_test {
+ protected:
+  void SetUp() override {
+    mode = durability::bulk_import_without_fsync;
+    store_test::SetUp();
+  }
+};
+
+TEST_F(bulk_test, bulk_appends_are_readable_synced_and_survive_reopen) {
+  for (int i = 0; i < 50; ++i) append_ok(make_request(numbered("c", i), "import", expected_version::any(), 20));
+  ASSERT_TRUE(store->sync());
+  EXPECT_EQ(store->head(), position{1000});
+  mode = durability::fsync_each_batch;
+  reopen();
+  EXPECT_EQ(store->head(), position{1000});
+  EXPECT_EQ(read_everything().size(), 1000u);
+  auto report = store->verify(position{0}, position{0});
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->intact());
+}
+
+using closed_test = store_test;
+
+TEST_F(closed_test, everything_reports_closed_after_close) {
+  append_ok(make_request("c1", "org-1"));
+  store->close();
+  store->close();  // idempotent
+  EXPECT_EQ(store->append(make_request("c2", "org-1")).error(), errc::closed);
+  EXPECT_EQ(store->append_detailed(make_request("c2", "org-1")).error().code, errc::closed);
+  std::optional<std::error_code> async_error;
+  store->append_async(make_request("c3", "org-1"), [&](result<append_result> r) { async_error = r.error(); });
+  EXPECT_EQ(async_error, make_error_code(errc::closed));
+  EXPECT_EQ(store->read_all(position{1}, 10).error(), errc::closed);
+  EXPECT_EQ(store->read_stream("org-1", stream_version{1}, read_direction::forward, 10).error(), errc::closed);
+  EXPECT_EQ(store->stream_head("org-1").error(), errc::closed);
+  EXPECT_EQ(store->verify(position{0}, position{0}).error(), errc::closed);
+  EXPECT_EQ(store->commit_consumer({"c", position{1}, {}, {}}).error(), errc::closed);
+  EXPECT_EQ(store->consumer_get("c", "k").error(), errc::closed);
+  EXPECT_EQ(store->sync().error(), errc::closed);
+  EXPECT_EQ(store->head(), position{1});
+}
+
+TEST_F(closed_test, close_completes_appends_already_queued) {
+  constexpr int n = 200;
+  std::atomic<int> ok{0};
+  std::atomic<int> refused{0};
+  std::latch all_done(n);
+  for (int i = 0; i < n; ++i) {
+    store->append_async(make_request(numbered("c", i), "s"), [&](result<append_result> r) {
+      (r ? ok : refused).fetch_add(1);
+      all_done.count_down();
+    });
+  }
+  store->close();
+  all_done.wait();
+  EXPECT_EQ(ok.load(), n);
+  EXPECT_EQ(refused.load(), 0);
+  reopen();
+  EXPECT_EQ(store->head(), position{n});
+}
+
+TEST(open_test, refuses_invalid_options) {
+  options o;
+  EXPECT_EQ(event_store::open(o).error(), errc::invalid_argument);
+  gongjian::testing::temp_dir dir;
+  o.directory = dir.path();
+  o.max_batch_requests = 0;
+  EXPECT_EQ(event_store::open(o).error(), errc::invalid_argument);
+}
+
+TEST(open_test, a_second_open_of_the_same_directory_fails_with_io_error) {
+  gongjian::testing::temp_dir dir;
+  options o;
+  o.directory = dir.path();
+  auto first = event_store::open(o);
+  ASSERT_TRUE(first);
+  auto second = event_store::open(o);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error(), errc::io_error);
+}
+
+}  // namespace
+}  // namespace gongjian::eventstore::test
