@@ -1,0 +1,179 @@
+#pragma once
+// Everything the projections derive from the log, and the one function that folds an event into
+// it. The in-memory part (read_model for indicators and rankings; compact member, branch and
+// instructor tables needed to place later events; the campaign/bulletin/interview workflow
+// state) is small per organization; the ledger and the audit index go to keyed_state (RocksDB).
+//
+// Threading: single-threaded; the runner's thread owns it.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gongjian/domain/events.h"
+#include "gongjian/eventstore/types.h"
+#include "gongjian/projections/keyed_state.h"
+#include "gongjian/projections/ledger.h"
+#include "gongjian/projections/read_model.h"
+
+namespace gongjian::projections {
+
+// One of an organization's members, packed into 8 bytes: where the member works and the bits that
+// decide whether they count towards the 3-formal-member rule (formal, and disclosed or active).
+struct member_record {
+  org_index org = 0;
+  std::uint8_t affiliation = 0;  // twin
+  std::uint8_t formal = 0;
+  std::uint8_t status = 0;  // domain::member_status
+  std::uint8_t flags = 0;   // bit 0 present in the org, bit 1 attached to a nearby organization
+  bool present() const { return flags & 1; }
+  bool attached() const { return flags & 2; }
+  bool counts_as_formal() const {
+    return present() && formal &&
+           (status == static_cast<std::uint8_t>(domain::member_status::disclosed) ||
+            status == static_cast<std::uint8_t>(domain::member_status::active));
+  }
+  bool operator==(const member_record&) const = default;
+};
+
+// A formed organization (党/团组织, 工会, 妇联) and the orgs it covers.
+struct branch_record {
+  std::uint64_t id = 0;
+  std::uint8_t type = 0;  // branch_type
+  std::uint8_t mode = 0;  // formation_mode
+  bool dissolved = false;
+  std::vector<org_index> orgs;
+  bool operator==(const branch_record&) const = default;
+};
+
+struct instructor_record {
+  std::uint64_t id = 0;
+  std::uint8_t affiliation = 0;
+  bool released = false;
+  std::vector<org_index> orgs;
+  bool operator==(const instructor_record&) const = default;
+};
+
+struct campaign_record {
+  std::uint64_t id = 0;
+  std::string name;
+  domain::date starts_on;
+  domain::date ends_on;
+  std::uint32_t cadence_days = 15;
+  domain::indicator ranking_indicator = domain::indicator::ledger_progress;
+  domain::indicator tie_break_indicator = domain::indicator::standalone_formation_rate;
+  domain::interview_rules rules;
+  bool closed = false;
+  std::uint64_t opened_at = 0;  // log position
+  bool operator==(const campaign_record&) const = default;
+};
+
+struct bulletin_record {
+  std::uint64_t campaign = 0;
+  std::uint32_t round = 0;
+  domain::date as_of;
+  std::uint64_t log_position = 0;  // the position the frozen rankings reflect
+  std::uint64_t position = 0;      // where the bulletin event itself sits
+  std::vector<domain::ranking> rankings;
+  bool operator==(const bulletin_record&) const = default;
+};
+
+struct interview_record {
+  std::uint64_t id = 0;
+  std::uint64_t campaign = 0;
+  std::string jurisdiction;  // code
+  std::string responsible_person;
+  std::vector<domain::interview_reason> reasons;
+  std::uint32_t round = 0;
+  std::int64_t scheduled_at_ms = 0;
+  domain::interview_status status = domain::interview_status::scheduled;
+  std::vector<domain::rectification_item> items;
+  std::vector<bool> items_done;
+  std::string escalated_to;
+  std::uint64_t scheduled_at_position = 0;
+  bool operator==(const interview_record&) const = default;
+};
+
+class projection_state {
+ public:
+  projection_state();
+
+  // Folds one recorded event (already decoded) into the state; ledger and audit writes go to
+  // `keyed`. Events must come in log order, each exactly once.
+  void apply(const eventstore::recorded_event& recorded, const domain::event& event, keyed_state& keyed);
+
+  // Advances past an event this build cannot decode (the runner logs and counts it).
+  void skip(const eventstore::recorded_event& recorded) {
+    last_applied_ = recorded.pos;
+    ++events_applied_;
+  }
+
+  const read_model& model() const { return model_; }
+  eventstore::position last_applied() const { return last_applied_; }
+  std::uint64_t events_applied() const { return events_applied_; }
+
+  const std::map<std::uint64_t, campaign_record>& campaigns() const { return campaigns_; }
+  const std::vector<bulletin_record>& bulletins() const { return bulletins_; }
+  const std::map<std::uint64_t, interview_record>& interviews() const { return interviews_; }
+  // The most recently opened campaign that is not closed, if any.
+  const campaign_record* active_campaign() const;
+  // Bulletins of one campaign, by round (nullptr when none).
+  const bulletin_record* bulletin(std::uint64_t campaign, std::uint32_t round) const;
+  const bulletin_record* last_bulletin(std::uint64_t campaign) const;
+
+  // The jurisdiction an event concerns, for the audit index (no_node when none).
+  node_index jurisdiction_of(const domain::event& event) const;
+
+  // ---- persistence ----
+  // Writes everything changed since the last call into `commit` (as puts), and the small meta
+  // record. The runner calls it at each checkpoint.
+  void persist_into(eventstore::consumer_commit& commit);
+  // Loads a persisted state back (the runner at start-up); false if the stored state is damaged.
+  bool load(const eventstore::event_store& store, std::string_view consumer);
+
+  // Canonical serialization of the whole in-memory state: equal states give equal bytes. It is
+  // also the snapshot format (as_of.h): restore_canonical reads it back.
+  std::string canonical() const;
+  bool restore_canonical(std::string_view bytes);
+
+ private:
+  bool restore_member(std::uint32_t i, std::string_view bytes);
+  bool restore_branch(std::uint32_t i, std::string_view bytes);
+  bool restore_instructor(std::uint32_t i, std::string_view bytes);
+  void apply_member_change(std::uint64_t member, const member_record& after);
+  void cover(const branch_record& b, org_index org, int sign);
+  std::optional<org_index> org_of(domain::organization_id id);
+  void mark_member_dirty(std::uint32_t i);
+  void mark_branch_dirty(std::uint32_t i);
+  void mark_instructor_dirty(std::uint32_t i);
+  void write_ledger(const ledger_entry& e, keyed_state& keyed, bool is_new);
+  void index_audit(const eventstore::recorded_event& recorded, const domain::event& event, keyed_state& keyed);
+
+  // Event handlers, one per event that changes the read side.
+  struct handler;
+  friend struct handler;
+
+  read_model model_;
+  eventstore::position last_applied_;
+  std::uint64_t events_applied_ = 0;
+
+  std::vector<member_record> members_;
+  std::vector<std::uint64_t> member_ids_;
+  org_key_index member_index_;
+  std::vector<branch_record> branches_;
+  org_key_index branch_index_;
+  std::vector<instructor_record> instructors_;
+  org_key_index instructor_index_;
+
+  std::map<std::uint64_t, campaign_record> campaigns_;
+  std::vector<bulletin_record> bulletins_;
+  std::map<std::uint64_t, interview_record> interviews_;
+  bool workflow_dirty_ = true;
+
+  std::vector<bool> member_dirty_, branch_dirty_, instructor_dirty_;
+  std::vector<std::uint32_t> dirty_members_, dirty_branches_, dirty_instructors_;
+};
+
+}  // namespace gongjian::projections

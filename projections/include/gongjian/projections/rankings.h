@@ -1,0 +1,52 @@
+#pragma once
+// Rankings of the children of one jurisdiction by any indicator (DESIGN.md "Read side"): by the
+// indicator (best first), ties broken by a second indicator, then by code, so every child has a
+// distinct rank 1..n. Each line also carries its rank at the last bulletin, computed the same way
+// from the counters frozen at that bulletin, and the change (positive = moved up). The top of the
+// list is the "red list" (红榜), the bottom the "black list" (黑榜).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gongjian/domain/values.h"
+#include "gongjian/projections/read_model.h"
+
+namespace gongjian::projections {
+
+struct ranking_options {
+  indicator by = indicator::ledger_progress;
+  twin affiliation = twin::party;
+  std::optional<indicator> tie_break = indicator::standalone_formation_rate;
+  // Whether a bulletin has been issued (otherwise there is no rank to compare with).
+  bool has_last_bulletin = false;
+};
+
+struct ranking_entry {
+  node_index node = no_node;
+  std::string code;
+  std::string name;
+  indicator_value value;
+  indicator_value tie_value;
+  indicator_value value_at_last_bulletin;
+  indicator_value value_at_baseline;
+  std::uint32_t rank = 0;                      // 1 = best
+  std::uint32_t rank_at_last_bulletin = 0;     // 0 when no bulletin yet
+  std::int32_t rank_change = 0;                // rank_at_last_bulletin - rank: > 0 moved up
+  bool operator==(const ranking_entry&) const = default;
+};
+
+// Ranks the children of `parent` (in rank order).
+std::vector<ranking_entry> rank_children(const read_model& model, node_index parent, const ranking_options& options);
+
+// Red list (top n) and black list (bottom n, worst last) of a ranking.
+std::vector<ranking_entry> top(const std::vector<ranking_entry>& ranked, std::size_t n);
+std::vector<ranking_entry> bottom(const std::vector<ranking_entry>& ranked, std::size_t n);
+
+// The frozen form a bulletin records (domain::ranking), with each line's previous rank taken from
+// `previous` (the ranking of the same parent in the previous bulletin, if any).
+domain::ranking to_bulletin_ranking(const read_model& model, node_index parent, const std::vector<ranking_entry>& ranked,
+                                    const ranking_options& options, const domain::ranking* previous);
+
+}  // namespace gongjian::projections

@@ -1,0 +1,102 @@
+#pragma once
+// The projection runner: consumes the global log in order, decodes each recorded event with the
+// domain codec, folds it into projection_state, tracks the last applied position (as Redpanda's
+// state_machine_base tracks last_applied_offset), and every N events or T milliseconds persists
+// the state changed since the last checkpoint together with the checkpoint in ONE
+// commit_consumer call, so a restart resumes exactly from the checkpoint. Every K events it also
+// stores a full snapshot keyed by position, for as-of queries (see as_of.h).
+//
+// Threading: `start` subscribes; the subscription's thread applies batches under the runner's
+// exclusive lock. `read` gives other threads (server handlers, the workflow) a consistent view
+// under a shared lock. `catch_up` and `rebuild` apply on the calling thread and must not run
+// while a subscription is active.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+
+#include "gongjian/domain/result.h"
+#include "gongjian/eventstore/event_store.h"
+#include "gongjian/projections/keyed_state.h"
+#include "gongjian/projections/projection_state.h"
+
+namespace gongjian::projections {
+
+struct runner_options {
+  std::string consumer = "projections";
+  std::uint64_t checkpoint_every_events = 10000;
+  std::chrono::milliseconds checkpoint_every{1000};
+  // Full snapshot for as-of queries every this many events (0 = none).
+  std::uint64_t snapshot_every_events = 0;
+  // Events read per page during catch-up and rebuild.
+  std::size_t page_size = 4096;
+};
+
+struct rebuild_report {
+  std::uint64_t events = 0;
+  std::chrono::nanoseconds elapsed{0};
+  double events_per_second() const {
+    return elapsed.count() == 0 ? 0.0 : static_cast<double>(events) * 1e9 / static_cast<double>(elapsed.count());
+  }
+};
+
+class projection_runner {
+ public:
+  projection_runner(eventstore::event_store& store, runner_options options);
+  ~projection_runner();
+  projection_runner(const projection_runner&) = delete;
+  projection_runner& operator=(const projection_runner&) = delete;
+
+  // Loads the persisted state (resuming at its checkpoint). Called once, before anything else.
+  result<void> open();
+  // Subscribes from the last applied position; events are applied on the subscription's thread.
+  void start();
+  // Stops the subscription and writes a final checkpoint.
+  result<void> stop();
+
+  // Applies everything up to the head on the calling thread, then checkpoints.
+  result<void> catch_up();
+  // consumer_reset, then replays the whole log from position 1 on the calling thread.
+  result<rebuild_report> rebuild();
+  // Persists state + checkpoint now (one commit_consumer).
+  result<void> checkpoint();
+
+  // Blocks until `p` is applied or the timeout passes; true when applied.
+  bool wait_for(eventstore::position p, std::chrono::milliseconds timeout);
+  eventstore::position last_applied() const;
+  std::uint64_t decode_failures() const;
+
+  // Runs `f(const projection_state&, const keyed_state&)` under the shared lock.
+  template <class F>
+  auto read(F&& f) const {
+    std::shared_lock lock(mutex_);
+    return f(state_, keyed_);
+  }
+
+  eventstore::event_store& store() { return store_; }
+  const runner_options& options() const { return options_; }
+
+ private:
+  void apply_batch(std::span<const eventstore::recorded_event> events);  // exclusive lock held
+  result<void> checkpoint_locked();
+  result<void> snapshot_locked();
+
+  eventstore::event_store& store_;
+  runner_options options_;
+  mutable std::shared_mutex mutex_;
+  projection_state state_;
+  keyed_state keyed_;
+  std::uint64_t since_checkpoint_ = 0;
+  std::uint64_t since_snapshot_ = 0;
+  std::uint64_t decode_failures_ = 0;
+  std::chrono::steady_clock::time_point last_checkpoint_;
+  std::unique_ptr<eventstore::subscription> subscription_;
+  mutable std::mutex applied_mutex_;
+  std::condition_variable applied_;
+};
+
+}  // namespace gongjian::projections

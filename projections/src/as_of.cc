@@ -1,0 +1,120 @@
+#include "gongjian/projections/as_of.h"
+
+#include "gongjian/domain/codec.h"
+#include "gongjian/projections/binary.h"
+#include "gongjian/projections/errc.h"
+
+namespace gongjian::projections {
+
+std::string snapshot_key(eventstore::position p) {
+  std::string k = "s/";
+  binary::key_u64(k, p.value);
+  return k;
+}
+
+history_cursor::history_cursor(const eventstore::event_store& store, std::string consumer)
+    : store_(&store), keyed_(&store, std::move(consumer)) {}
+
+result<history_cursor> history_cursor::open(const eventstore::event_store& store, std::string consumer,
+                                            eventstore::position p) {
+  if (p > store.head()) return failure(make_error_code(errc::position_not_in_log));
+  history_cursor cursor(store, consumer);
+  std::optional<std::string> snapshot;
+  auto scanned = store.consumer_scan(consumer, snapshot_key(p), eventstore::read_direction::backward,
+                                     [&](std::string_view key, std::string_view value) {
+                                       if (key.starts_with("s/") && key.size() == 10) snapshot = std::string(value);
+                                       return false;
+                                     });
+  if (!scanned) return failure(scanned.error());
+  if (snapshot && !cursor.state_.restore_canonical(*snapshot)) return failure(make_error_code(errc::corrupt_state));
+  if (auto done = cursor.advance_to(p); !done) return failure(done.error());
+  return cursor;
+}
+
+result<std::optional<eventstore::recorded_event>> history_cursor::step() {
+  auto page = store_->read_all(state_.last_applied().next(), 1);
+  if (!page) return failure(page.error());
+  if (page->empty()) return std::optional<eventstore::recorded_event>{};
+  const auto& rec = page->front();
+  auto decoded = domain::decode(rec.type, rec.schema_version, rec.payload);
+  if (decoded) {
+    state_.apply(rec, *decoded, keyed_);
+  } else {
+    state_.skip(rec);
+  }
+  return std::optional<eventstore::recorded_event>{rec};
+}
+
+result<void> history_cursor::advance_to(eventstore::position p) {
+  while (state_.last_applied() < p) {
+    auto page = store_->read_all(state_.last_applied().next(), 4096);
+    if (!page) return failure(page.error());
+    if (page->empty()) break;
+    for (const auto& rec : *page) {
+      if (rec.pos > p) break;
+      auto decoded = domain::decode(rec.type, rec.schema_version, rec.payload);
+      if (decoded) {
+        state_.apply(rec, *decoded, keyed_);
+      } else {
+        state_.skip(rec);
+      }
+    }
+  }
+  return {};
+}
+
+result<eventstore::position> position_at_time(const eventstore::event_store& store, std::string_view consumer,
+                                              std::int64_t unix_ms) {
+  std::string start = "a/m/";
+  binary::key_u64(start, static_cast<std::uint64_t>(unix_ms));
+  binary::key_u64(start, UINT64_MAX);
+  eventstore::position found;
+  auto scanned = store.consumer_scan(consumer, start, eventstore::read_direction::backward,
+                                     [&](std::string_view key, std::string_view) {
+                                       if (key.starts_with("a/m/") && key.size() == 20)
+                                         found = eventstore::position{binary::parse_key_u64(key.substr(12))};
+                                       return false;
+                                     });
+  if (!scanned) return failure(scanned.error());
+  return found;
+}
+
+ledger_page read_ledger_as_of(const keyed_state& state, const ledger_query& q, eventstore::position p) {
+  ledger_page page;
+  const std::string prefix = "l/" + q.jurisdiction_path;
+  std::string start = q.after.empty() ? prefix : q.after;
+  state.scan(prefix, start, [&](std::string_view key, std::string_view) {
+    if (key == q.after) return true;
+    if (page.lines.size() == q.limit) return false;
+    auto target = binary::parse_key_u64(key.substr(key.size() - 8));
+    auto bytes = state.get(ledger_target_key(domain::target_id{target}));
+    if (!bytes) return true;
+    auto entry = decode_ledger_entry(*bytes);
+    if (!entry || entry->designated_at > p.value) return true;
+    // Undo what happened after p.
+    const bool withdrawn = entry->withdrawn_at != 0 && entry->withdrawn_at <= p.value;
+    const bool struck = entry->struck_off_at != 0 && entry->struck_off_at <= p.value;
+    if (!withdrawn) {
+      entry->withdrawn_at = 0;
+      entry->withdrawn_on = {};
+    }
+    if (!struck) {
+      entry->struck_off_at = 0;
+      entry->struck_off_on = {};
+      entry->struck_off_branch = 0;
+      entry->struck_off_by = {};
+    }
+    entry->status = withdrawn ? domain::target_status::withdrawn
+                              : (struck ? domain::target_status::struck_off : domain::target_status::open);
+    const bool overdue = entry->overdue(q.today);
+    if (q.only_open && entry->status != domain::target_status::open) return true;
+    if (q.only_overdue && !overdue) return true;
+    page.lines.push_back(ledger_line{std::move(*entry), overdue});
+    page.next = std::string(key);
+    return true;
+  });
+  if (page.lines.size() < q.limit) page.next.clear();
+  return page;
+}
+
+}  // namespace gongjian::projections

@@ -1,0 +1,65 @@
+#include "gongjian/projections/keyed_state.h"
+
+#include <vector>
+
+namespace gongjian::projections {
+
+std::optional<std::string> keyed_state::get(std::string_view key) const {
+  if (auto it = pending_.find(key); it != pending_.end()) return it->second;
+  if (store_ == nullptr) return std::nullopt;
+  auto got = store_->consumer_get(consumer_, key);
+  if (!got) return std::nullopt;
+  return *got;
+}
+
+void keyed_state::scan(std::string_view prefix, std::string_view start,
+                       const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  std::string from(start < prefix ? prefix : start);
+  auto pending = pending_.lower_bound(from);
+  auto pending_live = [&] { return pending != pending_.end() && pending->first.starts_with(prefix); };
+  // Merge the store's keys with the buffer's; the buffer wins on equal keys.
+  bool stopped = false;
+  auto emit_pending_before = [&](std::string_view bound, bool inclusive) {
+    while (!stopped && pending_live() && (pending->first < bound || (inclusive && pending->first == bound))) {
+      if (pending->second && !visit(pending->first, *pending->second)) stopped = true;
+      ++pending;
+    }
+  };
+  if (store_ != nullptr) {
+    auto scanned = store_->consumer_scan(consumer_, from, eventstore::read_direction::forward,
+                                         [&](std::string_view key, std::string_view value) {
+                                           if (!key.starts_with(prefix)) return false;
+                                           emit_pending_before(key, false);
+                                           if (stopped) return false;
+                                           if (pending_live() && pending->first == key) {
+                                             const bool keep_going = !pending->second || visit(key, *pending->second);
+                                             ++pending;
+                                             if (!keep_going) stopped = true;
+                                             return keep_going;
+                                           }
+                                           if (!visit(key, value)) {
+                                             stopped = true;
+                                             return false;
+                                           }
+                                           return true;
+                                         });
+    (void)scanned;  // a failed scan shows as fewer results; the store logs its own errors
+  }
+  while (!stopped && pending_live()) {
+    if (pending->second && !visit(pending->first, *pending->second)) stopped = true;
+    ++pending;
+  }
+}
+
+void keyed_state::drain_into(eventstore::consumer_commit& commit) {
+  for (auto& [key, value] : pending_) {
+    if (value) {
+      commit.puts.emplace_back(key, std::move(*value));
+    } else {
+      commit.deletes.push_back(key);
+    }
+  }
+  pending_.clear();
+}
+
+}  // namespace gongjian::projections

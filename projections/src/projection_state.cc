@@ -1,0 +1,950 @@
+#include "gongjian/projections/projection_state.h"
+
+#include <algorithm>
+#include <type_traits>
+
+#include "gongjian/projections/binary.h"
+
+namespace gongjian::projections {
+
+namespace ev = domain::events;
+
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+std::size_t idx(auto e) { return static_cast<std::size_t>(e); }
+
+// Saturating-at-zero adjustment of a small per-org count; an underflow means the read side saw an
+// event it cannot place (for example a release of an instructor it never saw assigned).
+template <class T>
+bool adjust(T& field, int delta) {
+  long long v = static_cast<long long>(field) + delta;
+  if (v < 0) {
+    field = 0;
+    return false;
+  }
+  if (v > static_cast<long long>(std::numeric_limits<T>::max())) {
+    field = std::numeric_limits<T>::max();
+    return false;
+  }
+  field = static_cast<T>(v);
+  return true;
+}
+
+template <class Map>
+std::uint32_t intern(Map& index, std::uint64_t id, auto& table, auto& dirty_flags) {
+  if (auto found = index.find(id + 1)) return *found;
+  auto i = static_cast<std::uint32_t>(table.size());
+  table.emplace_back();
+  dirty_flags.push_back(false);
+  index.insert(id + 1, i);
+  return i;
+}
+
+void write_ranking(binary::writer& w, const domain::ranking& r) {
+  w.str(r.parent.value);
+  w.u(idx(r.by));
+  w.u(idx(r.affiliation));
+  w.u(r.lines.size());
+  for (const auto& line : r.lines) {
+    w.str(line.jurisdiction.value);
+    w.u(line.values.size());
+    for (const auto& v : line.values) {
+      w.u(idx(v.which));
+      w.u(idx(v.affiliation));
+      w.i(v.numerator);
+      w.i(v.denominator);
+    }
+    w.u(line.rank);
+    w.u(line.previous_rank);
+  }
+}
+
+domain::ranking read_ranking(binary::reader& r) {
+  domain::ranking out;
+  out.parent = domain::jurisdiction_code{r.str()};
+  out.by = static_cast<domain::indicator>(r.u());
+  out.affiliation = static_cast<domain::member_affiliation>(r.u());
+  auto lines = r.u();
+  for (std::uint64_t k = 0; k < lines && r.ok(); ++k) {
+    domain::ranking_line line;
+    line.jurisdiction = domain::jurisdiction_code{r.str()};
+    auto values = r.u();
+    for (std::uint64_t j = 0; j < values && r.ok(); ++j) {
+      domain::indicator_value v;
+      v.which = static_cast<domain::indicator>(r.u());
+      v.affiliation = static_cast<domain::member_affiliation>(r.u());
+      v.numerator = r.i();
+      v.denominator = r.i();
+      line.values.push_back(v);
+    }
+    line.rank = static_cast<std::uint32_t>(r.u());
+    line.previous_rank = static_cast<std::uint32_t>(r.u());
+    out.lines.push_back(std::move(line));
+  }
+  return out;
+}
+
+std::string key_with_index(char prefix, std::uint32_t i) {
+  std::string k{prefix, '/'};
+  binary::key_u32(k, i);
+  return k;
+}
+
+}  // namespace
+
+projection_state::projection_state() = default;
+
+const campaign_record* projection_state::active_campaign() const {
+  const campaign_record* best = nullptr;
+  for (const auto& [id, c] : campaigns_)
+    if (!c.closed && (best == nullptr || c.opened_at > best->opened_at)) best = &c;
+  return best;
+}
+
+const bulletin_record* projection_state::bulletin(std::uint64_t campaign, std::uint32_t round) const {
+  for (const auto& b : bulletins_)
+    if (b.campaign == campaign && b.round == round) return &b;
+  return nullptr;
+}
+
+const bulletin_record* projection_state::last_bulletin(std::uint64_t campaign) const {
+  const bulletin_record* last = nullptr;
+  for (const auto& b : bulletins_)
+    if (b.campaign == campaign && (last == nullptr || b.round > last->round)) last = &b;
+  return last;
+}
+
+std::optional<org_index> projection_state::org_of(domain::organization_id id) { return model_.find_org(id); }
+
+void projection_state::mark_member_dirty(std::uint32_t i) {
+  if (member_dirty_[i]) return;
+  member_dirty_[i] = true;
+  dirty_members_.push_back(i);
+}
+void projection_state::mark_branch_dirty(std::uint32_t i) {
+  if (branch_dirty_[i]) return;
+  branch_dirty_[i] = true;
+  dirty_branches_.push_back(i);
+}
+void projection_state::mark_instructor_dirty(std::uint32_t i) {
+  if (instructor_dirty_[i]) return;
+  instructor_dirty_[i] = true;
+  dirty_instructors_.push_back(i);
+}
+
+// Replaces a member's record and moves its contribution (formal member, attached member) from
+// the org it was counted in to the org it is counted in now.
+void projection_state::apply_member_change(std::uint64_t member, const member_record& after) {
+  const std::uint32_t i = intern(member_index_, member, members_, member_dirty_);
+  if (member_ids_.size() < members_.size()) member_ids_.resize(members_.size());
+  member_ids_[i] = member;
+  const member_record before = members_[i];
+  auto contribute = [&](const member_record& m, int sign) {
+    if (!m.present()) return;
+    const bool formal = m.counts_as_formal();
+    const bool attached = m.attached();
+    if (!formal && !attached) return;
+    model_.mutate_org(m.org, [&](org_record& r) {
+      bool ok = true;
+      if (formal) ok &= adjust(r.formal_members[m.affiliation], sign);
+      if (attached) ok &= adjust(r.attached_members[m.affiliation], sign);
+      if (!ok) model_.note_anomaly();
+    });
+  };
+  if (!(before == after)) {
+    contribute(before, -1);
+    contribute(after, +1);
+    members_[i] = after;
+    mark_member_dirty(i);
+  }
+}
+
+void projection_state::cover(const branch_record& b, org_index org, int sign) {
+  model_.mutate_org(org, [&](org_record& r) {
+    bool ok = adjust(r.covering[b.type], sign);
+    if (b.mode == idx(formation_mode::standalone) && b.type < twin_count) ok &= adjust(r.standalone[b.type], sign);
+    if (!ok) model_.note_anomaly();
+  });
+}
+
+void projection_state::write_ledger(const ledger_entry& e, keyed_state& keyed, bool is_new) {
+  keyed.put(ledger_target_key(e.target), encode(e));
+  if (is_new) {
+    auto node = model_.tree().find(e.jurisdiction);
+    keyed.put(ledger_listing_key(model_.tree().path(node ? *node : model_.tree().root()), e.target), "");
+    keyed.put(ledger_org_key(e.org, e.target), "");
+  }
+}
+
+struct projection_state::handler {
+  projection_state& s;
+  const eventstore::recorded_event& rec;
+  keyed_state& keyed;
+
+  read_model& model() { return s.model_; }
+  std::optional<member_record> member(domain::member_id id) {
+    auto i = s.member_index_.find(id.value + 1);
+    if (!i) return std::nullopt;
+    return s.members_[*i];
+  }
+
+  void operator()(const ev::jurisdiction_registered& e) {
+    model().ensure_jurisdiction(e.code.value, e.parent.value, e.level, e.jurisdiction_name);
+  }
+  void operator()(const ev::jurisdiction_leader_assigned& e) {
+    model().set_responsible_leader(model().ensure_jurisdiction(e.code.value), e.leader_name);
+  }
+  void operator()(const ev::action_plan_set&) {}
+  void operator()(const ev::campaign_opened& e) {
+    campaign_record c;
+    c.id = e.campaign.value;
+    c.name = e.campaign_name;
+    c.starts_on = e.starts_on;
+    c.ends_on = e.ends_on;
+    c.cadence_days = e.bulletin_cadence_days;
+    c.ranking_indicator = e.ranking_indicator;
+    c.tie_break_indicator = e.tie_break_indicator;
+    c.rules = e.interviews;
+    c.opened_at = rec.pos.value;
+    s.campaigns_[c.id] = std::move(c);
+    // The campaign's baseline ("on the existing base"): the counters as the campaign opens.
+    model().freeze_baseline();
+    s.workflow_dirty_ = true;
+  }
+  void operator()(const ev::campaign_closed& e) {
+    if (auto it = s.campaigns_.find(e.campaign.value); it != s.campaigns_.end()) it->second.closed = true;
+    s.workflow_dirty_ = true;
+  }
+  void operator()(const ev::bulletin_issued& e) {
+    bulletin_record b;
+    b.campaign = e.campaign.value;
+    b.round = e.round.value;
+    b.as_of = e.as_of;
+    b.log_position = e.log_position;
+    b.position = rec.pos.value;
+    b.rankings = e.rankings;
+    s.bulletins_.push_back(std::move(b));
+    model().freeze_bulletin();
+    s.workflow_dirty_ = true;
+  }
+  void operator()(const ev::host_registered&) {}
+  void operator()(const ev::organization_registered& e) {
+    node_index node = model().ensure_jurisdiction(e.office.value);
+    org_index i = model().register_org(e.org, node, e.kind);
+    (void)i;
+  }
+  void operator()(const ev::survey_step_completed& e) {
+    auto i = s.org_of(e.org);
+    if (!i) return model().note_anomaly();
+    model().mutate_org(*i, [&](org_record& r) {
+      r.survey_steps_done = std::max<std::uint8_t>(r.survey_steps_done, static_cast<std::uint8_t>(idx(e.step) + 1));
+    });
+  }
+  void operator()(const ev::organization_details_corrected& e) {
+    if (!e.office) return;
+    auto i = s.org_of(e.org);
+    if (!i) return model().note_anomaly();
+    const node_index from = model().org(*i).node;
+    const node_index to = model().ensure_jurisdiction(e.office->value);
+    if (from == to) return;
+    model().mutate_org(*i, [&](org_record& r) { r.node = to; });
+    // The org's ledger items move with it to the new jurisdiction's listing.
+    std::string prefix = "x/";
+    binary::key_u64(prefix, e.org.value);
+    std::vector<domain::target_id> targets;
+    keyed.scan(prefix, prefix, [&](std::string_view key, std::string_view) {
+      targets.push_back(domain::target_id{binary::parse_key_u64(key.substr(key.size() - 8))});
+      return true;
+    });
+    for (auto t : targets) {
+      auto bytes = keyed.get(ledger_target_key(t));
+      if (!bytes) continue;
+      auto entry = decode_ledger_entry(*bytes);
+      if (!entry) continue;
+      if (auto old_node = model().tree().find(entry->jurisdiction))
+        keyed.erase(ledger_listing_key(model().tree().path(*old_node), t));
+      entry->jurisdiction = model().tree().at(to).code;
+      keyed.put(ledger_listing_key(model().tree().path(to), t), "");
+      keyed.put(ledger_target_key(t), encode(*entry));
+    }
+  }
+  void operator()(const ev::organization_removed& e) {
+    auto i = s.org_of(e.org);
+    if (!i) return model().note_anomaly();
+    model().mutate_org(*i, [&](org_record& r) { r.flags |= org_record::flag_removed; });
+  }
+  void operator()(const ev::member_recorded& e) {
+    auto org = s.org_of(e.org);
+    if (!org) return model().note_anomaly();
+    member_record m;
+    m.org = *org;
+    m.affiliation = static_cast<std::uint8_t>(e.affiliation);
+    m.formal = e.standing == domain::member_standing::formal;
+    m.status = static_cast<std::uint8_t>(e.status);
+    m.flags = 1;
+    s.apply_member_change(e.member.value, m);
+  }
+  void operator()(const ev::member_identity_disclosed& e) {
+    auto m = member(e.member);
+    if (!m) return model().note_anomaly();
+    m->status = static_cast<std::uint8_t>(domain::member_status::disclosed);
+    s.apply_member_change(e.member.value, *m);
+    if (idx(e.previous_status) < disclosure_kind_count)
+      model().count(model().org(m->org).node,
+                    counter::of(static_cast<twin>(m->affiliation), counter::disclosed_by_kind + idx(e.previous_status)), 1);
+  }
+  void operator()(const ev::member_developed& e) {
+    auto org = s.org_of(e.org);
+    if (!org) return model().note_anomaly();
+    member_record m;
+    m.org = *org;
+    m.affiliation = static_cast<std::uint8_t>(e.affiliation);
+    m.formal = e.standing == domain::member_standing::formal;
+    m.status = static_cast<std::uint8_t>(domain::member_status::active);
+    m.flags = 1;
+    s.apply_member_change(e.member.value, m);
+    model().count(model().org(*org).node, counter::of(e.affiliation, counter::members_developed), 1);
+  }
+  void operator()(const ev::member_made_formal& e) {
+    auto m = member(e.member);
+    if (!m) return model().note_anomaly();
+    m->formal = 1;
+    s.apply_member_change(e.member.value, *m);
+  }
+  void operator()(const ev::member_left& e) {
+    auto m = member(e.member);
+    if (!m) return model().note_anomaly();
+    m->flags = 0;  // gone, and any nearby attachment ends with it
+    s.apply_member_change(e.member.value, *m);
+  }
+  void operator()(const ev::member_attached_nearby& e) {
+    auto m = member(e.member);
+    if (!m) return model().note_anomaly();
+    m->flags |= 2;
+    s.apply_member_change(e.member.value, *m);
+  }
+  void transfer_completed(domain::member_id id) {
+    auto m = member(id);
+    if (!m) return model().note_anomaly();
+    m->status = static_cast<std::uint8_t>(domain::member_status::active);
+    s.apply_member_change(id.value, *m);
+    model().count(model().org(m->org).node, counter::of(static_cast<twin>(m->affiliation), counter::transfers_completed), 1);
+  }
+  void operator()(const ev::transfer_letter_issued&) {}
+  void operator()(const ev::transfer_letter_received& e) { transfer_completed(e.member); }
+  void operator()(const ev::transfer_completed_by_certificate& e) { transfer_completed(e.member); }
+  void operator()(const ev::transfer_letter_rejected&) {}
+  void operator()(const ev::transfer_letter_revoked&) {}
+  void operator()(const ev::transfer_letter_expired&) {}
+  void operator()(const ev::transfer_letter_reissued&) {}
+  void operator()(const ev::member_listed_as_pocket& e) {
+    auto m = member(e.member);
+    if (!m) return model().note_anomaly();
+    m->status = static_cast<std::uint8_t>(domain::member_status::pocket);
+    s.apply_member_change(e.member.value, *m);
+  }
+  void operator()(const ev::instructor_assigned& e) {
+    const std::uint32_t i = intern(s.instructor_index_, e.instructor.value, s.instructors_, s.instructor_dirty_);
+    auto& ins = s.instructors_[i];
+    ins.id = e.instructor.value;
+    ins.affiliation = static_cast<std::uint8_t>(e.affiliation);
+    ins.released = false;
+    for (auto org_id : e.orgs) {
+      auto org = s.org_of(org_id);
+      if (!org) {
+        model().note_anomaly();
+        continue;
+      }
+      ins.orgs.push_back(*org);
+      model().mutate_org(*org, [&](org_record& r) { adjust(r.instructors[ins.affiliation], +1); });
+    }
+    s.mark_instructor_dirty(i);
+  }
+  void operator()(const ev::instructor_released& e) {
+    auto i = s.instructor_index_.find(e.instructor.value + 1);
+    if (!i || s.instructors_[*i].released) return model().note_anomaly();
+    auto& ins = s.instructors_[*i];
+    for (auto org : ins.orgs)
+      model().mutate_org(org, [&](org_record& r) {
+        if (!adjust(r.instructors[ins.affiliation], -1)) model().note_anomaly();
+      });
+    ins.released = true;
+    ins.orgs.clear();
+    s.mark_instructor_dirty(*i);
+  }
+  std::uint32_t branch(domain::branch_id id) {
+    return intern(s.branch_index_, id.value, s.branches_, s.branch_dirty_);
+  }
+  void operator()(const ev::organization_formed& e) {
+    const std::uint32_t i = branch(e.branch);
+    auto& b = s.branches_[i];
+    b.id = e.branch.value;
+    b.type = static_cast<std::uint8_t>(e.branch_type);
+    b.mode = static_cast<std::uint8_t>(e.mode);
+    b.dissolved = false;
+    for (auto org_id : e.orgs) {
+      auto org = s.org_of(org_id);
+      if (!org) {
+        model().note_anomaly();
+        continue;
+      }
+      b.orgs.push_back(*org);
+      s.cover(b, *org, +1);
+    }
+    s.mark_branch_dirty(i);
+  }
+  void operator()(const ev::organization_orgs_added& e) {
+    auto i = s.branch_index_.find(e.branch.value + 1);
+    if (!i) return model().note_anomaly();
+    auto& b = s.branches_[*i];
+    for (auto org_id : e.orgs) {
+      auto org = s.org_of(org_id);
+      if (!org || std::find(b.orgs.begin(), b.orgs.end(), *org) != b.orgs.end()) {
+        model().note_anomaly();
+        continue;
+      }
+      b.orgs.push_back(*org);
+      s.cover(b, *org, +1);
+    }
+    s.mark_branch_dirty(*i);
+  }
+  void operator()(const ev::organization_orgs_removed& e) {
+    auto i = s.branch_index_.find(e.branch.value + 1);
+    if (!i) return model().note_anomaly();
+    auto& b = s.branches_[*i];
+    for (auto org_id : e.orgs) {
+      auto org = s.org_of(org_id);
+      auto it = org ? std::find(b.orgs.begin(), b.orgs.end(), *org) : b.orgs.end();
+      if (it == b.orgs.end()) {
+        model().note_anomaly();
+        continue;
+      }
+      b.orgs.erase(it);
+      s.cover(b, *org, -1);
+    }
+    s.mark_branch_dirty(*i);
+  }
+  void operator()(const ev::organization_dissolved& e) {
+    auto i = s.branch_index_.find(e.branch.value + 1);
+    if (!i || s.branches_[*i].dissolved) return model().note_anomaly();
+    auto& b = s.branches_[*i];
+    for (auto org : b.orgs) s.cover(b, org, -1);
+    b.orgs.clear();
+    b.dissolved = true;
+    s.mark_branch_dirty(*i);
+  }
+  void operator()(const ev::formation_target_designated& e) {
+    auto org = s.org_of(e.org);
+    if (!org) return model().note_anomaly();
+    model().mutate_org(*org, [&](org_record& r) { adjust(r.targets[idx(e.branch_type)], +1); });
+    ledger_entry entry;
+    entry.target = e.target;
+    entry.org = e.org;
+    entry.jurisdiction = model().tree().at(model().org(*org).node).code;
+    entry.type = e.branch_type;
+    entry.planned_mode = e.planned_mode;
+    entry.deadline = e.deadline;
+    entry.person_responsible = e.person_responsible;
+    entry.designated_on = e.designated_on;
+    entry.designated_at = rec.pos.value;
+    entry.designated_by = rec.metadata.by;
+    s.write_ledger(entry, keyed, true);
+  }
+  std::optional<ledger_entry> entry(domain::target_id t) {
+    auto bytes = keyed.get(ledger_target_key(t));
+    if (!bytes) return std::nullopt;
+    return decode_ledger_entry(*bytes);
+  }
+  void operator()(const ev::formation_target_struck_off& e) {
+    auto org = s.org_of(e.org);
+    if (!org) return model().note_anomaly();
+    model().mutate_org(*org, [&](org_record& r) { adjust(r.struck_off[idx(e.branch_type)], +1); });
+    if (auto en = entry(e.target)) {
+      en->status = domain::target_status::struck_off;
+      en->struck_off_branch = e.branch.value;
+      en->struck_off_on = e.struck_off_on;
+      en->struck_off_at = rec.pos.value;
+      en->struck_off_by = rec.metadata.by;
+      s.write_ledger(*en, keyed, false);
+    } else {
+      model().note_anomaly();
+    }
+  }
+  void operator()(const ev::formation_target_reason_recorded& e) {
+    if (auto en = entry(e.target)) {
+      en->reason = e.reason;
+      en->reason_note = e.note;
+      s.write_ledger(*en, keyed, false);
+    } else {
+      model().note_anomaly();
+    }
+  }
+  void operator()(const ev::formation_target_withdrawn& e) {
+    auto org = s.org_of(e.org);
+    auto en = entry(e.target);
+    if (!org || !en) return model().note_anomaly();
+    // The item leaves the ledger's counts (it stays listed, marked withdrawn).
+    // Judged by position, not by the stored status, so that an as-of replay reading today's
+    // ledger entry decides exactly as the live fold did.
+    const bool was_struck = en->struck_off_at != 0 && en->struck_off_at < rec.pos.value;
+    model().mutate_org(*org, [&](org_record& r) {
+      adjust(r.targets[idx(en->type)], -1);
+      if (was_struck) adjust(r.struck_off[idx(en->type)], -1);
+    });
+    en->status = domain::target_status::withdrawn;
+    en->withdrawn_on = e.withdrawn_on;
+    en->withdrawn_at = rec.pos.value;
+    s.write_ledger(*en, keyed, false);
+  }
+  interview_record* interview(domain::interview_id id) {
+    auto it = s.interviews_.find(id.value);
+    if (it == s.interviews_.end()) {
+      model().note_anomaly();
+      return nullptr;
+    }
+    s.workflow_dirty_ = true;
+    return &it->second;
+  }
+  void operator()(const ev::interview_scheduled& e) {
+    interview_record r;
+    r.id = e.interview.value;
+    r.campaign = e.campaign.value;
+    r.jurisdiction = e.jurisdiction.value;
+    r.responsible_person = e.responsible_person;
+    r.reasons = e.reasons;
+    r.round = e.round.value;
+    r.scheduled_at_ms = e.scheduled_at_ms;
+    r.scheduled_at_position = rec.pos.value;
+    s.interviews_[r.id] = std::move(r);
+    s.workflow_dirty_ = true;
+  }
+  void operator()(const ev::interview_held& e) {
+    if (auto* r = interview(e.interview)) r->status = domain::interview_status::held;
+  }
+  void operator()(const ev::rectification_items_set& e) {
+    if (auto* r = interview(e.interview)) {
+      r->items = e.items;
+      r->items_done.assign(e.items.size(), false);
+      r->status = domain::interview_status::rectifying;
+    }
+  }
+  void operator()(const ev::rectification_item_done& e) {
+    if (auto* r = interview(e.interview)) {
+      if (e.item < r->items_done.size()) r->items_done[e.item] = true;
+    }
+  }
+  void operator()(const ev::interview_closed& e) {
+    if (auto* r = interview(e.interview)) r->status = domain::interview_status::closed;
+  }
+  void operator()(const ev::interview_escalated& e) {
+    if (auto* r = interview(e.interview)) {
+      r->status = domain::interview_status::escalated;
+      r->escalated_to = e.to.value;
+    }
+  }
+};
+
+void projection_state::apply(const eventstore::recorded_event& recorded, const domain::event& event, keyed_state& keyed) {
+  std::visit(handler{*this, recorded, keyed}, event);
+  index_audit(recorded, event, keyed);
+  last_applied_ = recorded.pos;
+  ++events_applied_;
+}
+
+node_index projection_state::jurisdiction_of(const domain::event& event) const {
+  auto of_org = [&](domain::organization_id id) -> node_index {
+    auto i = model_.find_org(id);
+    return i ? model_.org(*i).node : no_node;
+  };
+  auto of_member = [&](domain::member_id id) -> node_index {
+    auto i = member_index_.find(id.value + 1);
+    return i ? model_.org(members_[*i].org).node : no_node;
+  };
+  auto of_code = [&](const domain::jurisdiction_code& c) -> node_index {
+    auto n = model_.tree().find(c.value);
+    return n ? *n : no_node;
+  };
+  auto of_orgs = [&](const std::vector<domain::organization_id>& orgs) {
+    return orgs.empty() ? no_node : of_org(orgs.front());
+  };
+  return std::visit(
+      overloaded{
+          [&](const ev::jurisdiction_registered& e) { return of_code(e.code); },
+          [&](const ev::jurisdiction_leader_assigned& e) { return of_code(e.code); },
+          [&](const ev::action_plan_set& e) { return of_code(e.code); },
+          [&](const ev::host_registered& e) { return of_code(e.jurisdiction); },
+          [&](const ev::interview_scheduled& e) { return of_code(e.jurisdiction); },
+          [&](const ev::instructor_assigned& e) { return of_orgs(e.orgs); },
+          [&](const ev::organization_formed& e) { return of_orgs(e.orgs); },
+          [&](const ev::organization_orgs_added& e) { return of_orgs(e.orgs); },
+          [&](const ev::organization_orgs_removed& e) { return of_orgs(e.orgs); },
+          [&](const auto& e) -> node_index {
+            using E = std::decay_t<decltype(e)>;
+            if constexpr (requires { e.org; }) {
+              if constexpr (std::is_same_v<std::decay_t<decltype(e.org)>, domain::organization_id>) return of_org(e.org);
+              return no_node;
+            } else if constexpr (requires { e.member; })
+              return of_member(e.member);
+            else if constexpr (requires { e.campaign; })
+              return model_.tree().root();
+            else {
+              (void)sizeof(E);
+              return no_node;
+            }
+          }},
+      event);
+}
+
+// Audit index lines, one per event and axis; the key ends with the position so a scan of one
+// axis value is in log order, and the value carries what an auditor checks the log against:
+//
+//   a/s/<stream>\0<pos>  a/u/<user>\0<pos>  a/j/<jurisdiction code>\0<pos>  a/y/<type>\0<pos>
+//   a/m/<timestamp ms, 8 bytes><pos>        (time index; also maps a time to a position)
+//   value = <pos, 8 bytes><timestamp ms, 8 bytes><SHA-256 hash, 32 bytes>
+void projection_state::index_audit(const eventstore::recorded_event& recorded, const domain::event& event,
+                                   keyed_state& keyed) {
+  std::string value;
+  binary::key_u64(value, recorded.pos.value);
+  binary::key_u64(value, static_cast<std::uint64_t>(recorded.metadata.timestamp_ms));
+  value.append(reinterpret_cast<const char*>(recorded.hash.data()), recorded.hash.size());
+  auto line = [&](std::string_view axis, std::string_view name) {
+    std::string key = "a/";
+    key.append(axis);
+    key.push_back('/');
+    key.append(name);
+    key.push_back('\0');
+    binary::key_u64(key, recorded.pos.value);
+    keyed.put(std::move(key), value);
+  };
+  line("s", recorded.stream);
+  if (!recorded.metadata.by.user.empty()) line("u", recorded.metadata.by.user);
+  if (auto n = jurisdiction_of(event); n != no_node) line("j", model_.tree().at(n).code);
+  line("y", recorded.type);
+  std::string time_key = "a/m/";
+  binary::key_u64(time_key, static_cast<std::uint64_t>(recorded.metadata.timestamp_ms));
+  binary::key_u64(time_key, recorded.pos.value);
+  keyed.put(std::move(time_key), value);
+}
+
+// ---- persistence ----
+
+namespace {
+
+std::string encode_member(std::uint64_t id, const member_record& m) {
+  binary::writer w;
+  w.u(id);
+  w.u(m.org);
+  w.u(m.affiliation);
+  w.u(m.formal);
+  w.u(m.status);
+  w.u(m.flags);
+  return w.take();
+}
+
+std::string encode_branch(const branch_record& b) {
+  binary::writer w;
+  w.u(b.id);
+  w.u(b.type);
+  w.u(b.mode);
+  w.u(b.dissolved);
+  w.u(b.orgs.size());
+  for (auto o : b.orgs) w.u(o);
+  return w.take();
+}
+
+std::string encode_instructor(const instructor_record& r) {
+  binary::writer w;
+  w.u(r.id);
+  w.u(r.affiliation);
+  w.u(r.released);
+  w.u(r.orgs.size());
+  for (auto o : r.orgs) w.u(o);
+  return w.take();
+}
+
+std::string encode_workflow(const std::map<std::uint64_t, campaign_record>& campaigns,
+                            const std::vector<bulletin_record>& bulletins,
+                            const std::map<std::uint64_t, interview_record>& interviews) {
+  binary::writer w;
+  w.u(campaigns.size());
+  for (const auto& [id, c] : campaigns) {
+    w.u(c.id);
+    w.str(c.name);
+    w.i(c.starts_on.days_since_epoch);
+    w.i(c.ends_on.days_since_epoch);
+    w.u(c.cadence_days);
+    w.u(idx(c.ranking_indicator));
+    w.u(idx(c.tie_break_indicator));
+    w.u(c.rules.bottom_n);
+    w.u(c.rules.bottom_percent);
+    w.u(c.rules.no_progress_since_last_bulletin);
+    w.u(c.rules.below_target_rate_permille);
+    w.u(c.closed);
+    w.u(c.opened_at);
+  }
+  w.u(bulletins.size());
+  for (const auto& b : bulletins) {
+    w.u(b.campaign);
+    w.u(b.round);
+    w.i(b.as_of.days_since_epoch);
+    w.u(b.log_position);
+    w.u(b.position);
+    w.u(b.rankings.size());
+    for (const auto& r : b.rankings) write_ranking(w, r);
+  }
+  w.u(interviews.size());
+  for (const auto& [id, r] : interviews) {
+    w.u(r.id);
+    w.u(r.campaign);
+    w.str(r.jurisdiction);
+    w.str(r.responsible_person);
+    w.u(r.reasons.size());
+    for (auto reason : r.reasons) w.u(idx(reason));
+    w.u(r.round);
+    w.i(r.scheduled_at_ms);
+    w.u(idx(r.status));
+    w.u(r.items.size());
+    for (std::size_t k = 0; k < r.items.size(); ++k) {
+      w.str(r.items[k].problem);
+      w.str(r.items[k].requirement);
+      w.i(r.items[k].deadline.days_since_epoch);
+      w.u(r.items_done[k]);
+    }
+    w.str(r.escalated_to);
+    w.u(r.scheduled_at_position);
+  }
+  return w.take();
+}
+
+bool decode_workflow(std::string_view bytes, std::map<std::uint64_t, campaign_record>& campaigns,
+                     std::vector<bulletin_record>& bulletins, std::map<std::uint64_t, interview_record>& interviews) {
+  binary::reader r(bytes);
+  auto n = r.u();
+  for (std::uint64_t k = 0; k < n && r.ok(); ++k) {
+    campaign_record c;
+    c.id = r.u();
+    c.name = r.str();
+    c.starts_on.days_since_epoch = static_cast<std::int32_t>(r.i());
+    c.ends_on.days_since_epoch = static_cast<std::int32_t>(r.i());
+    c.cadence_days = static_cast<std::uint32_t>(r.u());
+    c.ranking_indicator = static_cast<domain::indicator>(r.u());
+    c.tie_break_indicator = static_cast<domain::indicator>(r.u());
+    c.rules.bottom_n = static_cast<std::uint32_t>(r.u());
+    c.rules.bottom_percent = static_cast<std::uint32_t>(r.u());
+    c.rules.no_progress_since_last_bulletin = r.u() != 0;
+    c.rules.below_target_rate_permille = static_cast<std::uint32_t>(r.u());
+    c.closed = r.u() != 0;
+    c.opened_at = r.u();
+    campaigns[c.id] = std::move(c);
+  }
+  n = r.u();
+  for (std::uint64_t k = 0; k < n && r.ok(); ++k) {
+    bulletin_record b;
+    b.campaign = r.u();
+    b.round = static_cast<std::uint32_t>(r.u());
+    b.as_of.days_since_epoch = static_cast<std::int32_t>(r.i());
+    b.log_position = r.u();
+    b.position = r.u();
+    auto rankings = r.u();
+    for (std::uint64_t j = 0; j < rankings && r.ok(); ++j) b.rankings.push_back(read_ranking(r));
+    bulletins.push_back(std::move(b));
+  }
+  n = r.u();
+  for (std::uint64_t k = 0; k < n && r.ok(); ++k) {
+    interview_record iv;
+    iv.id = r.u();
+    iv.campaign = r.u();
+    iv.jurisdiction = r.str();
+    iv.responsible_person = r.str();
+    auto reasons = r.u();
+    for (std::uint64_t j = 0; j < reasons && r.ok(); ++j) iv.reasons.push_back(static_cast<domain::interview_reason>(r.u()));
+    iv.round = static_cast<std::uint32_t>(r.u());
+    iv.scheduled_at_ms = r.i();
+    iv.status = static_cast<domain::interview_status>(r.u());
+    auto items = r.u();
+    for (std::uint64_t j = 0; j < items && r.ok(); ++j) {
+      domain::rectification_item item;
+      item.problem = r.str();
+      item.requirement = r.str();
+      item.deadline.days_since_epoch = static_cast<std::int32_t>(r.i());
+      iv.items.push_back(std::move(item));
+      iv.items_done.push_back(r.u() != 0);
+    }
+    iv.escalated_to = r.str();
+    iv.scheduled_at_position = r.u();
+    interviews[iv.id] = std::move(iv);
+  }
+  return r.ok() && r.at_end();
+}
+
+}  // namespace
+
+void projection_state::persist_into(eventstore::consumer_commit& commit) {
+  for (auto n : model_.drain_dirty_nodes()) commit.puts.emplace_back(key_with_index('n', n), model_.encode_node(n));
+  for (auto i : model_.drain_dirty_orgs()) commit.puts.emplace_back(key_with_index('o', i), model_.encode_org(i));
+  std::sort(dirty_members_.begin(), dirty_members_.end());
+  for (auto i : dirty_members_) {
+    commit.puts.emplace_back(key_with_index('p', i), encode_member(member_ids_[i], members_[i]));
+    member_dirty_[i] = false;
+  }
+  dirty_members_.clear();
+  std::sort(dirty_branches_.begin(), dirty_branches_.end());
+  for (auto i : dirty_branches_) {
+    commit.puts.emplace_back(key_with_index('b', i), encode_branch(branches_[i]));
+    branch_dirty_[i] = false;
+  }
+  dirty_branches_.clear();
+  std::sort(dirty_instructors_.begin(), dirty_instructors_.end());
+  for (auto i : dirty_instructors_) {
+    commit.puts.emplace_back(key_with_index('i', i), encode_instructor(instructors_[i]));
+    instructor_dirty_[i] = false;
+  }
+  dirty_instructors_.clear();
+  if (workflow_dirty_) {
+    commit.puts.emplace_back("w", encode_workflow(campaigns_, bulletins_, interviews_));
+    workflow_dirty_ = false;
+  }
+  binary::writer meta;
+  meta.u(last_applied_.value);
+  meta.u(events_applied_);
+  meta.str(model_.encode_meta());
+  commit.puts.emplace_back("m", meta.take());
+}
+
+bool projection_state::load(const eventstore::event_store& store, std::string_view consumer) {
+  *this = projection_state();
+  auto meta = store.consumer_get(consumer, "m");
+  if (!meta) return false;
+  if (!*meta) return true;  // nothing persisted yet: the empty state
+  binary::reader r(**meta);
+  last_applied_ = eventstore::position{r.u()};
+  events_applied_ = r.u();
+  if (!model_.restore_meta(r.str()) || !r.ok()) return false;
+  bool ok = true;
+  auto scan = [&](char prefix, auto&& each) {
+    std::string p{prefix, '/'};
+    auto res = store.consumer_scan(consumer, p, eventstore::read_direction::forward,
+                                   [&](std::string_view key, std::string_view value) {
+                                     if (!key.starts_with(p)) return false;
+                                     if (!each(binary::parse_key_u32(key.substr(2)), value)) ok = false;
+                                     return ok;
+                                   });
+    if (!res) ok = false;
+  };
+  scan('n', [&](std::uint32_t i, std::string_view v) { return model_.restore_node(i, v); });
+  model_.finish_nodes();
+  scan('o', [&](std::uint32_t i, std::string_view v) { return model_.restore_org(i, v); });
+  scan('p', [&](std::uint32_t i, std::string_view v) { return restore_member(i, v); });
+  scan('b', [&](std::uint32_t i, std::string_view v) { return restore_branch(i, v); });
+  scan('i', [&](std::uint32_t i, std::string_view v) { return restore_instructor(i, v); });
+  auto workflow = store.consumer_get(consumer, "w");
+  if (!workflow) return false;
+  if (*workflow && !decode_workflow(**workflow, campaigns_, bulletins_, interviews_)) return false;
+  workflow_dirty_ = false;
+  // Everything just loaded is what the store holds: nothing is dirty.
+  model_.drain_dirty_nodes();
+  model_.drain_dirty_orgs();
+  return ok;
+}
+
+std::string projection_state::canonical() const {
+  binary::writer w;
+  w.u(last_applied_.value);
+  w.u(events_applied_);
+  model_.canonical(w);
+  w.u(members_.size());
+  for (std::size_t i = 0; i < members_.size(); ++i) w.str(encode_member(member_ids_[i], members_[i]));
+  w.u(branches_.size());
+  for (const auto& b : branches_) w.str(encode_branch(b));
+  w.u(instructors_.size());
+  for (const auto& ins : instructors_) w.str(encode_instructor(ins));
+  w.str(encode_workflow(campaigns_, bulletins_, interviews_));
+  return w.take();
+}
+
+bool projection_state::restore_canonical(std::string_view bytes) {
+  *this = projection_state();
+  binary::reader r(bytes);
+  last_applied_ = eventstore::position{r.u()};
+  events_applied_ = r.u();
+  if (!model_.restore_canonical(r)) return false;
+  const auto members = r.u();
+  for (std::uint64_t i = 0; i < members && r.ok(); ++i) {
+    if (!restore_member(static_cast<std::uint32_t>(i), r.str())) return false;
+  }
+  const auto branches = r.u();
+  for (std::uint64_t i = 0; i < branches && r.ok(); ++i) {
+    if (!restore_branch(static_cast<std::uint32_t>(i), r.str())) return false;
+  }
+  const auto instructors = r.u();
+  for (std::uint64_t i = 0; i < instructors && r.ok(); ++i) {
+    if (!restore_instructor(static_cast<std::uint32_t>(i), r.str())) return false;
+  }
+  if (!decode_workflow(r.str(), campaigns_, bulletins_, interviews_)) return false;
+  workflow_dirty_ = false;
+  return r.ok() && r.at_end();
+}
+
+bool projection_state::restore_member(std::uint32_t i, std::string_view v) {
+  binary::reader rd(v);
+  std::uint64_t id = rd.u();
+  member_record m;
+  m.org = static_cast<org_index>(rd.u());
+  m.affiliation = static_cast<std::uint8_t>(rd.u());
+  m.formal = static_cast<std::uint8_t>(rd.u());
+  m.status = static_cast<std::uint8_t>(rd.u());
+  m.flags = static_cast<std::uint8_t>(rd.u());
+  if (members_.size() <= i) {
+    members_.resize(i + 1);
+    member_ids_.resize(i + 1);
+    member_dirty_.resize(i + 1, false);
+  }
+  members_[i] = m;
+  member_ids_[i] = id;
+  member_index_.insert(id + 1, i);
+  return rd.ok() && rd.at_end();
+}
+
+bool projection_state::restore_branch(std::uint32_t i, std::string_view v) {
+  binary::reader rd(v);
+  branch_record b;
+  b.id = rd.u();
+  b.type = static_cast<std::uint8_t>(rd.u());
+  b.mode = static_cast<std::uint8_t>(rd.u());
+  b.dissolved = rd.u() != 0;
+  auto n = rd.u();
+  for (std::uint64_t k = 0; k < n && rd.ok(); ++k) b.orgs.push_back(static_cast<org_index>(rd.u()));
+  if (branches_.size() <= i) {
+    branches_.resize(i + 1);
+    branch_dirty_.resize(i + 1, false);
+  }
+  branch_index_.insert(b.id + 1, i);
+  branches_[i] = std::move(b);
+  return rd.ok() && rd.at_end();
+}
+
+bool projection_state::restore_instructor(std::uint32_t i, std::string_view v) {
+  binary::reader rd(v);
+  instructor_record ins;
+  ins.id = rd.u();
+  ins.affiliation = static_cast<std::uint8_t>(rd.u());
+  ins.released = rd.u() != 0;
+  auto n = rd.u();
+  for (std::uint64_t k = 0; k < n && rd.ok(); ++k) ins.orgs.push_back(static_cast<org_index>(rd.u()));
+  if (instructors_.size() <= i) {
+    instructors_.resize(i + 1);
+    instructor_dirty_.resize(i + 1, false);
+  }
+  instructor_index_.insert(ins.id + 1, i);
+  instructors_[i] = std::move(ins);
+  return rd.ok() && rd.at_end();
+}
+
+}  // namespace gongjian::projections

@@ -1,0 +1,91 @@
+#include "gongjian/projections/rankings.h"
+
+#include <algorithm>
+
+namespace gongjian::projections {
+
+namespace {
+
+// Orders node indices best first by (value, tie value, code).
+void order(std::vector<node_index>& nodes, const read_model& model, const ranking_options& o,
+           const counter_block& (read_model::*counters)(node_index) const) {
+  auto better = [&](node_index a, node_index b) {
+    const auto& ca = (model.*counters)(a);
+    const auto& cb = (model.*counters)(b);
+    int c = compare(evaluate(ca, o.by, o.affiliation), evaluate(cb, o.by, o.affiliation));
+    if (!higher_is_better(o.by)) c = -c;
+    if (c != 0) return c > 0;
+    if (o.tie_break) {
+      int t = compare(evaluate(ca, *o.tie_break, o.affiliation), evaluate(cb, *o.tie_break, o.affiliation));
+      if (!higher_is_better(*o.tie_break)) t = -t;
+      if (t != 0) return t > 0;
+    }
+    return model.tree().at(a).code < model.tree().at(b).code;
+  };
+  std::sort(nodes.begin(), nodes.end(), better);
+}
+
+}  // namespace
+
+std::vector<ranking_entry> rank_children(const read_model& model, node_index parent, const ranking_options& options) {
+  std::vector<node_index> nodes = model.tree().at(parent).children;
+  std::vector<node_index> then = nodes;
+  order(nodes, model, options, &read_model::counters);
+  std::vector<std::uint32_t> rank_then(model.tree().size(), 0);
+  if (options.has_last_bulletin) {
+    order(then, model, options, &read_model::at_last_bulletin);
+    for (std::size_t k = 0; k < then.size(); ++k) rank_then[then[k]] = static_cast<std::uint32_t>(k + 1);
+  }
+  std::vector<ranking_entry> out;
+  out.reserve(nodes.size());
+  for (std::size_t k = 0; k < nodes.size(); ++k) {
+    const node_index n = nodes[k];
+    ranking_entry e;
+    e.node = n;
+    e.code = model.tree().at(n).code;
+    e.name = model.tree().at(n).name;
+    e.value = evaluate(model.counters(n), options.by, options.affiliation);
+    if (options.tie_break) e.tie_value = evaluate(model.counters(n), *options.tie_break, options.affiliation);
+    e.value_at_last_bulletin = evaluate(model.at_last_bulletin(n), options.by, options.affiliation);
+    e.value_at_baseline = evaluate(model.baseline(n), options.by, options.affiliation);
+    e.rank = static_cast<std::uint32_t>(k + 1);
+    e.rank_at_last_bulletin = rank_then[n];
+    e.rank_change = e.rank_at_last_bulletin == 0 ? 0 : static_cast<std::int32_t>(e.rank_at_last_bulletin) - static_cast<std::int32_t>(e.rank);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<ranking_entry> top(const std::vector<ranking_entry>& ranked, std::size_t n) {
+  return {ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(std::min(n, ranked.size()))};
+}
+
+std::vector<ranking_entry> bottom(const std::vector<ranking_entry>& ranked, std::size_t n) {
+  return {ranked.end() - static_cast<std::ptrdiff_t>(std::min(n, ranked.size())), ranked.end()};
+}
+
+domain::ranking to_bulletin_ranking(const read_model& model, node_index parent, const std::vector<ranking_entry>& ranked,
+                                    const ranking_options& options, const domain::ranking* previous) {
+  domain::ranking out;
+  out.parent = domain::jurisdiction_code{model.tree().at(parent).code};
+  out.by = to_domain(options.by).value_or(domain::indicator::ledger_progress);
+  out.affiliation = options.affiliation;
+  for (const auto& e : ranked) {
+    domain::ranking_line line;
+    line.jurisdiction = domain::jurisdiction_code{e.code};
+    line.values.push_back(domain::indicator_value{out.by, options.affiliation, e.value.numerator, e.value.denominator});
+    if (options.tie_break) {
+      if (auto tie = to_domain(*options.tie_break))
+        line.values.push_back(domain::indicator_value{*tie, options.affiliation, e.tie_value.numerator, e.tie_value.denominator});
+    }
+    line.rank = e.rank;
+    if (previous != nullptr) {
+      for (const auto& p : previous->lines)
+        if (p.jurisdiction == line.jurisdiction) line.previous_rank = p.rank;
+    }
+    out.lines.push_back(std::move(line));
+  }
+  return out;
+}
+
+}  // namespace gongjian::projections

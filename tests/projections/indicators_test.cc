@@ -1,0 +1,315 @@
+// Hand-worked scenario for every indicator of shared/domain/README.md "Indicators a leader
+// expects". The tree:
+//
+//   000000 nation
+//   └─ 110000 province
+//      └─ 110100 city
+//         ├─ 110101 county ─┬─ 110101001 office A1: org1 (micro), org2 (individual), org8 (micro)
+//         │                 └─ 110101002 office A2: org3 (micro), org4 (market), org9 (individual)
+//         └─ 110102 county ─── 110102001 office B1: org5 (micro), org6 (micro, removed), org7 (micro)
+//
+// Expected numbers are worked out in the comments next to each assertion.
+#include <gtest/gtest.h>
+
+#include "projections/builders.h"
+
+namespace gongjian::projections::testing {
+namespace {
+
+using domain::formation_mode;
+using domain::organization_type;
+
+class indicators_scenario : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    s.jurisdiction("000000", "", domain::jurisdiction_level::national);
+    s.jurisdiction("110000", "000000", domain::jurisdiction_level::province);
+    s.jurisdiction("110100", "110000", domain::jurisdiction_level::city);
+    s.jurisdiction("110101", "110100", domain::jurisdiction_level::county);
+    s.jurisdiction("110101001", "110101", domain::jurisdiction_level::office);
+    s.jurisdiction("110101002", "110101", domain::jurisdiction_level::office);
+    s.jurisdiction("110102", "110100", domain::jurisdiction_level::county);
+    s.jurisdiction("110102001", "110102", domain::jurisdiction_level::office);
+    s.org(1, "110101001");
+    s.org(2, "110101001", domain::org_kind::individual_business);
+    s.org(8, "110101001");
+    s.org(3, "110101002");
+    s.org(4, "110101002", domain::org_kind::specialized_market);
+    s.org(9, "110101002", domain::org_kind::individual_business);
+    s.org(5, "110102001");
+    s.org(6, "110102001");
+    s.org(7, "110102001");
+    s.survey(1, 4);  // all four steps: investigate, screen, register, build the database
+    s.survey(2, 2);  // investigate, screen
+    // org1: 3 formal active Party members -> eligible.
+    s.member(11, 1);
+    s.member(12, 1);
+    s.member(13, 1);
+    // org2: 2 active + 1 pocket (disclosed later) + 1 hidden (never) formal members.
+    s.member(21, 2);
+    s.member(22, 2);
+    s.member(23, 2, member_affiliation::party, member_standing::formal, member_status::pocket);
+    s.member(24, 2, member_affiliation::party, member_standing::formal, member_status::hidden);
+    // org3: 1 formal + 1 probationary + 1 hidden formal (disclosed later).
+    s.member(31, 3);
+    s.member(32, 3, member_affiliation::party, member_standing::probationary);
+    s.member(35, 3, member_affiliation::party, member_standing::formal, member_status::hidden);
+    // org4: 1 active formal + 1 floating formal (transferred in later).
+    s.member(41, 4);
+    s.member(42, 4, member_affiliation::party, member_standing::formal, member_status::floating);
+    s.member(51, 5);
+    s.member(61, 6);
+    // org7: 3 League members (formal): League-eligible.
+    s.member(71, 7, member_affiliation::league);
+    s.member(72, 7, member_affiliation::league);
+    s.member(73, 7, member_affiliation::league);
+    s.member(91, 9);
+    // org1 forms its own Party branch before the campaign: part of the baseline.
+    s.form(100, organization_type::party, formation_mode::standalone, {1});
+
+    s.open_campaign();  // baseline
+
+    s.target(1002, 2, organization_type::party, day(2016, 7, 20));
+    s.target(1003, 3);
+    s.target(1004, 4);
+    s.target(1005, 5);
+    s.target(1006, 6);
+    s.add(ev::member_identity_disclosed{domain::member_id{23}, organization_id{2}, member_status::pocket, day(2016, 7, 5)});
+    s.add(ev::member_identity_disclosed{domain::member_id{35}, organization_id{3}, member_status::hidden, day(2016, 7, 5)});
+    ev::member_developed dev;
+    dev.member = domain::member_id{33};
+    dev.org = organization_id{3};
+    dev.standing = member_standing::probationary;
+    s.add(dev);
+    s.add(ev::transfer_letter_received{domain::transfer_id{1}, domain::member_id{42}, domain::branch_id{100}, day(2016, 7, 6)});
+    ev::instructor_assigned ins;
+    ins.instructor = domain::instructor_id{500};
+    ins.orgs = {organization_id{3}};
+    s.add(ins);
+    s.add(ev::member_attached_nearby{domain::member_id{91}, domain::branch_id{100}, day(2016, 7, 7)});
+    s.form(200, organization_type::league, formation_mode::standalone, {7});
+    s.form(300, organization_type::trade_union, formation_mode::standalone, {8});
+
+    s.bulletin(1, 1);
+
+    s.form(400, organization_type::party, formation_mode::joint, {4, 5});
+    s.strike(1004, 4, 400);
+    s.strike(1005, 5, 400);
+    s.add(ev::organization_removed{organization_id{6}, domain::removal_reason::shell, "空壳", day(2016, 8, 2)});
+    s.add(ev::formation_target_withdrawn{domain::target_id{1006}, organization_id{6}, day(2016, 8, 2)});
+  }
+  scenario s;
+};
+
+TEST_F(indicators_scenario, orgs_in_scope_by_kind_and_removed_orgs_leave_the_scope) {
+  // A1: org1, org2, org8. A2: org3, org4, org9. B1: org5, org7 (org6 removed).
+  EXPECT_EQ(s.count("110101001", indicator::orgs_in_scope), 3);
+  EXPECT_EQ(s.count("110101002", indicator::orgs_in_scope), 3);
+  EXPECT_EQ(s.count("110102001", indicator::orgs_in_scope), 2);
+  EXPECT_EQ(s.count("110101", indicator::orgs_in_scope), 6);    // 3 + 3
+  EXPECT_EQ(s.count("000000", indicator::orgs_in_scope), 8);    // 6 + 2
+  const auto& nation = s.model().counters(s.node("000000"));
+  EXPECT_EQ(nation[counter::orgs_in_scope_by_kind + 0], 5);  // micro: org1, org8, org3, org5, org7
+  EXPECT_EQ(nation[counter::orgs_in_scope_by_kind + 1], 2);  // individual: org2, org9
+  EXPECT_EQ(nation[counter::orgs_in_scope_by_kind + 2], 1);  // market: org4
+  EXPECT_EQ(nation[counter::orgs_removed], 1);               // org6
+}
+
+TEST_F(indicators_scenario, orgs_surveyed_by_step) {
+  const auto& a1 = s.model().counters(s.node("110101001"));
+  EXPECT_EQ(a1[counter::orgs_surveyed_by_step + 0], 2);  // investigate: org1, org2
+  EXPECT_EQ(a1[counter::orgs_surveyed_by_step + 1], 2);  // screen: org1, org2
+  EXPECT_EQ(a1[counter::orgs_surveyed_by_step + 2], 1);  // register: org1
+  EXPECT_EQ(s.count("000000", indicator::orgs_surveyed), 1);  // build the database: org1
+}
+
+TEST_F(indicators_scenario, eligible_standalone_rate_and_should_form_not_formed) {
+  // org1: 3 formal active. org2: 21, 22 active + 23 disclosed (pocket -> disclosed) = 3; 24 hidden
+  // does not count. org3: 31 + 35 (disclosed) = 2, 32 and 33 probationary. org4: 41 + 42
+  // (transferred in, active) = 2.
+  EXPECT_EQ(s.count("110101001", indicator::eligible), 2);  // org1, org2
+  EXPECT_EQ(s.count("110101002", indicator::eligible), 0);
+  EXPECT_EQ(s.value("110101001", indicator::standalone_formation_rate), ratio(1, 2));  // org1 of {org1, org2}
+  EXPECT_FALSE(s.value("110101002", indicator::standalone_formation_rate).defined());  // 0 / 0
+  EXPECT_EQ(s.count("110101001", indicator::should_form_not_formed), 1);  // org2
+  EXPECT_EQ(s.count("000000", indicator::should_form_not_formed), 1);
+  EXPECT_EQ(s.value("000000", indicator::standalone_formation_rate), ratio(1, 2));
+  // League twin: org7 has 3 formal League members and its own League branch.
+  EXPECT_EQ(s.count("110102001", indicator::eligible, twin::league), 1);
+  EXPECT_EQ(s.value("110102001", indicator::standalone_formation_rate, twin::league), ratio(1, 1));
+  EXPECT_EQ(s.model().counters(s.node("110101002"))[counter::of(twin::party, counter::formal_members)], 5);  // org3 2 + org4 2 + org9 1
+}
+
+TEST_F(indicators_scenario, organization_coverage_any_mode) {
+  // Party organizations: org1 (standalone), org4 + org5 (joint).
+  EXPECT_EQ(s.value("110101001", indicator::organization_coverage_rate), ratio(1, 3));  // org1
+  EXPECT_EQ(s.value("110101002", indicator::organization_coverage_rate), ratio(1, 3));  // org4
+  EXPECT_EQ(s.value("110102001", indicator::organization_coverage_rate), ratio(1, 2));  // org5
+  EXPECT_EQ(s.value("110100", indicator::organization_coverage_rate), ratio(3, 8));
+  // League: org7 only.
+  EXPECT_EQ(s.value("000000", indicator::organization_coverage_rate, twin::league), ratio(1, 8));
+}
+
+TEST_F(indicators_scenario, work_coverage) {
+  // A1: org1 (covered), org8 (trade union); not org2 -> 2/3.
+  EXPECT_EQ(s.value("110101001", indicator::work_coverage_rate), ratio(2, 3));
+  // A2: org3 (instructor), org4 (covered), org9 (member attached nearby) -> 3/3.
+  EXPECT_EQ(s.value("110101002", indicator::work_coverage_rate), ratio(3, 3));
+  // B1: org5 (covered), org7 (a League organization) -> 2/2.
+  EXPECT_EQ(s.value("110102001", indicator::work_coverage_rate), ratio(2, 2));
+  EXPECT_EQ(s.value("000000", indicator::work_coverage_rate), ratio(7, 8));
+  // League twin: org7 (League), org1/org4/org5 (a Party organization), org8 (union) -> 5/8.
+  EXPECT_EQ(s.value("000000", indicator::work_coverage_rate, twin::league), ratio(5, 8));
+}
+
+TEST_F(indicators_scenario, ledger_progress) {
+  // Targets: org2 (open), org3 (open), org4 (struck), org5 (struck), org6 (withdrawn, removed).
+  EXPECT_EQ(s.value("110101001", indicator::ledger_progress), ratio(0, 1));  // org2
+  EXPECT_EQ(s.value("110101002", indicator::ledger_progress), ratio(1, 2));  // org4 of {org3, org4}
+  EXPECT_EQ(s.value("110102001", indicator::ledger_progress), ratio(1, 1));  // org5; org6 withdrawn
+  EXPECT_EQ(s.value("110101", indicator::ledger_progress), ratio(1, 3));
+  EXPECT_EQ(s.value("000000", indicator::ledger_progress), ratio(2, 4));
+}
+
+TEST_F(indicators_scenario, member_counts_instructors_union_and_womens_federation) {
+  EXPECT_EQ(s.count("110101001", indicator::pocket_members_disclosed), 1);  // m23
+  EXPECT_EQ(s.count("110101002", indicator::hidden_members_disclosed), 1);  // m35
+  EXPECT_EQ(s.count("000000", indicator::members_disclosed), 2);
+  EXPECT_EQ(s.count("110101002", indicator::members_developed), 1);     // m33
+  EXPECT_EQ(s.count("110101002", indicator::transfers_completed), 1);   // m42
+  EXPECT_EQ(s.count("110101002", indicator::instructors_assigned), 1);  // org3
+  EXPECT_EQ(s.count("110101001", indicator::instructors_assigned), 0);
+  EXPECT_EQ(s.value("110101001", indicator::union_coverage_rate), ratio(1, 3));  // org8
+  EXPECT_EQ(s.value("000000", indicator::union_coverage_rate), ratio(1, 8));
+  EXPECT_EQ(s.value("000000", indicator::womens_federation_coverage_rate), ratio(0, 8));
+}
+
+TEST_F(indicators_scenario, changes_since_baseline_and_last_bulletin) {
+  const node_index nation = s.node("000000");
+  auto covered = [&](const counter_block& c) { return c[counter::of(twin::party, counter::organization_covered)]; };
+  // Baseline (campaign opened): org1 only. Bulletin 1: still org1. Now: org1, org4, org5.
+  EXPECT_EQ(covered(s.model().baseline(nation)), 1);
+  EXPECT_EQ(covered(s.model().at_last_bulletin(nation)), 1);
+  EXPECT_EQ(covered(s.model().counters(nation)), 3);
+  // Ledger at the bulletin: 5 targets, none struck; now 2 of 4 (org6 withdrawn).
+  EXPECT_EQ(evaluate(s.model().at_last_bulletin(nation), indicator::ledger_progress, twin::party), ratio(0, 5));
+  EXPECT_EQ(evaluate(s.model().baseline(nation), indicator::ledger_progress, twin::party), ratio(0, 0));
+  // The League branch of org7 came after the baseline and before the bulletin.
+  EXPECT_EQ(s.model().baseline(nation)[counter::of(twin::league, counter::organization_covered)], 0);
+  EXPECT_EQ(s.model().at_last_bulletin(nation)[counter::of(twin::league, counter::organization_covered)], 1);
+}
+
+TEST_F(indicators_scenario, rankings_with_rank_change_since_last_bulletin) {
+  ranking_options o;
+  o.has_last_bulletin = true;
+  // Children of the city by ledger progress: 110102 (1/1) before 110101 (1/3).
+  auto ranked = rank_children(s.model(), s.node("110100"), o);
+  ASSERT_EQ(ranked.size(), 2u);
+  EXPECT_EQ(ranked[0].code, "110102");
+  EXPECT_EQ(ranked[1].code, "110101");
+  // At the bulletin both were at 0 (0/3 and 0/2); the tie went to the standalone formation rate:
+  // 110101 had 1/2, 110102 had no eligible org (undefined ranks lowest) -> 110101 was first.
+  EXPECT_EQ(ranked[0].rank_at_last_bulletin, 2u);
+  EXPECT_EQ(ranked[0].rank_change, 1);
+  EXPECT_EQ(ranked[1].rank_at_last_bulletin, 1u);
+  EXPECT_EQ(ranked[1].rank_change, -1);
+  // Offices of 110101: A2 (1/2) before A1 (0/1).
+  auto offices = rank_children(s.model(), s.node("110101"), o);
+  EXPECT_EQ(offices[0].code, "110101002");
+  EXPECT_EQ(top(offices, 1)[0].code, "110101002");
+  EXPECT_EQ(bottom(offices, 1)[0].code, "110101001");
+  // Any indicator: by work coverage A2 (3/3) leads too; by should-form-not-formed (lower is
+  // better) A2 (0) leads A1 (1).
+  o.by = indicator::should_form_not_formed;
+  EXPECT_EQ(rank_children(s.model(), s.node("110101"), o)[0].code, "110101002");
+}
+
+TEST_F(indicators_scenario, ledger_lists_targets_with_status_overdue_and_who_struck_them_off) {
+  ledger_query q;
+  q.jurisdiction_path = s.model().tree().path(s.node("110101"));
+  q.today = day(2016, 8, 1);
+  auto page = read_ledger(s.keyed(), q);
+  ASSERT_EQ(page.lines.size(), 3u);  // org2, org3, org4 (county 110101)
+  EXPECT_EQ(page.lines[0].entry.org.value, 2u);
+  EXPECT_TRUE(page.lines[0].overdue);  // deadline 2016-07-20 < 2016-08-01, open
+  EXPECT_FALSE(page.lines[1].overdue);
+  EXPECT_EQ(page.lines[2].entry.status, domain::target_status::struck_off);
+  EXPECT_EQ(page.lines[2].entry.struck_off_branch, 400u);
+  EXPECT_EQ(page.lines[2].entry.struck_off_by.user, "staff-1");
+  EXPECT_GT(page.lines[2].entry.struck_off_at, page.lines[2].entry.designated_at);
+  // Paging: two lines, then the rest.
+  q.limit = 2;
+  auto first = read_ledger(s.keyed(), q);
+  ASSERT_EQ(first.lines.size(), 2u);
+  q.after = first.next;
+  auto second = read_ledger(s.keyed(), q);
+  ASSERT_EQ(second.lines.size(), 1u);
+  EXPECT_EQ(second.lines[0].entry.org.value, 4u);
+  EXPECT_TRUE(second.next.empty());
+  // Only overdue, whole nation.
+  ledger_query overdue;
+  overdue.jurisdiction_path = s.model().tree().path(s.node("000000"));
+  overdue.today = day(2016, 8, 1);
+  overdue.only_overdue = true;
+  EXPECT_EQ(read_ledger(s.keyed(), overdue).lines.size(), 1u);
+}
+
+TEST(indicators, release_and_dissolution_take_coverage_back) {
+  scenario s;
+  s.org(1, "110101001");
+  for (std::uint64_t m = 1; m <= 3; ++m) s.member(m, 1);
+  s.form(7, domain::organization_type::party, domain::formation_mode::standalone, {1});
+  EXPECT_EQ(s.value("000000", indicator::standalone_formation_rate), ratio(1, 1));
+  s.add(ev::organization_dissolved{domain::branch_id{7}, "merged", day(2016, 8, 1)});
+  EXPECT_EQ(s.value("000000", indicator::standalone_formation_rate), ratio(0, 1));
+  EXPECT_EQ(s.value("000000", indicator::organization_coverage_rate), ratio(0, 1));
+  ev::instructor_assigned ins;
+  ins.instructor = domain::instructor_id{9};
+  ins.orgs = {organization_id{1}};
+  s.add(ins);
+  EXPECT_EQ(s.value("000000", indicator::work_coverage_rate), ratio(1, 1));
+  s.add(ev::instructor_released{domain::instructor_id{9}, "done", day(2016, 8, 2)});
+  EXPECT_EQ(s.value("000000", indicator::work_coverage_rate), ratio(0, 1));
+  // A member leaving drops the org below three formal members.
+  s.add(ev::member_left{domain::member_id{3}, organization_id{1}, domain::leaving_reason::changed_job, day(2016, 8, 3)});
+  EXPECT_EQ(s.count("000000", indicator::eligible), 0);
+  // The parent chain was derived from the office code (GB/T 2260): 110101001 -> 110101 -> 110100
+  // -> 110000 -> 000000.
+  EXPECT_EQ(s.model().tree().path(s.node("110101001")), "000000/110000/110100/110101/110101001/");
+  EXPECT_EQ(s.model().anomalies(), 0u);
+}
+
+TEST(indicators, moving_an_org_moves_its_counts_and_ledger_items) {
+  scenario s;
+  s.org(1, "110101001");
+  s.target(10, 1);
+  EXPECT_EQ(s.count("110101001", indicator::formation_targets), 1);
+  ev::organization_details_corrected fix;
+  fix.org = organization_id{1};
+  fix.office = jurisdiction_code{"110102001"};
+  s.add(fix);
+  EXPECT_EQ(s.count("110101001", indicator::formation_targets), 0);
+  EXPECT_EQ(s.count("110102001", indicator::formation_targets), 1);
+  EXPECT_EQ(s.count("110100", indicator::orgs_in_scope), 1);
+  ledger_query q;
+  q.jurisdiction_path = s.model().tree().path(s.node("110102"));
+  auto page = read_ledger(s.keyed(), q);
+  ASSERT_EQ(page.lines.size(), 1u);
+  EXPECT_EQ(page.lines[0].entry.jurisdiction, "110102001");
+  q.jurisdiction_path = s.model().tree().path(s.node("110101"));
+  EXPECT_TRUE(read_ledger(s.keyed(), q).lines.empty());
+}
+
+TEST(indicators, canonical_form_round_trips) {
+  scenario s;
+  s.org(1, "110101001");
+  s.member(1, 1);
+  s.open_campaign();
+  s.bulletin(1, 1);
+  projection_state copy;
+  ASSERT_TRUE(copy.restore_canonical(s.state.canonical()));
+  EXPECT_EQ(copy.canonical(), s.state.canonical());
+}
+
+}  // namespace
+}  // namespace gongjian::projections::testing
