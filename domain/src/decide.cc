@@ -22,7 +22,7 @@ rejection reject(const rule_info& rule, std::string_view field, std::string mess
 template <class... Checks>
 check first_of(Checks&&... checks) {
   check found;
-  ((found = found ? std::move(found) : std::move(checks)), ...);
+  ((found ? void() : void(found = std::move(checks))), ...);
   return found;
 }
 
