@@ -20,6 +20,7 @@
 //   --variant no_heads   baseline without the heads put (heads derivable from streams)
 //   --variant no_commands baseline without the command Get and put
 //   --variant log_only   only the log and streams puts
+//   --variant log_alone  only the log put (stream index, heads and command ids kept elsewhere)
 
 #include <rocksdb/db.h>
 #include <rocksdb/memtablerep.h>
@@ -73,7 +74,7 @@ double thread_cpu_seconds() {
 
 [[noreturn]] void usage() {
   std::fprintf(stderr,
-               "usage: rocksdb_write_pattern [--variant baseline|hints|hints+hash|no_heads|no_commands|log_only]\n"
+               "usage: rocksdb_write_pattern [--variant baseline|hints|hints+hash|no_heads|no_commands|log_only|log_alone]\n"
                "         [--streams S] [--events N] [--batch B] [--record BYTES] [--sync 0|1] [--dir DIR]\n");
   std::exit(2);
 }
@@ -100,8 +101,9 @@ int main(int argc, char** argv) {
   }
   const bool hints = variant == "hints" || variant == "hints+hash";
   const bool hashed_commands = variant == "hints+hash";
-  const bool heads = variant != "no_heads" && variant != "log_only";
-  const bool commands = variant != "no_commands" && variant != "log_only";
+  const bool log_alone = variant == "log_alone";
+  const bool heads = variant != "no_heads" && variant != "log_only" && !log_alone;
+  const bool commands = variant != "no_commands" && variant != "log_only" && !log_alone;
   if (!(variant == "baseline" || hints || !heads || !commands) || streams == 0 || batch == 0) usage();
 
   bool made_dir = false;
@@ -193,7 +195,7 @@ int main(int argc, char** argv) {
       index_key = stream;
       index_key.push_back('\0');
       put_big_endian64(index_key, version);
-      wb.Put(cf[2], index_key, log_key);
+      if (!log_alone) wb.Put(cf[2], index_key, log_key);
       if (heads) {
         version_value.clear();
         put_big_endian64(version_value, version);
