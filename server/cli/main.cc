@@ -3,6 +3,8 @@
 #include <cstring>
 #include <string>
 
+#include "commands.h"
+
 namespace {
 
 void print_usage(std::FILE* out) {
@@ -10,7 +12,11 @@ void print_usage(std::FILE* out) {
       "usage: gongjian <command> [options]\n"
       "\n"
       "commands:\n"
-      "  verify --data DIR    recompute CRCs and the hash chain of the event log\n"
+      "  serve [--config FILE] [--data DIR] [--port N]\n"
+      "                       serve the HTTP and WebSocket API (default http://127.0.0.1:8080/)\n"
+      "  hash-token           print the SHA-256 of a token read on stdin, for the configuration\n"
+      "  verify --data DIR [--from N] [--to N]\n"
+      "                       recompute CRCs and the hash chain of the event log\n"
       "\n"
       "Run 'gongjian <command> --help' for a command's options.\n",
       out);
@@ -23,6 +29,9 @@ int main(int argc, char** argv) {
     print_usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
+  if (std::strcmp(argv[1], "serve") == 0) return gongjian::cli::serve_command(argc - 1, argv + 1);
+  if (std::strcmp(argv[1], "hash-token") == 0) return gongjian::cli::hash_token_command(argc - 1, argv + 1);
+  if (std::strcmp(argv[1], "verify") == 0) return gongjian::cli::verify_command(argc - 1, argv + 1);
   std::fprintf(stderr, "gongjian: unknown command '%s'\n\n", argv[1]);
   print_usage(stderr);
   return 2;

@@ -1,0 +1,16 @@
+#pragma once
+// The gongjian executable's subcommands. Each takes argc/argv with argv[0] = the command's name
+// and returns the process exit code: 0 success, 1 the job found a problem, 2 usage error.
+
+namespace gongjian::cli {
+
+// gongjian verify --data DIR [--from N] [--to N]: recompute CRCs and the hash chain of the log.
+int verify_command(int argc, char** argv);
+
+// gongjian serve [--config FILE] [--data DIR] [--port N] [--listen ADDR]: the HTTP/WebSocket server.
+int serve_command(int argc, char** argv);
+
+// gongjian hash-token: prints the SHA-256 of a token read on stdin, for a [[token]] section.
+int hash_token_command(int argc, char** argv);
+
+}  // namespace gongjian::cli
