@@ -13,6 +13,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "command_routes.h"
+#include "command_service.h"
 #include "listener.h"
 #include "shared_state.h"
 #include "store_routes.h"
@@ -30,6 +32,7 @@ struct server::impl {
   std::unique_ptr<eventstore::event_store> store;
   net::io_context ioc;
   std::shared_ptr<shared_state> state;
+  std::shared_ptr<command_service> commands;
   std::shared_ptr<listener> accept;
   net::signal_set signals;
   std::mutex stop_mutex;
@@ -55,7 +58,12 @@ server::server(const config::server_config& config) : impl_(std::make_unique<imp
   m.store = std::move(opened.value());
 
   m.state = std::make_shared<shared_state>(config, *m.store);
-  add_store_routes(*m.state, [] { return true; });
+  // The write model is rebuilt from the whole log before the port opens (this thread, not a
+  // network thread).
+  m.commands = std::make_shared<command_service>(*m.state, m.ioc);
+  m.commands->rebuild_from_log();
+  add_store_routes(*m.state, [commands = m.commands] { return commands->ready(); });
+  add_command_routes(*m.state, m.commands);
   m.state->routes.add({"GET", "/api/v1/ws", "ws", access::open, [](api_request, responder respond) {
                          respond(error_response(api_error{error_kind::invalid_input,
                                                           "this endpoint needs a WebSocket upgrade", "Upgrade", ""}));

@@ -18,8 +18,9 @@ shared_state::shared_state(const config::server_config& cfg, eventstore::event_s
       store(s),
       store_pool(cfg.store_read_threads),
       feed(std::max<std::size_t>(8192, std::size_t{cfg.limits.ws_send_queue} * 4)) {
-  log = spdlog::get("server");
-  if (!log) log = spdlog::default_logger();
+  // A clone of the default logger shares its sinks and level: the executable decides where lines
+  // go, and no global name is registered.
+  log = spdlog::default_logger()->clone("server");
   std::random_device random;
   static const char* const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
   for (int i = 0; i < 6; ++i) request_id_prefix_ += alphabet[random() % 36];

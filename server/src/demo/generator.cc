@@ -110,6 +110,13 @@ struct org_world {
   bool removed = false;
 };
 
+struct interview_world {
+  interview_id id;
+  std::string jurisdiction;
+  std::int64_t scheduled_at_ms = 0;
+  double pace = 1;  // of the jurisdiction: how fast it works off its rectification list
+};
+
 struct transfer_plan {
   transfer_id id;
   member_id member;
@@ -146,6 +153,7 @@ struct campaign_generator::impl {
   std::vector<org_world> orgs;  // org id N at index N - 1
   std::vector<std::uint64_t> member_org;  // member id N's org id at index N - 1
   std::map<int, std::vector<transfer_plan>> transfers_due;  // day -> transfers to settle
+  std::vector<interview_world> interviews;                  // in the order the workflow scheduled them
 
   std::uint64_t next_member = 1, next_branch = 1, next_transfer = 1, next_instructor = 1, next_target = 1;
   std::uint64_t next_host = 1;
@@ -1063,6 +1071,98 @@ struct campaign_generator::impl {
   }
 
   // ------------------------------------------------------------------------------------------
+  // Interviews (约谈) the workflow scheduled
+  // ------------------------------------------------------------------------------------------
+
+  void observe(const event& e) {
+    domain::apply(st, e);
+    if (const auto* s = std::get_if<events::interview_scheduled>(&e)) {
+      interviews.push_back(
+          interview_world{s->interview, s->jurisdiction.value, s->scheduled_at_ms, pace_of(s->jurisdiction.value)});
+    }
+  }
+
+  // The pace of any jurisdiction: a county's own, the mean of the counties below a city or
+  // province, and an office's county's.
+  double pace_of(const std::string& code) const {
+    double sum = 0;
+    std::size_t n = 0;
+    for (const auto& cw : counties) {
+      const bool below = code.size() > 6 ? cw.code == code.substr(0, 6)
+                         : code.ends_with("0000")  ? cw.code.starts_with(code.substr(0, 2))
+                         : code.ends_with("00")    ? cw.code.starts_with(code.substr(0, 4))
+                                                   : cw.code == code;
+      if (below) {
+        sum += cw.pace;
+        ++n;
+      }
+    }
+    return n == 0 ? 1.0 : sum / static_cast<double>(n);
+  }
+
+  // The interviewer: the level above the interviewed jurisdiction.
+  actor_ref interviewer(const std::string& code) const {
+    const auto parent = parent_of(jurisdiction_code{code});
+    if (!parent || parent->value == "000000") return admin();
+    return operator_at(parent->value);
+  }
+
+  void interview_day(date today, const command_sink& sink) {
+    rng& r = day_rng;
+    for (auto& iv : interviews) {
+      const auto* rec = st.find_interview(iv.id);
+      if (!rec) continue;
+      const auto by = interviewer(iv.jurisdiction);
+      switch (rec->status) {
+        case interview_status::scheduled: {
+          // Held the day after the scheduled time at the latest, so the instant is past.
+          if (china_date_of(iv.scheduled_at_ms) >= today) break;
+          cmd::hold_interview c;
+          c.interview = iv.id;
+          c.held_at_ms = iv.scheduled_at_ms + 90 * 60'000;
+          static constexpr std::array<std::string_view, 3> answers{
+              "摸底排查不细，组建工作推进迟缓，主要负责同志认识不到位",
+              "对非公党建工作重视不够，指导员选派不足，组建进度落后",
+              "部分组建对象出资人顾虑较多，工作方法单一，成效不明显"};
+          c.answer = std::string(r.pick(answers));
+          c.pledge = "立即召开专题会议，倒排工期、挂图作战，确保按期完成对账销号任务";
+          if (!send(std::move(c), by, sink)) break;
+          cmd::set_rectification_items items;
+          items.interview = iv.id;
+          items.items.push_back(rectification_item{"应建未建组织底数不清", "十日内完成辖区调查摸底和建库，逐户核实党员团员底数",
+                                                   add_days(today, static_cast<int>(r.between(8, 12)))});
+          items.items.push_back(rectification_item{"组建对象销号进度滞后", "对照台账逐一落实组建方式和责任人，按期销号",
+                                                   add_days(today, static_cast<int>(r.between(15, 25)))});
+          if (r.chance(0.5)) {
+            items.items.push_back(rectification_item{"党建指导员选派不足", "为未建组织的组建对象选派党建指导员，实现工作覆盖",
+                                                     add_days(today, static_cast<int>(r.between(10, 20)))});
+          }
+          send(std::move(items), by, sink);
+          break;
+        }
+        case interview_status::held:
+          break;  // a list set the same day as the hearing; nothing waits here
+        case interview_status::rectifying: {
+          for (std::uint32_t k = 0; k < rec->items_done.size(); ++k) {
+            if (!st.find_interview(iv.id)->items_done[k] && r.chance(0.07 * iv.pace)) {
+              send(cmd::complete_rectification_item{iv.id, k, today}, by, sink);
+            }
+          }
+          if (st.find_interview(iv.id)->all_items_done()) {
+            send(cmd::close_interview{iv.id, "整改事项全部完成，予以销号", today}, by, sink);
+          }
+          break;
+        }
+        case interview_status::escalated:
+          if (r.chance(0.15)) send(cmd::close_interview{iv.id, "已提级约谈，整改移交上级督办", today}, by, sink);
+          break;
+        case interview_status::closed:
+          break;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
 
   bool step(const command_sink& sink) {
     if (day_index >= opts.days) return false;
@@ -1070,6 +1170,7 @@ struct campaign_generator::impl {
     const date today = day_date(static_cast<int>(day_index));
     if (day_index == 0) set_up(sink);
     settle_transfers(today, sink);
+    interview_day(today, sink);
     for (auto& cw : counties) {
       for (auto id : cw.orgs) org_day(orgs[id - 1], today, cw.pace, sink);
       if (day_index >= 5) county_day(cw, today, sink);
@@ -1085,24 +1186,7 @@ campaign_generator::~campaign_generator() = default;
 
 bool campaign_generator::step_day(const command_sink& sink) { return impl_->step(sink); }
 
-result<std::vector<domain::event>, domain::rejection> campaign_generator::submit(domain::command command,
-                                                                                 eventstore::actor by,
-                                                                                 const command_sink& sink) {
-  std::vector<domain::event> accepted;
-  const std::size_t before = impl_->rejected.size();
-  const bool ok = impl_->send(std::move(command), actor_ref{by.user, by.role, by.jurisdiction},
-                              [&](generated_command&& c) {
-                                accepted = c.events;
-                                sink(std::move(c));
-                              });
-  if (!ok) {
-    // A workflow command the rules refuse is the workflow's answer, not a generator fault.
-    domain::rejection why = impl_->rejected.back().why;
-    impl_->rejected.resize(before);
-    return failure(std::move(why));
-  }
-  return accepted;
-}
+void campaign_generator::observe(const domain::event& e) { impl_->observe(e); }
 
 domain::date campaign_generator::today() const {
   return add_days(impl_->opts.start, static_cast<std::int32_t>(impl_->day_index) - 1);

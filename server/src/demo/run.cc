@@ -6,6 +6,13 @@
 // write batch; the store's queue is first in, first out, so the log keeps the order in which the
 // commands were decided (which is what a replay through apply needs). At most
 // `max_in_flight` appends wait at a time, which bounds memory however large the demo.
+//
+// Bulletins and interviews come from the projections' workflow, driven on a virtual clock: every
+// morning of the virtual campaign (08:00 China time, before the day's field work) the day's
+// appends are drained, the clock set, and the workflow ticked; it brings the projections up to
+// the head, issues any bulletin due with the interviews its rules call for, and appends them
+// itself. The generator then observes those events (so its write model stays the log's) and the
+// interviewees answer, pledge and rectify in the days that follow.
 
 #include <chrono>
 #include <condition_variable>
@@ -13,6 +20,8 @@
 
 #include "gongjian/domain/codec.h"
 #include "gongjian/eventstore/event_store.h"
+#include "gongjian/projections/runner.h"
+#include "gongjian/projections/workflow.h"
 #include "gongjian/server/demo.h"
 
 namespace gongjian::server::demo {
@@ -85,17 +94,48 @@ class bounded_appender {
 
 result<run_report, std::string> run(const geography& geo, const options& opts, eventstore::event_store& store) {
   const auto started = std::chrono::steady_clock::now();
+  const eventstore::position first_head = store.head();
   campaign_generator generator(geo, opts);
   bounded_appender appender(store);
   const command_sink sink = [&](generated_command&& c) { appender.append(to_request(std::move(c))); };
 
-  while (generator.step_day(sink)) {
-    if (appender.failed()) break;
-  }
-  if (auto error = appender.drain(); !error.empty()) return failure(std::move(error));
-  if (auto synced = store.sync(); !synced) return failure("sync failed: " + synced.error().message());
+  projections::projection_runner runner(store, projections::runner_options{});
+  if (auto opened = runner.open(); !opened) return failure("projections: " + opened.error().message());
+  projections::virtual_clock clock(0);
+  projections::workflow flow(store, runner, clock);
 
   run_report report;
+  while (generator.days_done() < opts.days) {
+    if (auto error = appender.drain(); !error.empty()) return failure(std::move(error));
+    const eventstore::position before = store.head();
+    const domain::date today = domain::add_days(opts.start, static_cast<std::int32_t>(generator.days_done()));
+    constexpr std::int64_t ms_per_day = 86'400'000;
+    // 08:00 China time is 00:00 UTC.
+    clock.set(static_cast<std::int64_t>(today.days_since_epoch) * ms_per_day);
+    auto ticked = flow.tick();
+    if (!ticked) return failure("workflow: " + ticked.error().message());
+    report.bulletins += ticked->bulletins;
+    report.interviews += ticked->interviews;
+    report.escalations += ticked->escalations;
+    for (eventstore::position next = before.next(); next <= store.head();) {
+      auto page = store.read_all(next, 4096);
+      if (!page) return failure("reading the workflow's events: " + page.error().message());
+      if (page->empty()) break;
+      for (const auto& rec : *page) {
+        auto e = domain::decode(rec.type, rec.schema_version, rec.payload);
+        if (!e) return failure("decoding " + rec.type + " at " + std::to_string(rec.pos.value) + ": " + e.error().message);
+        generator.observe(*e);
+        next = rec.pos.next();
+      }
+    }
+    generator.step_day(sink);
+  }
+  if (auto error = appender.drain(); !error.empty()) return failure(std::move(error));
+  // The projections' state and checkpoint go into the store too, so a server started on the
+  // demo's data resumes from here instead of replaying the whole log.
+  if (auto caught_up = runner.catch_up(); !caught_up) return failure("projections: " + caught_up.error().message());
+  if (auto synced = store.sync(); !synced) return failure("sync failed: " + synced.error().message());
+
   report.provinces = geo.provinces.size();
   report.cities = geo.city_count();
   report.counties = geo.county_count();
@@ -110,10 +150,8 @@ result<run_report, std::string> run(const geography& geo, const options& opts, e
   for (const auto& [id, t] : st.targets()) {
     if (t.status == domain::target_status::struck_off) ++report.targets_struck_off;
   }
-  for (const auto& [id, c] : st.campaigns()) report.bulletins += c.last_round;
-  report.interviews = st.interviews().size();
-  report.commands = generator.commands();
-  report.events = generator.events();
+  report.commands = generator.commands() + report.bulletins + report.interviews + report.escalations;
+  report.events = store.head().value - first_head.value;
   report.rejections = generator.rejections().size();
   report.days = generator.days_done();
   report.notes = geo.notes;

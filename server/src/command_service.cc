@@ -1,0 +1,393 @@
+#include "command_service.h"
+
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+#include <stdexcept>
+
+#include "gongjian/domain/apply.h"
+#include "gongjian/domain/codec.h"
+#include "gongjian/domain/decide.h"
+#include "store_routes.h"
+
+namespace gongjian::server {
+
+namespace net = boost::asio;
+namespace cmd = domain::commands;
+
+struct command_service::batch {
+  principal caller;
+  std::string request_id;
+  std::vector<command_submission> items;
+  std::vector<command_outcome> outcomes;
+  std::size_t remaining = 0;
+  std::function<void(std::vector<command_outcome>)> done;
+
+  // On the strand: one more outcome is final.
+  void complete_one() {
+    if (--remaining == 0) done(std::move(outcomes));
+  }
+};
+
+namespace {
+
+api_error from_rejection(const domain::rejection& r) {
+  error_kind kind = error_kind::rule_violation;
+  switch (r.kind) {
+    case domain::rejection_kind::invalid_input: kind = error_kind::invalid_input; break;
+    case domain::rejection_kind::rule_violation: kind = error_kind::rule_violation; break;
+    case domain::rejection_kind::not_found: kind = error_kind::rule_violation; break;
+    case domain::rejection_kind::already_exists: kind = error_kind::conflict; break;
+    case domain::rejection_kind::conflict: kind = error_kind::conflict; break;
+  }
+  return api_error{kind, r.message, r.field, r.rule, r.code};
+}
+
+struct loaded_log {
+  domain::state state;
+  std::vector<std::pair<std::string, std::pair<std::uint64_t, std::uint64_t>>> commands;  // in log order
+};
+
+// Reads the whole log and folds it into a fresh state (start-up and recovery; never on a network
+// thread). Keeps each command id's first and last positions for the retry window.
+loaded_log load_log(eventstore::event_store& store, std::size_t keep_ids) {
+  loaded_log out;
+  std::uint64_t next = 1;
+  constexpr std::size_t page = 4096;
+  std::unordered_map<std::string, std::size_t> index;
+  while (true) {
+    auto events = store.read_all(eventstore::position{next}, page);
+    if (!events) throw std::runtime_error("reading the log at position " + std::to_string(next) + ": " + events.error().message());
+    for (const auto& e : *events) {
+      auto decoded = domain::decode(e.type, e.schema_version, e.payload);
+      if (!decoded)
+        throw std::runtime_error("decoding the event at position " + std::to_string(e.pos.value) + " (" + e.type +
+                                 "): " + decoded.error().message);
+      domain::apply(out.state, decoded.value());
+      if (!out.commands.empty() && out.commands.back().first == e.command_id) {
+        out.commands.back().second.second = e.pos.value;
+      } else {
+        out.commands.push_back({e.command_id, {e.pos.value, e.pos.value}});
+      }
+    }
+    if (events->size() < page) break;
+    next = events->back().pos.value + 1;
+    // Bound memory on long logs: only the newest ids are kept for the retry window.
+    if (out.commands.size() > 2 * keep_ids) out.commands.erase(out.commands.begin(), out.commands.end() - keep_ids);
+  }
+  if (out.commands.size() > keep_ids) out.commands.erase(out.commands.begin(), out.commands.end() - keep_ids);
+  return out;
+}
+
+// The jurisdictions a command acts in, as far as the state knows them (entities it does not know
+// are refused by decide as not found).
+class subject_finder {
+ public:
+  explicit subject_finder(const domain::state& s) : s_(s) {}
+  std::vector<std::string> codes;
+  bool national_only = false;
+  std::optional<bool> league;  // set when the command's subject is Party (false) or League (true)
+
+  void code(const domain::jurisdiction_code& c) { codes.push_back(c.value); }
+  void index(domain::jurisdiction_index i) {
+    if (i != domain::no_jurisdiction && i < s_.jurisdictions().size()) codes.push_back(s_.jurisdiction(i).code.value);
+  }
+  void org(domain::organization_id id) {
+    if (auto* o = s_.find_org(id)) index(o->office);
+  }
+  void orgs(const std::vector<domain::organization_id>& ids) {
+    for (auto id : ids) org(id);
+  }
+  void member(domain::member_id id) {
+    if (auto* m = s_.find_member(id)) {
+      org(m->org);
+      affiliation(m->affiliation);
+    }
+  }
+  void transfer(domain::transfer_id id) {
+    if (auto* t = s_.find_transfer(id)) member(t->member);
+  }
+  void branch(domain::branch_id id) {
+    if (auto* b = s_.find_branch(id)) {
+      orgs(b->orgs);
+      type(b->type);
+    }
+  }
+  void affiliation(domain::member_affiliation a) { league = a == domain::member_affiliation::league; }
+  void type(domain::organization_type t) {
+    if (t == domain::organization_type::league) league = true;
+    else if (t == domain::organization_type::party) league = false;
+  }
+
+  void operator()(const cmd::register_jurisdiction& c) { code(c.code); }
+  void operator()(const cmd::assign_jurisdiction_leader& c) { code(c.code); }
+  void operator()(const cmd::set_action_plan& c) { code(c.code); }
+  void operator()(const cmd::open_campaign&) { national_only = true; }
+  void operator()(const cmd::close_campaign&) { national_only = true; }
+  void operator()(const cmd::issue_bulletin&) { national_only = true; }
+  void operator()(const cmd::register_host& c) { code(c.jurisdiction); }
+  void operator()(const cmd::register_organization& c) { code(c.office); }
+  void operator()(const cmd::complete_survey_step& c) { org(c.org); }
+  void operator()(const cmd::correct_organization_details& c) {
+    org(c.org);
+    if (c.office) code(*c.office);
+  }
+  void operator()(const cmd::remove_organization& c) { org(c.org); }
+  void operator()(const cmd::record_member& c) { org(c.org); affiliation(c.affiliation); }
+  void operator()(const cmd::disclose_member_identity& c) { member(c.member); }
+  void operator()(const cmd::develop_member& c) { org(c.org); affiliation(c.affiliation); }
+  void operator()(const cmd::make_member_formal& c) { member(c.member); }
+  void operator()(const cmd::record_member_left& c) { member(c.member); }
+  void operator()(const cmd::attach_member_nearby& c) { member(c.member); }
+  void operator()(const cmd::issue_transfer_letter& c) { member(c.member); }
+  void operator()(const cmd::receive_transfer_letter& c) { transfer(c.transfer); }
+  void operator()(const cmd::reject_transfer_letter& c) { transfer(c.transfer); }
+  void operator()(const cmd::revoke_transfer_letter& c) { transfer(c.transfer); }
+  void operator()(const cmd::expire_transfer_letter& c) { transfer(c.transfer); }
+  void operator()(const cmd::reissue_transfer_letter& c) { transfer(c.lost); }
+  void operator()(const cmd::complete_transfer_by_certificate& c) { member(c.member); }
+  void operator()(const cmd::assign_instructor& c) { orgs(c.orgs); affiliation(c.affiliation); }
+  void operator()(const cmd::release_instructor& c) {
+    if (auto* i = s_.find_instructor(c.instructor)) {
+      orgs(i->orgs);
+      affiliation(i->affiliation);
+    }
+  }
+  void operator()(const cmd::form_organization& c) { orgs(c.orgs); type(c.branch_type); }
+  void operator()(const cmd::add_orgs_to_organization& c) { branch(c.branch); orgs(c.orgs); }
+  void operator()(const cmd::remove_orgs_from_organization& c) { branch(c.branch); orgs(c.orgs); }
+  void operator()(const cmd::dissolve_organization& c) { branch(c.branch); }
+  void operator()(const cmd::designate_formation_target& c) { org(c.org); type(c.branch_type); }
+  void operator()(const cmd::record_target_reason& c) {
+    if (auto* t = s_.find_target(c.target)) {
+      org(t->org);
+      type(t->type);
+    }
+  }
+  void operator()(const cmd::schedule_interview& c) { code(c.jurisdiction); }
+  void interview(domain::interview_id id) {
+    if (auto* i = s_.find_interview(id)) index(i->jurisdiction);
+  }
+  void operator()(const cmd::hold_interview& c) { interview(c.interview); }
+  void operator()(const cmd::set_rectification_items& c) { interview(c.interview); }
+  void operator()(const cmd::complete_rectification_item& c) { interview(c.interview); }
+  void operator()(const cmd::close_interview& c) { interview(c.interview); }
+  void operator()(const cmd::escalate_interview& c) { interview(c.interview); }
+
+ private:
+  const domain::state& s_;
+};
+
+}  // namespace
+
+command_service::command_service(shared_state& state, net::io_context& ioc, std::size_t recent_ids)
+    : shared_(state), strand_(net::make_strand(ioc)), recent_capacity_(recent_ids) {}
+
+void command_service::rebuild_from_log() {
+  auto loaded = load_log(shared_.store, recent_capacity_);
+  state_ = std::move(loaded.state);
+  recent_.clear();
+  recent_order_.clear();
+  for (auto& [id, range] : loaded.commands) remember(id, {range.first, range.second});
+  ready_ = true;
+}
+
+void command_service::remember(const std::string& command_id, recent_result r) {
+  auto [it, inserted] = recent_.insert_or_assign(command_id, r);
+  if (!inserted) return;
+  recent_order_.push_back(it->first);
+  while (recent_order_.size() > recent_capacity_) {
+    recent_.erase(recent_order_.front());
+    recent_order_.pop_front();
+  }
+}
+
+std::optional<api_error> command_service::authorize(const principal& caller, const domain::command& c) const {
+  const std::string name(domain::name_of(c));
+  if (!may_write(caller))
+    return api_error{error_kind::forbidden,
+                     "role " + std::string(role_name(caller.who)) + " may not record actions (" + name + ")", "",
+                     "role_scope"};
+  subject_finder subjects(state_);
+  std::visit(subjects, c);
+  if (subjects.national_only && caller.scope != "000000")
+    return api_error{error_kind::forbidden, name + " is a national action; scope " + caller.scope + " may not run it",
+                     "", "role_scope"};
+  for (const auto& code : subjects.codes) {
+    if (!scope_covers(caller.scope, code))
+      return api_error{error_kind::forbidden,
+                       "jurisdiction " + code + " is outside scope " + caller.scope + " of " + caller.name, "",
+                       "role_scope"};
+  }
+  if (caller.who == role::league_operator && subjects.league != true)
+    return api_error{error_kind::forbidden, "a league_operator records League actions only; " + name + " is not one", "",
+                     "role_scope"};
+  return std::nullopt;
+}
+
+void command_service::submit(principal caller, std::string request_id, std::vector<command_submission> items,
+                             std::function<void(std::vector<command_outcome>)> done) {
+  auto b = std::make_shared<batch>();
+  b->caller = std::move(caller);
+  b->request_id = std::move(request_id);
+  b->items = std::move(items);
+  b->outcomes.resize(b->items.size());
+  // 1 until every item has been decided; each append in flight adds one.
+  b->remaining = 1;
+  b->done = std::move(done);
+  shared_.stats.commands_queued += static_cast<std::int64_t>(b->items.size());
+  net::post(strand_, [self = shared_from_this(), b] {
+    for (std::size_t i = 0; i < b->items.size(); ++i) {
+      --self->shared_.stats.commands_queued;
+      self->decide_one(b, i);
+    }
+    b->complete_one();
+  });
+}
+
+void command_service::decide_one(const std::shared_ptr<batch>& b, std::size_t index) {
+  auto& item = b->items[index];
+  auto& out = b->outcomes[index];
+  out.command_id = item.command_id;
+  out.command = std::string(domain::name_of(item.command));
+
+  if (rebuilding_ || !ready_) {
+    out.error = api_error{error_kind::unavailable, "the write model is being rebuilt from the log; retry shortly", "", ""};
+    return;
+  }
+  if (auto it = recent_.find(item.command_id); it != recent_.end()) {
+    out.duplicate = true;
+    out.first_position = it->second.first;
+    out.last_position = it->second.last;
+    ++shared_.stats.commands_duplicate;
+    return;
+  }
+  if (auto it = pending_.find(item.command_id); it != pending_.end()) {
+    // A retry of a command still in flight: answer with the first one's result when it lands.
+    ++b->remaining;
+    it->second.push_back([b, index](const command_outcome& first) {
+      auto& o = b->outcomes[index];
+      o.error = first.error;
+      o.duplicate = true;
+      o.first_position = first.first_position;
+      o.last_position = first.last_position;
+      b->complete_one();
+    });
+    return;
+  }
+  if (auto refused = authorize(b->caller, item.command)) {
+    out.error = std::move(refused);
+    return;
+  }
+
+  const auto now = std::chrono::system_clock::now();
+  domain::decision_context context;
+  context.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  auto decided = domain::decide(state_, item.command, context);
+  if (!decided) {
+    ++shared_.stats.commands_rejected;
+    out.error = from_rejection(decided.error());
+    return;
+  }
+  if (decided->empty()) return;  // nothing to record (the command changes nothing)
+
+  eventstore::append_request request;
+  request.command_id = item.command_id;
+  request.metadata.timestamp_ms = context.now_ms;
+  request.metadata.by = eventstore::actor{b->caller.name, std::string(role_name(b->caller.who)), b->caller.scope};
+  request.metadata.correlation_id = b->request_id;
+  // Consecutive events of one stream share a write; the order of decide's events is kept, since
+  // the store assigns positions in the order of the writes.
+  for (const auto& e : *decided) {
+    auto encoded = domain::encode(e);
+    std::string stream = domain::stream_of(e);
+    if (request.writes.empty() || request.writes.back().stream != stream) {
+      request.writes.push_back(eventstore::stream_write{stream, eventstore::expected_version::any(), {}});
+    }
+    out.events.push_back({0, stream, std::string(encoded.type)});
+    request.writes.back().events.push_back(
+        eventstore::event_data{std::string(encoded.type), encoded.schema_version, std::move(encoded.payload)});
+    domain::apply(state_, e);
+  }
+
+  ++b->remaining;
+  ++in_flight_;
+  ++shared_.stats.appends_in_flight;
+  pending_[item.command_id];
+  const auto started = std::chrono::steady_clock::now();
+  shared_.store.append_async_detailed(
+      std::move(request), [self = shared_from_this(), b, index, started](result<eventstore::append_result, eventstore::append_error> r) {
+        // Writer thread: hand the result to the strand.
+        const bool ok = r.has_value();
+        const bool duplicate = ok && r->duplicate;
+        const std::uint64_t first = ok ? r->first.value : 0;
+        const std::uint64_t last = ok ? r->last.value : 0;
+        std::optional<api_error> error;
+        if (!ok) {
+          error = from_store_error(r.error().code);
+          if (!r.error().message.empty()) error->message = r.error().message;
+        } else {
+          self->shared_.stats.command_appended(static_cast<std::size_t>(last - first + 1),
+                                               std::chrono::steady_clock::now() - started);
+        }
+        net::post(self->strand_, [self, b, index, ok, duplicate, first, last, error = std::move(error)]() mutable {
+          self->on_appended(b, index, ok, duplicate, first, last, std::move(error));
+        });
+      });
+}
+
+void command_service::on_appended(const std::shared_ptr<batch>& b, std::size_t index, bool ok, bool duplicate,
+                                  std::uint64_t first, std::uint64_t last, std::optional<api_error> error) {
+  --in_flight_;
+  --shared_.stats.appends_in_flight;
+  auto& out = b->outcomes[index];
+  if (ok) {
+    out.duplicate = duplicate;
+    out.first_position = first;
+    out.last_position = last;
+    if (duplicate) {
+      // The store knew this id although the window had forgotten it: the events just applied to
+      // the state were not written.
+      out.events.clear();
+      diverged("command id " + out.command_id + " was a duplicate older than the retry window");
+    } else {
+      for (std::size_t k = 0; k < out.events.size(); ++k) out.events[k].position = first + k;
+      remember(out.command_id, {first, last});
+    }
+  } else {
+    out.error = std::move(error);
+    out.events.clear();
+    diverged("append of command " + out.command_id + " failed: " + out.error->message);
+  }
+  if (auto node = pending_.extract(out.command_id)) {
+    for (auto& waiter : node.mapped()) waiter(out);
+  }
+  b->complete_one();
+  if (rebuild_wanted_ && in_flight_ == 0) {
+    rebuild_wanted_ = false;
+    net::post(shared_.store_pool, [self = shared_from_this()] {
+      try {
+        auto loaded = std::make_shared<loaded_log>(load_log(self->shared_.store, self->recent_capacity_));
+        net::post(self->strand_, [self, loaded] {
+          self->state_ = std::move(loaded->state);
+          self->recent_.clear();
+          self->recent_order_.clear();
+          for (auto& [id, range] : loaded->commands) self->remember(id, {range.first, range.second});
+          self->rebuilding_ = false;
+          self->shared_.log->warn("write model rebuilt from the log; accepting commands again");
+        });
+      } catch (const std::exception& e) {
+        self->ready_ = false;
+        self->shared_.log->critical("rebuilding the write model failed: {}; commands stay unavailable", e.what());
+      }
+    });
+  }
+}
+
+void command_service::diverged(const std::string& why) {
+  shared_.log->error("write model diverged from the log ({}); rebuilding", why);
+  rebuilding_ = true;
+  rebuild_wanted_ = true;
+}
+
+}  // namespace gongjian::server

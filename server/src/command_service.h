@@ -1,0 +1,103 @@
+#pragma once
+// The write side of the API: domain commands in, durable events out.
+//
+// Threads and ownership: the service owns the write model (domain::state). Every command is
+// authorized and decided on ONE strand (`strand_`, on the network io_context), so decisions are
+// serialized and each sees the effects of all earlier ones. After a decision its events are
+// applied to the state at once (so the next command sees them) and handed to the event store with
+// append_async, which groups concurrent appends into one fsync; the reply, with the log positions,
+// goes out only when the append is durable. Decide is CPU only; RocksDB work stays on the store's
+// writer thread and, for rebuilds, on the store pool.
+//
+// Safe retries: a command id seen recently (a bounded window of the latest ids, filled from the
+// log at start) is answered with its first result without deciding again; a retry of a command
+// still in flight waits for its first result. If the store reports an id the window had
+// forgotten, or an append fails, the in-memory state no longer matches the log: the service
+// answers 503 until it has rebuilt the state from the log.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "gongjian/domain/commands.h"
+#include "gongjian/domain/state.h"
+#include "gongjian/server/auth.h"
+#include "gongjian/server/error.h"
+#include "shared_state.h"
+
+namespace gongjian::server {
+
+struct command_outcome {
+  std::string command_id;
+  std::string command;  // the command's name
+  std::optional<api_error> error;
+  bool duplicate = false;
+  std::uint64_t first_position = 0;
+  std::uint64_t last_position = 0;
+  struct written_event {
+    std::uint64_t position = 0;
+    std::string stream;
+    std::string type;
+  };
+  std::vector<written_event> events;  // empty for a duplicate (see first/last_position)
+};
+
+struct command_submission {
+  std::string command_id;
+  domain::command command;
+};
+
+class command_service : public std::enable_shared_from_this<command_service> {
+ public:
+  command_service(shared_state& state, boost::asio::io_context& ioc, std::size_t recent_ids = 1u << 20);
+
+  // Reads the whole log into a fresh state. Start-up (before serving) and after a divergence.
+  // Throws std::runtime_error when the log cannot be read or decoded.
+  void rebuild_from_log();
+  bool ready() const { return ready_.load(); }
+
+  // Decides and appends the commands in order (each on its own, not atomically together) and
+  // calls `done` once with one outcome per submission, from the writer or decision thread.
+  void submit(principal caller, std::string request_id, std::vector<command_submission> items,
+              std::function<void(std::vector<command_outcome>)> done);
+
+ private:
+  struct batch;  // the outcomes of one submit, completed as appends become durable
+  struct recent_result {
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+  };
+
+  void decide_one(const std::shared_ptr<batch>& b, std::size_t index);
+  void on_appended(const std::shared_ptr<batch>& b, std::size_t index, bool ok, bool duplicate, std::uint64_t first,
+                   std::uint64_t last, std::optional<api_error> error);
+  void remember(const std::string& command_id, recent_result r);
+  void diverged(const std::string& why);
+  std::optional<api_error> authorize(const principal& caller, const domain::command& c) const;
+
+  shared_state& shared_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  const std::size_t recent_capacity_;
+
+  // Only on strand_ (and in rebuild_from_log before serving, or while `rebuilding_` keeps the
+  // strand from touching them).
+  domain::state state_;
+  std::unordered_map<std::string, recent_result> recent_;
+  std::deque<std::string> recent_order_;
+  // Command ids in flight -> callbacks waiting for their first result (retries).
+  std::unordered_map<std::string, std::vector<std::function<void(const command_outcome&)>>> pending_;
+  std::size_t in_flight_ = 0;
+  bool rebuilding_ = false;
+  bool rebuild_wanted_ = false;
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace gongjian::server
