@@ -1,0 +1,244 @@
+// Kill-and-recover: a child process appends as fast as it can from several threads and reports
+// every acknowledged append on a pipe; the test SIGKILLs it at a random moment, reopens the store
+// and checks that every acknowledged event is there, byte for byte, that positions are gapless and
+// that verify passes. Many rounds on the same directory.
+//
+// The child is this test binary run again (posix_spawn of /proc/self/exe) with GONGJIAN_KILL_CHILD_*
+// in its environment: a gtest global environment notices them before any test runs and becomes the
+// child instead of running tests.
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store_fixture.h"
+
+extern char** environ;
+
+namespace gongjian::eventstore::test {
+namespace {
+
+constexpr const char* child_dir_variable = "GONGJIAN_KILL_CHILD_DIR";
+constexpr const char* child_fd_variable = "GONGJIAN_KILL_CHILD_FD";
+constexpr int child_report_fd = 3;
+constexpr int child_threads = 4;
+
+// Deterministic content, so the parent knows every byte an acknowledged command wrote.
+std::string payload_for(const std::string& command, std::size_t index) {
+  std::string p = command;
+  p += '#';
+  p += std::to_string(index);
+  p.append((std::hash<std::string>{}(command) + index) % 200, static_cast<char>('a' + index % 26));
+  return p;
+}
+
+std::string stream_for(std::uint64_t i) { return numbered("kill-", i % 7); }
+
+append_request child_request(const std::string& command, std::uint64_t i) {
+  append_request r;
+  r.command_id = command;
+  r.metadata = make_metadata();
+  stream_write w;
+  w.stream = stream_for(i);
+  const std::size_t events = 1 + i % 3;
+  for (std::size_t e = 0; e < events; ++e) w.events.push_back(make_event("killed_or_not", payload_for(command, e)));
+  r.writes.push_back(std::move(w));
+  return r;
+}
+
+[[noreturn]] void run_child(const char* dir, int fd) {
+  options o;
+  o.directory = dir;
+  o.block_cache_bytes = 8u << 20;
+  auto store = event_store::open(o);
+  if (!store) std::_Exit(3);
+  const std::string tag = std::to_string(::getpid());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < child_threads; ++t) {
+    threads.emplace_back([&, t] {
+      for (std::uint64_t i = 0; i < 1'000'000; ++i) {
+        const std::string command = tag + "-" + std::to_string(t) + "-" + std::to_string(i);
+        auto r = (*store)->append(child_request(command, i));
+        if (!r) std::_Exit(4);
+        // One write() of less than PIPE_BUF bytes: the parent never sees half a line.
+        const std::string line = std::to_string(r->first.value) + " " + std::to_string(r->last.value) + " " +
+                                 std::to_string(i) + " " + command + "\n";
+        if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) std::_Exit(5);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::_Exit(0);
+}
+
+class kill_child_environment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    const char* dir = std::getenv(child_dir_variable);
+    const char* fd = std::getenv(child_fd_variable);
+    if (dir != nullptr && fd != nullptr) run_child(dir, std::atoi(fd));
+  }
+};
+
+[[maybe_unused]] ::testing::Environment* const kill_child_environment_registered =
+    ::testing::AddGlobalTestEnvironment(new kill_child_environment);
+
+struct acknowledged {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  std::uint64_t index = 0;
+  std::string command;
+};
+
+// Spawns the child, reads acknowledgements until `kill_after` of them arrived (or the child died),
+// SIGKILLs it and returns everything it acknowledged, including lines still in the pipe.
+std::vector<acknowledged> run_and_kill(const std::filesystem::path& dir, std::size_t kill_after) {
+  int fds[2];
+  EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], child_report_fd);  // dup2 clears CLOEXEC
+
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  env_strings.push_back(std::string(child_dir_variable) + "=" + dir.string());
+  env_strings.push_back(std::string(child_fd_variable) + "=" + std::to_string(child_report_fd));
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  // One cheap test so gtest sets up the environments, which is where the child takes over.
+  std::string exe = "/proc/self/exe";
+  std::string filter = "--gtest_filter=crc32c.matches_published_check_values";
+  char* argv[] = {exe.data(), filter.data(), nullptr};
+
+  pid_t pid = 0;
+  EXPECT_EQ(::posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv, envp.data()), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+
+  std::vector<acknowledged> acks;
+  std::string buffer;
+  bool killed = false;
+  auto kill_child = [&] {
+    if (!killed) ::kill(pid, SIGKILL);
+    killed = true;
+  };
+  if (kill_after == 0) kill_child();
+  char chunk[8192];
+  for (;;) {
+    const ssize_t n = ::read(fds[0], chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EOF: the child is dead (and its write end closed)
+    buffer.append(chunk, static_cast<std::size_t>(n));
+    std::size_t newline;
+    while ((newline = buffer.find('\n')) != std::string::npos) {
+      std::istringstream line(buffer.substr(0, newline));
+      buffer.erase(0, newline + 1);
+      acknowledged a;
+      line >> a.first >> a.last >> a.index >> a.command;
+      acks.push_back(std::move(a));
+    }
+    if (acks.size() >= kill_after) kill_child();
+  }
+  kill_child();
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(fds[0]);
+  EXPECT_TRUE(buffer.empty()) << "half a line in the pipe";
+  // Killed by us, or (if it finished first, which it should not) exited cleanly.
+  EXPECT_TRUE((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
+      << "child status " << status;
+  return acks;
+}
+
+TEST(kill_and_recover, acknowledged_events_survive_sigkill_at_random_moments) {
+  gongjian::testing::temp_dir dir;
+  const auto store_dir = dir.path() / "store";
+  std::mt19937_64 rng(std::random_device{}());
+  constexpr int rounds = 20;
+  std::map<std::uint64_t, sha256_digest> known_hashes;  // every acknowledged position seen so far
+  std::size_t total_acks = 0;
+
+  for (int round = 0; round < rounds; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    // Sometimes at once (during the child's open and recovery), mostly after some acks.
+    const std::size_t kill_after = rng() % 8 == 0 ? 0 : 1 + rng() % 1500;
+    const auto acks = run_and_kill(store_dir, kill_after);
+    total_acks += acks.size();
+
+    options o;
+    o.directory = store_dir;
+    o.block_cache_bytes = 8u << 20;
+    auto opened = event_store::open(o);
+    ASSERT_TRUE(opened) << opened.error().message();
+    auto& store = *opened;
+
+    // Every acknowledged event is present with exactly the bytes its command wrote.
+    for (const auto& a : acks) {
+      ASSERT_LE(a.last, store->head().value);
+      auto events = store->read_all(position{a.first}, a.last - a.first + 1);
+      ASSERT_TRUE(events) << events.error().message();
+      const auto want = child_request(a.command, a.index);
+      ASSERT_EQ(events->size(), want.writes[0].events.size());
+      for (std::size_t e = 0; e < events->size(); ++e) {
+        const auto& got = (*events)[e];
+        ASSERT_EQ(got.pos.value, a.first + e);
+        ASSERT_EQ(got.command_id, a.command);
+        ASSERT_EQ(got.stream, want.writes[0].stream);
+        ASSERT_EQ(got.type, want.writes[0].events[e].type);
+        ASSERT_EQ(got.payload, want.writes[0].events[e].payload);
+        ASSERT_EQ(got.metadata, want.metadata);
+        known_hashes.emplace(got.pos.value, got.hash);
+      }
+      // And the command id is remembered: a retry gets the original result.
+      if (&a == &acks.back()) {
+        auto retry = store->append(child_request(a.command, a.index));
+        ASSERT_TRUE(retry);
+        ASSERT_TRUE(retry->duplicate);
+        ASSERT_EQ(retry->first.value, a.first);
+      }
+    }
+
+    // The whole log: gapless from 1 to the head, and every event acknowledged in an earlier round
+    // is byte-identical (same hash, which covers its bytes and everything before it).
+    std::uint64_t expected = 1;
+    for (;;) {
+      auto page = store->read_all(position{expected}, 4096);
+      ASSERT_TRUE(page) << page.error().message();
+      if (page->empty()) break;
+      for (const auto& e : *page) {
+        ASSERT_EQ(e.pos.value, expected);
+        if (auto it = known_hashes.find(expected); it != known_hashes.end()) {
+          ASSERT_EQ(e.hash, it->second);
+        }
+        ++expected;
+      }
+    }
+    ASSERT_EQ(expected - 1, store->head().value);
+
+    auto report = store->verify(position{0}, position{0});
+    ASSERT_TRUE(report);
+    ASSERT_TRUE(report->intact()) << "position " << report->first_bad->value << ": " << report->problem;
+    ASSERT_EQ(report->checked, store->head().value);
+    store->close();
+  }
+  std::printf("%d rounds, %zu acknowledged appends checked, %zu positions tracked\n", rounds, total_acks,
+              known_hashes.size());
+}
+
+}  // namespace
+}  // namespace gongjian::eventstore::test
