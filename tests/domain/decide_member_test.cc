@@ -1,0 +1,231 @@
+// Members (亮身份, 发展, 转正, 就地就近), transfers of membership (组织关系接转) and instructors
+// (党建/团建指导员).
+
+#include <gtest/gtest.h>
+
+#include "builders.h"
+
+namespace gongjian::domain {
+namespace {
+
+using namespace testing;
+
+class members : public ::testing::Test {
+ protected:
+  scenario t;
+  void SetUp() override {
+    t.jurisdictions();
+    t.org(1);
+    t.org(2);
+  }
+};
+
+TEST_F(members, a_member_is_in_one_org_at_a_time) {
+  t.ok(record(7, 1));
+  const auto r = t.rejection_of(record(7, 2));
+  EXPECT_EQ(r.code, "member_in_another_org");
+  EXPECT_EQ(r.kind, rejection_kind::conflict);
+  EXPECT_EQ(t.code_of(record(7, 1)), "member_in_another_org");
+  t.ok(commands::record_member_left{member_id{7}, leaving_reason::changed_job, day("2016-07-20")});
+  EXPECT_EQ(t.s.find_org(organization_id{1})->members[0], 0u);
+  t.ok(record(7, 2));
+  EXPECT_EQ(t.s.find_org(organization_id{2})->formal(member_affiliation::party), 1u);
+  EXPECT_EQ(t.code_of(commands::record_member_left{member_id{8}, leaving_reason::changed_job, day("2016-07-20")}),
+            "member_not_found");
+}
+
+TEST_F(members, league_members_have_no_probation) {
+  EXPECT_EQ(t.code_of(record(7, 1, member_affiliation::league, member_standing::probationary)), "league_has_no_probation");
+  t.ok(record(7, 1, member_affiliation::league, member_standing::formal));
+}
+
+TEST_F(members, hidden_pocket_and_floating_members_disclose_once) {
+  t.ok(record(7, 1, member_affiliation::party, member_standing::formal, member_status::pocket));
+  EXPECT_EQ(t.s.find_org(organization_id{1})->formal(member_affiliation::party), 0u);
+  const auto events = t.ok(commands::disclose_member_identity{member_id{7}, day("2016-07-20")});
+  EXPECT_EQ(std::get<events::member_identity_disclosed>(events[0]).previous_status, member_status::pocket);
+  EXPECT_EQ(stream_of(events[0]), "member-7");
+  EXPECT_EQ(t.s.find_member(member_id{7})->status, member_status::disclosed);
+  EXPECT_EQ(t.s.find_org(organization_id{1})->formal(member_affiliation::party), 1u);
+  EXPECT_EQ(t.code_of(commands::disclose_member_identity{member_id{7}, day("2016-07-21")}), "identity_already_disclosed");
+}
+
+TEST_F(members, developed_party_members_are_probationary_for_a_year) {
+  const auto events = t.ok(commands::develop_member{member_id{7}, organization_id{1}, member_affiliation::party, "李华",
+                                                    std::nullopt, day("2015-09-01")});
+  EXPECT_EQ(std::get<events::member_developed>(events[0]).standing, member_standing::probationary);
+  EXPECT_EQ(t.s.find_org(organization_id{1})->formal(member_affiliation::party), 0u);
+  const auto r = t.rejection_of(commands::make_member_formal{member_id{7}, day("2016-07-20")});
+  EXPECT_EQ(r.code, "probation_not_over");
+  EXPECT_EQ(r.field, "made_formal_on");
+  t.set_today("2016-09-01");
+  t.ok(commands::make_member_formal{member_id{7}, day("2016-08-31")});
+  EXPECT_EQ(t.s.find_org(organization_id{1})->formal(member_affiliation::party), 1u);
+  EXPECT_EQ(t.code_of(commands::make_member_formal{member_id{7}, day("2016-08-31")}), "member_already_formal");
+}
+
+TEST_F(members, developed_league_members_are_formal) {
+  const auto events = t.ok(commands::develop_member{member_id{7}, organization_id{1}, member_affiliation::league, "王芳",
+                                                    std::nullopt, day("2016-07-20")});
+  EXPECT_EQ(std::get<events::member_developed>(events[0]).standing, member_standing::formal);
+}
+
+TEST_F(members, admitting_organization_matches_the_affiliation) {
+  t.ok(form(10, organization_type::trade_union, formation_mode::standalone, {1}));
+  EXPECT_EQ(t.code_of(commands::develop_member{member_id{7}, organization_id{1}, member_affiliation::party, "李华",
+                                               branch_id{10}, day("2016-07-20")}),
+            "organization_type_mismatch");
+  EXPECT_EQ(t.code_of(commands::develop_member{member_id{7}, organization_id{1}, member_affiliation::party, "李华",
+                                               branch_id{11}, day("2016-07-20")}),
+            "branch_not_found");
+}
+
+TEST_F(members, attached_nearby_only_without_an_own_organization) {
+  t.members(2, 3);
+  t.ok(form(10, organization_type::party, formation_mode::standalone, {2}));
+  t.ok(record(7, 1));
+  t.ok(commands::attach_member_nearby{member_id{7}, branch_id{10}, day("2016-07-21")});
+  EXPECT_EQ(t.s.find_member(member_id{7})->attached_to, branch_id{10});
+  EXPECT_EQ(t.code_of(commands::attach_member_nearby{member_id{7}, branch_id{10}, day("2016-07-21")}),
+            "member_already_attached");
+  // Members of org 2 have their own organization.
+  EXPECT_EQ(t.code_of(commands::attach_member_nearby{member_id{1000}, branch_id{10}, day("2016-07-21")}),
+            "org_has_own_organization");
+  t.ok(record(8, 1, member_affiliation::league));
+  EXPECT_EQ(t.code_of(commands::attach_member_nearby{member_id{8}, branch_id{10}, day("2016-07-21")}),
+            "organization_type_mismatch");
+}
+
+class transfers : public members {
+ protected:
+  void SetUp() override {
+    members::SetUp();
+    t.members(2, 3);
+    t.ok(form(10, organization_type::party, formation_mode::standalone, {2}));
+    t.ok(record(7, 1, member_affiliation::party, member_standing::formal, member_status::floating));
+  }
+  commands::issue_transfer_letter letter(std::uint64_t id, const char* issued = "2016-07-20",
+                                         const char* valid_until = "2016-09-20") {
+    return commands::issue_transfer_letter{transfer_id{id}, member_id{7}, "安徽省阜阳市颍州区某村党支部", branch_id{10},
+                                           member_standing::formal, day("2016-06-30"), day(issued), day(valid_until)};
+  }
+};
+
+TEST_F(transfers, received_once_and_only_from_issued) {
+  const auto issued = t.ok(letter(1));
+  EXPECT_EQ(stream_of(issued[0]), "transfer-1");
+  EXPECT_EQ(t.s.find_member(member_id{7})->open_transfer, transfer_id{1});
+  t.ok(commands::receive_transfer_letter{transfer_id{1}, day("2016-07-28")});
+  EXPECT_EQ(t.s.find_member(member_id{7})->status, member_status::active);
+  EXPECT_EQ(t.s.find_transfer(transfer_id{1})->status, transfer_status::received);
+  const auto r = t.rejection_of(commands::receive_transfer_letter{transfer_id{1}, day("2016-07-29")});
+  EXPECT_EQ(r.code, "transfer_not_issued");
+  EXPECT_EQ(r.kind, rejection_kind::conflict);
+  EXPECT_EQ(t.code_of(commands::revoke_transfer_letter{transfer_id{1}, "误开", day("2016-07-29")}), "transfer_not_issued");
+  EXPECT_EQ(t.code_of(commands::receive_transfer_letter{transfer_id{2}, day("2016-07-29")}), "transfer_not_found");
+}
+
+TEST_F(transfers, one_open_letter_per_member) {
+  t.ok(letter(1));
+  EXPECT_EQ(t.code_of(letter(2)), "member_has_open_transfer");
+  EXPECT_EQ(t.code_of(commands::record_member_left{member_id{7}, leaving_reason::moved_away, day("2016-07-25")}),
+            "member_has_open_transfer");
+  EXPECT_EQ(t.code_of(letter(1)), "transfer_exists");
+  t.ok(commands::reject_transfer_letter{transfer_id{1}, "党费未交清", day("2016-07-25")});
+  t.ok(letter(2));
+}
+
+TEST_F(transfers, validity_is_limited_to_ninety_days) {
+  const auto r = t.rejection_of(letter(1, "2016-07-20", "2016-10-19"));  // 91 days
+  EXPECT_EQ(r.code, "letter_validity_exceeds_limit");
+  EXPECT_EQ(r.field, "valid_until");
+  EXPECT_EQ(t.code_of(letter(1, "2016-07-20", "2016-07-19")), "date_order");
+  t.ok(letter(1, "2016-07-20", "2016-10-18"));  // 90 days
+}
+
+TEST_F(transfers, standing_and_organization_type_must_match) {
+  auto l = letter(1);
+  l.standing = member_standing::probationary;
+  EXPECT_EQ(t.code_of(l), "standing_mismatch");
+  t.ok(form(11, organization_type::trade_union, formation_mode::standalone, {2}));
+  l = letter(1);
+  l.to_branch = branch_id{11};
+  EXPECT_EQ(t.code_of(l), "organization_type_mismatch");
+}
+
+TEST_F(transfers, expiry_lists_the_member_as_pocket_member) {
+  t.ok(letter(1, "2016-07-01", "2016-07-31"));
+  t.set_today("2016-07-31");
+  EXPECT_EQ(t.code_of(commands::expire_transfer_letter{transfer_id{1}}), "letter_not_expired");
+  t.set_today("2016-08-01");
+  EXPECT_EQ(t.code_of(commands::receive_transfer_letter{transfer_id{1}, day("2016-08-01")}), "letter_expired");
+  const auto events = t.ok(commands::expire_transfer_letter{transfer_id{1}});
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(std::get<events::member_listed_as_pocket>(events[1]).member, member_id{7});
+  EXPECT_EQ(stream_of(events[1]), "member-7");
+  EXPECT_EQ(t.s.find_member(member_id{7})->status, member_status::pocket);
+  EXPECT_EQ(t.s.find_member(member_id{7})->open_transfer, transfer_id{});
+  EXPECT_EQ(t.code_of(commands::expire_transfer_letter{transfer_id{1}}), "transfer_not_issued");
+}
+
+TEST_F(transfers, a_lost_letter_is_reissued_and_voided) {
+  t.ok(letter(1));
+  t.ok(commands::reissue_transfer_letter{transfer_id{1}, transfer_id{2}, day("2016-07-25"), day("2016-09-25")});
+  EXPECT_EQ(t.s.find_transfer(transfer_id{1})->status, transfer_status::voided);
+  EXPECT_EQ(t.s.find_member(member_id{7})->open_transfer, transfer_id{2});
+  EXPECT_EQ(t.code_of(commands::receive_transfer_letter{transfer_id{1}, day("2016-07-28")}), "transfer_not_issued");
+  t.ok(commands::receive_transfer_letter{transfer_id{2}, day("2016-07-28")});
+}
+
+TEST_F(transfers, identity_certificate_completes_a_difficult_transfer) {
+  commands::complete_transfer_by_certificate c{transfer_id{3}, member_id{7}, branch_id{10},
+                                               certificate_issuer::village_committee, "阜阳市颍州区某村党支部",
+                                               "皖颍证〔2016〕12号", day("2016-07-26")};
+  t.ok(letter(1));
+  EXPECT_EQ(t.code_of(c), "member_has_open_transfer");
+  t.ok(commands::revoke_transfer_letter{transfer_id{1}, "无法接转", day("2016-07-25")});
+  c.certificate_number = "";
+  EXPECT_EQ(t.code_of(c), "text_required");
+  c.certificate_number = "皖颍证〔2016〕12号";
+  t.ok(c);
+  EXPECT_EQ(t.s.find_member(member_id{7})->status, member_status::active);
+  EXPECT_EQ(t.s.find_transfer(transfer_id{3})->status, transfer_status::completed_by_certificate);
+  EXPECT_EQ(t.code_of(c), "transfer_exists");
+}
+
+class instructors : public members {};
+
+TEST_F(instructors, assigned_to_orgs_without_an_organization) {
+  commands::assign_instructor c{instructor_id{1}, "赵老师", member_affiliation::party,
+                                instructor_source::retired_soe_party_worker,
+                                {organization_id{1}, organization_id{2}}, day("2016-07-20")};
+  t.ok(c);
+  EXPECT_EQ(t.code_of(c), "instructor_already_assigned");
+  t.ok(commands::release_instructor{instructor_id{1}, "任务完成", day("2016-07-30")});
+  EXPECT_EQ(t.code_of(commands::release_instructor{instructor_id{1}, "", day("2016-07-30")}), "instructor_not_active");
+  EXPECT_EQ(t.code_of(commands::release_instructor{instructor_id{2}, "", day("2016-07-30")}), "instructor_not_found");
+  t.members(2, 3);
+  t.ok(form(10, organization_type::party, formation_mode::standalone, {2}));
+  EXPECT_EQ(t.code_of(c), "org_already_has_organization");
+  c.orgs = {organization_id{1}};
+  t.ok(c);  // re-assigned after release
+}
+
+TEST_F(instructors, source_matches_party_or_league_building) {
+  commands::assign_instructor c{instructor_id{1}, "钱干部", member_affiliation::party, instructor_source::league_cadre,
+                                {organization_id{1}}, day("2016-07-20")};
+  EXPECT_EQ(t.code_of(c), "instructor_source_mismatch");
+  c.affiliation = member_affiliation::league;
+  t.ok(c);
+  c.instructor = instructor_id{2};
+  c.source = instructor_source::retired_soe_party_worker;
+  EXPECT_EQ(t.code_of(c), "instructor_source_mismatch");
+  c.source = instructor_source::market_regulation_staff;  // 一岗双责: either
+  t.ok(c);
+  c.instructor = instructor_id{3};
+  c.orgs.clear();
+  EXPECT_EQ(t.code_of(c), "list_required");
+}
+
+}  // namespace
+}  // namespace gongjian::domain
