@@ -98,6 +98,7 @@ void projection_runner::start() {
     std::shared_lock lock(mutex_);
     opts.after = state_.last_applied();
   }
+  subscribed_.store(true);
   subscription_ = store_.subscribe(opts, [this](std::span<const eventstore::recorded_event> events) {
     std::unique_lock lock(mutex_);
     apply_batch(events);
@@ -110,6 +111,7 @@ result<void> projection_runner::stop() {
     subscription_->stop();
     subscription_.reset();
   }
+  subscribed_.store(false);
   return checkpoint();
 }
 
@@ -147,6 +149,11 @@ result<rebuild_report> projection_runner::rebuild() {
   }
   report.elapsed = std::chrono::steady_clock::now() - started;
   return report;
+}
+
+bool projection_runner::sync(std::chrono::milliseconds timeout) {
+  if (subscribed_.load()) return wait_for(store_.head(), timeout);
+  return catch_up().has_value();
 }
 
 bool projection_runner::wait_for(eventstore::position p, std::chrono::milliseconds timeout) {

@@ -11,6 +11,7 @@
 // under a shared lock. `catch_up` and `rebuild` apply on the calling thread and must not run
 // while a subscription is active.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -65,6 +66,9 @@ class projection_runner {
   // Persists state + checkpoint now (one commit_consumer).
   result<void> checkpoint();
 
+  // Brings the state up to the store's current head: waits for the subscription when one runs,
+  // applies on the calling thread (catch_up) otherwise. False on timeout or error.
+  bool sync(std::chrono::milliseconds timeout);
   // Blocks until `p` is applied or the timeout passes; true when applied.
   bool wait_for(eventstore::position p, std::chrono::milliseconds timeout);
   eventstore::position last_applied() const;
@@ -95,6 +99,7 @@ class projection_runner {
   std::uint64_t decode_failures_ = 0;
   std::chrono::steady_clock::time_point last_checkpoint_;
   std::unique_ptr<eventstore::subscription> subscription_;
+  std::atomic<bool> subscribed_{false};
   mutable std::mutex applied_mutex_;
   std::condition_variable applied_;
 };

@@ -1,0 +1,47 @@
+#pragma once
+// The audit trail: every event indexed by entity (its stream), actor, jurisdiction, event type
+// and time, in the store's consumer state (the log can hold tens of millions of events). Each
+// line is a log position, the event's timestamp and its hash in the chain, so an auditor can go
+// to the event itself and check it against `verify`. Keys are written by projection_state
+// (index_audit); this header reads them, one page at a time.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gongjian/eventstore/types.h"
+#include "gongjian/projections/keyed_state.h"
+
+namespace gongjian::projections {
+
+enum class audit_axis : std::uint8_t { stream, actor, jurisdiction, event_type };
+
+struct audit_query {
+  audit_axis axis = audit_axis::stream;
+  std::string value;              // the stream, user, jurisdiction code or event type
+  eventstore::position after;     // cursor: lines after this position (0 = from the start)
+  std::size_t limit = 100;
+  std::optional<std::int64_t> from_ms;  // inclusive time range, optional
+  std::optional<std::int64_t> to_ms;
+};
+
+struct audit_line {
+  eventstore::position pos;
+  std::int64_t timestamp_ms = 0;
+  eventstore::sha256_digest hash{};
+  bool operator==(const audit_line&) const = default;
+};
+
+struct audit_page {
+  std::vector<audit_line> lines;
+  eventstore::position next;  // cursor for the next page; 0 when this page was the last
+};
+
+audit_page read_audit(const keyed_state& state, const audit_query& q);
+// Lines with from_ms <= timestamp <= to_ms, in time order (then position), after the line `after`
+// (the last line of the previous page; nullopt for the first page).
+audit_page read_audit_by_time(const keyed_state& state, std::int64_t from_ms, std::int64_t to_ms,
+                              const std::optional<audit_line>& after, std::size_t limit);
+
+}  // namespace gongjian::projections

@@ -1,0 +1,109 @@
+#pragma once
+// The campaign workflow (DESIGN.md "Read side", issue 4 "Workflow"): a campaign clock; every
+// cadence days from the campaign's start a bulletin (通报) freezing the rankings of every level;
+// interview rules (约谈) applied to each bulletin; escalation of interviews whose rectification
+// items are overdue and whose rank did not improve. Every decision goes through the domain's
+// `decide` (commands issue_bulletin, schedule_interview, escalate_interview) and is appended with
+// a deterministic command id:
+//
+//   bulletin:<campaign>:<round>
+//   interview:<campaign>:<round>:<jurisdiction code>
+//   escalate:<campaign>:<round>:<interview id>
+//
+// so that a restart, a replay or two servers racing never issue one twice: the event store
+// returns the first result for a repeated command id and writes nothing.
+//
+// Threading: tick() runs on whichever thread calls it (a timer in the server, the test or demo
+// thread); one workflow object must not tick on two threads at once. Two workflow objects (two
+// servers) may race: the command ids settle it.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "gongjian/domain/commands.h"
+#include "gongjian/domain/state.h"
+#include "gongjian/domain/result.h"
+#include "gongjian/eventstore/event_store.h"
+#include "gongjian/projections/runner.h"
+
+namespace gongjian::projections {
+
+// What time it is for the campaign. Wall clock when serving; a virtual clock in tests and in the
+// demo, so that a 100-day campaign runs in seconds.
+class campaign_clock {
+ public:
+  virtual ~campaign_clock() = default;
+  virtual std::int64_t now_ms() const = 0;  // Unix milliseconds
+};
+
+class wall_clock final : public campaign_clock {
+ public:
+  std::int64_t now_ms() const override;
+};
+
+// Thread-safe: tests advance it from one thread while the workflow reads it on another.
+class virtual_clock final : public campaign_clock {
+ public:
+  explicit virtual_clock(std::int64_t start_ms) : now_(start_ms) {}
+  std::int64_t now_ms() const override { return now_.load(); }
+  void set(std::int64_t ms) { now_.store(ms); }
+  void advance(std::chrono::milliseconds by) { now_.fetch_add(by.count()); }
+  void advance_days(int days) { advance(std::chrono::hours(24) * days); }
+
+ private:
+  std::atomic<std::int64_t> now_;
+};
+
+struct workflow_options {
+  eventstore::actor actor{"workflow", "system", "000000"};
+  std::string interview_place = "上级市场监管部门约谈室";
+  // Interviews are scheduled this many days after their bulletin, at 09:00 China Standard Time.
+  int interview_after_days = 3;
+  // Which twin the bulletins rank (the campaign's indicators are Party by default).
+  twin ranked = twin::party;
+  // Waiting for the runner to apply what the workflow appended.
+  std::chrono::milliseconds apply_timeout{10000};
+};
+
+struct tick_report {
+  std::uint32_t bulletins = 0;     // issued by this tick (not counting duplicates)
+  std::uint32_t interviews = 0;    // scheduled by this tick
+  std::uint32_t escalations = 0;   // escalated by this tick
+  std::uint32_t duplicates = 0;    // decisions someone had already appended (restart, racer)
+};
+
+// The interview command id and the interview id derived from it (stable across processes).
+std::string interview_command_id(std::uint64_t campaign, std::uint32_t round, std::string_view jurisdiction);
+domain::interview_id interview_id_for(std::string_view command_id);
+
+class workflow {
+ public:
+  workflow(eventstore::event_store& store, projection_runner& runner, const campaign_clock& clock,
+           workflow_options options = {});
+
+  // Issues, in order, every bulletin due by the clock's current day (up to the campaign's end)
+  // with the interviews and escalations each implies. Safe to call any number of times.
+  result<tick_report> tick();
+
+ private:
+  result<void> fold_domain_state();
+  result<void> wait_for_runner();
+  // decide + append. Returns true when written now, false when it had already been done.
+  result<bool> submit(const domain::command& command, std::string command_id);
+  result<void> issue_round(const campaign_record& campaign, std::uint32_t round, domain::date due, tick_report& report);
+  result<void> interviews_for(const campaign_record& campaign, std::uint32_t round, domain::date due, tick_report& report);
+  result<void> escalations_for(const campaign_record& campaign, std::uint32_t round, domain::date due, tick_report& report);
+
+  eventstore::event_store& store_;
+  projection_runner& runner_;
+  const campaign_clock& clock_;
+  workflow_options options_;
+  // The part of the write model the workflow's commands are decided against: jurisdictions,
+  // campaigns, bulletins and interviews (other events are skipped while folding).
+  domain::state domain_state_;
+  eventstore::position folded_;
+};
+
+}  // namespace gongjian::projections

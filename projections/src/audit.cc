@@ -1,0 +1,86 @@
+#include "gongjian/projections/audit.h"
+
+#include <cstring>
+
+#include "gongjian/projections/binary.h"
+
+namespace gongjian::projections {
+
+namespace {
+
+std::string_view axis_letter(audit_axis a) {
+  switch (a) {
+    case audit_axis::stream: return "s";
+    case audit_axis::actor: return "u";
+    case audit_axis::jurisdiction: return "j";
+    case audit_axis::event_type: return "y";
+  }
+  return "s";
+}
+
+// value = <pos, 8><timestamp ms, 8><hash, 32> (see projection_state::index_audit)
+std::optional<audit_line> parse_line(std::string_view value) {
+  if (value.size() != 48) return std::nullopt;
+  audit_line line;
+  line.pos = eventstore::position{binary::parse_key_u64(value.substr(0, 8))};
+  line.timestamp_ms = static_cast<std::int64_t>(binary::parse_key_u64(value.substr(8, 8)));
+  std::memcpy(line.hash.data(), value.data() + 16, 32);
+  return line;
+}
+
+}  // namespace
+
+audit_page read_audit(const keyed_state& state, const audit_query& q) {
+  audit_page page;
+  std::string prefix = "a/";
+  prefix.append(axis_letter(q.axis));
+  prefix.push_back('/');
+  prefix.append(q.value);
+  prefix.push_back('\0');
+  std::string start = prefix;
+  binary::key_u64(start, q.after.value + 1);
+  bool more = false;
+  state.scan(prefix, start, [&](std::string_view, std::string_view value) {
+    auto line = parse_line(value);
+    if (!line) return true;
+    if (q.from_ms && line->timestamp_ms < *q.from_ms) return true;
+    if (q.to_ms && line->timestamp_ms > *q.to_ms) return true;
+    if (page.lines.size() == q.limit) {
+      more = true;
+      return false;
+    }
+    page.lines.push_back(*line);
+    return true;
+  });
+  if (more) page.next = page.lines.back().pos;
+  return page;
+}
+
+audit_page read_audit_by_time(const keyed_state& state, std::int64_t from_ms, std::int64_t to_ms,
+                              const std::optional<audit_line>& after, std::size_t limit) {
+  audit_page page;
+  const std::string prefix = "a/m/";
+  std::string start = prefix;
+  if (after) {
+    binary::key_u64(start, static_cast<std::uint64_t>(after->timestamp_ms));
+    binary::key_u64(start, after->pos.value + 1);
+  } else {
+    binary::key_u64(start, static_cast<std::uint64_t>(from_ms));
+  }
+  bool more = false;
+  state.scan(prefix, start, [&](std::string_view, std::string_view value) {
+    auto line = parse_line(value);
+    if (!line) return true;
+    if (line->timestamp_ms > to_ms) return false;
+    if (page.lines.size() == limit) {
+      more = true;
+      return false;
+    }
+    page.lines.push_back(*line);
+    return true;
+  });
+  if (more) page.next = page.lines.back().pos;
+  return page;
+}
+
+}  // namespace gongjian::projections

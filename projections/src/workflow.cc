@@ -1,0 +1,311 @@
+#include "gongjian/projections/workflow.h"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "gongjian/domain/apply.h"
+#include "gongjian/domain/codec.h"
+#include "gongjian/domain/decide.h"
+#include "gongjian/projections/errc.h"
+#include "gongjian/projections/rankings.h"
+
+namespace gongjian::projections {
+
+std::int64_t wall_clock::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string interview_command_id(std::uint64_t campaign, std::uint32_t round, std::string_view jurisdiction) {
+  return "interview:" + std::to_string(campaign) + ":" + std::to_string(round) + ":" + std::string(jurisdiction);
+}
+
+domain::interview_id interview_id_for(std::string_view command_id) {
+  // FNV-1a over the command id, kept within the domain's id range (positive, below 2^62).
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : command_id) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  h &= (1ULL << 62) - 1;
+  return domain::interview_id{h == 0 ? 1 : h};
+}
+
+namespace {
+
+bool workflow_relevant(std::string_view type) {
+  return type.starts_with("jurisdiction_") || type.starts_with("campaign_") || type == "bulletin_issued" ||
+         type.starts_with("interview_") || type.starts_with("rectification_");
+}
+
+// 09:00 China Standard Time (UTC+8) of a calendar date, in Unix ms.
+std::int64_t nine_am_china(domain::date d) {
+  return (static_cast<std::int64_t>(d.days_since_epoch) * 86400 + 1 * 3600) * 1000;
+}
+
+const domain::ranking* ranking_of(const bulletin_record* b, std::string_view parent) {
+  if (b == nullptr) return nullptr;
+  for (const auto& r : b->rankings)
+    if (r.parent.value == parent) return &r;
+  return nullptr;
+}
+
+const domain::ranking_line* line_of(const domain::ranking* r, std::string_view jurisdiction) {
+  if (r == nullptr) return nullptr;
+  for (const auto& l : r->lines)
+    if (l.jurisdiction.value == jurisdiction) return &l;
+  return nullptr;
+}
+
+indicator_value first_value(const domain::ranking_line& line) {
+  if (line.values.empty()) return {0, 0};
+  return {line.values.front().numerator, line.values.front().denominator};
+}
+
+}  // namespace
+
+workflow::workflow(eventstore::event_store& store, projection_runner& runner, const campaign_clock& clock,
+                   workflow_options options)
+    : store_(store), runner_(runner), clock_(clock), options_(std::move(options)) {}
+
+result<void> workflow::fold_domain_state() {
+  for (;;) {
+    auto page = store_.read_all(folded_.next(), 4096);
+    if (!page) return failure(page.error());
+    if (page->empty()) return {};
+    for (const auto& rec : *page) {
+      folded_ = rec.pos;
+      if (!workflow_relevant(rec.type)) continue;
+      auto e = domain::decode(rec.type, rec.schema_version, rec.payload);
+      if (!e) {
+        spdlog::error("workflow: cannot decode {} at {}: {}", rec.type, rec.pos.value, e.error().message);
+        continue;
+      }
+      domain::apply(domain_state_, *e);
+    }
+  }
+}
+
+result<void> workflow::wait_for_runner() {
+  if (!runner_.sync(options_.apply_timeout)) return failure(make_error_code(eventstore::errc::closed));
+  return {};
+}
+
+result<bool> workflow::submit(const domain::command& command, std::string command_id) {
+  if (auto folded = fold_domain_state(); !folded) return failure(folded.error());
+  domain::decision_context ctx;
+  ctx.now_ms = clock_.now_ms();
+  auto decided = domain::decide(domain_state_, command, ctx);
+  if (!decided) {
+    const auto& code = decided.error().code;
+    // Someone (a restart of this server, another server) already made this decision and the
+    // domain says so; the command id would have told the store the same.
+    if (code == "interview_exists" || code == "interview_already_scheduled" || code == "bulletin_round_out_of_order" ||
+        code == "interview_settled") {
+      return false;
+    }
+    spdlog::error("workflow: {} rejected: {} ({})", command_id, decided.error().message, code);
+    return failure(make_error_code(errc::rejected));
+  }
+  eventstore::append_request request;
+  request.command_id = std::move(command_id);
+  request.metadata.timestamp_ms = ctx.now_ms;
+  request.metadata.by = options_.actor;
+  request.metadata.correlation_id = request.command_id;
+  for (const auto& e : *decided) {
+    auto encoded = domain::encode(e);
+    std::string stream = domain::stream_of(e);
+    eventstore::stream_write* write = nullptr;
+    for (auto& w : request.writes)
+      if (w.stream == stream) write = &w;
+    if (write == nullptr) {
+      request.writes.push_back(eventstore::stream_write{stream, eventstore::expected_version::any(), {}});
+      write = &request.writes.back();
+    }
+    write->events.push_back(eventstore::event_data{std::string(encoded.type), encoded.schema_version, std::move(encoded.payload)});
+  }
+  auto appended = store_.append(std::move(request));
+  if (!appended) return failure(appended.error());
+  if (auto folded = fold_domain_state(); !folded) return failure(folded.error());
+  if (auto waited = wait_for_runner(); !waited) return failure(waited.error());
+  return !appended->duplicate;
+}
+
+result<tick_report> workflow::tick() {
+  tick_report report;
+  if (auto waited = wait_for_runner(); !waited) return failure(waited.error());
+  const domain::date today = domain::china_date_of(clock_.now_ms());
+  for (;;) {
+    std::optional<campaign_record> campaign;
+    std::uint32_t last_round = 0;
+    runner_.read([&](const projection_state& s, const keyed_state&) {
+      if (const auto* c = s.active_campaign()) {
+        campaign = *c;
+        if (const auto* b = s.last_bulletin(c->id)) last_round = b->round;
+      }
+    });
+    if (!campaign) return report;
+    const std::uint32_t round = last_round + 1;
+    const domain::date due = domain::add_days(campaign->starts_on, static_cast<std::int32_t>(round * campaign->cadence_days));
+    if (due > today || due > campaign->ends_on) return report;
+    if (auto done = issue_round(*campaign, round, due, report); !done) return failure(done.error());
+  }
+}
+
+result<void> workflow::issue_round(const campaign_record& campaign, std::uint32_t round, domain::date due,
+                                   tick_report& report) {
+  domain::commands::issue_bulletin command;
+  command.campaign = domain::campaign_id{campaign.id};
+  command.round = domain::bulletin_round{round};
+  command.as_of = due;
+  runner_.read([&](const projection_state& s, const keyed_state&) {
+    command.log_position = s.last_applied().value;
+    const auto* previous = s.last_bulletin(campaign.id);
+    ranking_options o;
+    o.by = from_domain(campaign.ranking_indicator);
+    o.tie_break = from_domain(campaign.tie_break_indicator);
+    o.affiliation = options_.ranked;
+    o.has_last_bulletin = previous != nullptr;
+    const auto& tree = s.model().tree();
+    // Every level: each jurisdiction with children ranks them.
+    for (node_index n = 0; n < tree.size(); ++n) {
+      if (tree.at(n).children.empty()) continue;
+      auto ranked = rank_children(s.model(), n, o);
+      command.rankings.push_back(to_bulletin_ranking(s.model(), n, ranked, o, ranking_of(previous, tree.at(n).code)));
+    }
+  });
+  auto written = submit(command, "bulletin:" + std::to_string(campaign.id) + ":" + std::to_string(round));
+  if (!written) return failure(written.error());
+  if (*written) {
+    ++report.bulletins;
+  } else {
+    ++report.duplicates;
+  }
+  if (auto done = interviews_for(campaign, round, due, report); !done) return done;
+  return escalations_for(campaign, round, due, report);
+}
+
+// The rules, applied to the rankings the bulletin recorded (not recomputed: a replay or another
+// server sees the same lines):
+//   bottom N among siblings (排在末位), when there are more than N siblings;
+//   bottom X% among siblings (at least one, never all);
+//   no progress since the last bulletin (行动迟缓): the ranking value did not rise (against the
+//     campaign baseline for round 1), unless it is already complete;
+//   below the target rate (成效不明显): the ranking value below the campaign's permille.
+result<void> workflow::interviews_for(const campaign_record& campaign, std::uint32_t round, domain::date due,
+                                      tick_report& report) {
+  struct pending {
+    std::string code;
+    std::string leader;
+    std::vector<domain::interview_reason> reasons;
+  };
+  std::vector<pending> calls;
+  runner_.read([&](const projection_state& s, const keyed_state&) {
+    const auto* bulletin = s.bulletin(campaign.id, round);
+    if (bulletin == nullptr) return;
+    const auto* previous = round > 1 ? s.bulletin(campaign.id, round - 1) : nullptr;
+    const auto& rules = campaign.rules;
+    const auto& model = s.model();
+    for (const auto& ranking : bulletin->rankings) {
+      const std::size_t n = ranking.lines.size();
+      std::size_t bottom_percent = 0;
+      if (rules.bottom_percent > 0) {
+        bottom_percent = (n * rules.bottom_percent + 99) / 100;
+        if (bottom_percent >= n) bottom_percent = n > 0 ? n - 1 : 0;
+      }
+      for (const auto& line : ranking.lines) {
+        std::vector<domain::interview_reason> reasons;
+        const bool in_bottom_n = rules.bottom_n > 0 && n > rules.bottom_n && line.rank > n - rules.bottom_n;
+        const bool in_bottom_percent = bottom_percent > 0 && line.rank > n - bottom_percent;
+        if (in_bottom_n || in_bottom_percent) reasons.push_back(domain::interview_reason::ranked_last);
+        const indicator_value now = first_value(line);
+        if (rules.no_progress_since_last_bulletin && now.defined() && now.numerator < now.denominator) {
+          indicator_value before{0, 0};
+          if (const auto* prev_line = line_of(ranking_of(previous, ranking.parent.value), line.jurisdiction.value)) {
+            before = first_value(*prev_line);
+          } else if (auto node = model.tree().find(line.jurisdiction.value); node && round == 1) {
+            before = evaluate(model.baseline(*node), from_domain(ranking.by), ranking.affiliation);
+          }
+          if (!before.defined() || compare(now, before) <= 0)
+            reasons.push_back(domain::interview_reason::no_progress_since_last_bulletin);
+        }
+        if (rules.below_target_rate_permille > 0 && now.defined() &&
+            now.numerator * 1000 < static_cast<std::int64_t>(rules.below_target_rate_permille) * now.denominator) {
+          reasons.push_back(domain::interview_reason::below_target_rate);
+        }
+        if (reasons.empty()) continue;
+        pending p;
+        p.code = line.jurisdiction.value;
+        if (auto node = model.tree().find(p.code)) p.leader = model.tree().at(*node).responsible_leader;
+        if (p.leader.empty()) p.leader = model.tree().find(p.code) ? "主要负责人" : "";
+        p.reasons = std::move(reasons);
+        calls.push_back(std::move(p));
+      }
+    }
+  });
+  for (auto& call : calls) {
+    domain::commands::schedule_interview command;
+    std::string id = interview_command_id(campaign.id, round, call.code);
+    command.interview = interview_id_for(id);
+    command.campaign = domain::campaign_id{campaign.id};
+    command.jurisdiction = domain::jurisdiction_code{call.code};
+    command.responsible_person = call.leader;
+    command.reasons = call.reasons;
+    command.round = domain::bulletin_round{round};
+    command.scheduled_at_ms = nine_am_china(domain::add_days(due, options_.interview_after_days));
+    command.place = options_.interview_place;
+    auto written = submit(command, std::move(id));
+    if (!written) return failure(written.error());
+    if (*written) {
+      ++report.interviews;
+    } else {
+      ++report.duplicates;
+    }
+  }
+  return {};
+}
+
+// An interview of an earlier round that was held, whose rectification items are overdue at this
+// bulletin (an item not done with a deadline before it) and whose jurisdiction's rank did not
+// improve since the interview's round, is escalated one level up.
+result<void> workflow::escalations_for(const campaign_record& campaign, std::uint32_t round, domain::date due,
+                                       tick_report& report) {
+  std::vector<std::uint64_t> to_escalate;
+  runner_.read([&](const projection_state& s, const keyed_state&) {
+    const auto* now = s.bulletin(campaign.id, round);
+    for (const auto& [id, iv] : s.interviews()) {
+      if (iv.campaign != campaign.id || iv.round >= round) continue;
+      if (iv.status != domain::interview_status::held && iv.status != domain::interview_status::rectifying) continue;
+      bool overdue = false;
+      for (std::size_t k = 0; k < iv.items.size(); ++k)
+        if (!iv.items_done[k] && iv.items[k].deadline < due) overdue = true;
+      if (!overdue) continue;
+      auto node = s.model().tree().find(iv.jurisdiction);
+      if (!node || s.model().tree().at(*node).parent == no_node) continue;
+      const std::string& parent = s.model().tree().at(s.model().tree().at(*node).parent).code;
+      const auto* then_line = line_of(ranking_of(s.bulletin(campaign.id, iv.round), parent), iv.jurisdiction);
+      const auto* now_line = line_of(ranking_of(now, parent), iv.jurisdiction);
+      if (then_line == nullptr || now_line == nullptr) continue;
+      if (now_line->rank < then_line->rank) continue;  // improved
+      to_escalate.push_back(id);
+    }
+  });
+  for (auto id : to_escalate) {
+    domain::commands::escalate_interview command;
+    command.interview = domain::interview_id{id};
+    command.reason = "整改事项逾期且排名未提升 (rectification overdue, rank not improved)";
+    command.escalated_on = due;
+    auto written = submit(command, "escalate:" + std::to_string(campaign.id) + ":" + std::to_string(round) + ":" +
+                                       std::to_string(id));
+    if (!written) return failure(written.error());
+    if (*written) {
+      ++report.escalations;
+    } else {
+      ++report.duplicates;
+    }
+  }
+  return {};
+}
+
+}  // namespace gongjian::projections
