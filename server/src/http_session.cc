@@ -226,16 +226,17 @@ void http_session::send(api_response response, bool keep_alive) {
   res->body() = std::move(response.body);
   res->prepare_payload();
   response_ = res;
+  // Counted and logged when the response is ready (before it is written), so a client that has
+  // read it sees it in /metrics. Durations run from the request read to here.
   const int status = response.status;
-  http::async_write(stream_, *res, [self = shared_from_this(), status, keep_alive](beast::error_code ec, std::size_t) {
-    const auto took = std::chrono::steady_clock::now() - self->started_;
-    self->state_->stats.request_finished(self->route_name_, status, took);
-    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
-    // Successful requests are logged at debug (the hot path); refusals and failures at info.
-    const auto level = status >= 400 ? spdlog::level::info : spdlog::level::debug;
-    self->state_->log->log(level, "request_id={} method={} path={} route={} status={} duration_us={} caller={}",
-                           self->request_id_, self->method_, self->path_, self->route_name_, status, micros,
-                           self->caller_.empty() ? "-" : self->caller_);
+  const auto took = std::chrono::steady_clock::now() - started_;
+  state_->stats.request_finished(route_name_, status, took);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+  // Successful requests are logged at debug (the hot path); refusals and failures at info.
+  const auto level = status >= 400 ? spdlog::level::info : spdlog::level::debug;
+  state_->log->log(level, "request_id={} method={} path={} route={} status={} duration_us={} caller={}", request_id_,
+                   method_, path_, route_name_, status, micros, caller_.empty() ? "-" : caller_);
+  http::async_write(stream_, *res, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
     self->response_.reset();
     self->on_write(ec, !keep_alive);
   });

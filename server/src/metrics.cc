@@ -75,7 +75,7 @@ std::string metrics::render(const std::string& extra) const {
   for (const auto& [key, count] : requests_) {
     out += fmt::format("gongjian_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", key.first, key.second, count);
   }
-  out += "# HELP gongjian_http_request_duration_seconds From request read to response written.\n"
+  out += "# HELP gongjian_http_request_duration_seconds From request read to response ready to write.\n"
          "# TYPE gongjian_http_request_duration_seconds histogram\n";
   for (const auto& [route, histogram] : latency_) {
     histogram.render(out, "gongjian_http_request_duration_seconds", "route=\"" + route + "\"");

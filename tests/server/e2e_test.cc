@@ -1,0 +1,456 @@
+// End-to-end tests: the real `gongjian serve` binary (GONGJIAN_BINARY, set by ctest) on a free
+// loopback port with a fresh data directory, driven over HTTP and WebSocket.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <cstdlib>
+#include <set>
+
+#include "test_client.h"
+
+namespace gongjian::testing {
+namespace {
+
+namespace json = boost::json;
+
+const std::vector<test_token> kTokens = {
+    {"t-admin", "admin", "admin", "000000"},
+    {"t-auditor", "auditor", "auditor", "000000"},
+    {"t-leader-bj", "leader-bj", "leader", "110000"},
+    {"t-leader-national", "leader-national", "leader", "000000"},
+    {"t-operator-bj", "operator-bj", "operator", "110000"},
+    {"t-operator-tj", "operator-tj", "operator", "120000"},
+    {"t-league-bj", "league-bj", "league_operator", "110000"},
+};
+
+class ServerE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (binary_path().empty()) GTEST_SKIP() << "GONGJIAN_BINARY is not set (run through ctest)";
+  }
+
+  void start(const std::string& extra = "") { server_ = std::make_unique<server_process>(kTokens, extra); }
+  std::uint16_t port() const { return server_->port(); }
+
+  http_reply command(const std::string& name, json::object body, const std::string& token = "t-admin") {
+    return http_request(port(), "POST", "/api/v1/commands/" + name, json::serialize(body), token);
+  }
+  // Registers 000000, 110000, 110100, 120000 (positions 1..4).
+  void register_basic_jurisdictions() {
+    for (auto [id, code, name] : {std::tuple{"j0", "000000", "全国"}, std::tuple{"j1", "110000", "北京市"},
+                                  std::tuple{"j2", "110100", "市辖区"}, std::tuple{"j3", "120000", "天津市"}}) {
+      auto r = command("register_jurisdiction", {{"command_id", id}, {"code", code}, {"jurisdiction_name", name}});
+      ASSERT_EQ(r.status, 200) << r.body;
+    }
+  }
+  std::uint64_t head() {
+    auto r = http_request(port(), "GET", "/readyz");
+    return r.json().at("head").to_number<std::uint64_t>();
+  }
+  // Registers `count` offices under county 110101 in one batch (after 110101 itself); each has a
+  // long name so that its event message is a few kilobytes.
+  void register_offices(int first, int count, std::size_t name_chars = 10) {
+    json::array commands;
+    std::string name;
+    for (std::size_t i = 0; i < name_chars; ++i) name += "工";
+    for (int i = first; i < first + count; ++i) {
+      char code[16];
+      std::snprintf(code, sizeof code, "110101%03d", i);
+      commands.push_back(json::object{{"type", "register_jurisdiction"},
+                                      {"command_id", std::string("office-") + code},
+                                      {"code", code},
+                                      {"jurisdiction_name", name}});
+    }
+    auto r = http_request(port(), "POST", "/api/v1/commands:batch",
+                          json::serialize(json::object{{"commands", std::move(commands)}}), "t-admin");
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_EQ(r.json().at("failed").to_number<std::uint64_t>(), 0u) << r.body;
+  }
+
+  std::unique_ptr<server_process> server_;
+};
+
+TEST_F(ServerE2E, HealthReadinessAndMetrics) {
+  start();
+  auto h = http_request(port(), "GET", "/healthz");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.json().at("status"), "ok");
+  EXPECT_FALSE(h.headers["X-Request-Id"].empty());
+  auto r = http_request(port(), "GET", "/readyz");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.json().at("head").to_number<std::uint64_t>(), 0u);
+  auto m = http_request(port(), "GET", "/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.headers["Content-Type"].find("text/plain"), std::string::npos);
+  for (const char* series : {"gongjian_connections_open", "gongjian_websocket_subscribers", "gongjian_store_head_position 0",
+                             "gongjian_http_requests_total{route=\"healthz\",status=\"200\"}",
+                             "gongjian_http_request_duration_seconds_bucket", "gongjian_store_reads_queued",
+                             "gongjian_commands_appended_total"}) {
+    EXPECT_NE(m.body.find(series), std::string::npos) << series;
+  }
+  // A client-supplied request id is echoed and logged.
+  auto tagged = http_request(port(), "GET", "/healthz", "", "", {{"X-Request-Id", "trace-42"}});
+  EXPECT_EQ(tagged.headers["X-Request-Id"], "trace-42");
+}
+
+TEST_F(ServerE2E, CommandsReturnPositionsAndRetriesAreSafe) {
+  start();
+  register_basic_jurisdictions();
+  auto first = command("register_jurisdiction", {{"command_id", "c-110101"}, {"code", "110101"}, {"jurisdiction_name", "东城区"}});
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.json().at("first_position").to_number<std::uint64_t>(), 5u);
+  EXPECT_EQ(first.json().at("events").at(0).at("stream"), "jurisdiction-110101");
+  EXPECT_EQ(first.json().at("duplicate"), false);
+  // The same command id again: the first result, nothing written.
+  auto again = command("register_jurisdiction", {{"command_id", "c-110101"}, {"code", "110101"}, {"jurisdiction_name", "东城区"}});
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json().at("duplicate"), true);
+  EXPECT_EQ(again.json().at("first_position").to_number<std::uint64_t>(), 5u);
+  EXPECT_EQ(head(), 5u);
+  // A domain rule: the parent must exist.
+  auto orphan = command("register_jurisdiction", {{"command_id", "c-x"}, {"code", "990101"}, {"jurisdiction_name", "x"}});
+  EXPECT_EQ(orphan.status, 422) << orphan.body;
+  EXPECT_EQ(orphan.json().at("error").at("kind"), "rule_violation");
+  EXPECT_FALSE(orphan.json().at("error").at("rule").as_string().empty());
+  EXPECT_EQ(orphan.json().at("error").at("field"), "code");
+  EXPECT_EQ(head(), 5u);
+
+  // The raw log and the stream read back what was written.
+  auto log = http_request(port(), "GET", "/api/v1/log?from=2&limit=2", "", "t-auditor");
+  ASSERT_EQ(log.status, 200) << log.body;
+  EXPECT_EQ(log.json().at("events").as_array().size(), 2u);
+  EXPECT_EQ(log.json().at("events").at(0).at("position").to_number<std::uint64_t>(), 2u);
+  EXPECT_EQ(log.json().at("next").to_number<std::uint64_t>(), 4u);
+  EXPECT_EQ(log.json().at("events").at(0).at("hash").as_string().size(), 64u);
+  EXPECT_EQ(log.json().at("events").at(0).at("actor").at("user"), "admin");
+  auto stream = http_request(port(), "GET", "/api/v1/streams/jurisdiction-110101", "", "t-auditor");
+  ASSERT_EQ(stream.status, 200) << stream.body;
+  EXPECT_EQ(stream.json().at("version").to_number<std::uint64_t>(), 1u);
+  EXPECT_EQ(stream.json().at("events").at(0).at("command_id"), "c-110101");
+  auto verify = http_request(port(), "POST", "/api/v1/verify?from=1", "", "t-auditor");
+  ASSERT_EQ(verify.status, 200) << verify.body;
+  EXPECT_EQ(verify.json().at("intact"), true);
+  EXPECT_EQ(verify.json().at("checked").to_number<std::uint64_t>(), 5u);
+
+  // After a restart the write model is rebuilt from the log: the retry is still recognised.
+  ASSERT_EQ(server_->stop(SIGTERM), 0);
+  const auto data = server_->directory() / "data";
+  server_process second(kTokens, "data_dir = \"" + data.string() + "\"");
+  auto retried = http_request(second.port(), "POST", "/api/v1/commands/register_jurisdiction",
+                              R"({"command_id":"c-110101","code":"110101","jurisdiction_name":"东城区"})", "t-admin");
+  EXPECT_EQ(retried.json().at("duplicate"), true) << retried.body;
+  auto exists = http_request(second.port(), "POST", "/api/v1/commands/register_jurisdiction",
+                             R"({"command_id":"c-new","code":"110101","jurisdiction_name":"东城区"})", "t-admin");
+  EXPECT_EQ(exists.status, 409) << exists.body;
+}
+
+TEST_F(ServerE2E, AccessControlPerRoleAndScope) {
+  start();
+  register_basic_jurisdictions();
+  const auto before = head();
+  // No token, a wrong token, a malformed header.
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/log").status, 401);
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/log", "", "nope").status, 401);
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/log", "", "", {{"Authorization", "Basic dDp0"}}).status, 401);
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/whoami", "", "t-league-bj").json().at("role"), "league_operator");
+
+  // Raw log: auditors, admins and national scopes.
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/log", "", "t-leader-bj").status, 403);
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/log", "", "t-operator-bj").status, 403);
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/log", "", "t-auditor").status, 200);
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/log", "", "t-leader-national").status, 200);
+  // Jurisdiction streams by scope.
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/streams/jurisdiction-110100", "", "t-leader-bj").status, 200);
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/streams/jurisdiction-120000", "", "t-leader-bj").status, 403);
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/streams/org-1", "", "t-leader-bj").status, 403);
+  // Verification: auditors and admins only.
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/verify", "", "t-leader-national").status, 403);
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/verify", "", "t-auditor").status, 200);
+
+  // Writes: leaders and auditors never; operators in their scope; League operators League only.
+  const json::object in_bj{{"command_id", "w1"}, {"code", "110101"}, {"jurisdiction_name", "东城区"}};
+  for (const char* token : {"t-leader-bj", "t-auditor", "t-leader-national", "t-operator-tj", "t-league-bj"}) {
+    auto r = command("register_jurisdiction", in_bj, token);
+    EXPECT_EQ(r.status, 403) << token << " " << r.body;
+    EXPECT_EQ(r.json().at("error").at("code"), "forbidden");
+  }
+  EXPECT_EQ(head(), before);  // every refusal wrote nothing
+  EXPECT_EQ(command("register_jurisdiction", in_bj, "t-operator-bj").status, 200);
+  auto outside = command("register_jurisdiction", {{"command_id", "w2"}, {"code", "120100"}, {"jurisdiction_name", "市辖区"}},
+                         "t-operator-bj");
+  EXPECT_EQ(outside.status, 403) << outside.body;
+  auto national = command("open_campaign",
+                          {{"command_id", "w3"}, {"campaign", 1}, {"campaign_name", "x"}, {"starts_on", "2026-01-01"},
+                           {"ends_on", "2026-12-31"}, {"bulletin_cadence_days", 15},
+                           {"ranking_indicator", "ledger_progress"}, {"tie_break_indicator", "standalone_formation_rate"}},
+                          "t-operator-bj");
+  EXPECT_EQ(national.status, 403) << national.body;
+  EXPECT_EQ(head(), before + 1);
+  // Tokens never reach the log.
+  EXPECT_EQ(server_->log().find("t-operator-bj"), std::string::npos);
+  EXPECT_EQ(server_->log().find("t-admin"), std::string::npos);
+}
+
+TEST_F(ServerE2E, BadInputIsRefusedClearlyAndWritesNothing) {
+  start("[limits]\nmax_body_bytes = 65536");
+  register_basic_jurisdictions();
+  const auto before = head();
+  auto expect_error = [&](const http_reply& r, int status, const std::string& kind, const std::string& field) {
+    EXPECT_EQ(r.status, status) << r.body;
+    auto v = r.json();
+    EXPECT_EQ(std::string(v.at("error").at("kind").as_string()), kind) << r.body;
+    EXPECT_FALSE(v.at("error").at("message").as_string().empty());
+    if (!field.empty()) {
+      const auto* f = v.at("error").as_object().if_contains("field");
+      EXPECT_TRUE(f != nullptr && f->is_string() && std::string(f->get_string()) == field) << r.body;
+    }
+  };
+  const std::string target = "/api/v1/commands/register_jurisdiction";
+  expect_error(http_request(port(), "POST", target, "{\"command_id\":", "t-admin"), 400, "invalid_input", "body");
+  expect_error(http_request(port(), "POST", target, "[1,2]", "t-admin"), 400, "invalid_input", "body");
+  expect_error(http_request(port(), "POST", target, R"({"code":"110101","jurisdiction_name":"x"})", "t-admin"), 400,
+               "invalid_input", "command_id");
+  expect_error(http_request(port(), "POST", target, R"({"command_id":"b","code":110101,"jurisdiction_name":"x"})", "t-admin"),
+               400, "invalid_input", "code");
+  expect_error(http_request(port(), "POST", target, R"({"command_id":"b","code":"110101","jurisdiction_name":"x","colour":1})",
+                            "t-admin"),
+               400, "invalid_input", "colour");
+  expect_error(http_request(port(), "POST", "/api/v1/commands/close_campaign",
+                            R"({"command_id":"b","campaign":1,"closed_on":"2026-02-30"})", "t-admin"),
+               400, "invalid_input", "closed_on");
+  expect_error(http_request(port(), "POST", "/api/v1/commands/register_host",
+                            R"({"command_id":"b","host":1,"kind":"castle","jurisdiction":"110000"})", "t-admin"),
+               400, "invalid_input", "kind");
+  expect_error(http_request(port(), "POST", "/api/v1/commands/launch_rocket", R"({"command_id":"b"})", "t-admin"), 404,
+               "not_found", "command");
+  expect_error(http_request(port(), "POST", "/api/v1/commands:batch",
+                            R"({"commands":[{"type":"register_jurisdiction","command_id":"ok","code":"110101","jurisdiction_name":"x"},{"type":"register_jurisdiction","command_id":"bad","code":7}]})",
+                            "t-admin"),
+               400, "invalid_input", "commands[1].code");
+  // Broken UTF-8 inside a JSON string.
+  expect_error(http_request(port(), "POST", target, std::string("{\"command_id\":\"u\",\"code\":\"110101\",\"jurisdiction_name\":\"\xff\xfe\"}"),
+                            "t-admin"),
+               400, "invalid_input", "body");
+  expect_error(http_request(port(), "GET", "/api/v1/nowhere", "", "t-admin"), 404, "not_found", "path");
+  expect_error(http_request(port(), "DELETE", "/api/v1/log", "", "t-admin"), 405, "method_not_allowed", "method");
+  expect_error(http_request(port(), "GET", "/api/v1/log?limit=ten", "", "t-admin"), 400, "invalid_input", "limit");
+
+  // A body beyond max_body_bytes is refused from its Content-Length, before it is read.
+  {
+    raw_connection c(port());
+    c.send("POST " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t-admin\r\nContent-Type: application/json\r\n"
+           "Content-Length: 10000000\r\n\r\n{\"command_id\":");
+    const auto reply = c.read_all();
+    EXPECT_NE(reply.find("HTTP/1.1 413"), std::string::npos) << reply;
+    EXPECT_NE(reply.find("\"too_large\""), std::string::npos) << reply;
+  }
+  // A header block beyond max_header_bytes.
+  {
+    raw_connection c(port());
+    c.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(40000, 'a') + "\r\n\r\n");
+    const auto reply = c.read_all();
+    EXPECT_NE(reply.find("HTTP/1.1 413"), std::string::npos) << reply.substr(0, 200);
+  }
+  EXPECT_EQ(head(), before);
+}
+
+TEST_F(ServerE2E, RateLimitAndConnectionLimit) {
+  start("[limits]\nrequests_per_second_per_token = 0.001\nburst_per_token = 3\nmax_connections = 3");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(http_request(port(), "GET", "/api/v1/whoami", "", "t-auditor").status, 200);
+  auto limited = http_request(port(), "GET", "/api/v1/whoami", "", "t-auditor");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.json().at("error").at("code"), "rate_limited");
+  EXPECT_FALSE(limited.headers["Retry-After"].empty());
+  // Another token has its own bucket.
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/whoami", "", "t-admin").status, 200);
+
+  // Three idle connections fill max_connections; the fourth is answered 503 and closed.
+  std::vector<std::unique_ptr<raw_connection>> idle;
+  for (int i = 0; i < 3; ++i) idle.push_back(std::make_unique<raw_connection>(port()));
+  // Wait until the server counts them (the accept is asynchronous).
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    raw_connection probe(port());
+    const auto reply = probe.read_all(std::chrono::milliseconds(200));
+    if (reply.find("HTTP/1.1 503") != std::string::npos) {
+      EXPECT_NE(reply.find("max_connections"), std::string::npos);
+      return;
+    }
+  }
+  ADD_FAILURE() << "no 503 beyond max_connections";
+}
+
+// Reads messages until `pred` says stop; returns them. Fails on timeout.
+std::vector<json::value> read_until(ws_client& client, const std::function<bool(const json::value&)>& stop,
+                                    std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  std::vector<json::value> out;
+  while (true) {
+    auto m = client.read(timeout);
+    if (!m) {
+      ADD_FAILURE() << "no message within the timeout after " << out.size() << " messages";
+      return out;
+    }
+    out.push_back(*m);
+    if (stop(*m)) return out;
+  }
+}
+
+bool is_event_at(const json::value& m, std::uint64_t position) {
+  return m.at("type") == "event" && m.at("position").to_number<std::uint64_t>() == position;
+}
+
+TEST_F(ServerE2E, WebSocketFeedCatchUpLiveAndResumeWithoutGapOrDuplicate) {
+  start();
+  register_basic_jurisdictions();
+  ASSERT_EQ(command("register_jurisdiction", {{"command_id", "c5"}, {"code", "110101"}, {"jurisdiction_name", "东城区"}}).status, 200);
+
+  ws_client a(port(), "t-auditor");
+  a.send(R"({"op":"subscribe","topic":"events","after":0})");
+  auto first = read_until(a, [](const json::value& m) { return m.at("type") == "live"; });
+  ASSERT_GE(first.size(), 7u);
+  EXPECT_EQ(first.front().at("type"), "subscribed");
+  std::uint64_t expected = 1;
+  for (const auto& m : first) {
+    if (m.at("type") != "event") continue;
+    EXPECT_EQ(m.at("position").to_number<std::uint64_t>(), expected) << json::serialize(m);
+    EXPECT_EQ(m.at("event").at("position").to_number<std::uint64_t>(), expected);
+    ++expected;
+  }
+  EXPECT_EQ(expected, 6u);
+  EXPECT_EQ(first.back().at("position").to_number<std::uint64_t>(), 5u);
+
+  // Live: new events arrive as they are appended.
+  register_offices(1, 20);
+  auto live = read_until(a, [](const json::value& m) { return is_event_at(m, 25); });
+  for (const auto& m : live) {
+    ASSERT_EQ(m.at("type"), "event");
+    EXPECT_EQ(m.at("position").to_number<std::uint64_t>(), expected++);
+  }
+
+  // Resume: a client that saw up to 12 reconnects with after=12 and gets 13.. exactly once each,
+  // including events appended while it was away.
+  register_offices(21, 10);
+  ws_client b(port(), "t-auditor");
+  b.send(R"({"op":"subscribe","topic":"events","after":12})");
+  auto resumed = read_until(b, [](const json::value& m) { return is_event_at(m, 35); });
+  std::uint64_t next = 13;
+  std::set<std::uint64_t> seen;
+  for (const auto& m : resumed) {
+    if (m.at("type") != "event") continue;
+    EXPECT_TRUE(seen.insert(m.at("position").to_number<std::uint64_t>()).second);
+    EXPECT_EQ(m.at("position").to_number<std::uint64_t>(), next++);
+  }
+  EXPECT_EQ(next, 36u);
+
+  // Protocol errors are answered on the socket, which stays usable.
+  b.send("not json");
+  auto err = std::optional<json::value>(read_until(b, [](const json::value& m) { return m.at("type") == "error"; }).back());
+  EXPECT_EQ(err->at("error").at("code"), "invalid_input");
+  b.send(R"({"op":"subscribe","topic":"rankings"})");
+  err = read_until(b, [](const json::value& m) { return m.at("type") == "error"; }).back();
+  EXPECT_EQ(err->at("error").at("code"), "not_found");
+  b.send(R"({"op":"ping","id":7})");
+  auto pong = read_until(b, [](const json::value& m) { return m.at("type") == "pong"; });
+  EXPECT_EQ(pong.back().at("id").to_number<std::int64_t>(), 7);
+
+  // A leader of one province may not read the raw feed.
+  ws_client leader(port(), "t-leader-bj");
+  leader.send(R"({"op":"subscribe","topic":"events","after":0})");
+  auto refused = leader.read();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->at("type"), "error");
+  EXPECT_EQ(refused->at("error").at("code"), "forbidden");
+}
+
+TEST_F(ServerE2E, WebSocketNeedsAToken) {
+  start();
+  EXPECT_THROW(ws_client(port(), ""), std::exception);
+  EXPECT_THROW(ws_client(port(), "wrong"), std::exception);
+  EXPECT_NO_THROW(ws_client(port(), "t-auditor"));
+}
+
+TEST_F(ServerE2E, SlowSubscriberIsToldItLagsAndNeverStallsOthers) {
+  start("[limits]\nws_send_queue = 8\nmax_body_bytes = 67108864");
+  register_basic_jurisdictions();
+  ASSERT_EQ(command("register_jurisdiction", {{"command_id", "c5"}, {"code", "110101"}, {"jurisdiction_name", "东城区"}}).status, 200);
+
+  // The slow client subscribes with a tiny receive window and then does not read at all.
+  ws_client slow(port(), "t-auditor", 4096);
+  slow.send(R"({"op":"subscribe","topic":"events","after":5})");
+  ws_client fast(port(), "t-auditor");
+  fast.send(R"({"op":"subscribe","topic":"events","after":5})");
+  read_until(fast, [](const json::value& m) { return m.at("type") == "live"; });
+
+  // About 12 MB of events: far more than the slow socket's buffers hold.
+  const int offices = 900;
+  register_offices(1, offices, 1300);
+  const std::uint64_t last = 5 + offices;
+  std::uint64_t expected = 6;
+  auto got = read_until(fast, [last](const json::value& m) { return is_event_at(m, last); }, std::chrono::seconds(60));
+  for (const auto& m : got) {
+    if (m.at("type") != "event") continue;
+    ASSERT_EQ(m.at("position").to_number<std::uint64_t>(), expected++);
+  }
+  EXPECT_EQ(expected, last + 1);
+
+  // The slow client's queue stayed bounded and it was told it lags.
+  auto metrics = http_request(port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("gongjian_websocket_lagging_total "), std::string::npos);
+  EXPECT_EQ(metrics.find("gongjian_websocket_lagging_total 0\n"), std::string::npos) << "no lagging notice sent";
+  const std::string series = "\ngongjian_websocket_send_queue_messages ";
+  const auto at = metrics.find(series);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_LE(std::stoll(metrics.substr(at + series.size())), 8 + 4) << "the slow client's queue grew beyond its bound";
+
+  // When it reads again it gets every event exactly once, in order, after a lagging notice.
+  expected = 6;
+  bool lagged = false;
+  auto rest = read_until(slow, [last](const json::value& m) { return is_event_at(m, last); }, std::chrono::seconds(60));
+  for (const auto& m : rest) {
+    if (m.at("type") == "lagging") {
+      lagged = true;
+      EXPECT_EQ(m.at("position").to_number<std::uint64_t>(), expected - 1);
+    }
+    if (m.at("type") != "event") continue;
+    ASSERT_EQ(m.at("position").to_number<std::uint64_t>(), expected++);
+  }
+  EXPECT_TRUE(lagged);
+  EXPECT_EQ(expected, last + 1);
+}
+
+TEST_F(ServerE2E, SigtermClosesWebSocketsWithACloseFrameAndExitsCleanly) {
+  start();
+  ws_client client(port(), "t-auditor");
+  client.send(R"({"op":"subscribe","topic":"events","after":0})");
+  read_until(client, [](const json::value& m) { return m.at("type") == "live"; });
+  ::kill(server_->pid(), SIGTERM);
+  // The next thing on the socket is the server's close frame (1001 going away).
+  while (auto m = client.read(std::chrono::seconds(20))) {
+  }
+  EXPECT_TRUE(client.closed());
+  EXPECT_EQ(client.close_code(), 1001);
+  EXPECT_EQ(server_->stop(SIGTERM), 0);
+}
+
+TEST_F(ServerE2E, PythonClientsThatAreNotOurs) {
+  start();
+  register_basic_jurisdictions();
+  const char* source = std::getenv("GONGJIAN_SOURCE_DIR");
+  ASSERT_NE(source, nullptr);
+  const std::string script = std::string(source) + "/tests/server/python_client.py";
+  // /usr/bin/python3 has Debian's python3-websockets.
+  const std::string cmd = "/usr/bin/python3 " + script + " " + std::to_string(port()) + " t-auditor t-admin 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string output;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, p)) output += buffer;
+  const int status = ::pclose(p);
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_NE(output.find("python client ok"), std::string::npos) << output;
+}
+
+}  // namespace
+}  // namespace gongjian::testing
