@@ -10,6 +10,8 @@
 
 #include <algorithm>
 
+#include "static_files.h"
+#include "store_routes.h"
 #include "websocket_session.h"
 
 namespace gongjian::server {
@@ -129,6 +131,20 @@ void http_session::handle(http::request<http::string_body>&& req) {
 
   auto matched = state_->routes.match(method_, target->path);
   if (auto* error = std::get_if<api_error>(&matched)) {
+    // Outside /api/ and the health routes, GET serves the dashboard's files (if configured).
+    if (error->kind == error_kind::not_found && method_ == "GET" && !state_->config.dashboard_dir.empty() &&
+        target->path.rfind("/api/", 0) != 0) {
+      route_name_ = "dashboard";
+      auto self = shared_from_this();
+      run_on_store_pool(
+          *state_, [root = state_->config.dashboard_dir, path = target->path] { return read_static_file(root, path); },
+          [self, keep_alive](api_response response) {
+            net::post(self->stream_.get_executor(), [self, keep_alive, response = std::move(response)]() mutable {
+              self->send(std::move(response), keep_alive);
+            });
+          });
+      return;
+    }
     auto response = error_response(*error);
     return send(std::move(response), keep_alive);
   }

@@ -7,6 +7,8 @@
 #include <boost/json.hpp>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "test_client.h"
@@ -450,6 +452,41 @@ TEST_F(ServerE2E, PythonClientsThatAreNotOurs) {
   const int status = ::pclose(p);
   EXPECT_EQ(status, 0) << output;
   EXPECT_NE(output.find("python client ok"), std::string::npos) << output;
+}
+
+}  // namespace
+}  // namespace gongjian::testing
+
+namespace gongjian::testing {
+namespace {
+
+TEST_F(ServerE2E, ServesTheDashboardFilesSafely) {
+  const auto dashboard = std::filesystem::temp_directory_path() / ("gongjian-dashboard-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dashboard / "assets");
+  {
+    std::ofstream(dashboard / "index.html") << "<!doctype html><title>攻坚</title>";
+    std::ofstream(dashboard / "assets" / "app.js") << "console.log('gongjian')";
+    std::ofstream(dashboard / ".secret") << "hidden";
+  }
+  start("dashboard_dir = \"" + dashboard.string() + "\"");
+  auto index = http_request(port(), "GET", "/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_NE(index.headers["Content-Type"].find("text/html"), std::string::npos);
+  EXPECT_NE(index.body.find("攻坚"), std::string::npos);
+  auto js = http_request(port(), "GET", "/assets/app.js");
+  EXPECT_EQ(js.status, 200);
+  EXPECT_NE(js.headers["Content-Type"].find("javascript"), std::string::npos);
+  // Client-side routes fall back to index.html; missing files with an extension do not.
+  EXPECT_EQ(http_request(port(), "GET", "/rankings/110000").body, index.body);
+  EXPECT_EQ(http_request(port(), "GET", "/assets/missing.js").status, 404);
+  // Nothing outside the directory, nothing hidden.
+  EXPECT_EQ(http_request(port(), "GET", "/%2e%2e/%2e%2e/etc/passwd").status, 404);
+  EXPECT_EQ(http_request(port(), "GET", "/.secret").status, 404);
+  // The API keeps its JSON errors.
+  auto api = http_request(port(), "GET", "/api/v1/nothing", "", "t-admin");
+  EXPECT_EQ(api.status, 404);
+  EXPECT_EQ(api.json().at("error").at("code"), "not_found");
+  std::filesystem::remove_all(dashboard);
 }
 
 }  // namespace
