@@ -30,7 +30,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <latch>
+#include <map>
 #include <memory>
 #include <semaphore>
 #include <string>
@@ -38,6 +40,8 @@
 #include <system_error>
 #include <thread>
 #include <vector>
+
+#include <sys/resource.h>
 
 #include "gongjian/eventstore/event_store.h"
 
@@ -238,6 +242,52 @@ struct error_log {
   }
 };
 
+// CPU time, which other work on a shared machine disturbs less than wall time: the whole
+// process's (getrusage, including threads that have ended) and each live thread's
+// (/proc/self/task/<tid>/schedstat, nanoseconds on CPU). The busiest thread over a durable run is
+// the store's writer thread: 1e6 / its µs per event is the most one writer thread can do.
+struct cpu_snapshot {
+  double process_seconds = 0;
+  std::map<std::string, std::uint64_t> thread_ns;
+};
+
+cpu_snapshot take_cpu_snapshot() {
+  cpu_snapshot snap;
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) == 0) {
+    snap.process_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  }
+  std::error_code ec;
+  for (auto it = fs::directory_iterator("/proc/self/task", ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    std::ifstream in(it->path() / "schedstat");
+    std::uint64_t on_cpu_ns = 0;
+    if (in >> on_cpu_ns) snap.thread_ns[it->path().filename().string()] = on_cpu_ns;
+  }
+  return snap;
+}
+
+struct cpu_usage {
+  double process_us_per_event = 0;
+  double busiest_thread_us_per_event = 0;
+};
+
+cpu_usage cpu_since(const cpu_snapshot& before, std::uint64_t events) {
+  const cpu_snapshot after = take_cpu_snapshot();
+  cpu_usage u;
+  if (events == 0) return u;
+  std::uint64_t busiest = 0;
+  for (const auto& [tid, ns] : after.thread_ns) {
+    auto it = before.thread_ns.find(tid);
+    const std::uint64_t base = it == before.thread_ns.end() ? 0 : it->second;
+    busiest = std::max(busiest, ns - std::min(ns, base));
+  }
+  u.process_us_per_event = (after.process_seconds - before.process_seconds) * 1e6 / static_cast<double>(events);
+  u.busiest_thread_us_per_event = static_cast<double>(busiest) / 1e3 / static_cast<double>(events);
+  return u;
+}
+
 double seconds_since(bench_clock::time_point t0) {
   return std::chrono::duration<double>(bench_clock::now() - t0).count();
 }
@@ -258,6 +308,7 @@ int run_durable(const bench_config& c) {
   std::atomic<std::uint64_t> issued{0};  // events handed out to writers, at most c.events
   std::vector<std::uint32_t> latencies_us;
   double elapsed = 0;
+  const cpu_snapshot cpu_before = take_cpu_snapshot();
 
   if (c.driver == "threads") {
     std::vector<std::vector<std::uint32_t>> per_writer(c.writers);
@@ -335,6 +386,7 @@ int run_durable(const bench_config& c) {
   }
 
   const std::uint64_t done = latencies_us.size();
+  const cpu_usage cpu = cpu_since(cpu_before, done);
   const es::position head_after = store->head();
   store->close();
   const std::uint64_t bytes = directory_bytes(c.dir);
@@ -345,11 +397,11 @@ int run_durable(const bench_config& c) {
   std::printf(
       "RESULT mode=durable driver=%s writers=%zu streams=%s payload=%zu events=%llu seconds=%.3f "
       "events_per_s=%.0f p50_us=%.0f p99_us=%.0f p999_us=%.0f max_us=%.0f mean_us=%.0f "
-      "bytes_per_event=%.0f errors=%llu head_ok=%d\n",
+      "bytes_per_event=%.0f cpu_us_per_event=%.2f busiest_thread_us_per_event=%.2f errors=%llu head_ok=%d\n",
       c.driver.c_str(), c.writers, c.streams.c_str(), c.payload, static_cast<unsigned long long>(done), elapsed, rate,
       lat.p50_us, lat.p99_us, lat.p999_us, lat.max_us, lat.mean_us,
-      done ? static_cast<double>(bytes) / static_cast<double>(done) : 0.0,
-      static_cast<unsigned long long>(errors.count.load()), gapless ? 1 : 0);
+      done ? static_cast<double>(bytes) / static_cast<double>(done) : 0.0, cpu.process_us_per_event,
+      cpu.busiest_thread_us_per_event, static_cast<unsigned long long>(errors.count.load()), gapless ? 1 : 0);
   if (errors.count.load() != 0) std::fprintf(stderr, "eventstore_bench: first error: %s\n", errors.first.c_str());
   return errors.count.load() == 0 && gapless ? 0 : 1;
 }
@@ -357,6 +409,7 @@ int run_durable(const bench_config& c) {
 // Appends c.events events in requests of c.batch with bulk_import_without_fsync, then sync().
 // Returns events written and seconds including the sync.
 struct bulk_outcome {
+  cpu_usage cpu;
   std::uint64_t events = 0;
   double seconds = 0;
   double sync_seconds = 0;
@@ -374,6 +427,7 @@ bulk_outcome bulk_fill(const bench_config& c, es::event_store& store) {
   error_log errors;
   std::latch start(static_cast<std::ptrdiff_t>(c.writers) + 1);
   bench_clock::time_point t0;
+  const cpu_snapshot cpu_before = take_cpu_snapshot();
   {
     std::vector<std::jthread> threads;
     for (std::size_t w = 0; w < c.writers; ++w) {
@@ -405,6 +459,7 @@ bulk_outcome bulk_fill(const bench_config& c, es::event_store& store) {
   out.sync_seconds = seconds_since(s0);
   out.seconds = seconds_since(t0);
   out.events = written.load();
+  out.cpu = cpu_since(cpu_before, out.events);
   out.errors = errors.count.load();
   out.first_error = errors.first;
   if (!synced) {
@@ -421,11 +476,11 @@ int run_bulk(const bench_config& c) {
   const std::uint64_t bytes = directory_bytes(c.dir);
   std::printf(
       "RESULT mode=bulk writers=%zu streams=%s payload=%zu batch=%zu events=%llu seconds=%.3f events_per_s=%.0f "
-      "sync_seconds=%.3f bytes_per_event=%.0f errors=%llu\n",
+      "sync_seconds=%.3f bytes_per_event=%.0f cpu_us_per_event=%.2f busiest_thread_us_per_event=%.2f errors=%llu\n",
       c.writers, c.streams.c_str(), c.payload, c.batch, static_cast<unsigned long long>(out.events), out.seconds,
       out.seconds > 0 ? static_cast<double>(out.events) / out.seconds : 0, out.sync_seconds,
-      out.events ? static_cast<double>(bytes) / static_cast<double>(out.events) : 0.0,
-      static_cast<unsigned long long>(out.errors));
+      out.events ? static_cast<double>(bytes) / static_cast<double>(out.events) : 0.0, out.cpu.process_us_per_event,
+      out.cpu.busiest_thread_us_per_event, static_cast<unsigned long long>(out.errors));
   if (out.errors) std::fprintf(stderr, "eventstore_bench: first error: %s\n", out.first_error.c_str());
   return out.errors == 0 ? 0 : 1;
 }
@@ -462,6 +517,7 @@ int run_read(const bench_config& c) {
   std::uint64_t payload_bytes = 0;
   std::uint64_t expected_pos = 1;
   std::string problem;
+  const cpu_snapshot cpu_before = take_cpu_snapshot();
   const auto t0 = bench_clock::now();
   es::position from{1};
   while (from.value <= head) {
@@ -491,13 +547,15 @@ int run_read(const bench_config& c) {
     if (seconds_since(t0) > c.max_seconds) break;
   }
   const double elapsed = seconds_since(t0);
+  const cpu_usage cpu = cpu_since(cpu_before, events);
   store->close();
   std::printf(
       "RESULT mode=read payload=%zu page=%zu events=%llu seconds=%.3f events_per_s=%.0f mb_per_s=%.1f "
-      "checksum=%llu errors=%d\n",
+      "cpu_us_per_event=%.2f checksum=%llu errors=%d\n",
       c.payload, c.page, static_cast<unsigned long long>(events), elapsed,
       elapsed > 0 ? static_cast<double>(events) / elapsed : 0,
-      elapsed > 0 ? static_cast<double>(payload_bytes) / elapsed / 1e6 : 0, static_cast<unsigned long long>(checksum),
+      elapsed > 0 ? static_cast<double>(payload_bytes) / elapsed / 1e6 : 0, cpu.process_us_per_event,
+      static_cast<unsigned long long>(checksum),
       problem.empty() ? 0 : 1);
   if (!problem.empty()) std::fprintf(stderr, "eventstore_bench: %s\n", problem.c_str());
   return problem.empty() ? 0 : 1;

@@ -21,6 +21,9 @@
 //   --variant no_commands baseline without the command Get and put
 //   --variant log_only   only the log and streams puts
 //   --variant log_alone  only the log put (stream index, heads and command ids kept elsewhere)
+//   --variant small_memtables  baseline with 4 MiB memtables for streams, heads and commands
+//                        (shallower skiplists that stay in cache; more, smaller flushes)
+//   --variant hints+hash+small  hints, hashed commands and the small memtables together
 
 #include <rocksdb/db.h>
 #include <rocksdb/memtablerep.h>
@@ -74,8 +77,10 @@ double thread_cpu_seconds() {
 
 [[noreturn]] void usage() {
   std::fprintf(stderr,
-               "usage: rocksdb_write_pattern [--variant baseline|hints|hints+hash|no_heads|no_commands|log_only|log_alone]\n"
-               "         [--streams S] [--events N] [--batch B] [--record BYTES] [--sync 0|1] [--dir DIR]\n");
+               "usage: rocksdb_write_pattern [--variant baseline|hints|hints+hash|no_heads|no_commands|log_only|log_alone|\n"
+               "         small_memtables|hints+hash+small] [--streams S] [--events N] [--batch B] [--record BYTES]\n"
+               "         [--sync 0|1] [--dir DIR]\n"
+               );
   std::exit(2);
 }
 
@@ -99,12 +104,15 @@ int main(int argc, char** argv) {
     else if (flag == "--dir") dir = value;
     else usage();
   }
-  const bool hints = variant == "hints" || variant == "hints+hash";
-  const bool hashed_commands = variant == "hints+hash";
+  const bool hints = variant == "hints" || variant == "hints+hash" || variant == "hints+hash+small";
+  const bool hashed_commands = variant == "hints+hash" || variant == "hints+hash+small";
+  const bool small_memtables = variant == "small_memtables" || variant == "hints+hash+small";
   const bool log_alone = variant == "log_alone";
   const bool heads = variant != "no_heads" && variant != "log_only" && !log_alone;
   const bool commands = variant != "no_commands" && variant != "log_only" && !log_alone;
-  if (!(variant == "baseline" || hints || !heads || !commands) || streams == 0 || batch == 0) usage();
+  if (!(variant == "baseline" || hints || small_memtables || !heads || !commands) || streams == 0 || batch == 0) {
+    usage();
+  }
 
   bool made_dir = false;
   if (dir.empty()) {
@@ -127,7 +135,7 @@ int main(int argc, char** argv) {
   log_options.max_write_buffer_number = 3;
   log_options.compression = rocksdb::kLZ4Compression;
   rocksdb::ColumnFamilyOptions index_options;
-  index_options.write_buffer_size = 32u << 20;
+  index_options.write_buffer_size = small_memtables ? 4u << 20 : 32u << 20;
   index_options.compression = rocksdb::kLZ4Compression;
   rocksdb::ColumnFamilyOptions lookup_options = index_options;
   lookup_options.memtable_prefix_bloom_size_ratio = 0.05;
@@ -141,7 +149,8 @@ int main(int argc, char** argv) {
   if (hashed_commands) {
     db_options.allow_concurrent_memtable_write = false;  // the hash-skiplist memtable requires it
     commands_options.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
-    commands_options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1u << 20));
+    // The bucket array is allocated in the memtable's arena: it must stay well below its size.
+    commands_options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(small_memtables ? 1u << 16 : 1u << 20));
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
