@@ -9,7 +9,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <condition_variable>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "test_client.h"
 
@@ -59,8 +62,8 @@ class ServerE2E : public ::testing::Test {
     std::string name;
     for (std::size_t i = 0; i < name_chars; ++i) name += "工";
     for (int i = first; i < first + count; ++i) {
-      char code[16];
-      std::snprintf(code, sizeof code, "110101%03d", i);
+      char code[32];
+      std::snprintf(code, sizeof code, "110101%03d", i % 1000);
       commands.push_back(json::object{{"type", "register_jurisdiction"},
                                       {"command_id", std::string("office-") + code},
                                       {"code", code},
@@ -487,6 +490,69 @@ TEST_F(ServerE2E, ServesTheDashboardFilesSafely) {
   EXPECT_EQ(api.status, 404);
   EXPECT_EQ(api.json().at("error").at("code"), "not_found");
   std::filesystem::remove_all(dashboard);
+}
+
+}  // namespace
+}  // namespace gongjian::testing
+
+namespace gongjian::testing {
+namespace {
+
+TEST_F(ServerE2E, ShutdownUnderLoadLosesNoAcknowledgedCommand) {
+  start();
+  register_basic_jurisdictions();
+  ASSERT_EQ(command("register_jurisdiction", {{"command_id", "c5"}, {"code", "110101"}, {"jurisdiction_name", "东城区"}}).status, 200);
+
+  struct ack {
+    std::string command_id;
+    std::string code;
+    std::uint64_t position;
+  };
+  std::mutex mutex;
+  std::condition_variable enough;
+  std::vector<ack> acks;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 1; i <= 240; ++i) {
+        char code[32];
+        std::snprintf(code, sizeof code, "110101%03d", (w * 240 + i) % 1000);
+        const std::string id = std::string("load-") + code;
+        try {
+          auto r = http_request(port(), "POST", "/api/v1/commands/register_jurisdiction",
+                                json::serialize(json::object{{"command_id", id}, {"code", code}, {"jurisdiction_name", "所"}}),
+                                "t-admin");
+          if (r.status != 200) continue;  // 503 while shutting down: not acknowledged
+          std::lock_guard lock(mutex);
+          acks.push_back({id, code, r.json().at("first_position").to_number<std::uint64_t>()});
+          enough.notify_all();
+        } catch (const std::exception&) {
+          return;  // the server is gone
+        }
+      }
+    });
+  }
+  {
+    std::unique_lock lock(mutex);
+    enough.wait(lock, [&] { return acks.size() >= 100; });
+  }
+  EXPECT_EQ(server_->stop(SIGTERM), 0);
+  for (auto& t : writers) t.join();
+  ASSERT_GE(acks.size(), 100u);
+
+  // Every acknowledged command is in the log, at the position it was acknowledged with.
+  const auto data = server_->directory() / "data";
+  server_process second(kTokens, "data_dir = \"" + data.string() + "\"");
+  for (const auto& a : acks) {
+    auto r = http_request(second.port(), "POST", "/api/v1/commands/register_jurisdiction",
+                          json::serialize(json::object{{"command_id", a.command_id}, {"code", a.code}, {"jurisdiction_name", "所"}}),
+                          "t-admin");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json().at("duplicate"), true) << a.command_id;
+    EXPECT_EQ(r.json().at("first_position").to_number<std::uint64_t>(), a.position) << a.command_id;
+  }
+  auto verify = http_request(second.port(), "GET", "/api/v1/verify", "", "t-auditor");
+  EXPECT_EQ(verify.json().at("intact"), true) << verify.body;
 }
 
 }  // namespace
