@@ -73,8 +73,11 @@ domain::ranking to_bulletin_ranking(const read_model& model, node_index parent, 
   for (const auto& e : ranked) {
     domain::ranking_line line;
     line.jurisdiction = domain::jurisdiction_code{e.code};
-    line.values.push_back(domain::indicator_value{out.by, options.affiliation, e.value.numerator, e.value.denominator});
-    if (options.tie_break) {
+    // A value without a denominator (no eligible org, no target) is left out of the line: the
+    // domain records only proper fractions, and an absent value reads back as undefined.
+    if (e.value.denominator > 0)
+      line.values.push_back(domain::indicator_value{out.by, options.affiliation, e.value.numerator, e.value.denominator});
+    if (options.tie_break && e.tie_value.denominator > 0) {
       if (auto tie = to_domain(*options.tie_break))
         line.values.push_back(domain::indicator_value{*tie, options.affiliation, e.tie_value.numerator, e.tie_value.denominator});
     }
@@ -86,6 +89,12 @@ domain::ranking to_bulletin_ranking(const read_model& model, node_index parent, 
     out.lines.push_back(std::move(line));
   }
   return out;
+}
+
+indicator_value recorded_value(const domain::ranking_line& line, domain::indicator which) {
+  for (const auto& v : line.values)
+    if (v.which == which) return {v.numerator, v.denominator};
+  return {0, 0};
 }
 
 }  // namespace gongjian::projections

@@ -58,11 +58,6 @@ const domain::ranking_line* line_of(const domain::ranking* r, std::string_view j
   return nullptr;
 }
 
-indicator_value first_value(const domain::ranking_line& line) {
-  if (line.values.empty()) return {0, 0};
-  return {line.values.front().numerator, line.values.front().denominator};
-}
-
 }  // namespace
 
 workflow::workflow(eventstore::event_store& store, projection_runner& runner, const campaign_clock& clock,
@@ -103,6 +98,8 @@ result<bool> workflow::submit(const domain::command& command, std::string comman
     // domain says so; the command id would have told the store the same.
     if (code == "interview_exists" || code == "interview_already_scheduled" || code == "bulletin_round_out_of_order" ||
         code == "interview_settled") {
+      // The projections must see that decision too before the workflow looks at them again.
+      if (auto waited = wait_for_runner(); !waited) return failure(waited.error());
       return false;
     }
     spdlog::error("workflow: {} rejected: {} ({})", command_id, decided.error().message, code);
@@ -150,6 +147,12 @@ result<tick_report> workflow::tick() {
     const domain::date due = domain::add_days(campaign->starts_on, static_cast<std::int32_t>(round * campaign->cadence_days));
     if (due > today || due > campaign->ends_on) return report;
     if (auto done = issue_round(*campaign, round, due, report); !done) return failure(done.error());
+    bool issued = false;
+    runner_.read([&](const projection_state& s, const keyed_state&) {
+      issued = s.bulletin(campaign->id, round) != nullptr;
+    });
+    // Never loop on a round the projections do not show as issued (a store or runner failure).
+    if (!issued) return failure(make_error_code(errc::rejected));
   }
 }
 
@@ -219,11 +222,11 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
         const bool in_bottom_n = rules.bottom_n > 0 && n > rules.bottom_n && line.rank > n - rules.bottom_n;
         const bool in_bottom_percent = bottom_percent > 0 && line.rank > n - bottom_percent;
         if (in_bottom_n || in_bottom_percent) reasons.push_back(domain::interview_reason::ranked_last);
-        const indicator_value now = first_value(line);
+        const indicator_value now = recorded_value(line, ranking.by);
         if (rules.no_progress_since_last_bulletin && now.defined() && now.numerator < now.denominator) {
           indicator_value before{0, 0};
           if (const auto* prev_line = line_of(ranking_of(previous, ranking.parent.value), line.jurisdiction.value)) {
-            before = first_value(*prev_line);
+            before = recorded_value(*prev_line, ranking.by);
           } else if (auto node = model.tree().find(line.jurisdiction.value); node && round == 1) {
             before = evaluate(model.baseline(*node), from_domain(ranking.by), ranking.affiliation);
           }

@@ -49,4 +49,7 @@ std::vector<ranking_entry> bottom(const std::vector<ranking_entry>& ranked, std:
 domain::ranking to_bulletin_ranking(const read_model& model, node_index parent, const std::vector<ranking_entry>& ranked,
                                     const ranking_options& options, const domain::ranking* previous);
 
+// The value of `which` a bulletin recorded on a line (undefined, 0/0, when it was not recorded).
+indicator_value recorded_value(const domain::ranking_line& line, domain::indicator which);
+
 }  // namespace gongjian::projections

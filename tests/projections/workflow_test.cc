@@ -1,0 +1,234 @@
+// A full virtual 100-day campaign: bulletins on days 15, 30, ... 90 (day 105 is past the end),
+// exactly the interviews the rules imply, escalations of interviews with overdue items whose rank
+// did not improve, none of them twice across a crash-restart and two racing servers; and as-of
+// at every bulletin's position reproduces what the bulletin recorded.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <thread>
+
+#include "gongjian/domain/codec.h"
+#include "gongjian/projections/as_of.h"
+#include "gongjian/projections/rankings.h"
+#include "gongjian/projections/workflow.h"
+#include "projections/campaign_generator.h"
+#include "support/temp_dir.h"
+
+namespace gongjian::projections::testing {
+namespace {
+
+constexpr std::int64_t day_ms = 86400000LL;
+constexpr std::int64_t start_ms = 1467331200000 - 8 * 3600000LL;  // 2016-07-01 00:00 China Standard Time
+
+std::vector<std::pair<eventstore::recorded_event, domain::event>> whole_log(const eventstore::event_store& store) {
+  std::vector<std::pair<eventstore::recorded_event, domain::event>> out;
+  auto all = store.read_all(eventstore::position{1}, 1000000);
+  EXPECT_TRUE(all.has_value());
+  for (auto& rec : *all) {
+    auto e = domain::decode(rec.type, rec.schema_version, rec.payload);
+    EXPECT_TRUE(e.has_value()) << rec.type;
+    if (e) out.emplace_back(rec, *e);
+  }
+  return out;
+}
+
+indicator_value value_of(const domain::ranking_line& l) {
+  for (const auto& v : l.values)
+    if (v.which == domain::indicator::ledger_progress) return {v.numerator, v.denominator};
+  return {0, 0};
+}
+
+TEST(workflow, hundred_day_virtual_campaign_with_restart_and_racing_servers) {
+  gongjian::testing::temp_dir dir;
+  eventstore::options so;
+  so.directory = dir / "db";
+  so.mode = eventstore::durability::bulk_import_without_fsync;
+  auto opened = eventstore::event_store::open(so);
+  ASSERT_TRUE(opened.has_value());
+  auto& store = **opened;
+
+  campaign_generator gen(17);
+  domain::interview_rules rules;
+  rules.bottom_n = 1;
+  rules.bottom_percent = 0;
+  rules.no_progress_since_last_bulletin = true;
+  rules.below_target_rate_permille = 250;
+  std::size_t seq = 0;
+  auto append_day = [&](const std::vector<timed_event>& events) {
+    for (const auto& e : events) {
+      const std::size_t n = seq++;
+      append_event(store, e.event, start_ms + e.day * day_ms + 3600000LL + static_cast<std::int64_t>(n % 1000),
+                   "field:" + std::to_string(n));
+    }
+  };
+  append_day(gen.setup(120));
+  append_day({{0, gen.campaign(1, domain::date_from_ymd(2016, 7, 1), rules)}});
+  const eventstore::position opened_at = store.head();
+
+  virtual_clock clock(start_ms + 10 * 3600000LL);
+  runner_options ro;
+  ro.snapshot_every_events = 400;
+  auto runner = std::make_unique<projection_runner>(store, ro);
+  ASSERT_TRUE(runner->open().has_value());
+  auto flow = std::make_unique<workflow>(store, *runner, clock);
+  runner_options racer_options;
+  racer_options.consumer = "racer";
+  projection_runner racer_runner(store, racer_options);
+  ASSERT_TRUE(racer_runner.open().has_value());
+  workflow racer(store, racer_runner, clock);
+
+  std::set<std::uint64_t> handled;  // interviews the field staff have held
+  for (int day = 1; day <= 100; ++day) {
+    append_day(gen.actions(day, 25));
+    clock.set(start_ms + day * day_ms + 18 * 3600000LL);
+    if (day % 15 == 0) {
+      // Two servers tick at the same moment.
+      result<tick_report> a = tick_report{}, b = tick_report{};
+      std::thread t([&] { b = racer.tick(); });
+      a = flow->tick();
+      t.join();
+      ASSERT_TRUE(a.has_value());
+      ASSERT_TRUE(b.has_value());
+      EXPECT_EQ(a->bulletins + b->bulletins, 1u) << "day " << day;
+    } else {
+      ASSERT_TRUE(flow->tick().has_value());
+    }
+    if (day == 50) {
+      // Crash and restart: no final checkpoint; the same day ticks again.
+      flow.reset();
+      runner.reset();
+      runner = std::make_unique<projection_runner>(store, ro);
+      ASSERT_TRUE(runner->open().has_value());
+      flow = std::make_unique<workflow>(store, *runner, clock);
+      auto again = flow->tick();
+      ASSERT_TRUE(again.has_value());
+      EXPECT_EQ(again->bulletins + again->interviews + again->escalations, 0u);
+    }
+    // Field staff: hold each new interview the same day and set one item due in 5 days; even ids
+    // complete it the next day.
+    std::vector<std::uint64_t> fresh, to_complete;
+    runner->read([&](const projection_state& s, const keyed_state&) {
+      for (const auto& [id, iv] : s.interviews()) {
+        if (iv.status == domain::interview_status::scheduled && !handled.count(id)) fresh.push_back(id);
+        if (iv.status == domain::interview_status::rectifying && id % 2 == 0 && !iv.items_done[0]) to_complete.push_back(id);
+      }
+      return 0;
+    });
+    const domain::date today = domain::date_from_ymd(2016, 7, 1);
+    for (auto id : to_complete)
+      append_day({{day, domain::events::rectification_item_done{domain::interview_id{id}, 0, domain::add_days(today, day)}}});
+    for (auto id : fresh) {
+      handled.insert(id);
+      append_day({{day, domain::events::interview_held{domain::interview_id{id}, clock.now_ms(), "答复", "表态整改"}}});
+      append_day({{day, domain::events::rectification_items_set{
+                            domain::interview_id{id},
+                            {domain::rectification_item{"进展慢", "倒排工期", domain::add_days(today, day + 5)}}}}});
+    }
+    ASSERT_TRUE(runner->sync(std::chrono::seconds(10)));
+  }
+
+  // ---- what the log holds ----
+  const auto log = whole_log(store);
+  std::vector<const domain::events::bulletin_issued*> bulletins;
+  std::vector<eventstore::position> bulletin_positions;
+  std::map<std::pair<std::uint32_t, std::string>, int> scheduled;  // (round, jurisdiction) -> times
+  std::map<std::uint64_t, const domain::events::interview_scheduled*> interviews;
+  std::map<std::uint64_t, int> escalated;
+  for (const auto& [rec, e] : log) {
+    if (auto* b = std::get_if<domain::events::bulletin_issued>(&e)) {
+      bulletins.push_back(b);
+      bulletin_positions.push_back(rec.pos);
+    }
+    if (auto* s = std::get_if<domain::events::interview_scheduled>(&e)) {
+      ++scheduled[{s->round.value, s->jurisdiction.value}];
+      interviews[s->interview.value] = s;
+    }
+    if (auto* x = std::get_if<domain::events::interview_escalated>(&e)) ++escalated[x->interview.value];
+  }
+  ASSERT_EQ(bulletins.size(), 6u);  // days 15, 30, 45, 60, 75, 90
+  for (std::size_t k = 0; k < bulletins.size(); ++k) {
+    EXPECT_EQ(bulletins[k]->round.value, k + 1);
+    EXPECT_EQ(bulletins[k]->as_of, domain::add_days(domain::date_from_ymd(2016, 7, 1), static_cast<std::int32_t>(15 * (k + 1))));
+  }
+  for (const auto& [key, times] : scheduled) EXPECT_EQ(times, 1) << "round " << key.first << " " << key.second;
+  for (const auto& [id, times] : escalated) EXPECT_EQ(times, 1) << "interview " << id;
+
+  // ---- the interviews the rules imply, worked out independently from the recorded rankings ----
+  auto baseline = history_cursor::open(store, ro.consumer, opened_at);
+  ASSERT_TRUE(baseline.has_value());
+  std::set<std::pair<std::uint32_t, std::string>> expected;
+  for (std::size_t k = 0; k < bulletins.size(); ++k) {
+    for (const auto& ranking : bulletins[k]->rankings) {
+      const std::size_t n = ranking.lines.size();
+      for (const auto& line : ranking.lines) {
+        bool called = n > rules.bottom_n && line.rank > n - rules.bottom_n;  // ranked last
+        const indicator_value now = value_of(line);
+        if (now.defined() && now.numerator * 1000 < 250 * now.denominator) called = true;  // below 25%
+        if (now.defined() && now.numerator < now.denominator) {
+          indicator_value before{0, 0};
+          if (k == 0) {
+            auto node = baseline->state().model().tree().find(line.jurisdiction.value);
+            before = evaluate(baseline->state().model().counters(*node), indicator::ledger_progress, twin::party);
+          } else {
+            for (const auto& r : bulletins[k - 1]->rankings)
+              for (const auto& l : r.lines)
+                if (l.jurisdiction == line.jurisdiction) before = value_of(l);
+          }
+          if (!before.defined() || compare(now, before) <= 0) called = true;  // no progress
+        }
+        if (called) expected.insert({static_cast<std::uint32_t>(k + 1), line.jurisdiction.value});
+      }
+    }
+  }
+  std::set<std::pair<std::uint32_t, std::string>> actual;
+  for (const auto& [key, times] : scheduled) actual.insert(key);
+  EXPECT_EQ(actual, expected);
+  EXPECT_GT(actual.size(), 6u);
+
+  // ---- escalations: odd interviews (item never done, overdue at the next bulletin) whose rank
+  // did not improve, once ----
+  auto rank_in = [&](std::size_t bulletin_index, const std::string& code) -> std::uint32_t {
+    for (const auto& r : bulletins[bulletin_index]->rankings)
+      for (const auto& l : r.lines)
+        if (l.jurisdiction.value == code) return l.rank;
+    return 0;
+  };
+  std::set<std::uint64_t> expected_escalations;
+  for (std::size_t k = 1; k < bulletins.size(); ++k) {
+    for (const auto& [id, iv] : interviews) {
+      if (iv->round.value >= k + 1 || expected_escalations.count(id) || id % 2 == 0) continue;
+      if (rank_in(k, iv->jurisdiction.value) >= rank_in(iv->round.value - 1, iv->jurisdiction.value))
+        expected_escalations.insert(id);
+    }
+  }
+  std::set<std::uint64_t> actual_escalations;
+  for (const auto& [id, times] : escalated) actual_escalations.insert(id);
+  EXPECT_EQ(actual_escalations, expected_escalations);
+  EXPECT_FALSE(actual_escalations.empty());
+  std::printf("virtual campaign: %zu events, %zu interviews, %zu escalations\n", log.size(), actual.size(),
+              actual_escalations.size());
+
+  // ---- as-of at every bulletin's position equals what the bulletin recorded ----
+  for (std::size_t k = 0; k < bulletins.size(); ++k) {
+    auto past = history_cursor::open(store, ro.consumer, eventstore::position{bulletins[k]->log_position});
+    ASSERT_TRUE(past.has_value());
+    const auto& s = past->state();
+    const auto* previous = s.last_bulletin(1);
+    ranking_options o;
+    o.has_last_bulletin = previous != nullptr;
+    std::vector<domain::ranking> recomputed;
+    for (node_index n = 0; n < s.model().tree().size(); ++n) {
+      if (s.model().tree().at(n).children.empty()) continue;
+      const domain::ranking* prev = nullptr;
+      if (previous != nullptr)
+        for (const auto& r : previous->rankings)
+          if (r.parent.value == s.model().tree().at(n).code) prev = &r;
+      recomputed.push_back(to_bulletin_ranking(s.model(), n, rank_children(s.model(), n, o), o, prev));
+    }
+    EXPECT_TRUE(recomputed == bulletins[k]->rankings) << "round " << k + 1;
+  }
+}
+
+}  // namespace
+}  // namespace gongjian::projections::testing
