@@ -39,15 +39,12 @@ void event_feed::stop() {
 
 void event_feed::add(const std::shared_ptr<feed_listener>& listener) {
   std::lock_guard lock(mutex_);
-  listeners_.push_back(listener);
+  listeners_.emplace_back(listener.get(), listener);
 }
 
 void event_feed::remove(const feed_listener* listener) {
   std::lock_guard lock(mutex_);
-  std::erase_if(listeners_, [listener](const std::weak_ptr<feed_listener>& w) {
-    auto l = w.lock();
-    return !l || l.get() == listener;
-  });
+  std::erase_if(listeners_, [listener](const auto& entry) { return entry.first == listener || entry.second.expired(); });
 }
 
 bool event_feed::on_batch(std::span<const eventstore::recorded_event> events) {
@@ -56,6 +53,9 @@ bool event_feed::on_batch(std::span<const eventstore::recorded_event> events) {
   batch->reserve(events.size());
   for (const auto& e : events) batch->push_back(make_event_message(e));
   if (batch->empty()) return true;
+  // Declared before the lock so that the listeners' last references (if a session just ended)
+  // are dropped after the lock is released.
+  std::vector<std::shared_ptr<feed_listener>> alive;
   std::lock_guard lock(mutex_);
   for (const auto& m : *batch) {
     // The store delivers in order without gap or repeat; a repeat here would be its bug.
@@ -65,15 +65,17 @@ bool event_feed::on_batch(std::span<const eventstore::recorded_event> events) {
   }
   while (ring_.size() > ring_capacity_) ring_.pop_front();
   const feed_batch shared = std::move(batch);
+  alive.reserve(listeners_.size());
   std::size_t dead = 0;
-  for (const auto& w : listeners_) {
-    if (auto l = w.lock()) {
+  for (const auto& [raw, weak] : listeners_) {
+    if (auto l = weak.lock()) {
       l->on_live(shared);
+      alive.push_back(std::move(l));
     } else {
       ++dead;
     }
   }
-  if (dead > 0) std::erase_if(listeners_, [](const std::weak_ptr<feed_listener>& w) { return w.expired(); });
+  if (dead > 0) std::erase_if(listeners_, [](const auto& entry) { return entry.second.expired(); });
   return true;
 }
 

@@ -69,7 +69,10 @@ class event_feed {
   mutable std::mutex mutex_;
   std::deque<feed_message> ring_;
   std::uint64_t last_position_ = 0;
-  std::vector<std::weak_ptr<feed_listener>> listeners_;
+  // The raw pointer identifies a listener for remove() without locking its weak_ptr: a lock() that
+  // turned out to hold the last reference would run the listener's destructor (which calls
+  // remove()) under mutex_.
+  std::vector<std::pair<const feed_listener*, std::weak_ptr<feed_listener>>> listeners_;
   std::unique_ptr<eventstore::subscription> subscription_;
 };
 

@@ -1,6 +1,7 @@
 // End-to-end tests: the real `gongjian serve` binary (GONGJIAN_BINARY, set by ctest) on a free
 // loopback port with a fresh data directory, driven over HTTP and WebSocket.
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <gtest/gtest.h>
 
@@ -553,6 +554,56 @@ TEST_F(ServerE2E, ShutdownUnderLoadLosesNoAcknowledgedCommand) {
   }
   auto verify = http_request(second.port(), "GET", "/api/v1/verify", "", "t-auditor");
   EXPECT_EQ(verify.json().at("intact"), true) << verify.body;
+}
+
+}  // namespace
+}  // namespace gongjian::testing
+
+namespace gongjian::testing {
+namespace {
+
+struct run_result {
+  int status = -1;
+  std::string output;
+};
+
+run_result run_shell(const std::string& command) {
+  run_result r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, p)) r.output += buffer;
+  const int status = ::pclose(p);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+TEST(ServeCommandLine, HelpHashTokenAndConfigErrors) {
+  const auto binary = binary_path();
+  if (binary.empty()) GTEST_SKIP() << "GONGJIAN_BINARY is not set (run through ctest)";
+  auto help = run_shell(binary + " serve --help");
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.output.find("--config FILE"), std::string::npos);
+  EXPECT_NE(help.output.find("GONGJIAN_MAX_BODY_BYTES"), std::string::npos);
+  EXPECT_EQ(run_shell(binary + " hash-token --help").status, 0);
+  EXPECT_EQ(run_shell(binary + " --help").status, 0);
+
+  auto hashed = run_shell("printf 'example-admin-token\\n' | " + binary + " hash-token");
+  EXPECT_EQ(hashed.status, 0);
+  EXPECT_EQ(hashed.output, "sha256 = \"d2eadfb6e52d65b4bbf254e5046c0c495328b4d208f8b1591c229e62c5c6362f\"\n");
+
+  auto bad_flag = run_shell(binary + " serve --colour blue");
+  EXPECT_EQ(bad_flag.status, 2);
+  auto bad_port = run_shell(binary + " serve --port 99999");
+  EXPECT_EQ(bad_port.status, 2);
+  EXPECT_NE(bad_port.output.find("'port'"), std::string::npos) << bad_port.output;
+  auto bad_env = run_shell("GONGJIAN_THREADS=0 " + binary + " serve --port 0");
+  EXPECT_EQ(bad_env.status, 2);
+  EXPECT_NE(bad_env.output.find("'threads'"), std::string::npos) << bad_env.output;
+  EXPECT_NE(bad_env.output.find("range"), std::string::npos) << bad_env.output;
+  auto missing = run_shell(binary + " serve --config /nonexistent/gongjian.conf");
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.output.find("/nonexistent/gongjian.conf"), std::string::npos);
 }
 
 }  // namespace
