@@ -1,0 +1,342 @@
+// The one module that knows the server's HTTP and WebSocket API (docs/api.md). Every other module
+// works with the normalized shapes returned here, so a change of the wire format changes only
+// this file. Normalizers accept the documented shape and tolerate close variants (a value as a
+// {numerator, denominator} object or a plain number; `as_of` as a number or an object).
+
+const TOKEN_KEY = 'gongjian.token';
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const err = (body && body.error) || {};
+    super(err.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = err.code || (status === 404 ? 'not_found' : 'http_' + status);
+    this.kind = err.kind || '';
+    this.rule = err.rule || '';
+  }
+}
+
+export function token() { return sessionStorage.getItem(TOKEN_KEY) || ''; }
+export function setToken(t) { if (t) sessionStorage.setItem(TOKEN_KEY, t); else sessionStorage.removeItem(TOKEN_KEY); }
+
+async function request(path, { method = 'GET', params = {}, body } = {}) {
+  const url = new URL(path, location.origin);
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
+  }
+  const headers = { Authorization: 'Bearer ' + token() };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  let json = null;
+  const text = await res.text();
+  try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+  if (!res.ok) throw new ApiError(res.status, json);
+  return json;
+}
+
+// ---- value helpers --------------------------------------------------------------------------
+
+// A value as {num, den, value, defined}: value is a number (a ratio for rates) or null when
+// undefined (a ratio over zero).
+export function normValue(v) {
+  if (v === null || v === undefined) return { num: null, den: null, value: null, defined: false };
+  if (typeof v === 'number') return { num: v, den: 1, value: v, defined: true };
+  if (typeof v === 'object') {
+    if ('numerator' in v || 'denominator' in v) {
+      const num = Number(v.numerator ?? 0), den = Number(v.denominator ?? 1);
+      const defined = v.defined !== undefined ? !!v.defined : den !== 0;
+      const value = defined ? (typeof v.value === 'number' ? v.value : num / den) : null;
+      return { num, den, value, defined };
+    }
+    if ('value' in v) return normValue(v.value);
+  }
+  return { num: null, den: null, value: null, defined: false };
+}
+
+export function positionOf(asOf) {
+  if (asOf === null || asOf === undefined) return null;
+  if (typeof asOf === 'number') return asOf;
+  if (typeof asOf === 'object') return asOf.position ?? asOf.log_position ?? null;
+  const n = Number(asOf);
+  return Number.isFinite(n) ? n : null;
+}
+
+const RATE_INDICATORS = new Set(['standalone_formation_rate', 'organization_coverage_rate', 'work_coverage_rate',
+  'ledger_progress', 'union_coverage_rate', 'womens_federation_coverage_rate']);
+export function isRate(indicator) { return RATE_INDICATORS.has(indicator); }
+export function higherIsBetter(indicator) { return indicator !== 'should_form_not_formed'; }
+
+export const INDICATORS = ['ledger_progress', 'standalone_formation_rate', 'organization_coverage_rate',
+  'work_coverage_rate', 'should_form_not_formed', 'eligible', 'orgs_in_scope', 'orgs_surveyed',
+  'members_disclosed', 'pocket_members_disclosed', 'hidden_members_disclosed', 'transfers_completed',
+  'members_developed', 'instructors_assigned', 'orgs_with_instructor', 'union_coverage_rate',
+  'womens_federation_coverage_rate', 'formation_targets', 'formation_targets_struck_off'];
+
+function list(x, ...keys) {
+  if (Array.isArray(x)) return x;
+  if (!x || typeof x !== 'object') return [];
+  for (const k of keys) if (Array.isArray(x[k])) return x[k];
+  return [];
+}
+
+// ---- who am I ---------------------------------------------------------------------------------
+
+export async function whoami() {
+  const j = await request('/api/v1/whoami');
+  return { name: j.name || '', role: j.role || '', scope: j.scope || j.jurisdiction || '000000' };
+}
+
+export async function health() {
+  const res = await fetch('/readyz');
+  return res.ok ? res.json() : null;
+}
+
+// ---- jurisdictions ----------------------------------------------------------------------------
+
+function normJurisdictionRef(x) {
+  if (typeof x === 'string') return { code: x, name: x, level: '' };
+  return { code: String(x.code ?? x.jurisdiction ?? ''), name: x.name ?? x.jurisdiction_name ?? String(x.code ?? ''),
+    level: x.level ?? '', leader: x.leader ?? x.responsible_leader ?? '' };
+}
+
+export async function jurisdiction(code, asOf) {
+  const j = await request(`/api/v1/jurisdictions/${encodeURIComponent(code)}`, { params: { as_of: asOf } });
+  const self = normJurisdictionRef(j.jurisdiction && typeof j.jurisdiction === 'object' ? j.jurisdiction : j);
+  const path = list(j, 'path', 'ancestors', 'breadcrumbs').map(normJurisdictionRef);
+  if (!path.length || path[path.length - 1].code !== self.code) path.push(self);
+  return {
+    ...self,
+    parent: j.parent ? normJurisdictionRef(j.parent).code : (path.length > 1 ? path[path.length - 2].code : null),
+    path,
+    children: list(j, 'children').map(normJurisdictionRef),
+    position: positionOf(j.as_of),
+  };
+}
+
+// ---- indicators -------------------------------------------------------------------------------
+
+function normIndicatorLine(name, x) {
+  const cur = normValue(x && typeof x === 'object' && ('current' in x || 'value' in x) ? (x.current ?? x.value) : x);
+  const base = normValue(x && x.baseline);
+  const last = normValue(x && (x.last_bulletin ?? x.at_last_bulletin));
+  return { name, current: cur, baseline: base, lastBulletin: last, rate: x && x.rate !== undefined ? !!x.rate : isRate(name) };
+}
+
+export async function indicators(code, { affiliation = 'party', asOf } = {}) {
+  const j = await request(`/api/v1/indicators/${encodeURIComponent(code)}`, { params: { affiliation, as_of: asOf } });
+  let lines = [];
+  const src = j.indicators ?? j.values ?? [];
+  if (Array.isArray(src)) lines = src.map((x) => normIndicatorLine(x.name ?? x.indicator ?? x.which, x));
+  else lines = Object.entries(src).map(([k, v]) => normIndicatorLine(k, v));
+  const byName = Object.fromEntries(lines.map((l) => [l.name, l]));
+  return { code: j.code ?? code, name: j.name ?? '', affiliation: j.affiliation ?? affiliation, lines, byName,
+    position: positionOf(j.as_of), date: j.date ?? j.as_of_date ?? null };
+}
+
+// A time series of indicators over the campaign: [{position, time_ms, date, label, values: {name: number|null}}].
+export async function indicatorHistory(code, { affiliation = 'party' } = {}) {
+  const j = await request(`/api/v1/indicators/${encodeURIComponent(code)}/history`, { params: { affiliation } });
+  const points = list(j, 'points', 'series', 'history', 'samples');
+  return points.map((p) => {
+    const values = {};
+    const src = p.indicators ?? p.values ?? {};
+    if (Array.isArray(src)) for (const x of src) values[x.name ?? x.indicator ?? x.which] = normValue(x.value ?? x).value;
+    else for (const [k, v] of Object.entries(src)) values[k] = normValue(v).value;
+    return { position: positionOf(p.position ?? p.as_of), time_ms: p.timestamp_ms ?? p.time_ms ?? null,
+      date: p.date ?? p.day ?? null, label: p.label ?? p.kind ?? (p.round !== undefined ? 'round ' + p.round : ''),
+      round: p.round ?? null, values };
+  });
+}
+
+// ---- rankings ---------------------------------------------------------------------------------
+
+function normRankingLine(x) {
+  const rank = Number(x.rank ?? 0);
+  const prev = Number(x.previous_rank ?? x.rank_at_last_bulletin ?? 0);
+  let change = x.rank_change ?? x.change;
+  if (change === undefined || change === null) change = prev ? prev - rank : 0;
+  return {
+    code: String(x.code ?? x.jurisdiction ?? ''), name: x.name ?? x.jurisdiction_name ?? String(x.code ?? ''),
+    rank, previousRank: prev, change: Number(change),
+    value: normValue(x.value ?? x.values?.[0]),
+    lastBulletinValue: normValue(x.value_at_last_bulletin ?? x.last_bulletin),
+    baselineValue: normValue(x.value_at_baseline ?? x.baseline),
+  };
+}
+
+export function normRankings(j, fallback = {}) {
+  const r = j.ranking && typeof j.ranking === 'object' && !Array.isArray(j.ranking) ? { ...j, ...j.ranking } : j;
+  const lines = list(r, 'lines', 'ranking', 'entries', 'rows', 'children').map(normRankingLine).sort((a, b) => a.rank - b.rank);
+  const top = list(r, 'top', 'red', 'red_list').map(normRankingLine);
+  const bottom = list(r, 'bottom', 'black', 'black_list').map(normRankingLine);
+  return {
+    parent: String(r.parent ?? r.jurisdiction ?? fallback.parent ?? ''),
+    indicator: r.indicator ?? r.by ?? fallback.indicator,
+    affiliation: r.affiliation ?? fallback.affiliation,
+    lines, top, bottom,
+    hasLastBulletin: r.has_last_bulletin ?? lines.some((l) => l.previousRank > 0),
+    position: positionOf(j.position ?? r.as_of ?? j.as_of),
+  };
+}
+
+export async function rankings(code, { indicator = 'ledger_progress', affiliation = 'party', top = 5, bottom = 5, asOf } = {}) {
+  const j = await request(`/api/v1/rankings/${encodeURIComponent(code)}`,
+    { params: { indicator, affiliation, top, bottom, as_of: asOf } });
+  return normRankings(j, { parent: code, indicator, affiliation });
+}
+
+// ---- ledger -----------------------------------------------------------------------------------
+
+export async function ledger(code, { status, overdue, after, limit = 100, asOf } = {}) {
+  const j = await request(`/api/v1/ledger/${encodeURIComponent(code)}`,
+    { params: { status, overdue: overdue ? 'true' : undefined, after, limit, as_of: asOf } });
+  const lines = list(j, 'lines', 'targets', 'entries', 'items').map((x) => {
+    const e = x.entry ?? x;
+    return {
+      target: e.target ?? e.id, org: e.org, orgName: e.org_name ?? '', jurisdiction: e.jurisdiction ?? '',
+      jurisdictionName: e.jurisdiction_name ?? '', type: e.type ?? e.branch_type ?? '', mode: e.planned_mode ?? e.mode ?? '',
+      deadline: e.deadline ?? '', person: e.person_responsible ?? '', designatedOn: e.designated_on ?? '',
+      status: e.status ?? 'open', overdue: !!(x.overdue ?? e.overdue), reason: e.reason ?? null, reasonNote: e.reason_note ?? '',
+      struckOffOn: e.struck_off_on ?? '', struckOffBy: e.struck_off_by?.user ?? e.struck_off_by ?? '', struckOffAt: e.struck_off_at ?? null,
+      withdrawnOn: e.withdrawn_on ?? '',
+    };
+  });
+  return { lines, next: j.next ?? '', position: positionOf(j.as_of), today: j.today ?? j.date ?? null,
+    total: j.total ?? null, counts: j.counts ?? null };
+}
+
+// ---- interviews -------------------------------------------------------------------------------
+
+export async function interviews(code, { status, asOf, limit = 200 } = {}) {
+  const j = await request('/api/v1/interviews', { params: { jurisdiction: code, status, as_of: asOf, limit } });
+  return { position: positionOf(j.as_of), lines: list(j, 'interviews', 'lines', 'items').map(normInterview) };
+}
+
+export function normInterview(x) {
+  const items = list(x, 'items', 'rectification_items').map((it, i) => ({
+    index: it.item ?? it.index ?? i, problem: it.problem ?? '', requirement: it.requirement ?? '', deadline: it.deadline ?? '',
+    done: !!(it.done ?? it.done_on), doneOn: it.done_on ?? '',
+  }));
+  return {
+    id: x.interview ?? x.id, campaign: x.campaign, jurisdiction: String(x.jurisdiction ?? ''),
+    jurisdictionName: x.jurisdiction_name ?? x.name ?? '', person: x.responsible_person ?? '',
+    reasons: list(x, 'reasons'), round: x.round ?? null, scheduledAt: x.scheduled_at_ms ?? null, place: x.place ?? '',
+    heldAt: x.held_at_ms ?? null, answer: x.answer ?? '', pledge: x.pledge ?? '', status: x.status ?? 'scheduled',
+    items, conclusion: x.conclusion ?? '', closedOn: x.closed_on ?? '', escalation: x.escalation_reason ?? x.escalated_reason ?? (x.escalated ? x.reason : '') ?? '',
+    escalatedOn: x.escalated_on ?? '', position: x.position ?? x.scheduled_at ?? null,
+  };
+}
+
+// ---- bulletins --------------------------------------------------------------------------------
+
+export async function bulletins(campaign = 1) {
+  const j = await request('/api/v1/bulletins', { params: { campaign } });
+  return list(j, 'bulletins', 'rounds').map((b) => ({ campaign: b.campaign ?? campaign, round: b.round, asOf: b.as_of_date ?? b.date ?? b.as_of,
+    position: positionOf(b.log_position ?? b.position), rankings: b.rankings_count ?? (Array.isArray(b.rankings) ? b.rankings.length : null) }));
+}
+
+export async function bulletin(campaign, round, { parent } = {}) {
+  const j = await request(`/api/v1/bulletins/${encodeURIComponent(campaign)}/${encodeURIComponent(round)}`, { params: { parent } });
+  const b = j.bulletin ?? j;
+  const rankingsList = list(b, 'rankings').map((r) => ({
+    parent: String(r.parent ?? ''), parentName: r.parent_name ?? '', by: r.by ?? r.indicator, affiliation: r.affiliation,
+    lines: list(r, 'lines').map((l) => {
+      const values = list(l, 'values');
+      const main = values.find((v) => (v.which ?? v.indicator) === (r.by ?? r.indicator)) ?? values[0];
+      return { code: String(l.jurisdiction ?? l.code ?? ''), name: l.name ?? l.jurisdiction_name ?? '', rank: l.rank,
+        previousRank: l.previous_rank ?? 0, value: normValue(main), values: values.map((v) => ({ which: v.which ?? v.indicator, value: normValue(v) })) };
+    }).sort((a, b2) => a.rank - b2.rank),
+  }));
+  return { campaign: b.campaign ?? campaign, round: b.round ?? round, asOf: b.as_of_date ?? b.as_of ?? b.date,
+    position: positionOf(b.log_position ?? b.position), issuedAt: b.issued_at_ms ?? b.timestamp_ms ?? null, rankings: rankingsList };
+}
+
+// ---- audit, the log, verification -------------------------------------------------------------
+
+export function normEvent(e) {
+  return { position: e.position, stream: e.stream ?? '', version: e.version, type: e.type ?? '', time_ms: e.timestamp_ms ?? null,
+    actor: e.actor ?? {}, commandId: e.command_id ?? '', hash: e.hash ?? '', summary: e.summary ?? e.payload ?? null };
+}
+
+export async function log(from = 1, limit = 20) {
+  const j = await request('/api/v1/log', { params: { from, limit } });
+  return { from: j.from, next: j.next, head: j.head, events: list(j, 'events').map(normEvent) };
+}
+
+export async function audit(params = {}) {
+  const j = await request('/api/v1/audit', { params });
+  return { next: j.next ?? null, position: positionOf(j.as_of), lines: list(j, 'lines', 'events', 'entries').map(normEvent) };
+}
+
+export async function verify(from = 1, to = 0) {
+  const j = await request('/api/v1/verify', { method: 'POST', params: { from, to } });
+  return { intact: !!j.intact, checked: j.checked, lastChecked: j.last_checked, firstBad: j.first_bad, problem: j.problem ?? '',
+    headHash: j.head_hash ?? '', from: j.from, to: j.to };
+}
+
+export async function head() {
+  const r = await health();
+  if (r && typeof r.head === 'number') return r.head;
+  const j = await request('/api/v1/log', { params: { from: 1, limit: 1 } });
+  return j.head;
+}
+
+// ---- WebSocket --------------------------------------------------------------------------------
+
+// One WebSocket with topic subscriptions that survive reconnects. `subscribe(msg, onMessage)`
+// returns an unsubscribe function; messages of a topic go to its handler. For the `events` topic
+// the last position seen is resent as `after` on reconnect, so nothing is missed or repeated.
+export class Live {
+  constructor() {
+    this.ws = null;
+    this.subs = new Map();  // topic -> {msg, handler, lastPosition}
+    this.onstatus = () => {};
+    this.closed = false;
+    this.retry = 500;
+  }
+  connect() {
+    if (this.ws || this.closed) return;
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(`${proto}//${location.host}/api/v1/ws?access_token=${encodeURIComponent(token())}`);
+    this.ws = ws;
+    ws.onopen = () => {
+      this.retry = 500;
+      this.onstatus('open');
+      for (const [topic, s] of this.subs) this._send(this._subscribeMessage(topic, s));
+    };
+    ws.onmessage = (ev) => {
+      let m;
+      try { m = JSON.parse(ev.data); } catch { return; }
+      const s = this.subs.get(m.topic);
+      if (!s) return;
+      if (typeof m.position === 'number' && m.type === 'event') s.lastPosition = m.position;
+      s.handler(m);
+    };
+    ws.onclose = () => {
+      this.ws = null;
+      this.onstatus('closed');
+      if (this.closed) return;
+      setTimeout(() => this.connect(), this.retry);
+      this.retry = Math.min(this.retry * 2, 10000);
+    };
+  }
+  _subscribeMessage(topic, s) {
+    const msg = { ...s.msg };
+    if (topic === 'events' && s.lastPosition !== null) msg.after = s.lastPosition;
+    return msg;
+  }
+  _send(obj) { if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(obj)); }
+  subscribe(msg, handler) {
+    const topic = msg.topic;
+    const old = this.subs.get(topic);
+    if (old) this._send({ op: 'unsubscribe', topic });
+    const s = { msg: { op: 'subscribe', ...msg }, handler, lastPosition: msg.after ?? null };
+    this.subs.set(topic, s);
+    this.connect();
+    this._send(this._subscribeMessage(topic, s));
+    return () => {
+      if (this.subs.get(topic) === s) { this.subs.delete(topic); this._send({ op: 'unsubscribe', topic }); }
+    };
+  }
+  close() { this.closed = true; if (this.ws) this.ws.close(); }
+}

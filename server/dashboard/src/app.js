@@ -1,0 +1,233 @@
+// The dashboard's shell: sign-in, the jurisdiction being looked at (breadcrumbs), the indicator
+// and affiliation chosen, the views (tabs) and the live connection. Routes are hashes:
+//   #<view>/<jurisdiction code>?indicator=..&affiliation=..   e.g. #overview/110000
+import * as api from './api.js';
+import { loadLang, savedLang, currentLang, t, applyStatic } from './i18n.js';
+import { esc } from './format.js';
+import * as overview from './overview.js';
+import * as ledgerView from './ledger.js';
+import * as bulletinsView from './bulletins.js';
+import * as interviewsView from './interviews.js';
+import * as auditView from './audit.js';
+
+const VIEWS = { overview, ledger: ledgerView, bulletins: bulletinsView, interviews: interviewsView, audit: auditView };
+
+// Shared state; the views read it and the tests look at it through window.__gongjian.
+export const state = {
+  me: null,              // {name, role, scope}
+  code: '000000',        // the jurisdiction looked at
+  jurisdiction: null,    // api.jurisdiction() of code
+  view: 'overview',
+  indicator: 'ledger_progress',
+  affiliation: 'party',
+  live: null,            // api.Live
+  renderSeq: 0,
+};
+window.__gongjian = { state, charts: {}, api };
+
+const $ = (sel) => document.querySelector(sel);
+
+export function showMessage(text) {
+  const el = $('#message');
+  el.textContent = text || '';
+  el.hidden = !text;
+}
+
+export function errorText(e) {
+  if (e instanceof api.ApiError) {
+    if (e.status === 404 && e.code === 'not_found') return t('error.not_available');
+    if (e.status === 403) return t('error.forbidden');
+    return `${t('error.server')} (${e.code}): ${e.message}`;
+  }
+  return t('error.network') + ': ' + (e && e.message ? e.message : e);
+}
+
+function canAudit() {
+  const r = state.me && state.me.role;
+  return r === 'auditor' || r === 'admin';
+}
+
+function parseHash() {
+  const h = location.hash.replace(/^#\/?/, '');
+  const [pathPart, query = ''] = h.split('?');
+  const [view, code] = pathPart.split('/');
+  const q = new URLSearchParams(query);
+  return { view: VIEWS[view] ? view : 'overview', code: code && /^\d{6,12}$/.test(code) ? code : null,
+    indicator: q.get('indicator'), affiliation: q.get('affiliation') };
+}
+
+export function go({ view = state.view, code = state.code, indicator = state.indicator, affiliation = state.affiliation } = {}) {
+  const q = new URLSearchParams();
+  if (indicator !== 'ledger_progress') q.set('indicator', indicator);
+  if (affiliation !== 'party') q.set('affiliation', affiliation);
+  const qs = q.toString();
+  const target = `#${view}/${code}${qs ? '?' + qs : ''}`;
+  if (location.hash === target) route(); else location.hash = target;
+}
+
+// Scope check mirroring the server's (docs/api.md "Roles and scopes"): may the user look at `code`?
+function inScope(code) {
+  const s = state.me ? state.me.scope : '000000';
+  if (!state.me || state.me.role === 'auditor' || s === '000000') return true;
+  if (s.endsWith('0000')) return code.startsWith(s.slice(0, 2));
+  if (s.endsWith('00')) return code.startsWith(s.slice(0, 4));
+  return code.startsWith(s);
+}
+
+function renderCrumbs() {
+  const nav = $('#crumbs');
+  const path = state.jurisdiction ? state.jurisdiction.path : [{ code: state.code, name: state.code }];
+  nav.innerHTML = path.map((p, i) => {
+    const last = i === path.length - 1;
+    const name = esc(p.name || p.code);
+    if (last || !inScope(p.code)) return `<span class="crumb${last ? ' current' : ''}" data-code="${esc(p.code)}">${name}</span>`;
+    return `<a class="crumb" href="#${state.view}/${esc(p.code)}" data-code="${esc(p.code)}">${name}</a>`;
+  }).join('<span class="sep">›</span>');
+}
+
+function renderIndicatorSelect() {
+  const sel = $('#indicator');
+  sel.innerHTML = api.INDICATORS.map((i) => `<option value="${i}">${esc(t('ind.' + i))}</option>`).join('');
+  sel.value = state.indicator;
+  $('#affiliation').value = state.affiliation;
+}
+
+function renderUser() {
+  const me = state.me;
+  $('#user').textContent = me ? `${me.name} · ${t('role.' + me.role)} · ${me.scope}` : '';
+  $('#tab-audit').hidden = !canAudit();
+  for (const a of document.querySelectorAll('#tabs a')) {
+    a.classList.toggle('active', a.dataset.view === state.view);
+    a.href = `#${a.dataset.view}/${state.code}`;
+  }
+}
+
+let routing = Promise.resolve();
+function route() {
+  routing = routing.then(doRoute, doRoute);
+  return routing;
+}
+
+async function doRoute() {
+  if (!state.me) return;
+  const r = parseHash();
+  let code = r.code || state.me.scope || '000000';
+  if (!inScope(code)) code = state.me.scope;
+  let view = r.view;
+  if (view === 'audit' && !canAudit()) view = 'overview';
+  const changedCode = code !== state.code || !state.jurisdiction;
+  state.view = view;
+  state.code = code;
+  if (r.indicator && api.INDICATORS.includes(r.indicator)) state.indicator = r.indicator;
+  else if (!r.indicator) state.indicator = 'ledger_progress';
+  state.affiliation = r.affiliation === 'league' ? 'league' : 'party';
+  const seq = ++state.renderSeq;
+  showMessage('');
+  for (const [name, mod] of Object.entries(VIEWS)) {
+    const el = document.getElementById('view-' + name);
+    const active = name === view;
+    if (!active && !el.hidden && mod.leave) mod.leave();
+    el.hidden = !active;
+  }
+  renderIndicatorSelect();
+  renderUser();
+  if (changedCode) {
+    try {
+      state.jurisdiction = await api.jurisdiction(code);
+    } catch (e) {
+      state.jurisdiction = { code, name: code, path: [{ code, name: code }], children: [], parent: null };
+      if (!(e instanceof api.ApiError && e.status === 404)) showMessage(errorText(e));
+    }
+  }
+  if (seq !== state.renderSeq) return;
+  renderCrumbs();
+  try {
+    await VIEWS[view].show({ state, seq, go, showMessage, errorText });
+  } catch (e) {
+    showMessage(errorText(e));
+    console.error(e);
+  }
+}
+
+function setLive(status) {
+  const el = $('#live');
+  el.dataset.state = status;
+  el.textContent = status === 'open' ? t('live.on') : t('live.off');
+}
+
+export function setPosition(p) {
+  if (p === null || p === undefined) return;
+  $('#position').textContent = t('foot.position', { p: Number(p).toLocaleString() });
+  $('#position').dataset.position = String(p);
+}
+
+async function signIn(tokenText) {
+  api.setToken(tokenText);
+  try {
+    state.me = await api.whoami();
+  } catch (e) {
+    api.setToken('');
+    state.me = null;
+    throw e;
+  }
+  $('#signin').hidden = true;
+  $('#app').hidden = false;
+  state.live = new api.Live();
+  state.live.onstatus = setLive;
+  state.live.connect();
+  if (!parseHash().code) {
+    history.replaceState(null, '', `#overview/${state.me.scope}`);
+  }
+  await route();
+}
+
+function signOut() {
+  api.setToken('');
+  if (state.live) state.live.close();
+  state.live = null;
+  state.me = null;
+  state.jurisdiction = null;
+  for (const mod of Object.values(VIEWS)) if (mod.leave) mod.leave();
+  $('#app').hidden = true;
+  $('#signin').hidden = false;
+  $('#token-input').value = '';
+  history.replaceState(null, '', location.pathname);
+}
+
+async function switchLang() {
+  await loadLang(currentLang() === 'zh' ? 'en' : 'zh');
+  if (state.me) {
+    renderIndicatorSelect();
+    renderUser();
+    setLive(state.live && state.live.ws && state.live.ws.readyState === 1 ? 'open' : 'closed');
+    state.jurisdiction = state.jurisdiction;  // names come from the server; nothing to translate
+    await route();
+  }
+}
+
+async function main() {
+  await loadLang(savedLang());
+  document.querySelectorAll('.lang-switch').forEach((b) => b.addEventListener('click', switchLang));
+  $('#signin-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    $('#signin-error').textContent = '';
+    try {
+      await signIn($('#token-input').value.trim());
+    } catch (e) {
+      $('#signin-error').textContent = e instanceof api.ApiError && e.status === 401 ? t('signin.bad') : errorText(e);
+    }
+  });
+  $('#signout').addEventListener('click', signOut);
+  $('#indicator').addEventListener('change', (e) => go({ indicator: e.target.value }));
+  $('#affiliation').addEventListener('change', (e) => go({ affiliation: e.target.value }));
+  window.addEventListener('hashchange', () => route());
+  if (api.token()) {
+    try { await signIn(api.token()); } catch { $('#signin').hidden = false; }
+  } else {
+    $('#signin').hidden = false;
+  }
+  applyStatic(document);
+  document.body.dataset.ready = 'true';
+}
+
+main();

@@ -1,0 +1,60 @@
+// Bulletins (每15天通报一轮): each round's rankings exactly as issued (frozen in the log), printable.
+import * as api from './api.js';
+import { t, tEnum } from './i18n.js';
+import { esc, fmtValue } from './format.js';
+
+const $ = (sel) => document.querySelector(sel);
+let ctx = null;
+let selected = null;
+
+function rankingTable(r, nameOf) {
+  const lines = r.lines;
+  const n = lines.length;
+  return `<h3>${esc(nameOf(r.parent))} · ${esc(t('ind.' + r.by))} · ${esc(tEnum('aff', r.affiliation))}</h3>
+  <table class="rankings bulletin-table"><thead><tr><th>${esc(t('rank.rank'))}</th><th>${esc(t('bulletin.previous'))}</th>
+  <th>${esc(t('rank.name'))}</th><th class="num">${esc(t('rank.value'))}</th><th>${esc(t('bulletin.list'))}</th></tr></thead><tbody>
+  ${lines.map((l) => {
+    const chg = l.previousRank ? l.previousRank - l.rank : 0;
+    const arrow = !l.previousRank ? '–' : chg > 0 ? `<span class="chg up">▲${chg}</span>` : chg < 0 ? `<span class="chg down">▼${-chg}</span>` : '＝';
+    const list = l.rank <= 5 ? `<span class="pill red">${esc(t('rank.red'))}</span>` : (n > 5 && l.rank > n - 5 ? `<span class="pill black">${esc(t('rank.black'))}</span>` : '');
+    return `<tr data-code="${esc(l.code)}"><td class="rank">${l.rank}</td><td>${l.previousRank || '–'} ${arrow}</td><td>${esc(l.name || nameOf(l.code))}</td>
+      <td class="num">${fmtValue(r.by, l.value)}</td><td>${list}</td></tr>`;
+  }).join('')}</tbody></table>`;
+}
+
+async function open(round) {
+  const { state } = ctx;
+  selected = round;
+  for (const li of document.querySelectorAll('#bulletin-list li')) li.classList.toggle('active', li.dataset.round === String(round));
+  const b = await api.bulletin(1, round, { parent: state.code });
+  const names = new Map((state.jurisdiction?.path ?? []).map((p) => [p.code, p.name]));
+  for (const c of state.jurisdiction?.children ?? []) names.set(c.code, c.name);
+  const nameOf = (code) => names.get(code) || code;
+  let rankings = b.rankings.filter((r) => r.parent === state.code);
+  if (!rankings.length) rankings = b.rankings.slice(0, 3);
+  $('#bulletin-body').innerHTML = `<header class="bulletin-head">
+      <h2>${esc(t('bulletin.heading', { round: b.round }))}</h2>
+      <p>${esc(t('bulletin.asof', { date: b.asOf ?? '' }))}${b.position ? ' · ' + esc(t('bulletin.position', { p: b.position })) : ''}</p></header>
+    ${rankings.map((r) => rankingTable(r, nameOf)).join('') || `<p class="muted">${esc(t('bulletin.none_here'))}</p>`}
+    <p class="muted small">${esc(t('bulletin.frozen'))}</p>`;
+  $('#bulletin-body').dataset.round = String(b.round);
+}
+
+export async function show(c) {
+  ctx = c;
+  const list = await api.bulletins(1);
+  const ul = $('#bulletin-list');
+  ul.innerHTML = list.map((b) => `<li data-round="${esc(b.round)}"><a href="javascript:void 0">${esc(t('bulletin.round', { round: b.round }))}</a>
+    <span class="muted small">${esc(b.asOf ?? '')}</span></li>`).join('') || `<li class="muted">${esc(t('bulletin.empty'))}</li>`;
+  ul.onclick = (ev) => {
+    const li = ev.target.closest('li[data-round]');
+    if (li) open(li.dataset.round).catch((e) => c.showMessage(c.errorText(e)));
+  };
+  $('#print').onclick = () => window.print();
+  if (list.length) {
+    const keep = list.find((b) => String(b.round) === String(selected));
+    await open(keep ? keep.round : list[list.length - 1].round);
+  } else {
+    $('#bulletin-body').innerHTML = '';
+  }
+}

@@ -1,0 +1,36 @@
+// Accountability interviews (约谈): scheduled, held, rectification items, closed or escalated;
+// who is interviewed and why.
+import * as api from './api.js';
+import { t, tEnum } from './i18n.js';
+import { esc, fmtTime, fmtInt } from './format.js';
+import { setPosition } from './app.js';
+
+const $ = (sel) => document.querySelector(sel);
+const STATUSES = ['scheduled', 'held', 'rectifying', 'escalated', 'closed'];
+
+export async function show(ctx) {
+  const { state } = ctx;
+  const seq = state.renderSeq;
+  const r = await api.interviews(state.code);
+  if (seq !== state.renderSeq) return;
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0]));
+  for (const iv of r.lines) counts[iv.status] = (counts[iv.status] || 0) + 1;
+  $('#iv-summary').innerHTML = STATUSES.map((s) => `<span class="pill iv-${s}">${esc(tEnum('iv.status', s))} <b>${fmtInt(counts[s])}</b></span>`).join('');
+  $('#iv-sub').textContent = state.jurisdiction ? state.jurisdiction.name : '';
+  const lines = [...r.lines].sort((a, b) => (b.round ?? 0) - (a.round ?? 0) || String(a.jurisdiction).localeCompare(String(b.jurisdiction)));
+  $('#interviews tbody').innerHTML = lines.map((iv) => {
+    const done = iv.items.filter((i) => i.done).length;
+    const items = iv.items.length ? `<details><summary>${done}/${iv.items.length}</summary><ul>${iv.items.map((i) =>
+      `<li class="${i.done ? 'done' : ''}">${esc(i.problem)} — ${esc(i.requirement)} (${esc(i.deadline)})${i.done ? ' ✓ ' + esc(i.doneOn) : ''}</li>`).join('')}</ul></details>` : '—';
+    let outcome = '';
+    if (iv.status === 'escalated' || iv.escalation) outcome = `${t('iv.escalated_because')}: ${esc(iv.escalation)}`;
+    if (iv.status === 'closed') outcome = `${esc(iv.conclusion)} ${esc(iv.closedOn)}`;
+    if (iv.status === 'held' || iv.status === 'rectifying') outcome = iv.pledge ? `${t('iv.pledge')}: ${esc(iv.pledge)}` : '';
+    return `<tr class="iv-${esc(iv.status)}" data-status="${esc(iv.status)}">
+      <td>${esc(iv.round ?? '')}</td><td>${esc(iv.jurisdictionName || iv.jurisdiction)}</td><td>${esc(iv.person)}</td>
+      <td>${iv.reasons.map((x) => esc(tEnum('iv.reason', x))).join('，')}</td>
+      <td>${esc(fmtTime(iv.heldAt ?? iv.scheduledAt))}${iv.place ? '<br><span class="muted small">' + esc(iv.place) + '</span>' : ''}</td>
+      <td><span class="pill iv-${esc(iv.status)}">${esc(tEnum('iv.status', iv.status))}</span></td><td>${items}</td><td class="small">${outcome}</td></tr>`;
+  }).join('') || `<tr><td colspan="8" class="muted">${esc(t('none'))}</td></tr>`;
+  setPosition(r.position);
+}

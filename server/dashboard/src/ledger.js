@@ -1,0 +1,50 @@
+// The ledger (对账销号): the formation targets under the jurisdiction, with status and deadline;
+// overdue items highlighted, struck-off items greyed.
+import * as api from './api.js';
+import { t, tEnum } from './i18n.js';
+import { esc, fmtInt } from './format.js';
+import { setPosition } from './app.js';
+
+let ctx = null;
+let next = '';
+const $ = (sel) => document.querySelector(sel);
+
+function rows(lines) {
+  return lines.map((l) => {
+    const cls = l.status === 'struck_off' ? 'struck' : l.status === 'withdrawn' ? 'withdrawn' : l.overdue ? 'overdue' : '';
+    const status = l.overdue && l.status === 'open' ? `${tEnum('status', 'open')} · ${t('ledger.overdue')}` : tEnum('status', l.status);
+    const struck = l.status === 'struck_off' ? `${esc(l.struckOffOn)}${l.struckOffBy ? ' · ' + esc(l.struckOffBy) : ''}`
+      : l.status === 'withdrawn' ? esc(l.withdrawnOn) : (l.reason ? esc(tEnum('reason', l.reason)) : '');
+    return `<tr class="${cls}" data-target="${esc(l.target)}" data-status="${esc(l.status)}" data-overdue="${l.overdue}">
+      <td>${esc(l.target)}</td><td>${esc(l.orgName || l.org)}</td><td>${esc(l.jurisdictionName || l.jurisdiction)}</td>
+      <td>${esc(tEnum('type', l.type))}</td><td>${esc(tEnum('mode', l.mode))}</td><td>${esc(l.person)}</td>
+      <td>${esc(l.deadline)}</td><td class="status">${esc(status)}</td><td>${struck}</td></tr>`;
+  }).join('');
+}
+
+async function load(append) {
+  const { state } = ctx;
+  const seq = state.renderSeq;
+  const f = $('#ledger-filter').value;
+  const q = { limit: 100, after: append ? next : undefined };
+  if (f === 'overdue') { q.overdue = true; q.status = 'open'; } else if (f) q.status = f;
+  const page = await api.ledger(state.code, q);
+  if (seq !== state.renderSeq) return;
+  const tbody = $('#ledger tbody');
+  const shown = append ? tbody.querySelectorAll('tr[data-target]').length + page.lines.length : page.lines.length;
+  if (append) tbody.insertAdjacentHTML('beforeend', rows(page.lines));
+  else tbody.innerHTML = rows(page.lines) || `<tr><td colspan="9" class="muted">${esc(t('none'))}</td></tr>`;
+  next = page.next || '';
+  $('#ledger-more').hidden = !next;
+  const total = page.total !== null && page.total !== undefined ? t('ledger.total', { n: fmtInt(page.total) }) : '';
+  $('#ledger-count').textContent = `${t('ledger.shown', { n: fmtInt(shown) })} ${total}`;
+  $('#ledger-sub').textContent = state.jurisdiction ? state.jurisdiction.name : '';
+  setPosition(page.position);
+}
+
+export async function show(c) {
+  ctx = c;
+  $('#ledger-filter').onchange = () => load(false).catch((e) => c.showMessage(c.errorText(e)));
+  $('#ledger-more').onclick = () => load(true).catch((e) => c.showMessage(c.errorText(e)));
+  await load(false);
+}

@@ -1,0 +1,327 @@
+// The overview: indicator cards, live rankings (red and black lists), the progress map
+// (挂图作战) and the campaign's time series, for the jurisdiction looked at.
+import * as api from './api.js';
+import { t, tEnum } from './i18n.js';
+import { esc, fmtValue, fmtDelta, deltaClass, fmtPlain, colourFor, textOn, SCALE, NO_DATA } from './format.js';
+import { setPosition } from './app.js';
+
+const CARD_INDICATORS = ['ledger_progress', 'standalone_formation_rate', 'organization_coverage_rate',
+  'work_coverage_rate', 'should_form_not_formed', 'members_disclosed'];
+const TREND_INDICATORS = ['ledger_progress', 'standalone_formation_rate', 'organization_coverage_rate', 'work_coverage_rate'];
+
+let ctx = null;
+let unsubscribe = null;
+let refreshTimer = null;
+let pollTimer = null;
+let lastRankings = null;
+let mapChart = null;
+let trendChart = null;
+let resizeBound = false;
+
+const $ = (sel) => document.querySelector(sel);
+
+export async function show(c) {
+  ctx = c;
+  const { state } = c;
+  bindResize();
+  const jobs = [loadCards(), loadRankings(), loadTrend()];
+  subscribeLive();
+  const results = await Promise.allSettled(jobs);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) c.showMessage(c.errorText(failed.reason));
+  $('#view-overview').dataset.code = state.code;
+}
+
+export function leave() {
+  if (unsubscribe) unsubscribe();
+  unsubscribe = null;
+  clearTimeout(refreshTimer);
+  clearInterval(pollTimer);
+  pollTimer = null;
+}
+
+function bindResize() {
+  if (resizeBound) return;
+  resizeBound = true;
+  window.addEventListener('resize', () => { mapChart && mapChart.resize(); trendChart && trendChart.resize(); });
+  // Print: charts are canvases; redraw at the printed size.
+  window.addEventListener('beforeprint', () => { mapChart && mapChart.resize(); trendChart && trendChart.resize(); });
+}
+
+// ---- cards ------------------------------------------------------------------------------------
+
+export function renderCards(el, ind) {
+  el.innerHTML = CARD_INDICATORS.map((name) => {
+    const l = ind.byName[name];
+    if (!l) return '';
+    const dBase = fmtDelta(name, l.current, l.baseline);
+    const dLast = fmtDelta(name, l.current, l.lastBulletin);
+    const detail = l.rate && l.current.defined ? `${l.current.num.toLocaleString()} / ${l.current.den.toLocaleString()}` : '';
+    return `<div class="card" data-indicator="${name}">
+      <div class="card-name">${esc(t('ind.' + name))}</div>
+      <div class="card-value">${fmtValue(name, l.current)}</div>
+      <div class="card-detail muted">${esc(detail)}</div>
+      <div class="card-deltas">
+        <span class="${deltaClass(name, l.current, l.baseline)}" title="${esc(t('card.since_baseline'))}">${esc(t('card.baseline'))} ${esc(dBase || '—')}</span>
+        <span class="${deltaClass(name, l.current, l.lastBulletin)}" title="${esc(t('card.since_bulletin'))}">${esc(t('card.bulletin'))} ${esc(dLast || '—')}</span>
+      </div></div>`;
+  }).join('');
+}
+
+async function loadCards() {
+  const { state } = ctx;
+  const seq = state.renderSeq;
+  const ind = await api.indicators(state.code, { affiliation: state.affiliation });
+  if (seq !== state.renderSeq) return;
+  renderCards($('#cards'), ind);
+  setPosition(ind.position);
+}
+
+// ---- rankings ---------------------------------------------------------------------------------
+
+function arrow(line, hasBulletin) {
+  if (!hasBulletin || !line.previousRank) return '<span class="chg none">–</span>';
+  if (line.change > 0) return `<span class="chg up" title="${esc(t('rank.up'))}">▲${line.change}</span>`;
+  if (line.change < 0) return `<span class="chg down" title="${esc(t('rank.down'))}">▼${-line.change}</span>`;
+  return `<span class="chg same" title="${esc(t('rank.same'))}">＝</span>`;
+}
+
+function listItems(lines, indicator) {
+  return lines.map((l) => `<li data-code="${esc(l.code)}"><a href="#overview/${esc(l.code)}">${esc(l.name)}</a>
+    <span class="num">${fmtValue(indicator, l.value)}</span></li>`).join('') || `<li class="muted">${esc(t('none'))}</li>`;
+}
+
+export function renderRankings(r) {
+  const { state } = ctx;
+  const indicator = r.indicator || state.indicator;
+  lastRankings = r;
+  const tbody = $('#rankings tbody');
+  // FLIP: remember where each row was, re-render, then animate from the old place to the new.
+  const before = new Map();
+  for (const tr of tbody.querySelectorAll('tr[data-code]')) before.set(tr.dataset.code, tr.getBoundingClientRect().top);
+  const n = r.lines.length;
+  tbody.innerHTML = r.lines.map((l) => {
+    const cls = [l.rank <= 5 ? 'red' : '', l.rank > n - 5 && n > 5 ? 'black' : ''].join(' ').trim();
+    return `<tr data-code="${esc(l.code)}" data-rank="${l.rank}" class="${cls}" tabindex="0">
+      <td class="rank">${l.rank}</td><td>${arrow(l, r.hasLastBulletin)}</td>
+      <td class="name">${esc(l.name)}</td>
+      <td class="num value">${fmtValue(indicator, l.value)}</td>
+      <td class="num ${deltaClass(indicator, l.value, l.lastBulletinValue)}">${esc(fmtDelta(indicator, l.value, l.lastBulletinValue))}</td></tr>`;
+  }).join('') || `<tr><td colspan="5" class="muted">${esc(t('rank.no_children'))}</td></tr>`;
+  for (const tr of tbody.querySelectorAll('tr[data-code]')) {
+    const old = before.get(tr.dataset.code);
+    if (old === undefined) continue;
+    const dy = old - tr.getBoundingClientRect().top;
+    if (Math.abs(dy) < 1) continue;
+    tr.style.transform = `translateY(${dy}px)`;
+    tr.style.transition = 'none';
+    tr.classList.add('moved');
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      tr.style.transition = 'transform 600ms ease';
+      tr.style.transform = '';
+    }));
+    setTimeout(() => tr.classList.remove('moved'), 2000);
+  }
+  tbody.onclick = (ev) => {
+    const tr = ev.target.closest('tr[data-code]');
+    if (tr) ctx.go({ code: tr.dataset.code });
+  };
+  tbody.onkeydown = (ev) => {
+    const tr = ev.target.closest('tr[data-code]');
+    if (tr && ev.key === 'Enter') ctx.go({ code: tr.dataset.code });
+  };
+  const top = r.top.length ? r.top : r.lines.slice(0, 5);
+  const bottom = r.bottom.length ? r.bottom : (n > 5 ? r.lines.slice(-5) : []);
+  $('#redlist').innerHTML = listItems(top, indicator);
+  $('#blacklist').innerHTML = listItems(bottom, indicator);
+  $('#rankings-sub').textContent = `${t('ind.' + indicator)} · ${t('aff.' + (r.affiliation || state.affiliation))}`;
+  const table = $('#rankings');
+  table.dataset.indicator = indicator;
+  if (r.position !== null && r.position !== undefined) {
+    table.dataset.position = String(r.position);
+    setPosition(r.position);
+  }
+  renderMap(r);
+}
+
+async function loadRankings() {
+  const { state } = ctx;
+  const seq = state.renderSeq;
+  const r = await api.rankings(state.code, { indicator: state.indicator, affiliation: state.affiliation, top: 5, bottom: 5 });
+  if (seq !== state.renderSeq) return;
+  renderRankings(r);
+}
+
+// Live: the `rankings` topic pushes the ranking of this jurisdiction when it changes. A message
+// carrying lines is rendered as is; one without is a signal to re-read. Should the server not
+// offer the topic, the `events` topic (or, failing that, polling) triggers a re-read.
+function subscribeLive() {
+  const { state } = ctx;
+  if (unsubscribe) unsubscribe();
+  clearInterval(pollTimer);
+  pollTimer = null;
+  const code = state.code, indicator = state.indicator, affiliation = state.affiliation;
+  const live = state.live;
+  if (!live) return;
+  const onRankings = (m) => {
+    if (m.type === 'error') { fallbackToEvents(); return; }
+    if (m.type === 'subscribed' || m.type === 'unsubscribed' || m.type === 'live') return;
+    if (m.type === 'lagging') { scheduleRefresh(); return; }
+    const payload = m.rankings ?? m.ranking ?? m.data ?? m;
+    const r = api.normRankings({ ...payload, position: m.position ?? payload.position }, { parent: code, indicator, affiliation });
+    if (r.lines.length && (!r.parent || r.parent === code)) {
+      if (ctx.state.code === code) renderRankings(r);
+      scheduleRefresh(true);
+    } else {
+      scheduleRefresh();
+    }
+  };
+  const fallbackToEvents = () => {
+    if (unsubscribe) unsubscribe();
+    unsubscribe = live.subscribe({ topic: 'events' }, (m) => {
+      if (m.type === 'error') { if (unsubscribe) unsubscribe(); unsubscribe = null; startPolling(); return; }
+      if (m.type === 'event' || m.type === 'lagging') scheduleRefresh();
+    });
+  };
+  unsubscribe = live.subscribe({ topic: 'rankings', jurisdiction: code, indicator, affiliation, top: 5, bottom: 5 }, onRankings);
+}
+
+function startPolling() {
+  clearInterval(pollTimer);
+  pollTimer = setInterval(() => scheduleRefresh(), 1500);
+}
+
+// Coalesces re-reads: at most one in flight, at most one every 300 ms.
+let refreshing = false, refreshAgain = false;
+function scheduleRefresh(cardsOnly = false) {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(async () => {
+    if (refreshing) { refreshAgain = true; return; }
+    refreshing = true;
+    try {
+      if (!cardsOnly) await loadRankings();
+      await loadCards();
+    } catch (e) {
+      console.warn('refresh failed', e);
+    } finally {
+      refreshing = false;
+      if (refreshAgain) { refreshAgain = false; scheduleRefresh(); }
+    }
+  }, cardsOnly ? 1000 : 150);
+}
+
+// ---- map (挂图作战) ----------------------------------------------------------------------------
+
+let geoNames = null;  // province code -> the map's region name (短名: 北京, 广东 …)
+function provinceRegionNames() {
+  if (geoNames) return geoNames;
+  geoNames = new Map();
+  const m = window.echarts && window.echarts.getMap && window.echarts.getMap('china');
+  const features = m && (m.geoJSON || m.geoJson) ? (m.geoJSON || m.geoJson).features : [];
+  for (const f of features) if (f.id) geoNames.set(String(f.id), f.properties.name);
+  return geoNames;
+}
+
+function renderMap(r) {
+  const { state } = ctx;
+  const indicator = r.indicator || state.indicator;
+  const invert = !api.higherIsBetter(indicator);
+  const values = r.lines.map((l) => (l.value.defined ? l.value.value : null)).filter((v) => v !== null);
+  let min = values.length ? Math.min(...values) : 0, max = values.length ? Math.max(...values) : 1;
+  if (min === max) { min = Math.min(0, min); max = Math.max(max, min + (api.isRate(indicator) ? 0.01 : 1)); }
+  $('#map-sub').textContent = `${t('ind.' + indicator)} · ${t('map.schematic')}`;
+  const national = state.code === '000000' && window.echarts && window.echarts.getMap && window.echarts.getMap('china');
+  $('#map').hidden = !national;
+  $('#tiles').hidden = !!national;
+  $('#tiles-legend').hidden = !!national;
+  if (national) renderChinaMap(r, indicator, min, max, invert);
+  else renderTiles(r, indicator, min, max, invert);
+}
+
+function renderChinaMap(r, indicator, min, max, invert) {
+  const names = provinceRegionNames();
+  const el = $('#map');
+  if (!mapChart || mapChart.isDisposed() || mapChart.getDom() !== el) {
+    mapChart = window.echarts.init(el, null, { renderer: 'canvas' });
+    window.__gongjian.charts.map = mapChart;
+    mapChart.on('click', (p) => { if (p.data && p.data.code) ctx.go({ code: p.data.code }); });
+  }
+  const data = r.lines.map((l) => ({
+    name: names.get(l.code) || l.name.replace(/(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$/, ''),
+    value: l.value.defined ? l.value.value : null, code: l.code, fullName: l.name, rank: l.rank,
+  }));
+  const colours = invert ? [...SCALE].reverse() : SCALE;
+  mapChart.setOption({
+    animation: false,
+    title: { text: t('map.schematic_full'), left: 8, bottom: 6, textStyle: { fontSize: 12, color: '#666', fontWeight: 'normal' } },
+    tooltip: { trigger: 'item', formatter: (p) => {
+      if (!p.data) return `${esc(p.name)}<br>${esc(t('map.no_data'))}`;
+      return `${esc(p.data.fullName)}<br>${esc(t('ind.' + indicator))}: ${fmtPlain(indicator, p.data.value)}<br>${esc(t('rank.rank'))}: ${p.data.rank}`;
+    } },
+    visualMap: { type: 'continuous', min, max, left: 8, top: 8, calculable: false, itemHeight: 110, itemWidth: 12,
+      inRange: { color: colours }, text: [fmtPlain(indicator, max), fmtPlain(indicator, min)], textStyle: { fontSize: 11 },
+      formatter: (v) => fmtPlain(indicator, v) },
+    series: [{ type: 'map', map: 'china', roam: false, zoom: 1.15, top: 20, bottom: 10, selectedMode: false,
+      label: { show: true, fontSize: 9, color: '#333' },
+      itemStyle: { areaColor: NO_DATA, borderColor: '#999', borderWidth: 0.5 },
+      emphasis: { label: { show: true, fontWeight: 'bold' }, itemStyle: { areaColor: '#ffd666' } },
+      data }],
+  }, { notMerge: true });
+  el.dataset.regions = String(data.length);
+  el.dataset.indicator = indicator;
+  mapChart.resize();
+}
+
+function renderTiles(r, indicator, min, max, invert) {
+  const el = $('#tiles');
+  el.innerHTML = r.lines.map((l) => {
+    const v = l.value.defined ? l.value.value : null;
+    return `<a class="tile" href="#overview/${esc(l.code)}" data-code="${esc(l.code)}" style="background:${colourFor(v, min, max, invert)};color:${textOn(v, min, max, invert)}">
+      <span class="tile-name">${esc(l.name)}</span><span class="tile-value">${fmtValue(indicator, l.value)}</span>
+      <span class="tile-rank">${esc(t('rank.rank'))} ${l.rank}</span></a>`;
+  }).join('') || `<p class="muted">${esc(t('rank.no_children'))}</p>`;
+  const steps = [0, 0.25, 0.5, 0.75, 1].map((f) => min + (max - min) * f);
+  $('#tiles-legend').innerHTML = `<span>${fmtPlain(indicator, invert ? max : min)}</span>
+    <span class="bar">${steps.map((s) => `<i style="background:${colourFor(s, min, max, invert)}"></i>`).join('')}</span>
+    <span>${fmtPlain(indicator, invert ? min : max)}</span> <span class="muted">${esc(t('map.tiles_note'))}</span>`;
+}
+
+// ---- time series -------------------------------------------------------------------------------
+
+async function loadTrend() {
+  const { state } = ctx;
+  const seq = state.renderSeq;
+  const el = $('#trend');
+  let points;
+  try {
+    points = await api.indicatorHistory(state.code, { affiliation: state.affiliation });
+  } catch (e) {
+    el.innerHTML = `<p class="muted">${esc(ctx.errorText(e))}</p>`;
+    if (trendChart) { trendChart.dispose(); trendChart = null; }
+    return;
+  }
+  if (seq !== state.renderSeq) return;
+  if (!trendChart || trendChart.isDisposed() || trendChart.getDom() !== el) {
+    el.innerHTML = '';
+    trendChart = window.echarts.init(el, null, { renderer: 'canvas' });
+    window.__gongjian.charts.trend = trendChart;
+  }
+  const xs = points.map((p) => p.date || (p.time_ms ? new Date(p.time_ms).toISOString().slice(0, 10) : String(p.position)));
+  trendChart.setOption({
+    animation: false,
+    color: ['#c8102e', '#d48806', '#1d39c4', '#389e0d'],
+    tooltip: { trigger: 'axis', valueFormatter: (v) => (v === null || v === undefined ? '—' : (v * 100).toFixed(1) + '%') },
+    legend: { top: 0, data: TREND_INDICATORS.map((i) => t('ind.' + i)) },
+    grid: { left: 48, right: 16, top: 32, bottom: 28 },
+    xAxis: { type: 'category', data: xs, boundaryGap: false },
+    yAxis: { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v) => Math.round(v * 100) + '%' } },
+    series: TREND_INDICATORS.map((i) => ({ name: t('ind.' + i), type: 'line', showSymbol: false, connectNulls: true,
+      data: points.map((p) => (p.values[i] === undefined ? null : p.values[i])),
+      markLine: i === TREND_INDICATORS[0] ? { symbol: 'none', silent: true, lineStyle: { color: '#bbb', type: 'dashed' },
+        label: { show: false }, data: points.filter((p) => p.round).map((p, k) => ({ xAxis: xs[points.indexOf(p)], name: String(k) })) } : undefined })),
+  }, { notMerge: true });
+  trendChart.resize();
+}
+
+export function currentRankings() { return lastRankings; }
+export { tEnum };
