@@ -13,4 +13,7 @@ int serve_command(int argc, char** argv);
 // gongjian hash-token: prints the SHA-256 of a token read on stdin, for a [[token]] section.
 int hash_token_command(int argc, char** argv);
 
+// gongjian rebuild --data DIR: drop the projections' state and replay the whole log into them.
+int rebuild_command(int argc, char** argv);
+
 }  // namespace gongjian::cli
