@@ -53,6 +53,14 @@ export function normValue(v) {
   return { num: null, den: null, value: null, defined: false };
 }
 
+// The log position an answer reflects: every query body carries `position` (and `as_of`, the
+// same number when a past position was asked for, else null).
+export function bodyPosition(j) {
+  if (!j) return null;
+  if (typeof j.position === 'number') return j.position;
+  return positionOf(j.as_of);
+}
+
 export function positionOf(asOf) {
   if (asOf === null || asOf === undefined) return null;
   if (typeof asOf === 'number') return asOf;
@@ -99,19 +107,35 @@ function normJurisdictionRef(x) {
     level: x.level ?? '', leader: x.leader ?? x.responsible_leader ?? '' };
 }
 
-export async function jurisdiction(code, asOf) {
+const jurisdictionCache = new Map();  // code -> {code, name, level, parent} (names and parents never change)
+
+async function jurisdictionOnly(code, asOf) {
   const j = await request(`/api/v1/jurisdictions/${encodeURIComponent(code)}`, { params: { as_of: asOf } });
-  const self = normJurisdictionRef(j.jurisdiction && typeof j.jurisdiction === 'object' ? j.jurisdiction : j);
-  const path = list(j, 'path', 'ancestors', 'breadcrumbs').map(normJurisdictionRef);
-  if (!path.length || path[path.length - 1].code !== self.code) path.push(self);
-  return {
-    ...self,
-    parent: j.parent ? normJurisdictionRef(j.parent).code : (path.length > 1 ? path[path.length - 2].code : null),
-    path,
-    children: list(j, 'children').map(normJurisdictionRef),
-    position: positionOf(j.as_of),
-  };
+  const self = normJurisdictionRef(j);
+  const out = { ...self, parent: j.parent ? String(j.parent) : null, children: list(j, 'children').map(normJurisdictionRef),
+    position: bodyPosition(j) };
+  jurisdictionCache.set(out.code, { code: out.code, name: out.name, level: out.level, parent: out.parent });
+  for (const c of out.children) if (!jurisdictionCache.has(c.code)) jurisdictionCache.set(c.code, { ...c, parent: out.code });
+  return out;
 }
+
+// A jurisdiction with its children and its path from the top (as far up as the token may see).
+export async function jurisdiction(code, asOf) {
+  const out = await jurisdictionOnly(code, asOf);
+  const path = [{ code: out.code, name: out.name, level: out.level }];
+  let parent = out.parent;
+  while (parent) {
+    let p = jurisdictionCache.get(parent);
+    if (!p || p.parent === undefined) {
+      try { p = await jurisdictionOnly(parent); } catch { break; }  // 403 above the token's scope
+    }
+    path.unshift({ code: p.code, name: p.name, level: p.level });
+    parent = p.parent;
+  }
+  return { ...out, path };
+}
+
+export function jurisdictionName(code) { const j = jurisdictionCache.get(code); return j ? j.name : ''; }
 
 // ---- indicators -------------------------------------------------------------------------------
 
@@ -130,20 +154,22 @@ export async function indicators(code, { affiliation = 'party', asOf } = {}) {
   else lines = Object.entries(src).map(([k, v]) => normIndicatorLine(k, v));
   const byName = Object.fromEntries(lines.map((l) => [l.name, l]));
   return { code: j.code ?? code, name: j.name ?? '', affiliation: j.affiliation ?? affiliation, lines, byName,
-    position: positionOf(j.as_of), date: j.date ?? j.as_of_date ?? null };
+    position: bodyPosition(j), date: j.date ?? j.as_of_date ?? null };
 }
 
 // A time series of indicators over the campaign: [{position, time_ms, date, label, values: {name: number|null}}].
+// The server gives the values at each bulletin of the campaign plus the current ones.
 export async function indicatorHistory(code, { affiliation = 'party' } = {}) {
   const j = await request(`/api/v1/indicators/${encodeURIComponent(code)}/history`, { params: { affiliation } });
-  const points = list(j, 'points', 'series', 'history', 'samples');
+  const points = [...list(j, 'bulletins', 'points', 'series', 'history')];
+  if (j.current && (j.current.indicators || j.current.values)) points.push({ ...j.current, label: 'now' });
   return points.map((p) => {
     const values = {};
     const src = p.indicators ?? p.values ?? {};
     if (Array.isArray(src)) for (const x of src) values[x.name ?? x.indicator ?? x.which] = normValue(x.value ?? x).value;
     else for (const [k, v] of Object.entries(src)) values[k] = normValue(v).value;
-    return { position: positionOf(p.position ?? p.as_of), time_ms: p.timestamp_ms ?? p.time_ms ?? null,
-      date: p.date ?? p.day ?? null, label: p.label ?? p.kind ?? (p.round !== undefined ? 'round ' + p.round : ''),
+    return { position: p.log_position ?? p.position ?? null, time_ms: p.timestamp_ms ?? p.time_ms ?? null,
+      date: typeof p.as_of === 'string' ? p.as_of : (p.date ?? null), label: p.label ?? p.kind ?? (p.round !== undefined ? 'round ' + p.round : ''),
       round: p.round ?? null, values };
   });
 }
@@ -167,15 +193,18 @@ function normRankingLine(x) {
 export function normRankings(j, fallback = {}) {
   const r = j.ranking && typeof j.ranking === 'object' && !Array.isArray(j.ranking) ? { ...j, ...j.ranking } : j;
   const lines = list(r, 'lines', 'ranking', 'entries', 'rows', 'children').map(normRankingLine).sort((a, b) => a.rank - b.rank);
-  const top = list(r, 'top', 'red', 'red_list').map(normRankingLine);
-  const bottom = list(r, 'bottom', 'black', 'black_list').map(normRankingLine);
+  // red_list / black_list are the codes of the top and bottom lines.
+  const byCode = new Map(lines.map((l) => [l.code, l]));
+  const pick = (xs) => xs.map((x) => (typeof x === 'string' || typeof x === 'number' ? byCode.get(String(x)) : normRankingLine(x))).filter(Boolean);
+  const top = pick(list(r, 'red_list', 'top', 'red'));
+  const bottom = pick(list(r, 'black_list', 'bottom', 'black'));
   return {
     parent: String(r.parent ?? r.jurisdiction ?? fallback.parent ?? ''),
     indicator: r.indicator ?? r.by ?? fallback.indicator,
     affiliation: r.affiliation ?? fallback.affiliation,
     lines, top, bottom,
     hasLastBulletin: r.has_last_bulletin ?? lines.some((l) => l.previousRank > 0),
-    position: positionOf(j.position ?? r.as_of ?? j.as_of),
+    position: bodyPosition(j),
   };
 }
 
@@ -187,35 +216,37 @@ export async function rankings(code, { indicator = 'ledger_progress', affiliatio
 
 // ---- ledger -----------------------------------------------------------------------------------
 
-export async function ledger(code, { status, overdue, after, limit = 100, asOf } = {}) {
+export async function ledger(code, { status, overdue, cursor, limit = 100, asOf, today } = {}) {
   const j = await request(`/api/v1/ledger/${encodeURIComponent(code)}`,
-    { params: { status, overdue: overdue ? 'true' : undefined, after, limit, as_of: asOf } });
-  const lines = list(j, 'lines', 'targets', 'entries', 'items').map((x) => {
+    { params: { status, overdue: overdue ? 'true' : undefined, cursor, limit, as_of: asOf, today } });
+  const lines = list(j, 'targets', 'lines', 'entries', 'items').map((x) => {
     const e = x.entry ?? x;
+    const so = e.struck_off && typeof e.struck_off === 'object' ? e.struck_off : null;
     return {
       target: e.target ?? e.id, org: e.org, orgName: e.org_name ?? '', jurisdiction: e.jurisdiction ?? '',
       jurisdictionName: e.jurisdiction_name ?? '', type: e.type ?? e.branch_type ?? '', mode: e.planned_mode ?? e.mode ?? '',
       deadline: e.deadline ?? '', person: e.person_responsible ?? '', designatedOn: e.designated_on ?? '',
       status: e.status ?? 'open', overdue: !!(x.overdue ?? e.overdue), reason: e.reason ?? null, reasonNote: e.reason_note ?? '',
-      struckOffOn: e.struck_off_on ?? '', struckOffBy: e.struck_off_by?.user ?? e.struck_off_by ?? '', struckOffAt: e.struck_off_at ?? null,
+      struckOffOn: so ? so.on : (e.struck_off_on ?? ''), struckOffBy: so ? (so.by?.user ?? '') : (e.struck_off_by?.user ?? ''),
+      struckOffAt: so ? so.at : (e.struck_off_at ?? null), struckOffBranch: so ? so.branch : null,
       withdrawnOn: e.withdrawn_on ?? '',
     };
   });
-  return { lines, next: j.next ?? '', position: positionOf(j.as_of), today: j.today ?? j.date ?? null,
+  return { lines, next: j.next ?? '', position: bodyPosition(j), today: j.today ?? j.date ?? null,
     total: j.total ?? null, counts: j.counts ?? null };
 }
 
 // ---- interviews -------------------------------------------------------------------------------
 
-export async function interviews(code, { status, asOf, limit = 200 } = {}) {
-  const j = await request('/api/v1/interviews', { params: { jurisdiction: code, status, as_of: asOf, limit } });
-  return { position: positionOf(j.as_of), lines: list(j, 'interviews', 'lines', 'items').map(normInterview) };
+export async function interviews(code, { status, asOf, limit = 5000, cursor } = {}) {
+  const j = await request('/api/v1/interviews', { params: { jurisdiction: code, status, as_of: asOf, limit, cursor } });
+  return { position: bodyPosition(j), next: j.next ?? null, lines: list(j, 'interviews', 'lines', 'items').map(normInterview) };
 }
 
 export function normInterview(x) {
   const items = list(x, 'items', 'rectification_items').map((it, i) => ({
     index: it.item ?? it.index ?? i, problem: it.problem ?? '', requirement: it.requirement ?? '', deadline: it.deadline ?? '',
-    done: !!(it.done ?? it.done_on), doneOn: it.done_on ?? '',
+    done: !!(it.done ?? it.done_on), doneOn: typeof it.done_on === 'string' ? it.done_on : '',
   }));
   return {
     id: x.interview ?? x.id, campaign: x.campaign, jurisdiction: String(x.jurisdiction ?? ''),
@@ -223,15 +254,21 @@ export function normInterview(x) {
     reasons: list(x, 'reasons'), round: x.round ?? null, scheduledAt: x.scheduled_at_ms ?? null, place: x.place ?? '',
     heldAt: x.held_at_ms ?? null, answer: x.answer ?? '', pledge: x.pledge ?? '', status: x.status ?? 'scheduled',
     items, conclusion: x.conclusion ?? '', closedOn: x.closed_on ?? '', escalation: x.escalation_reason ?? x.escalated_reason ?? (x.escalated ? x.reason : '') ?? '',
-    escalatedOn: x.escalated_on ?? '', position: x.position ?? x.scheduled_at ?? null,
+    escalatedOn: x.escalated_on ?? '', escalatedTo: x.escalated_to ?? '', position: x.scheduled_at_position ?? x.position ?? null,
   };
 }
 
 // ---- bulletins --------------------------------------------------------------------------------
 
-export async function bulletins(campaign = 1) {
+export async function campaigns() {
+  const j = await request('/api/v1/campaigns');
+  return list(j, 'campaigns').map((c) => ({ id: c.id, name: c.name ?? '', startsOn: c.starts_on, endsOn: c.ends_on,
+    status: c.status, cadence: c.bulletin_cadence_days, rankingIndicator: c.ranking_indicator }));
+}
+
+export async function bulletins(campaign) {
   const j = await request('/api/v1/bulletins', { params: { campaign } });
-  return list(j, 'bulletins', 'rounds').map((b) => ({ campaign: b.campaign ?? campaign, round: b.round, asOf: b.as_of_date ?? b.date ?? b.as_of,
+  return list(j, 'bulletins', 'rounds').map((b) => ({ campaign: b.campaign ?? campaign, round: b.round, asOf: typeof b.as_of === 'string' ? b.as_of : b.date,
     position: positionOf(b.log_position ?? b.position), rankings: b.rankings_count ?? (Array.isArray(b.rankings) ? b.rankings.length : null) }));
 }
 
@@ -241,13 +278,15 @@ export async function bulletin(campaign, round, { parent } = {}) {
   const rankingsList = list(b, 'rankings').map((r) => ({
     parent: String(r.parent ?? ''), parentName: r.parent_name ?? '', by: r.by ?? r.indicator, affiliation: r.affiliation,
     lines: list(r, 'lines').map((l) => {
-      const values = list(l, 'values');
+      // values: {indicator: {numerator, denominator, value}} (or a list of {which, ...})
+      const values = Array.isArray(l.values) ? l.values : Object.entries(l.values ?? {}).map(([k, v]) => ({ which: k, ...v }));
       const main = values.find((v) => (v.which ?? v.indicator) === (r.by ?? r.indicator)) ?? values[0];
-      return { code: String(l.jurisdiction ?? l.code ?? ''), name: l.name ?? l.jurisdiction_name ?? '', rank: l.rank,
+      const code = String(l.jurisdiction ?? l.code ?? '');
+      return { code, name: l.name ?? l.jurisdiction_name ?? jurisdictionName(code), rank: l.rank,
         previousRank: l.previous_rank ?? 0, value: normValue(main), values: values.map((v) => ({ which: v.which ?? v.indicator, value: normValue(v) })) };
     }).sort((a, b2) => a.rank - b2.rank),
   }));
-  return { campaign: b.campaign ?? campaign, round: b.round ?? round, asOf: b.as_of_date ?? b.as_of ?? b.date,
+  return { campaign: b.campaign ?? campaign, round: b.round ?? round, asOf: typeof b.as_of === 'string' ? b.as_of : b.date,
     position: positionOf(b.log_position ?? b.position), issuedAt: b.issued_at_ms ?? b.timestamp_ms ?? null, rankings: rankingsList };
 }
 
@@ -265,7 +304,7 @@ export async function log(from = 1, limit = 20) {
 
 export async function audit(params = {}) {
   const j = await request('/api/v1/audit', { params });
-  return { next: j.next ?? null, position: positionOf(j.as_of), lines: list(j, 'lines', 'events', 'entries').map(normEvent) };
+  return { next: j.next ?? null, position: bodyPosition(j), lines: list(j, 'lines', 'events', 'entries').map(normEvent) };
 }
 
 export async function verify(from = 1, to = 0) {

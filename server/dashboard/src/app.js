@@ -21,6 +21,7 @@ export const state = {
   indicator: 'ledger_progress',
   affiliation: 'party',
   live: null,            // api.Live
+  campaign: null,        // the campaign shown: the open one, else the latest
   renderSeq: 0,
 };
 window.__gongjian = { state, charts: {}, api };
@@ -170,6 +171,10 @@ async function signIn(tokenText) {
     state.me = null;
     throw e;
   }
+  try {
+    const cs = await api.campaigns();
+    state.campaign = cs.find((c) => c.status === 'open') || cs[cs.length - 1] || null;
+  } catch { state.campaign = null; }
   $('#signin').hidden = true;
   $('#app').hidden = false;
   state.live = new api.Live();

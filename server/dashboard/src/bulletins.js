@@ -22,11 +22,13 @@ function rankingTable(r, nameOf) {
   }).join('')}</tbody></table>`;
 }
 
+function campaignId(state) { return state.campaign ? state.campaign.id : 1; }
+
 async function open(round) {
   const { state } = ctx;
   selected = round;
   for (const li of document.querySelectorAll('#bulletin-list li')) li.classList.toggle('active', li.dataset.round === String(round));
-  const b = await api.bulletin(1, round, { parent: state.code });
+  const b = await api.bulletin(campaignId(state), round, { parent: state.code });
   const names = new Map((state.jurisdiction?.path ?? []).map((p) => [p.code, p.name]));
   for (const c of state.jurisdiction?.children ?? []) names.set(c.code, c.name);
   const nameOf = (code) => names.get(code) || code;
@@ -42,7 +44,7 @@ async function open(round) {
 
 export async function show(c) {
   ctx = c;
-  const list = await api.bulletins(1);
+  const list = await api.bulletins(campaignId(c.state));
   const ul = $('#bulletin-list');
   ul.innerHTML = list.map((b) => `<li data-round="${esc(b.round)}"><a href="javascript:void 0">${esc(t('bulletin.round', { round: b.round }))}</a>
     <span class="muted small">${esc(b.asOf ?? '')}</span></li>`).join('') || `<li class="muted">${esc(t('bulletin.empty'))}</li>`;

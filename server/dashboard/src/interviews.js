@@ -23,8 +23,9 @@ export async function show(ctx) {
     const items = iv.items.length ? `<details><summary>${done}/${iv.items.length}</summary><ul>${iv.items.map((i) =>
       `<li class="${i.done ? 'done' : ''}">${esc(i.problem)} — ${esc(i.requirement)} (${esc(i.deadline)})${i.done ? ' ✓ ' + esc(i.doneOn) : ''}</li>`).join('')}</ul></details>` : '—';
     let outcome = '';
-    if (iv.status === 'escalated' || iv.escalation) outcome = `${t('iv.escalated_because')}: ${esc(iv.escalation)}`;
-    if (iv.status === 'closed') outcome = `${esc(iv.conclusion)} ${esc(iv.closedOn)}`;
+    if (iv.escalatedTo) outcome = `${t('iv.escalated_to')}: ${esc(api.jurisdictionName(iv.escalatedTo) || iv.escalatedTo)}`;
+    else if (iv.status === 'escalated' || iv.escalation) outcome = `${t('iv.escalated_because')}: ${esc(iv.escalation)}`;
+    if (iv.status === 'closed' && (iv.conclusion || iv.closedOn)) outcome = `${esc(iv.conclusion)} ${esc(iv.closedOn)}`;
     if (iv.status === 'held' || iv.status === 'rectifying') outcome = iv.pledge ? `${t('iv.pledge')}: ${esc(iv.pledge)}` : '';
     return `<tr class="iv-${esc(iv.status)}" data-status="${esc(iv.status)}">
       <td>${esc(iv.round ?? '')}</td><td>${esc(iv.jurisdictionName || iv.jurisdiction)}</td><td>${esc(iv.person)}</td>

@@ -294,7 +294,13 @@ async function loadTrend() {
   const el = $('#trend');
   let points;
   try {
-    points = await api.indicatorHistory(state.code, { affiliation: state.affiliation });
+    const [hist, ind] = await Promise.all([api.indicatorHistory(state.code, { affiliation: state.affiliation }),
+      api.indicators(state.code, { affiliation: state.affiliation })]);
+    points = hist;
+    // The campaign's baseline (its first day) as the first point.
+    const base = {};
+    for (const l of ind.lines) if (l.baseline.defined) base[l.name] = l.baseline.value;
+    if (Object.keys(base).length) points = [{ date: state.campaign ? state.campaign.startsOn : t('card.baseline'), values: base, round: null }, ...points];
   } catch (e) {
     el.innerHTML = `<p class="muted">${esc(ctx.errorText(e))}</p>`;
     if (trendChart) { trendChart.dispose(); trendChart = null; }
@@ -306,7 +312,7 @@ async function loadTrend() {
     trendChart = window.echarts.init(el, null, { renderer: 'canvas' });
     window.__gongjian.charts.trend = trendChart;
   }
-  const xs = points.map((p) => p.date || (p.time_ms ? new Date(p.time_ms).toISOString().slice(0, 10) : String(p.position)));
+  const xs = points.map((p) => p.date || (p.label === 'now' ? t('trend.now') : String(p.position)));
   trendChart.setOption({
     animation: false,
     color: ['#c8102e', '#d48806', '#1d39c4', '#389e0d'],
