@@ -17,6 +17,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -119,22 +120,21 @@ server_process::~server_process() {
 
 int server_process::stop(int signal, std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return -1;
-  ::kill(pid_, signal);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  int status = 0;
-  while (true) {
-    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      pid_ = -1;
-      return -1;
-    }
-    // waitpid has no timeout form; poll the child's state at a short interval.
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  // waitpid has no timeout: a helper thread blocks in it and the exit is awaited on a future.
+  const pid_t child = pid_;
+  auto exited = std::async(std::launch::async, [child] {
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return status;
+  });
+  ::kill(child, signal);
   pid_ = -1;
+  if (exited.wait_for(timeout) != std::future_status::ready) {
+    ::kill(child, SIGKILL);
+    exited.get();
+    return -1;
+  }
+  const int status = exited.get();
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
