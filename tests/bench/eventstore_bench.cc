@@ -8,7 +8,7 @@
 //                   and the append latency distribution as seen by the writer.
 //                   --driver threads: N OS threads each calling the blocking append().
 //                   --driver async:   one submitting thread keeping N append_async() in flight,
-//                                     bounded by a counting semaphore.
+//                                     bounded by a mutex and condition variable.
 //   --mode bulk     durability::bulk_import_without_fsync, --batch events per request, then sync();
 //                   the time includes the final sync.
 //   --mode read     read_all() over the whole log in pages, touching every field of every event;
@@ -20,7 +20,7 @@
 //
 // Threads: main thread parses, opens and joins; writer threads (durable/bulk) only call append();
 // in async mode completions run on the store's writer thread, so the callback does nothing but
-// record a latency into a preallocated slot and release the semaphore.
+// record a latency into a preallocated slot and release an in-flight slot.
 
 #include <algorithm>
 #include <atomic>
@@ -34,7 +34,8 @@
 #include <latch>
 #include <map>
 #include <memory>
-#include <semaphore>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -288,6 +289,36 @@ cpu_usage cpu_since(const cpu_snapshot& before, std::uint64_t events) {
   return u;
 }
 
+// At most `limit` appends in flight. A mutex and condition variable rather than
+// std::counting_semaphore: libstdc++ 12's semaphore spins with sched_yield before it sleeps, which
+// on 2 cores takes CPU from the store's writer thread.
+class in_flight_limit {
+ public:
+  explicit in_flight_limit(std::size_t limit) : free_(limit), limit_(limit) {}
+  void acquire() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return free_ > 0; });
+    --free_;
+  }
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      ++free_;
+    }
+    cv_.notify_all();
+  }
+  void wait_all_released() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return free_ == limit_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::size_t free_;
+  const std::size_t limit_;
+};
+
 double seconds_since(bench_clock::time_point t0) {
   return std::chrono::duration<double>(bench_clock::now() - t0).count();
 }
@@ -348,7 +379,7 @@ int run_durable(const bench_config& c) {
   } else {
     // One submitter keeps up to `writers` appends in flight; the store's writer thread completes
     // them. Latency slots are preallocated so the callback only stores into its own slot.
-    std::counting_semaphore<> in_flight(static_cast<std::ptrdiff_t>(c.writers));
+    in_flight_limit in_flight(c.writers);
     std::vector<std::uint32_t> slots(c.events, 0);
     std::atomic<std::uint64_t> completed{0};
     std::atomic<std::uint64_t> succeeded{0};
@@ -378,7 +409,7 @@ int run_durable(const bench_config& c) {
       ++submitted;
     }
     // Wait for the tail: every permit back means every append completed.
-    for (std::size_t i = 0; i < c.writers; ++i) in_flight.acquire();
+    in_flight.wait_all_released();
     elapsed = seconds_since(t0);
     for (std::uint64_t i = 0; i < submitted; ++i) {
       if (slots[i] != 0) latencies_us.push_back(slots[i]);
