@@ -57,9 +57,9 @@ test('sign-in: a bad token is refused; a leader lands on their own jurisdiction'
 
   await page.fill('#token-input', TOKENS.leader.token);
   await page.click('#signin-button');
-  await waitRankings('440000');
+  await waitRankings('630000');
   const crumb = await page.textContent('#crumbs .crumb.current');
-  assert.equal(crumb.trim(), '广东省');
+  assert.equal(crumb.trim(), '青海省');
   // The leader's scope is a province: nothing above it is a link.
   assert.equal(await page.$$eval('#crumbs a.crumb', (a) => a.length), 0);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('gongjian.token')), TOKENS.leader.token);

@@ -16,7 +16,7 @@ const { chromium } = require('playwright-core');
 
 export const TOKENS = {
   admin: { token: 'browser-test-admin', role: 'admin', scope: '000000' },
-  leader: { token: 'browser-test-leader-44', role: 'leader', scope: '440000' },
+  leader: { token: 'browser-test-leader-63', role: 'leader', scope: '630000' },
   auditor: { token: 'browser-test-auditor', role: 'auditor', scope: '000000' },
 };
 
@@ -40,13 +40,17 @@ export function dashboardDir() {
 }
 
 export class Server {
-  static async start({ orgs = Number(process.env.GONGJIAN_BROWSER_ORGS || 1500), seed = 1, days } = {}) {
+  // A few provinces keep `gongjian demo` quick (its cost grows with the number of jurisdictions);
+  // GONGJIAN_BROWSER_PROVINCES=all for the whole country.
+  static async start({ orgs = Number(process.env.GONGJIAN_BROWSER_ORGS || 1500), seed = 1, days,
+    provinces = process.env.GONGJIAN_BROWSER_PROVINCES || '11,12,31,46,63,64' } = {}) {
     const s = new Server();
     s.dir = mkdtempSync(path.join(tmpdir(), 'gongjian-browser-'));
     s.binary = findBinary();
     const data = path.join(s.dir, 'data');
     const args = ['demo', '--data', data, '--orgs', String(orgs), '--seed', String(seed)];
     if (days) args.push('--days', String(days));
+    if (provinces && provinces !== 'all') args.push('--provinces', provinces);
     const demo = spawnSync(s.binary, args, { env: { ...process.env, GONGJIAN_SOURCE_DIR: repo }, encoding: 'utf8', timeout: 600000 });
     if (demo.status !== 0) throw new Error(`gongjian demo failed (${demo.status}): ${demo.stderr}\n${demo.stdout}`);
     s.demoOutput = demo.stdout;

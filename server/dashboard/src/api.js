@@ -137,6 +137,22 @@ export async function jurisdiction(code, asOf) {
 
 export function jurisdictionName(code) { const j = jurisdictionCache.get(code); return j ? j.name : ''; }
 
+// Names of jurisdictions not seen yet (a few requests at a time, at most `cap` of them); calls
+// `done` once they are known. Codes the token may not read are skipped.
+export async function resolveNames(codes, done, cap = 300) {
+  const wanted = [...new Set(codes.map(String))].filter((c) => c && !jurisdictionCache.has(c)).slice(0, cap);
+  if (!wanted.length) return;
+  let next = 0;
+  const worker = async () => {
+    while (next < wanted.length) {
+      const code = wanted[next++];
+      try { await jurisdictionOnly(code); } catch { /* out of scope or gone */ }
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  done();
+}
+
 // ---- indicators -------------------------------------------------------------------------------
 
 function normIndicatorLine(name, x) {

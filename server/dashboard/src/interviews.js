@@ -28,10 +28,14 @@ export async function show(ctx) {
     if (iv.status === 'closed' && (iv.conclusion || iv.closedOn)) outcome = `${esc(iv.conclusion)} ${esc(iv.closedOn)}`;
     if (iv.status === 'held' || iv.status === 'rectifying') outcome = iv.pledge ? `${t('iv.pledge')}: ${esc(iv.pledge)}` : '';
     return `<tr class="iv-${esc(iv.status)}" data-status="${esc(iv.status)}">
-      <td>${esc(iv.round ?? '')}</td><td>${esc(iv.jurisdictionName || iv.jurisdiction)}</td><td>${esc(iv.person)}</td>
+      <td>${esc(iv.round ?? '')}</td><td class="jname" data-code="${esc(iv.jurisdiction)}">${esc(iv.jurisdictionName || api.jurisdictionName(iv.jurisdiction) || iv.jurisdiction)}</td><td>${esc(iv.person)}</td>
       <td>${iv.reasons.map((x) => esc(tEnum('iv.reason', x))).join('，')}</td>
       <td>${esc(fmtTime(iv.heldAt ?? iv.scheduledAt))}${iv.place ? '<br><span class="muted small">' + esc(iv.place) + '</span>' : ''}</td>
       <td><span class="pill iv-${esc(iv.status)}">${esc(tEnum('iv.status', iv.status))}</span></td><td>${items}</td><td class="small">${outcome}</td></tr>`;
   }).join('') || `<tr><td colspan="8" class="muted">${esc(t('none'))}</td></tr>`;
   setPosition(r.position);
+  api.resolveNames(lines.map((iv) => iv.jurisdiction), () => {
+    if (seq !== state.renderSeq) return;
+    for (const td of document.querySelectorAll('#interviews td.jname')) td.textContent = api.jurisdictionName(td.dataset.code) || td.dataset.code;
+  });
 }

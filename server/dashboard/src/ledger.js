@@ -16,7 +16,7 @@ function rows(lines) {
     const struck = l.status === 'struck_off' ? `${esc(l.struckOffOn)}${l.struckOffBy ? ' · ' + esc(l.struckOffBy) : ''}`
       : l.status === 'withdrawn' ? esc(l.withdrawnOn) : (l.reason ? esc(tEnum('reason', l.reason)) : '');
     return `<tr class="${cls}" data-target="${esc(l.target)}" data-status="${esc(l.status)}" data-overdue="${l.overdue}">
-      <td>${esc(l.target)}</td><td>${esc(l.orgName || l.org)}</td><td>${esc(l.jurisdictionName || l.jurisdiction)}</td>
+      <td>${esc(l.target)}</td><td>${esc(l.orgName || l.org)}</td><td class="jname" data-code="${esc(l.jurisdiction)}">${esc(l.jurisdictionName || api.jurisdictionName(l.jurisdiction) || l.jurisdiction)}</td>
       <td>${esc(tEnum('type', l.type))}</td><td>${esc(tEnum('mode', l.mode))}</td><td>${esc(l.person)}</td>
       <td>${esc(l.deadline)}</td><td class="status">${esc(status)}</td><td>${struck}</td></tr>`;
   }).join('');
@@ -48,6 +48,10 @@ async function load(append) {
   $('#ledger-count').textContent = `${t('ledger.shown', { n: fmtInt(shown) })} ${total}`;
   $('#ledger-sub').textContent = state.jurisdiction ? state.jurisdiction.name : '';
   setPosition(page.position);
+  api.resolveNames(page.lines.map((l) => l.jurisdiction), () => {
+    if (seq !== state.renderSeq) return;
+    for (const td of document.querySelectorAll('#ledger td.jname')) td.textContent = api.jurisdictionName(td.dataset.code) || td.dataset.code;
+  });
 }
 
 export async function show(c) {
