@@ -21,6 +21,10 @@ void live_buffer::publish(position last, std::vector<recorded_event>& events) {
     }
     newest_ = last.value;
     oldest_ = events_.empty() ? newest_ + 1 : events_.front().pos.value;
+    if (waiting_ == 0) {
+      events.clear();
+      return;  // nobody asleep: skip the wake-up call on the writer's hot path
+    }
   }
   events.clear();
   published_.notify_all();
@@ -30,7 +34,9 @@ live_buffer::read_status live_buffer::read(position next, std::size_t max_count,
                                            const std::atomic<bool>& stop) {
   out.clear();
   std::unique_lock lock(mutex_);
+  ++waiting_;
   published_.wait(lock, [&] { return stop.load(std::memory_order_acquire) || next.value <= newest_; });
+  --waiting_;
   if (stop.load(std::memory_order_acquire)) return read_status::stopped;
   if (next.value < oldest_) return read_status::behind;
   const std::size_t begin = next.value - oldest_;

@@ -48,6 +48,7 @@ class live_buffer {
   std::deque<recorded_event> events_;  // positions [oldest_, newest_]
   std::uint64_t oldest_;
   std::uint64_t newest_;
+  std::size_t waiting_ = 0;  // readers asleep on published_
 };
 
 }  // namespace gongjian::eventstore

@@ -87,6 +87,8 @@ class rocks_event_store final : public event_store {
   void enqueue(pending_append item);
   void writer_loop();
   void process_batch(std::vector<pending_append>& batch);
+  // Writer thread: looks up the batch's command ids and uncached stream heads in bulk.
+  void prefetch(const std::vector<pending_append>& batch);
   // Writer thread: the committed version of `stream`, from the cache or the stream_heads CF.
   result<std::uint64_t> committed_version(std::string_view stream);
   rocksdb::WriteOptions write_options() const;
@@ -116,6 +118,9 @@ class rocks_event_store final : public event_store {
   sha256_digest writer_head_hash_{};
   chain_hasher writer_hasher_;
   rocksdb::WriteBatch write_batch_;
+  std::vector<rocksdb::Slice> prefetch_keys_;
+  std::vector<rocksdb::PinnableSlice> prefetched_commands_;  // by index in the batch
+  std::vector<rocksdb::Status> prefetched_command_status_;
 
   // Published by the writer after each durable batch.
   std::atomic<std::uint64_t> head_{0};

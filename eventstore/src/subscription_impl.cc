@@ -1,5 +1,7 @@
 #include "subscription_impl.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <span>
 
@@ -54,6 +56,7 @@ void subscription_state::fail(std::error_code ec) {
 }
 
 void subscription_state::run() {
+  pthread_setname_np(pthread_self(), "es-subscriber");
   const std::size_t max_batch = std::max<std::size_t>(opts_.max_batch, 1);
   position next{opts_.after.value + 1};
   std::vector<recorded_event> batch;
