@@ -230,6 +230,12 @@ export async function rankings(code, { indicator = 'ledger_progress', affiliatio
   return normRankings(j, { parent: code, indicator, affiliation });
 }
 
+// The log position of the last event at or before a China-time date's end (as_of_time).
+export async function positionAtDate(code, date) {
+  const j = await request(`/api/v1/jurisdictions/${encodeURIComponent(code)}`, { params: { as_of_time: `${date}T23:59:59+08:00` } });
+  return bodyPosition(j);
+}
+
 // ---- ledger -----------------------------------------------------------------------------------
 
 export async function ledger(code, { status, overdue, cursor, limit = 100, asOf, today } = {}) {

@@ -72,6 +72,10 @@ export async function show(c) {
   $('#audit-pos').onchange = (e) => setPos(e.target.value, true);
   for (const b of document.querySelectorAll('#view-audit [data-step]')) b.onclick = () => setPos(Number(slider.value) + Number(b.dataset.step), true);
   $('#verify').onclick = verify;
+  $('#audit-date').onchange = async (e) => {
+    if (!e.target.value) return;
+    try { setPos(await api.positionAtDate(c.state.code, e.target.value), true); } catch (err) { c.showMessage(c.errorText(err)); }
+  };
   const current = Number($('#view-audit').dataset.position || 0);
   setPos(current > 0 ? current : headPos, true);
   await new Promise((resolve) => setTimeout(resolve, 0));

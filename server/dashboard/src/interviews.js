@@ -8,7 +8,37 @@ import { setPosition } from './app.js';
 const $ = (sel) => document.querySelector(sel);
 const STATUSES = ['scheduled', 'held', 'rectifying', 'escalated', 'closed'];
 
+let unsubscribe = null;
+let timer = null;
+
+export function leave() {
+  if (unsubscribe) unsubscribe();
+  unsubscribe = null;
+  clearTimeout(timer);
+}
+
+// Live: the `interviews` topic sends every interview in scope, then `live`, then each one that
+// changes; after `live` a change re-reads the list (coalesced, at most once a second).
+function follow(ctx) {
+  const { state } = ctx;
+  leave();
+  if (!state.live) return;
+  const code = state.code;
+  let live = false;
+  unsubscribe = state.live.subscribe({ topic: 'interviews', jurisdiction: code }, (m) => {
+    if (m.type === 'live') { live = true; return; }
+    if (!live || m.type !== 'interview' || state.code !== code || state.view !== 'interviews') return;
+    clearTimeout(timer);
+    timer = setTimeout(() => render(ctx).catch(() => {}), 1000);
+  });
+}
+
 export async function show(ctx) {
+  follow(ctx);
+  await render(ctx);
+}
+
+async function render(ctx) {
   const { state } = ctx;
   const seq = state.renderSeq;
   const r = await api.interviews(state.code);
