@@ -60,6 +60,8 @@ void keyed_state::drain_into(eventstore::consumer_commit& commit) {
     }
   }
   pending_.clear();
+  for (auto& kv : appends_) commit.puts.push_back(std::move(kv));
+  appends_.clear();
 }
 
 }  // namespace gongjian::projections

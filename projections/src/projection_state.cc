@@ -621,7 +621,7 @@ void projection_state::index_audit(const eventstore::recorded_event& recorded, c
     key.append(name);
     key.push_back('\0');
     binary::key_u64(key, recorded.pos.value);
-    keyed.put(std::move(key), value);
+    keyed.append_only(std::move(key), value);
   };
   line("s", recorded.stream);
   if (!recorded.metadata.by.user.empty()) line("u", recorded.metadata.by.user);
@@ -630,7 +630,7 @@ void projection_state::index_audit(const eventstore::recorded_event& recorded, c
   std::string time_key = "a/m/";
   binary::key_u64(time_key, static_cast<std::uint64_t>(recorded.metadata.timestamp_ms));
   binary::key_u64(time_key, recorded.pos.value);
-  keyed.put(std::move(time_key), value);
+  keyed.append_only(std::move(time_key), std::move(value));
 }
 
 // ---- persistence ----
