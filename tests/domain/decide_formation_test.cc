@@ -148,6 +148,19 @@ TEST_F(formation, affiliated_needs_a_host_with_an_organization_of_the_type) {
   t.ok(c);
 }
 
+TEST_F(formation, affiliated_host_must_be_registered) {
+  t.org(1);
+  auto c = form(10, organization_type::trade_union, formation_mode::affiliated, {1});
+  c.host = host_id{5};
+  const auto r = t.rejection_of(c);
+  EXPECT_EQ(r.code, "host_not_found");
+  EXPECT_EQ(r.kind, rejection_kind::not_found);
+  EXPECT_EQ(r.field, "host");
+  t.ok(commands::register_host{host_id{5}, host_kind::village_or_community, "湖滨社区", shangcheng, std::nullopt,
+                               {organization_type::trade_union}});
+  t.ok(c);  // a union needs no member count; the host in the county has a union
+}
+
 TEST_F(formation, affiliated_host_enterprise_counts_its_own_organization) {
   t.org(1);
   t.org(2);

@@ -34,6 +34,16 @@ TEST_F(members, a_member_is_in_one_org_at_a_time) {
             "member_not_found");
 }
 
+TEST_F(members, a_member_who_left_is_not_acted_on_in_the_org) {
+  t.ok(record(7, 1, member_affiliation::party, member_standing::formal, member_status::hidden));
+  t.ok(commands::record_member_left{member_id{7}, leaving_reason::moved_away, day("2016-07-20")});
+  const auto r = t.rejection_of(commands::disclose_member_identity{member_id{7}, day("2016-07-21")});
+  EXPECT_EQ(r.code, "member_not_in_org");
+  EXPECT_EQ(r.field, "member");
+  EXPECT_EQ(t.code_of(commands::record_member_left{member_id{7}, leaving_reason::moved_away, day("2016-07-21")}),
+            "member_not_in_org");
+}
+
 TEST_F(members, league_members_have_no_probation) {
   EXPECT_EQ(t.code_of(record(7, 1, member_affiliation::league, member_standing::probationary)), "league_has_no_probation");
   t.ok(record(7, 1, member_affiliation::league, member_standing::formal));

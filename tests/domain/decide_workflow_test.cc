@@ -137,6 +137,15 @@ TEST_F(interviews, escalated_to_the_level_above_then_closed) {
   t.ok(commands::close_interview{interview_id{1}, "移交上级处理", day("2016-08-01")});
 }
 
+TEST_F(interviews, unknown_interviews_are_not_found) {
+  const auto r = t.rejection_of(hold(9));
+  EXPECT_EQ(r.code, "interview_not_found");
+  EXPECT_EQ(r.kind, rejection_kind::not_found);
+  EXPECT_EQ(t.code_of(commands::close_interview{interview_id{9}, "x", day("2016-07-30")}), "interview_not_found");
+  t.ok(schedule(9));
+  t.ok(hold(9));
+}
+
 TEST_F(interviews, the_nation_has_no_level_above) {
   t.ok(schedule(1, national));
   t.ok(hold(1));

@@ -86,6 +86,9 @@ struct org_record {
   }
 };
 
+// The memory budget rests on these sizes (10 million orgs); a new field must earn its bytes.
+static_assert(sizeof(org_record) <= 24, "org_record grew");
+
 struct member_record {
   organization_id org;        // the org the member is in; 0 after leaving
   branch_id attached_to;      // nearby organization taken part in (就地就近); 0 when none
@@ -172,6 +175,8 @@ struct interview_record {
     return true;
   }
 };
+
+static_assert(sizeof(member_record) <= 32, "member_record grew");
 
 class state {
  public:
