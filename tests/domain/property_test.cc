@@ -202,6 +202,26 @@ class generator {
           c.formed_on = today;
           return c;
         }
+        if (chance(50)) {
+          // Small orgs of one county form jointly (联合组建).
+          std::vector<std::uint64_t> orgs;
+          const auto wanted = organization_type_of(affiliation);
+          for (int i = 0; i < 3; ++i) {
+            orgs.push_back(any_of(
+                               t.s.orgs(),
+                               [&](organization_id id, const org_record& o) {
+                                 return !o.removed && !o.eligible(affiliation) &&
+                                        !o.covered_by(wanted, formation_mode::joint) &&
+                                        std::find(orgs.begin(), orgs.end(), id.value) == orgs.end() &&
+                                        t.s.county_of(o.office) == *t.s.index_of_jurisdiction(shangcheng);
+                               },
+                               org)
+                               .value);
+          }
+          auto c = form(next_branch_++, wanted, formation_mode::joint, orgs);
+          c.formed_on = today;
+          return c;
+        }
         std::vector<std::uint64_t> orgs{org.value};
         const auto mode = static_cast<formation_mode>(below(4));
         if (mode != formation_mode::standalone) {
@@ -216,10 +236,18 @@ class generator {
         }
         return c;
       }
-      case 12:
-        return commands::add_orgs_to_organization{branch, {organization_id{some(next_org_)}}, today};
-      case 13:
-        return commands::remove_orgs_from_organization{branch, {org}, "调整", today};
+      case 12: {
+        const auto to = any_of(
+            t.s.branches(),
+            [](auto, const branch_record& b) { return !b.dissolved && b.mode != formation_mode::standalone; }, branch);
+        return commands::add_orgs_to_organization{to, {organization_id{some(next_org_)}}, today};
+      }
+      case 13: {
+        const auto from = any_of(
+            t.s.branches(), [](auto, const branch_record& b) { return !b.dissolved && b.orgs.size() > 1; }, branch);
+        const auto* b = t.s.find_branch(from);
+        return commands::remove_orgs_from_organization{from, {b && !b->orgs.empty() ? pick(b->orgs) : org}, "调整", today};
+      }
       case 14:
         return commands::dissolve_organization{branch, "撤销", today};
       case 15:
