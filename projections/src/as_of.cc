@@ -13,7 +13,9 @@ std::string snapshot_key(eventstore::position p) {
 }
 
 history_cursor::history_cursor(const eventstore::event_store& store, std::string consumer)
-    : store_(&store), keyed_(&store, std::move(consumer)) {}
+    : store_(&store), keyed_(&store, std::move(consumer)) {
+  state_.set_audit_indexing(false);
+}
 
 result<history_cursor> history_cursor::open(const eventstore::event_store& store, std::string consumer,
                                             eventstore::position p) {
@@ -77,6 +79,23 @@ result<eventstore::position> position_at_time(const eventstore::event_store& sto
                                      });
   if (!scanned) return failure(scanned.error());
   return found;
+}
+
+result<std::vector<eventstore::recorded_event>> entity_history(const eventstore::event_store& store,
+                                                               std::string_view stream, eventstore::position p) {
+  std::vector<eventstore::recorded_event> out;
+  eventstore::stream_version from{1};
+  for (;;) {
+    auto page = store.read_stream(stream, from, eventstore::read_direction::forward, 1024);
+    if (!page) return failure(page.error());
+    if (page->empty()) break;
+    for (auto& rec : *page) {
+      if (rec.pos > p) return out;
+      out.push_back(std::move(rec));
+    }
+    from = out.back().version.next();
+  }
+  return out;
 }
 
 ledger_page read_ledger_as_of(const keyed_state& state, const ledger_query& q, eventstore::position p) {

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "gongjian/eventstore/event_store.h"
 #include "gongjian/projections/binary.h"
 
 namespace gongjian::projections {
@@ -30,7 +31,35 @@ std::optional<audit_line> parse_line(std::string_view value) {
 
 }  // namespace
 
+// By entity: the store's own stream index, read forward, keeping lines after the cursor.
+audit_page read_stream_audit(const eventstore::event_store& store, const audit_query& q) {
+  audit_page page;
+  eventstore::stream_version from{1};
+  bool more = false;
+  while (!more) {
+    auto events = store.read_stream(q.value, from, eventstore::read_direction::forward, 1024);
+    if (!events || events->empty()) break;
+    for (const auto& rec : *events) {
+      if (rec.pos <= q.after) continue;
+      if (q.from_ms && rec.metadata.timestamp_ms < *q.from_ms) continue;
+      if (q.to_ms && rec.metadata.timestamp_ms > *q.to_ms) continue;
+      if (page.lines.size() == q.limit) {
+        more = true;
+        break;
+      }
+      page.lines.push_back(audit_line{rec.pos, rec.metadata.timestamp_ms, rec.hash});
+    }
+    from = events->back().version.next();
+  }
+  if (more) page.next = page.lines.back().pos;
+  return page;
+}
+
 audit_page read_audit(const keyed_state& state, const audit_query& q) {
+  if (q.axis == audit_axis::stream) {
+    if (state.store() == nullptr) return {};
+    return read_stream_audit(*state.store(), q);
+  }
   audit_page page;
   std::string prefix = "a/";
   prefix.append(axis_letter(q.axis));

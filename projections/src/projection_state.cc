@@ -553,7 +553,7 @@ struct projection_state::handler {
 
 void projection_state::apply(const eventstore::recorded_event& recorded, const domain::event& event, keyed_state& keyed) {
   std::visit(handler{*this, recorded, keyed}, event);
-  index_audit(recorded, event, keyed);
+  if (audit_indexing_) index_audit(recorded, event, keyed);
   last_applied_ = recorded.pos;
   ++events_applied_;
 }
@@ -603,9 +603,10 @@ node_index projection_state::jurisdiction_of(const domain::event& event) const {
 }
 
 // Audit index lines, one per event and axis; the key ends with the position so a scan of one
-// axis value is in log order, and the value carries what an auditor checks the log against:
+// axis value is in log order, and the value carries what an auditor checks the log against. By
+// entity needs no line of its own: the event store keeps every stream (read_stream).
 //
-//   a/s/<stream>\0<pos>  a/u/<user>\0<pos>  a/j/<jurisdiction code>\0<pos>  a/y/<type>\0<pos>
+//   a/u/<user>\0<pos>  a/j/<jurisdiction code>\0<pos>  a/y/<type>\0<pos>
 //   a/m/<timestamp ms, 8 bytes><pos>        (time index; also maps a time to a position)
 //   value = <pos, 8 bytes><timestamp ms, 8 bytes><SHA-256 hash, 32 bytes>
 void projection_state::index_audit(const eventstore::recorded_event& recorded, const domain::event& event,
@@ -623,7 +624,6 @@ void projection_state::index_audit(const eventstore::recorded_event& recorded, c
     binary::key_u64(key, recorded.pos.value);
     keyed.append_only(std::move(key), value);
   };
-  line("s", recorded.stream);
   if (!recorded.metadata.by.user.empty()) line("u", recorded.metadata.by.user);
   if (auto n = jurisdiction_of(event); n != no_node) line("j", model_.tree().at(n).code);
   line("y", recorded.type);
@@ -870,7 +870,9 @@ std::string projection_state::canonical() const {
 }
 
 bool projection_state::restore_canonical(std::string_view bytes) {
+  const bool audit = audit_indexing_;
   *this = projection_state();
+  audit_indexing_ = audit;
   binary::reader r(bytes);
   last_applied_ = eventstore::position{r.u()};
   events_applied_ = r.u();

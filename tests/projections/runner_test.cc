@@ -147,6 +147,28 @@ TEST(runner, as_of_from_snapshots_equals_state_replayed_from_zero) {
   ASSERT_TRUE(next.has_value() && next->has_value());
   EXPECT_EQ((*next)->pos.value, 11u);
   EXPECT_EQ(cursor->position().value, 11u);
+  // An entity as of a position: its stream's events up to it.
+  const auto some = store->read_all(eventstore::position{store->head().value / 2}, 1).value().front();
+  auto history = entity_history(*store, some.stream, some.pos);
+  ASSERT_TRUE(history.has_value());
+  ASSERT_FALSE(history->empty());
+  EXPECT_EQ(history->back().pos, some.pos);
+  for (const auto& rec : *history) EXPECT_EQ(rec.stream, some.stream);
+  // The ledger as of a position: nothing designated after it, nothing struck off after it.
+  runner.read([&](const projection_state& s, const keyed_state& keyed) {
+    ledger_query q;
+    q.jurisdiction_path = s.model().tree().path(s.model().tree().root());
+    q.limit = 100000;
+    const eventstore::position half{store->head().value / 2};
+    for (const auto& line : read_ledger_as_of(keyed, q, half).lines) {
+      EXPECT_LE(line.entry.designated_at, half.value);
+      EXPECT_LE(line.entry.struck_off_at, half.value);
+      if (line.entry.status == domain::target_status::struck_off) {
+        EXPECT_NE(line.entry.struck_off_at, 0u);
+      }
+    }
+    return 0;
+  });
   // Time -> position through the audit index: events of day 1 end before day 2 starts.
   auto at = position_at_time(*store, o.consumer, campaign_start_ms + 2 * 86400000LL - 1);
   ASSERT_TRUE(at.has_value());

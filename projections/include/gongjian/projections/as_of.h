@@ -11,6 +11,7 @@
 // designated, struck off and withdrawn.
 
 #include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,12 @@ class history_cursor {
 // The position of the last event with timestamp <= unix_ms (position 0 if none).
 result<eventstore::position> position_at_time(const eventstore::event_store& store, std::string_view consumer,
                                               std::int64_t unix_ms);
+
+// An entity as it stood at position `p`: the events of its stream (org-<id>, member-<id>, ...) up
+// to and including p, in order, each with its position and hash; fold them with domain::apply
+// for the write-model view or show them as the entity's history.
+result<std::vector<eventstore::recorded_event>> entity_history(const eventstore::event_store& store,
+                                                               std::string_view stream, eventstore::position p);
 
 // The ledger as it stood at position `p`.
 ledger_page read_ledger_as_of(const keyed_state& state, const ledger_query& q, eventstore::position p);

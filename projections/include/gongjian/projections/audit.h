@@ -3,7 +3,8 @@
 // and time, in the store's consumer state (the log can hold tens of millions of events). Each
 // line is a log position, the event's timestamp and its hash in the chain, so an auditor can go
 // to the event itself and check it against `verify`. Keys are written by projection_state
-// (index_audit); this header reads them, one page at a time.
+// (index_audit); this header reads them, one page at a time. By entity reads the event store's
+// own stream index (read_stream), which holds exactly that.
 
 #include <cstdint>
 #include <optional>

@@ -104,6 +104,9 @@ class projection_state {
   // `keyed`. Events must come in log order, each exactly once.
   void apply(const eventstore::recorded_event& recorded, const domain::event& event, keyed_state& keyed);
 
+  // As-of replays do not index the audit trail again (it already holds every line).
+  void set_audit_indexing(bool on) { audit_indexing_ = on; }
+
   // Advances past an event this build cannot decode (the runner logs and counts it).
   void skip(const eventstore::recorded_event& recorded) {
     last_applied_ = recorded.pos;
@@ -171,6 +174,7 @@ class projection_state {
   std::vector<bulletin_record> bulletins_;
   std::map<std::uint64_t, interview_record> interviews_;
   bool workflow_dirty_ = true;
+  bool audit_indexing_ = true;
 
   std::vector<bool> member_dirty_, branch_dirty_, instructor_dirty_;
   std::vector<std::uint32_t> dirty_members_, dirty_branches_, dirty_instructors_;
