@@ -87,7 +87,9 @@ class event_store {
   // stream and its current version), invalid_argument, io_error, closed.
   virtual result<append_result> append(append_request request) = 0;
 
-  // The same, without blocking: `done` runs on the writer thread once the batch is durable.
+  // The same, without blocking: `done` runs on the writer thread once the batch is durable. It
+  // must not block (every other append waits behind it); on a closed store it runs at once, on
+  // the caller's thread, with errc::closed.
   virtual void append_async(append_request request, std::function<void(result<append_result>)> done) = 0;
 
   // append/append_async with the error's detail (for a conflict: the stream and its current
