@@ -23,6 +23,7 @@ result<void> projection_runner::open() {
   if (!state_.load(store_, options_.consumer)) return failure(make_error_code(errc::corrupt_state));
   const std::uint64_t stored = checkpoint->has_value() ? (*checkpoint)->value : 0;
   if (stored != state_.last_applied().value) return failure(make_error_code(errc::corrupt_state));
+  applied_position_.store(stored);
   spdlog::info("projections: resuming at position {} ({} events applied so far)", stored, state_.events_applied());
   return {};
 }
@@ -51,6 +52,12 @@ void projection_runner::apply_batch(std::span<const eventstore::recorded_event> 
       std::chrono::steady_clock::now() - last_checkpoint_ >= options_.checkpoint_every) {
     if (auto c = checkpoint_locked(); !c) spdlog::error("projections: checkpoint failed: {}", c.error().message());
   }
+  applied_position_.store(state_.last_applied().value);
+}
+
+// Called with mutex_ NOT held: waiters take applied_mutex_ first, so taking it under mutex_
+// would invert the order.
+void projection_runner::notify_applied() {
   {
     std::lock_guard lock(applied_mutex_);
   }
@@ -100,8 +107,11 @@ void projection_runner::start() {
   }
   subscribed_.store(true);
   subscription_ = store_.subscribe(opts, [this](std::span<const eventstore::recorded_event> events) {
-    std::unique_lock lock(mutex_);
-    apply_batch(events);
+    {
+      std::unique_lock lock(mutex_);
+      apply_batch(events);
+    }
+    notify_applied();
     return true;
   });
 }
@@ -125,8 +135,11 @@ result<void> projection_runner::catch_up() {
     auto page = store_.read_all(from, options_.page_size);
     if (!page) return failure(page.error());
     if (page->empty()) break;
-    std::unique_lock lock(mutex_);
-    apply_batch(*page);
+    {
+      std::unique_lock lock(mutex_);
+      apply_batch(*page);
+    }
+    notify_applied();
   }
   return checkpoint();
 }
@@ -137,6 +150,7 @@ result<rebuild_report> projection_runner::rebuild() {
     std::unique_lock lock(mutex_);
     if (auto reset = store_.consumer_reset(options_.consumer); !reset) return failure(reset.error());
     state_ = projection_state();
+    applied_position_.store(0);
     keyed_.clear();
     since_checkpoint_ = 0;
     since_snapshot_ = 0;
@@ -158,7 +172,7 @@ bool projection_runner::sync(std::chrono::milliseconds timeout) {
 
 bool projection_runner::wait_for(eventstore::position p, std::chrono::milliseconds timeout) {
   std::unique_lock lock(applied_mutex_);
-  return applied_.wait_for(lock, timeout, [&] { return last_applied() >= p; });
+  return applied_.wait_for(lock, timeout, [&] { return applied_position_.load() >= p.value; });
 }
 
 eventstore::position projection_runner::last_applied() const {

@@ -86,6 +86,7 @@ class projection_runner {
 
  private:
   void apply_batch(std::span<const eventstore::recorded_event> events);  // exclusive lock held
+  void notify_applied();                                                  // exclusive lock not held
   result<void> checkpoint_locked();
   result<void> snapshot_locked();
 
@@ -100,6 +101,9 @@ class projection_runner {
   std::chrono::steady_clock::time_point last_checkpoint_;
   std::unique_ptr<eventstore::subscription> subscription_;
   std::atomic<bool> subscribed_{false};
+  // The last applied position, readable without mutex_ (wait_for's predicate runs under
+  // applied_mutex_, which must never be held while taking mutex_).
+  std::atomic<std::uint64_t> applied_position_{0};
   mutable std::mutex applied_mutex_;
   std::condition_variable applied_;
 };
