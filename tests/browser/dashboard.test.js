@@ -112,7 +112,7 @@ test('the map of China renders coloured by the indicator, labelled 示意图, wi
     }
     const model = chart.getModel().getSeriesByIndex(0);
     const regions = model.coordinateSystem ? model.coordinateSystem.regions.map((r) => r.name) : [];
-    return { map: series.map, data: series.data.map((d) => ({ code: d.code, value: d.value })), inRange: opt.visualMap[0].inRange.color,
+    return { map: series.map, data: series.data.filter((d) => d && d.code).map((d) => ({ code: d.code, value: d.value })), inRange: opt.visualMap[0].inRange.color,
       title: opt.title[0].text, coloured, distinct: colours.size, regions };
   });
   assert.equal(info.map, 'china');
