@@ -200,7 +200,7 @@ test('an event recorded through the API moves the ranking on the open page withi
   assert.equal(await page.evaluate(() => window.__marker), 42, 'no reload');
   const after = (await server.api(`/api/v1/rankings/${county}?indicator=${indicator}&affiliation=party`)).json;
   assert.equal(after.lines[0].code, last.code);
-  await page.waitForTimeout(300);
+  await page.waitForTimeout(1500);  // the rows' move animation (600 ms) is over
   await screenshot(page, 'rankings-live-moved');
 });
 
@@ -274,7 +274,8 @@ test('language switch: English and back to Chinese', async () => {
   await page.waitForFunction(() => document.documentElement.lang === 'en');
   await waitRankings('000000');
   assert.equal(await page.textContent('#tabs a[data-view=overview]'), 'Progress map');
-  assert.equal((await page.textContent('#cards .card[data-indicator=ledger_progress] .card-name')).trim(), 'Ledger progress');
+  // The cards are re-rendered in English once the view has re-read them.
+  await page.waitForFunction(() => document.querySelector('#cards .card[data-indicator=ledger_progress] .card-name').textContent.trim() === 'Ledger progress');
   assert.equal(await page.evaluate(() => localStorage.getItem('gongjian.lang')), 'en');
   await page.waitForTimeout(300);
   await screenshot(page, 'overview-english');

@@ -6,6 +6,9 @@ import { esc, fmtValue } from './format.js';
 const $ = (sel) => document.querySelector(sel);
 let ctx = null;
 let selected = null;
+// The rounds' dates from the list: GET /bulletins/{campaign}/{round} answers `as_of` as the view's
+// position (null), which hides the bulletin's own as_of date.
+const datesByRound = new Map();
 
 function rankingTable(r, nameOf) {
   const lines = r.lines;
@@ -36,7 +39,7 @@ async function open(round) {
   if (!rankings.length) rankings = b.rankings.slice(0, 3);
   $('#bulletin-body').innerHTML = `<header class="bulletin-head">
       <h2>${esc(t('bulletin.heading', { round: b.round }))}</h2>
-      <p>${esc(t('bulletin.asof', { date: b.asOf ?? '' }))}${b.position ? ' · ' + esc(t('bulletin.position', { p: b.position })) : ''}</p></header>
+      <p>${esc(t('bulletin.asof', { date: b.asOf || datesByRound.get(String(b.round)) || '' }))}${b.position ? ' · ' + esc(t('bulletin.position', { p: b.position })) : ''}</p></header>
     ${rankings.map((r) => rankingTable(r, nameOf)).join('') || `<p class="muted">${esc(t('bulletin.none_here'))}</p>`}
     <p class="muted small">${esc(t('bulletin.frozen'))}</p>`;
   $('#bulletin-body').dataset.round = String(b.round);
@@ -45,6 +48,7 @@ async function open(round) {
 export async function show(c) {
   ctx = c;
   const list = await api.bulletins(campaignId(c.state));
+  for (const b of list) datesByRound.set(String(b.round), b.asOf);
   const ul = $('#bulletin-list');
   ul.innerHTML = list.map((b) => `<li data-round="${esc(b.round)}"><a href="javascript:void 0">${esc(t('bulletin.round', { round: b.round }))}</a>
     <span class="muted small">${esc(b.asOf ?? '')}</span></li>`).join('') || `<li class="muted">${esc(t('bulletin.empty'))}</li>`;

@@ -261,7 +261,7 @@ function renderChinaMap(r, indicator, min, max, invert) {
     visualMap: { type: 'continuous', min, max, left: 8, top: 8, calculable: false, itemHeight: 110, itemWidth: 12,
       inRange: { color: colours }, text: [fmtPlain(indicator, max), fmtPlain(indicator, min)], textStyle: { fontSize: 11 },
       formatter: (v) => fmtPlain(indicator, v) },
-    series: [{ type: 'map', map: 'china', roam: false, zoom: 1.15, top: 20, bottom: 10, selectedMode: false,
+    series: [{ type: 'map', map: 'china', roam: false, zoom: 1, top: 16, bottom: 16, selectedMode: false,
       label: { show: true, fontSize: 9, color: '#333' },
       itemStyle: { areaColor: NO_DATA, borderColor: '#999', borderWidth: 0.5 },
       emphasis: { label: { show: true, fontWeight: 'bold' }, itemStyle: { areaColor: '#ffd666' } },
