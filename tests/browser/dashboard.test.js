@@ -211,6 +211,7 @@ test('ledger, bulletins and interviews views render from the API', async () => {
   assert.equal(await page.$$eval('#ledger tbody tr[data-target]', (t) => t.length), ledger.json.targets.length);
   const struck = await page.$$eval('#ledger tbody tr.struck', (t) => t.length);
   assert.equal(struck, ledger.json.targets.filter((t) => t.status === 'struck_off').length);
+  await page.waitForTimeout(1500);  // jurisdiction names resolve lazily
   await screenshot(page, 'ledger');
   await page.selectOption('#ledger-filter', 'overdue');
   await page.waitForFunction(() => [...document.querySelectorAll('#ledger tbody tr[data-target]')].every((tr) => tr.dataset.overdue === 'true'));
@@ -233,6 +234,7 @@ test('ledger, bulletins and interviews views render from the API', async () => {
   await page.waitForSelector('#interviews tbody tr[data-status]', { timeout: 20000 });
   const ivs = await server.api('/api/v1/interviews?jurisdiction=000000&limit=5000');
   assert.equal(await page.$$eval('#interviews tbody tr[data-status]', (t) => t.length), ivs.json.interviews.length);
+  await page.waitForTimeout(2500);  // jurisdiction names resolve lazily
   await screenshot(page, 'interviews');
 });
 
