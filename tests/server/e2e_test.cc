@@ -354,7 +354,7 @@ TEST_F(ServerE2E, WebSocketFeedCatchUpLiveAndResumeWithoutGapOrDuplicate) {
   b.send("not json");
   auto err = std::optional<json::value>(read_until(b, [](const json::value& m) { return m.at("type") == "error"; }).back());
   EXPECT_EQ(err->at("error").at("code"), "invalid_input");
-  b.send(R"({"op":"subscribe","topic":"rankings"})");
+  b.send(R"({"op":"subscribe","topic":"weather"})");
   err = read_until(b, [](const json::value& m) { return m.at("type") == "error"; }).back();
   EXPECT_EQ(err->at("error").at("code"), "not_found");
   b.send(R"({"op":"ping","id":7})");
