@@ -13,6 +13,9 @@ int serve_command(int argc, char** argv);
 // gongjian hash-token: prints the SHA-256 of a token read on stdin, for a [[token]] section.
 int hash_token_command(int argc, char** argv);
 
+// gongjian demo [--data DIR] [--orgs N] [--seed S] [--days D] ...: generate a realistic demo campaign.
+int demo_command(int argc, char** argv);
+
 // gongjian rebuild --data DIR: drop the projections' state and replay the whole log into them.
 int rebuild_command(int argc, char** argv);
 

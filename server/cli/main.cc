@@ -15,6 +15,7 @@ void print_usage(std::FILE* out) {
       "  serve [--config FILE] [--data DIR] [--port N]\n"
       "                       serve the HTTP and WebSocket API (default http://127.0.0.1:8080/)\n"
       "  hash-token           print the SHA-256 of a token read on stdin, for the configuration\n"
+      "  demo [--data DIR] [--orgs N] [--seed S] [--days D]  generate a realistic demo campaign\n"
       "  verify --data DIR [--from N] [--to N]\n"
       "                       recompute CRCs and the hash chain of the event log\n"
       "  rebuild --data DIR   rebuild all projections from the event log (prints events/s)\n"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(argv[1], "hash-token") == 0) return gongjian::cli::hash_token_command(argc - 1, argv + 1);
   if (std::strcmp(argv[1], "verify") == 0) return gongjian::cli::verify_command(argc - 1, argv + 1);
   if (std::strcmp(argv[1], "rebuild") == 0) return gongjian::cli::rebuild_command(argc - 1, argv + 1);
+  if (std::strcmp(argv[1], "demo") == 0) return gongjian::cli::demo_command(argc - 1, argv + 1);
   std::fprintf(stderr, "gongjian: unknown command '%s'\n\n", argv[1]);
   print_usage(stderr);
   return 2;

@@ -217,11 +217,11 @@ struct campaign_generator::impl {
 
   void lay_out_offices(county_world& cw, const county& k, std::uint32_t county_index) {
     rng& r = world_rng;
-    // An office usually serves several towns: about one for every five, one to six per county,
+    // An office usually serves several towns: about one for every five, one to three per county,
     // each named after a real town of the county (the first of the towns it serves).
     std::vector<town> chosen;
     if (!k.towns.empty()) {
-      const std::size_t count = std::clamp<std::size_t>((k.towns.size() + 2) / 5, 1, 6);
+      const std::size_t count = std::clamp<std::size_t>((k.towns.size() + 2) / 5, 1, 3);
       std::vector<std::size_t> idx(k.towns.size());
       std::iota(idx.begin(), idx.end(), 0);
       for (std::size_t i = 0; i < count; ++i) std::swap(idx[i], idx[i + r.below(idx.size() - i)]);
@@ -432,6 +432,12 @@ struct campaign_generator::impl {
     open.starts_on = start();
     open.ends_on = end_date();
     open.bulletin_cadence_days = opts.bulletin_cadence_days;
+    // The black list: the bottom three of every ranking with more than three lines (排在末位);
+    // with at most three offices per county that is the provinces, cities and counties. "No
+    // progress since the last bulletin" stays off: with thousands of small offices it would call
+    // most of them in every round, which is neither what a bureau does nor fast to generate.
+    open.interviews.bottom_n = 3;
+    open.interviews.no_progress_since_last_bulletin = false;
     send(std::move(open), a, sink);
 
     rng& r = day_rng;

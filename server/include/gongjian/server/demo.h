@@ -10,6 +10,10 @@
 // and goes through the domain's `decide`, so every rule of the campaign holds in the result, and
 // the same seed always gives the same commands, events, ids and timestamps.
 //
+// Bulletins and interviews: run() drives the projections' workflow (projections/workflow.h) on a
+// virtual clock, so every 15 days a bulletin freezes the rankings and the interview rules call the
+// lagging jurisdictions in; the generator observes those events and holds the interviews.
+//
 // Threading: a campaign_generator is used from one thread. run() appends from the calling thread.
 
 #include <cstdint>
@@ -122,10 +126,10 @@ class campaign_generator {
   // `sink` in order. Returns false once all days are done (and does nothing then).
   bool step_day(const command_sink& sink);
 
-  // Decides a command made outside the simulation (the bulletin and interview workflow) against
-  // the same state, stamped at the current virtual time by `by`; accepted ones go to `sink`.
-  result<std::vector<domain::event>, domain::rejection> submit(domain::command command, eventstore::actor by,
-                                                                const command_sink& sink);
+  // Folds in an event someone else appended to the same log (the projections' bulletin and
+  // interview workflow). The simulation then acts on it as the people concerned would: a
+  // scheduled interview is held, its rectification list set and worked off, and closed.
+  void observe(const domain::event& e);
 
   // The day step_day simulated last (the day before `start` before the first call).
   domain::date today() const;
@@ -151,7 +155,7 @@ struct run_report {
   std::size_t provinces = 0, cities = 0, counties = 0, offices = 0;
   std::uint64_t orgs = 0, members = 0, branches = 0, targets = 0, targets_struck_off = 0;
   std::uint64_t commands = 0, events = 0, rejections = 0;
-  std::uint64_t bulletins = 0, interviews = 0;
+  std::uint64_t bulletins = 0, interviews = 0, escalations = 0;
   std::uint32_t days = 0;
   double seconds = 0;
   std::vector<std::string> notes;
@@ -159,7 +163,9 @@ struct run_report {
 
 // Generates the campaign and appends every command's events to `store` (opened by the caller,
 // normally with durability::bulk_import_without_fsync), one append per command with its command
-// id and metadata, then sync()s. Errors: an append or sync failed (the message says which).
+// id and metadata, with the projections' workflow issuing bulletins and interviews on the virtual
+// clock; leaves the projections' state checkpointed in the store, then sync()s. Errors: an
+// append, the workflow or sync failed (the message says which).
 result<run_report, std::string> run(const geography& geo, const options& opts, eventstore::event_store& store);
 
 }  // namespace gongjian::server::demo
