@@ -245,6 +245,16 @@ void command_service::submit(principal caller, std::string request_id, std::vect
   });
 }
 
+void command_service::absorb(std::string command_id, std::vector<domain::event> events, std::uint64_t first,
+                             std::uint64_t last) {
+  net::post(strand_, [self = shared_from_this(), id = std::move(command_id), events = std::move(events), first, last] {
+    // While rebuilding, the log (which already holds these events) is being read instead.
+    if (self->rebuilding_ || self->recent_.count(id) != 0) return;
+    for (const auto& e : events) domain::apply(self->state_, e);
+    self->remember(id, {first, last});
+  });
+}
+
 void command_service::decide_one(const std::shared_ptr<batch>& b, std::size_t index) {
   auto& item = b->items[index];
   auto& out = b->outcomes[index];

@@ -69,6 +69,11 @@ class command_service : public std::enable_shared_from_this<command_service> {
   void submit(principal caller, std::string request_id, std::vector<command_submission> items,
               std::function<void(std::vector<command_outcome>)> done);
 
+  // Folds events someone else appended durably (the campaign workflow's bulletins, interviews and
+  // escalations, see read_side.h) into the write model, so later commands are decided against
+  // them; skipped when the command id is already known. Any thread: posts to the strand.
+  void absorb(std::string command_id, std::vector<domain::event> events, std::uint64_t first, std::uint64_t last);
+
  private:
   struct batch;  // the outcomes of one submit, completed as appends become durable
   struct recent_result {

@@ -16,6 +16,9 @@
 #include "command_routes.h"
 #include "command_service.h"
 #include "listener.h"
+#include "query_routes.h"
+#include "read_side.h"
+#include "read_topics.h"
 #include "shared_state.h"
 #include "store_routes.h"
 
@@ -33,6 +36,7 @@ struct server::impl {
   net::io_context ioc;
   std::shared_ptr<shared_state> state;
   std::shared_ptr<command_service> commands;
+  std::shared_ptr<read_side> reads;
   std::shared_ptr<listener> accept;
   net::signal_set signals;
   std::mutex stop_mutex;
@@ -62,8 +66,15 @@ server::server(const config::server_config& config) : impl_(std::make_unique<imp
   // network thread).
   m.commands = std::make_shared<command_service>(*m.state, m.ioc);
   m.commands->rebuild_from_log();
-  add_store_routes(*m.state, [commands = m.commands] { return commands->ready(); });
+  // The projections resume at their checkpoint and catch up before the port opens too; then they
+  // follow the log live, and the campaign workflow starts on the wall clock (read_side.h).
+  m.reads = std::make_shared<read_side>(*m.state, m.commands);
+  m.reads->start();
+  m.state->topics = std::make_shared<topic_factory>(m.reads);
+  m.state->extra_metrics = [reads = m.reads] { return reads->metrics_text(); };
+  add_store_routes(*m.state, [commands = m.commands, reads = m.reads] { return commands->ready() && reads->ready(); });
   add_command_routes(*m.state, m.commands);
+  add_query_routes(*m.state, m.reads);
   m.state->routes.add({"GET", "/api/v1/ws", "ws", access::open, [](api_request, responder respond) {
                          respond(error_response(api_error{error_kind::invalid_input,
                                                           "this endpoint needs a WebSocket upgrade", "Upgrade", ""}));
@@ -83,6 +94,7 @@ server::server(const config::server_config& config) : impl_(std::make_unique<imp
 }
 
 server::~server() {
+  if (impl_->reads) impl_->reads->stop();
   if (impl_->store) impl_->store->close();
 }
 
@@ -132,6 +144,7 @@ void server::run() {
   work.reset();
   m.ioc.stop();
   for (auto& t : threads) t.join();
+  m.reads->stop();  // workflow, applier, runner (final checkpoint), before the store closes
   m.state->feed.stop();
   m.state->store_pool.join();
   m.store->close();

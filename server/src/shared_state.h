@@ -8,6 +8,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <functional>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,8 @@ class session {
   virtual void shutdown() = 0;
 };
 
+class topic_factory;  // read_topics.h
+
 class shared_state {
  public:
   shared_state(const config::server_config& config, eventstore::event_store& store);
@@ -50,6 +53,10 @@ class shared_state {
   event_feed feed;
   std::shared_ptr<spdlog::logger> log;
   std::atomic<bool> stopping{false};
+  // Set once before serving by server::impl from the read side: WebSocket topics other than
+  // "events" (read_topics.h) and extra lines for /metrics (projection lag, workflow).
+  std::shared_ptr<topic_factory> topics;
+  std::function<std::string()> extra_metrics;
 
   void join(const std::shared_ptr<session>& s);
   void leave(const session* s);

@@ -191,6 +191,7 @@ void add_store_routes(shared_state& state, std::function<bool()> ready) {
                "# TYPE gongjian_feed_lag_events gauge\n"
                "gongjian_feed_lag_events " +
                std::to_string(head > state.feed.last_position() ? head - state.feed.last_position() : 0) + "\n";
+           if (state.extra_metrics) extra += state.extra_metrics();
            api_response response;
            response.content_type = "text/plain; version=0.0.4; charset=utf-8";
            response.body = state.stats.render(extra);

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "events_topic.h"
+#include "read_topics.h"
 
 namespace gongjian::server {
 
@@ -158,6 +159,12 @@ void websocket_session::subscribe(const json::object& message) {
     }
     subscription = std::make_shared<events_topic>(std::weak_ptr<message_sink>(shared_from_this()), ws_.get_executor(),
                                                   state_, after);
+  } else if (state_->topics) {
+    // rankings, audit, interviews (read_topics.h)
+    auto made = state_->topics->make(topic_name, message, caller_, std::weak_ptr<message_sink>(shared_from_this()),
+                                     ws_.get_executor(), state_);
+    if (!made) return send_error(made.error().kind, made.error().message, made.error().field, topic_name);
+    subscription = std::move(made).value();
   } else {
     return send_error(error_kind::not_found, "unknown topic '" + topic_name + "' (available: events)", "topic",
                       topic_name);

@@ -1,0 +1,1062 @@
+#include "query_routes.h"
+
+#include <boost/json.hpp>
+
+#include <charconv>
+#include <chrono>
+
+#include "event_json.h"
+#include "gongjian/domain/codec.h"
+#include "gongjian/projections/as_of.h"
+#include "gongjian/projections/audit.h"
+#include "gongjian/projections/errc.h"
+#include "query_json.h"
+#include "store_routes.h"
+
+namespace gongjian::server {
+
+namespace json = boost::json;
+namespace proj = gongjian::projections;
+namespace ev = gongjian::domain::events;
+
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+// Entity streams are short (an organization's survey steps and corrections, a member's life);
+// reading one is bounded all the same.
+constexpr std::size_t kMaxEntityEvents = 20000;
+
+api_error invalid(std::string message, std::string field, std::string rule = "query_parameter") {
+  return api_error{error_kind::invalid_input, std::move(message), std::move(field), std::move(rule)};
+}
+
+api_error forbidden_scope(const principal& p, const std::string& what) {
+  return api_error{error_kind::forbidden,
+                   "role " + std::string(role_name(p.who)) + " with scope " + p.scope + " may not read " + what, "",
+                   "role_scope"};
+}
+
+api_error not_found(std::string what) { return api_error{error_kind::not_found, std::move(what), "", ""}; }
+
+// Leaders (and operators) read their own scope; auditors, admins and national scopes read all.
+bool may_see(const principal& p, std::string_view code) {
+  return may_read_all_history(p) || scope_covers(p.scope, code);
+}
+
+struct as_of_spec {
+  std::optional<std::uint64_t> position;
+  std::optional<std::int64_t> time_ms;
+  bool given() const { return position || time_ms; }
+};
+
+result<as_of_spec, api_error> parse_as_of(const api_request& r) {
+  as_of_spec spec;
+  if (auto it = r.query.find("as_of"); it != r.query.end() && !it->second.empty()) {
+    auto p = query_uint(r, "as_of", 0);
+    if (!p) return failure(p.error());
+    spec.position = *p;
+  }
+  if (auto it = r.query.find("as_of_time"); it != r.query.end() && !it->second.empty()) {
+    if (spec.position) return failure(invalid("give either 'as_of' or 'as_of_time', not both", "as_of_time"));
+    auto t = parse_iso_time(it->second);
+    if (!t) return failure(invalid("'as_of_time' must be ISO-8601, e.g. 2016-08-01T12:00:00+08:00", "as_of_time", "iso_8601"));
+    spec.time_ms = *t;
+  }
+  return spec;
+}
+
+result<proj::twin, api_error> parse_affiliation(const api_request& r) {
+  auto it = r.query.find("affiliation");
+  if (it == r.query.end() || it->second.empty()) return proj::twin::party;
+  if (auto t = domain::from_string<domain::member_affiliation>(it->second)) return *t;
+  return failure(invalid("'affiliation' must be party or league", "affiliation", "one_of"));
+}
+
+result<std::optional<proj::indicator>, api_error> parse_indicator(const api_request& r) {
+  auto it = r.query.find("indicator");
+  if (it == r.query.end() || it->second.empty()) return std::optional<proj::indicator>{};
+  if (auto i = proj::indicator_from_string(it->second)) return std::optional<proj::indicator>{*i};
+  std::string names;
+  for (std::size_t k = 0; k < proj::indicator_count; ++k) {
+    if (k != 0) names += ", ";
+    names += proj::to_string(static_cast<proj::indicator>(k));
+  }
+  return failure(invalid("unknown indicator '" + it->second + "' (one of: " + names + ")", "indicator", "one_of"));
+}
+
+result<std::size_t, api_error> parse_limit(const shared_state& state, const api_request& r) {
+  auto limit = query_uint(r, "limit", 100);
+  if (!limit) return failure(limit.error());
+  if (*limit == 0) return failure(invalid("'limit' must be at least 1", "limit", "positive"));
+  return static_cast<std::size_t>(std::min<std::uint64_t>(*limit, state.config.limits.max_page));
+}
+
+result<std::optional<bool>, api_error> parse_bool(const api_request& r, const std::string& name) {
+  auto it = r.query.find(name);
+  if (it == r.query.end() || it->second.empty()) return std::optional<bool>{};
+  if (it->second == "true" || it->second == "1") return std::optional<bool>{true};
+  if (it->second == "false" || it->second == "0") return std::optional<bool>{false};
+  return failure(invalid("'" + name + "' must be true or false", name, "boolean"));
+}
+
+result<std::uint64_t, api_error> path_id(const api_request& r, const std::string& name) {
+  const std::string& text = r.path_params.at(name);
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size() || v == 0)
+    return failure(invalid("'" + name + "' must be a positive integer id", name, "id"));
+  return v;
+}
+
+std::string hex_of(std::string_view bytes) {
+  return hex_encode(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+std::optional<std::string> unhex(std::string_view text) {
+  if (text.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 2);
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    int hi = nibble(text[i]), lo = nibble(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+// One query's consistent picture: the projections at `position` (now, or as of a past position)
+// and the keyed state (ledger, audit index), which is always the current one; the ledger and
+// audit readers filter it to `position`.
+struct view {
+  const proj::projection_state& s;
+  const proj::keyed_state& keyed;
+  std::uint64_t position;
+  bool past;
+};
+
+api_error from_projection_error(const std::error_code& ec) {
+  if (ec == proj::errc::position_not_in_log)
+    return invalid("'as_of' is beyond the head of the log", "as_of", "position_in_log");
+  return from_store_error(ec);
+}
+
+// Store pool: resolves the as-of position (if any) and the state for it.
+result<std::optional<std::pair<std::uint64_t, std::shared_ptr<const proj::projection_state>>>, api_error> resolve(
+    read_side& reads, const as_of_spec& spec) {
+  using out = std::optional<std::pair<std::uint64_t, std::shared_ptr<const proj::projection_state>>>;
+  if (!reads.ready()) return failure(api_error{error_kind::unavailable, "the projections are not ready", "", ""});
+  if (!spec.given()) return out{};
+  std::uint64_t p = 0;
+  if (spec.time_ms) {
+    auto at = reads.position_at_time(*spec.time_ms);
+    if (!at) return failure(from_store_error(at.error()));
+    p = *at;
+  } else {
+    p = *spec.position;
+  }
+  auto s = reads.state_at(p);
+  if (!s) return failure(from_projection_error(s.error()));
+  return out{std::pair{p, *s}};
+}
+
+// Store pool: calls f with the view under the runner's shared lock.
+api_response with_view(read_side& reads, const as_of_spec& spec, const std::function<api_response(const view&)>& f) {
+  auto past = resolve(reads, spec);
+  if (!past) return error_response(past.error());
+  return reads.runner().read([&](const proj::projection_state& now, const proj::keyed_state& keyed) {
+    if (*past) return f(view{*(*past)->second, keyed, (*past)->first, true});
+    return f(view{now, keyed, now.last_applied().value, false});
+  });
+}
+
+// Runs `f` on the store pool against the view the request's as_of asks for.
+void answer(shared_state& state, const std::shared_ptr<read_side>& reads, const api_request& request,
+            responder respond, std::function<api_response(const view&)> f) {
+  auto spec = parse_as_of(request);
+  if (!spec) return respond(error_response(spec.error()));
+  run_on_store_pool(
+      state, [reads, spec = *spec, f = std::move(f)] { return with_view(*reads, spec, f); }, std::move(respond));
+}
+
+api_response json_body(json::object body, const view& v) {
+  body["position"] = v.position;
+  body["as_of"] = v.past ? json::value(v.position) : json::value(nullptr);
+  return json_response(json::serialize(body));
+}
+
+std::optional<proj::node_index> find_node(const view& v, const std::string& code) { return v.s.model().tree().find(code); }
+
+// ---- jurisdictions, indicators, rankings ----
+
+void jurisdiction_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
+  const std::string code = request.path_params.at("code");
+  if (!may_see(*request.caller, code)) return respond(error_response(forbidden_scope(*request.caller, "jurisdiction " + code)));
+  answer(state, reads, request, std::move(respond), [code](const view& v) {
+    auto node = find_node(v, code);
+    if (!node) return error_response(not_found("no jurisdiction " + code + " at position " + std::to_string(v.position)));
+    const auto& tree = v.s.model().tree();
+    json::object body = jurisdiction_json(tree, *node);
+    json::array children;
+    for (auto c : tree.at(*node).children) {
+      const auto& n = tree.at(c);
+      children.push_back(json::object{{"code", n.code}, {"name", n.name}, {"level", domain::to_string(n.lvl)},
+                                      {"children", n.children.size()}});
+    }
+    body["children"] = std::move(children);
+    return json_body(std::move(body), v);
+  });
+}
+
+void indicators_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
+  const std::string code = request.path_params.at("code");
+  if (!may_see(*request.caller, code)) return respond(error_response(forbidden_scope(*request.caller, "indicators of " + code)));
+  auto affiliation = parse_affiliation(request);
+  if (!affiliation) return respond(error_response(affiliation.error()));
+  answer(state, reads, request, std::move(respond), [code, t = *affiliation](const view& v) {
+    auto node = find_node(v, code);
+    if (!node) return error_response(not_found("no jurisdiction " + code + " at position " + std::to_string(v.position)));
+    return json_body(indicators_json(v.s, *node, t), v);
+  });
+}
+
+json::object indicator_values(const proj::projection_state& s, proj::node_index node, proj::twin t) {
+  json::object values;
+  for (std::size_t k = 0; k < proj::indicator_count; ++k) {
+    const auto which = static_cast<proj::indicator>(k);
+    values[proj::to_string(which)] = value_json(proj::evaluate(s.model().counters(node), which, t));
+  }
+  return values;
+}
+
+// Values at each bulletin of a campaign (the dashboard's chart): the projections as of each
+// bulletin's log position, then now.
+void history_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
+  const std::string code = request.path_params.at("code");
+  if (!may_see(*request.caller, code)) return respond(error_response(forbidden_scope(*request.caller, "indicators of " + code)));
+  auto affiliation = parse_affiliation(request);
+  if (!affiliation) return respond(error_response(affiliation.error()));
+  auto campaign = query_uint(request, "campaign", 0);
+  if (!campaign) return respond(error_response(campaign.error()));
+  if (request.query.count("as_of") || request.query.count("as_of_time"))
+    return respond(error_response(invalid("history covers every bulletin; use 'as_of' on /indicators/{code} for one point", "as_of")));
+  run_on_store_pool(
+      state,
+      [reads, code, t = *affiliation, wanted = *campaign]() -> api_response {
+        if (!reads->ready()) return error_response(api_error{error_kind::unavailable, "the projections are not ready", "", ""});
+        struct point {
+          std::uint32_t round;
+          std::string as_of;
+          std::uint64_t log_position;
+        };
+        std::vector<point> points;
+        std::optional<std::uint64_t> campaign_id;
+        json::object current;
+        std::uint64_t now = 0;
+        auto found = reads->runner().read([&](const proj::projection_state& s, const proj::keyed_state&) {
+          auto node = s.model().tree().find(code);
+          if (!node) return false;
+          if (wanted != 0) {
+            campaign_id = wanted;
+          } else if (const auto* c = s.active_campaign()) {
+            campaign_id = c->id;
+          } else if (!s.campaigns().empty()) {
+            campaign_id = s.campaigns().rbegin()->first;
+          }
+          for (const auto& b : s.bulletins())
+            if (campaign_id && b.campaign == *campaign_id)
+              points.push_back({b.round, domain::to_string(b.as_of), b.log_position});
+          now = s.last_applied().value;
+          current = json::object{{"position", now}, {"indicators", indicator_values(s, *node, t)}};
+          return true;
+        });
+        if (!found) return error_response(not_found("no jurisdiction " + code));
+        std::sort(points.begin(), points.end(), [](const point& a, const point& b) { return a.round < b.round; });
+        json::array series;
+        for (const auto& p : points) {
+          auto s = reads->state_at(p.log_position);
+          if (!s) return error_response(from_projection_error(s.error()));
+          auto node = (*s)->model().tree().find(code);
+          series.push_back(json::object{
+              {"round", p.round},
+              {"as_of", p.as_of},
+              {"log_position", p.log_position},
+              {"indicators", node ? json::value(indicator_values(**s, *node, t)) : json::value(nullptr)}});
+        }
+        json::object body{{"code", code},
+                          {"affiliation", domain::to_string(t)},
+                          {"campaign", campaign_id ? json::value(*campaign_id) : json::value(nullptr)},
+                          {"bulletins", std::move(series)},
+                          {"current", std::move(current)},
+                          {"position", now}};
+        return json_response(json::serialize(body));
+      },
+      std::move(respond));
+}
+
+void rankings_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
+  const std::string code = request.path_params.at("code");
+  if (!may_see(*request.caller, code)) return respond(error_response(forbidden_scope(*request.caller, "rankings under " + code)));
+  auto affiliation = parse_affiliation(request);
+  if (!affiliation) return respond(error_response(affiliation.error()));
+  auto by = parse_indicator(request);
+  if (!by) return respond(error_response(by.error()));
+  auto top_n = query_uint(request, "top", 5);
+  if (!top_n) return respond(error_response(top_n.error()));
+  auto bottom_n = query_uint(request, "bottom", 5);
+  if (!bottom_n) return respond(error_response(bottom_n.error()));
+  answer(state, reads, request, std::move(respond),
+         [code, t = *affiliation, by = *by, top = *top_n, bottom = *bottom_n](const view& v) {
+           auto node = find_node(v, code);
+           if (!node) return error_response(not_found("no jurisdiction " + code + " at position " + std::to_string(v.position)));
+           auto options = ranking_options_for(v.s, by, t);
+           return json_body(ranking_json(v.s, *node, options, static_cast<std::size_t>(top), static_cast<std::size_t>(bottom)), v);
+         });
+}
+
+// ---- ledger and targets ----
+
+// Undoes on a ledger entry what happened after position p (as read_ledger_as_of does).
+std::optional<proj::ledger_entry> entry_as_of(proj::ledger_entry e, std::uint64_t p) {
+  if (e.designated_at > p) return std::nullopt;
+  const bool withdrawn = e.withdrawn_at != 0 && e.withdrawn_at <= p;
+  const bool struck = e.struck_off_at != 0 && e.struck_off_at <= p;
+  if (!withdrawn) {
+    e.withdrawn_at = 0;
+    e.withdrawn_on = {};
+  }
+  if (!struck) {
+    e.struck_off_at = 0;
+    e.struck_off_on = {};
+    e.struck_off_branch = 0;
+    e.struck_off_by = {};
+  }
+  e.status = withdrawn ? domain::target_status::withdrawn
+                       : (struck ? domain::target_status::struck_off : domain::target_status::open);
+  return e;
+}
+
+result<domain::date, api_error> parse_today(const api_request& r) {
+  auto it = r.query.find("today");
+  if (it == r.query.end() || it->second.empty()) {
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return domain::china_date_of(now);
+  }
+  if (auto d = domain::parse_date(it->second)) return *d;
+  return failure(invalid("'today' must be a date YYYY-MM-DD", "today", "date"));
+}
+
+void ledger_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
+  const std::string code = request.path_params.at("code");
+  if (!may_see(*request.caller, code)) return respond(error_response(forbidden_scope(*request.caller, "the ledger of " + code)));
+  std::optional<domain::target_status> status;
+  if (auto it = request.query.find("status"); it != request.query.end() && !it->second.empty()) {
+    status = domain::from_string<domain::target_status>(it->second);
+    if (!status) return respond(error_response(invalid("'status' must be open, struck_off or withdrawn", "status", "one_of")));
+  }
+  auto overdue = parse_bool(request, "overdue");
+  if (!overdue) return respond(error_response(overdue.error()));
+  auto limit = parse_limit(state, request);
+  if (!limit) return respond(error_response(limit.error()));
+  auto today = parse_today(request);
+  if (!today) return respond(error_response(today.error()));
+  std::string after;
+  if (auto it = request.query.find("cursor"); it != request.query.end() && !it->second.empty()) {
+    auto key = unhex(it->second);
+    if (!key) return respond(error_response(invalid("'cursor' must be the 'next' of a previous page", "cursor", "cursor")));
+    after = *key;
+  }
+  answer(state, reads, request, std::move(respond),
+         [code, status, overdue = *overdue, limit = *limit, today = *today, after](const view& v) {
+           auto node = find_node(v, code);
+           if (!node) return error_response(not_found("no jurisdiction " + code + " at position " + std::to_string(v.position)));
+           proj::ledger_query q;
+           q.jurisdiction_path = v.s.model().tree().path(*node);
+           q.after = after;
+           q.limit = limit;
+           q.only_open = status == domain::target_status::open;
+           q.only_overdue = overdue == true;
+           q.today = today;
+           json::array lines;
+           std::string next = after;
+           // Statuses other than open and "overdue=false" are filtered here, page by page, until
+           // the page is full or the subtree ends.
+           for (;;) {
+             auto page = proj::read_ledger_as_of(v.keyed, q, eventstore::position{v.position});
+             for (auto& line : page.lines) {
+               if (lines.size() == limit) break;
+               if (status && line.entry.status != *status) continue;
+               if (overdue == false && line.overdue) continue;
+               lines.push_back(ledger_json(line.entry, line.overdue));
+             }
+             next = page.next;
+             if (page.next.empty() || lines.size() == limit) break;
+             q.after = page.next;
+           }
+           json::object body{{"jurisdiction", code},
+                             {"today", domain::to_string(today)},
+                             {"targets", std::move(lines)},
+                             {"next", next.empty() ? json::value(nullptr) : json::value(hex_of(next))}};
+           return json_body(std::move(body), v);
+         });
+}
+
+void target_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
+  auto id = path_id(request, "id");
+  if (!id) return respond(error_response(id.error()));
+  auto today = parse_today(request);
+  if (!today) return respond(error_response(today.error()));
+  answer(state, reads, request, std::move(respond), [id = *id, caller = *request.caller, today = *today](const view& v) {
+    auto bytes = v.keyed.get(proj::ledger_target_key(domain::target_id{id}));
+    std::optional<proj::ledger_entry> entry;
+    if (bytes) entry = proj::decode_ledger_entry(*bytes);
+    if (entry) entry = entry_as_of(std::move(*entry), v.position);
+    if (!entry) return error_response(not_found("no formation target " + std::to_string(id) + " at position " + std::to_string(v.position)));
+    if (!may_see(caller, entry->jurisdiction))
+      return error_response(forbidden_scope(caller, "targets in " + entry->jurisdiction));
+    return json_body(ledger_json(*entry, entry->overdue(today)), v);
+  });
+}
+
+// ---- entities folded from their streams ----
+
+result<std::vector<eventstore::recorded_event>, api_error> read_entity(eventstore::event_store& store, const std::string& stream,
+                                                                       std::uint64_t up_to) {
+  std::vector<eventstore::recorded_event> out;
+  std::uint64_t from = 1;
+  while (out.size() < kMaxEntityEvents) {
+    auto page = store.read_stream(stream, eventstore::stream_version{from}, eventstore::read_direction::forward, 1000);
+    if (!page) return failure(from_store_error(page.error()));
+    for (auto& e : *page) {
+      if (e.pos.value > up_to) return out;
+      out.push_back(std::move(e));
+    }
+    if (page->size() < 1000) break;
+    from = out.back().version.value + 1;
+  }
+  return out;
+}
+
+json::array history_json(const std::vector<eventstore::recorded_event>& events) {
+  json::array h;
+  for (const auto& e : events) {
+    h.push_back(json::object{{"position", e.pos.value},
+                             {"type", e.type},
+                             {"time", iso_time(e.metadata.timestamp_ms)},
+                             {"actor", e.metadata.by.user},
+                             {"hash", hex_encode(e.hash.data(), e.hash.size())}});
+  }
+  return h;
+}
+
+
+// Folds an entity's events into `details` (descriptive fields only the events carry).
+json::object fold_entity(const std::vector<eventstore::recorded_event>& events) {
+  json::object d;
+  json::array steps, corrections, orgs;
+  for (const auto& rec : events) {
+    auto decoded = domain::decode(rec.type, rec.schema_version, rec.payload);
+    if (!decoded) continue;
+    const std::uint64_t at = rec.pos.value;
+    std::visit(
+        overloaded{
+            [&](const ev::organization_registered& e) {
+              d["id"] = e.org.value;
+              d["name"] = e.org_name;
+              d["kind"] = domain::to_string(e.kind);
+              d["social_credit_code"] = e.social_credit_code;
+              d["registration_number"] = e.registration_number;
+              d["trade"] = e.trade;
+              d["office"] = e.office.value;
+              d["address"] = e.address;
+              d["employees"] = e.employees;
+              d["owner"] = domain::to_string(e.owner);
+              d["management_relationship"] = e.management_relationship;
+              d["operating_status"] = domain::to_string(e.status);
+              d["focus"] = domain::to_string(e.focus);
+              d["has_activity_venue"] = e.has_activity_venue;
+              d["registered_on"] = domain::to_string(e.registered_on);
+              d["removed"] = nullptr;
+            },
+            [&](const ev::survey_step_completed& e) {
+              steps.push_back(json::object{{"step", domain::to_string(e.step)},
+                                           {"completed_on", domain::to_string(e.completed_on)},
+                                           {"position", at}});
+            },
+            [&](const ev::organization_details_corrected& e) {
+              json::object changed;
+              auto set = [&](const char* k, json::value v) {
+                d[k] = v;
+                changed[k] = std::move(v);
+              };
+              if (e.org_name) set("name", json::value(*e.org_name));
+              if (e.social_credit_code) set("social_credit_code", json::value(*e.social_credit_code));
+              if (e.registration_number) set("registration_number", json::value(*e.registration_number));
+              if (e.trade) set("trade", json::value(*e.trade));
+              if (e.office) set("office", json::value(e.office->value));
+              if (e.address) set("address", json::value(*e.address));
+              if (e.employees) set("employees", json::value(*e.employees));
+              if (e.owner) set("owner", json::value(domain::to_string(*e.owner)));
+              if (e.management_relationship) set("management_relationship", json::value(*e.management_relationship));
+              if (e.status) set("operating_status", json::value(domain::to_string(*e.status)));
+              if (e.focus) set("focus", json::value(domain::to_string(*e.focus)));
+              if (e.has_activity_venue) set("has_activity_venue", json::value(*e.has_activity_venue));
+              corrections.push_back(json::object{{"changed", std::move(changed)},
+                                                 {"note", e.note},
+                                                 {"corrected_on", domain::to_string(e.corrected_on)},
+                                                 {"position", at}});
+            },
+            [&](const ev::organization_removed& e) {
+              d["removed"] = json::object{{"reason", domain::to_string(e.reason)},
+                                          {"note", e.note},
+                                          {"removed_on", domain::to_string(e.removed_on)},
+                                          {"position", at}};
+            },
+            [&](const ev::member_recorded& e) {
+              d["id"] = e.member.value;
+              d["org"] = e.org.value;
+              d["name"] = e.member_name;
+              d["affiliation"] = domain::to_string(e.affiliation);
+              d["standing"] = domain::to_string(e.standing);
+              d["status"] = domain::to_string(e.status);
+              d["relationship_held_at"] = e.relationship_held_at;
+              d["admitted_on"] = domain::to_string(e.admitted_on);
+              d["recorded_on"] = domain::to_string(e.recorded_on);
+              d["left"] = nullptr;
+            },
+            [&](const ev::member_developed& e) {
+              d["id"] = e.member.value;
+              d["org"] = e.org.value;
+              d["name"] = e.member_name;
+              d["affiliation"] = domain::to_string(e.affiliation);
+              d["standing"] = domain::to_string(e.standing);
+              d["status"] = "active";
+              d["developed"] = true;
+              d["admitted_by"] = e.admitted_by ? json::value(e.admitted_by->value) : json::value(nullptr);
+              d["admitted_on"] = domain::to_string(e.admitted_on);
+              d["left"] = nullptr;
+            },
+            [&](const ev::member_identity_disclosed& e) {
+              d["status"] = "disclosed";
+              d["disclosed"] = json::object{{"previous_status", domain::to_string(e.previous_status)},
+                                            {"disclosed_on", domain::to_string(e.disclosed_on)},
+                                            {"position", at}};
+            },
+            [&](const ev::member_made_formal& e) {
+              d["standing"] = "formal";
+              d["made_formal_on"] = domain::to_string(e.made_formal_on);
+            },
+            [&](const ev::member_left& e) {
+              d["left"] = json::object{{"org", e.org.value},
+                                       {"reason", domain::to_string(e.reason)},
+                                       {"left_on", domain::to_string(e.left_on)},
+                                       {"position", at}};
+              d["attached_to"] = nullptr;
+            },
+            [&](const ev::member_attached_nearby& e) {
+              d["attached_to"] = json::object{{"branch", e.branch.value}, {"attached_on", domain::to_string(e.attached_on)}};
+            },
+            [&](const ev::member_listed_as_pocket& e) {
+              d["status"] = "pocket";
+              d["listed_as_pocket"] = json::object{{"transfer", e.transfer.value}, {"listed_on", domain::to_string(e.listed_on)}};
+            },
+            [&](const ev::organization_formed& e) {
+              d["id"] = e.branch.value;
+              d["type"] = domain::to_string(e.branch_type);
+              d["mode"] = domain::to_string(e.mode);
+              d["scale"] = domain::to_string(e.scale);
+              d["name"] = e.branch_name;
+              for (auto o : e.orgs) orgs.push_back(o.value);
+              d["host"] = e.host ? json::value(e.host->value) : json::value(nullptr);
+              d["channel"] = e.channel ? json::value(domain::to_string(*e.channel)) : json::value(nullptr);
+              d["channel_name"] = e.channel_name;
+              d["channel_market"] = e.channel_market ? json::value(e.channel_market->value) : json::value(nullptr);
+              d["formal_members_at_formation"] = e.formal_members;
+              d["formed_on"] = domain::to_string(e.formed_on);
+              d["dissolved"] = nullptr;
+            },
+            [&](const ev::organization_orgs_added& e) {
+              for (auto o : e.orgs) orgs.push_back(o.value);
+            },
+            [&](const ev::organization_orgs_removed& e) {
+              for (auto o : e.orgs) {
+                for (auto it = orgs.begin(); it != orgs.end(); ++it) {
+                  if (it->to_number<std::uint64_t>() == o.value) {
+                    orgs.erase(it);
+                    break;
+                  }
+                }
+              }
+            },
+            [&](const ev::organization_dissolved& e) {
+              d["dissolved"] = json::object{{"reason", e.reason}, {"dissolved_on", domain::to_string(e.dissolved_on)}, {"position", at}};
+            },
+            [&](const auto&) {}},
+        decoded.value());
+  }
+  if (!events.empty() && events.front().stream.rfind("org-", 0) == 0) {
+    d["survey_steps"] = std::move(steps);
+    d["corrections"] = std::move(corrections);
+  }
+  if (!events.empty() && events.front().stream.rfind("branch-", 0) == 0) d["orgs"] = std::move(orgs);
+  return d;
+}
+
+enum class entity_kind { org, member, branch };
+
+// The read side's packed record of an organization (counts behind the indicators).
+json::object org_read_json(const proj::projection_state& s, proj::org_index i) {
+  const auto& r = s.model().org(i);
+  json::object o{{"in_scope", r.in_scope()},
+                 {"office", r.node == proj::no_node ? json::value(nullptr) : json::value(s.model().tree().at(r.node).code)},
+                 {"survey_steps_done", r.survey_steps_done}};
+  json::object formal, attached, instructors, standalone, covering, targets, struck;
+  for (auto t : proj::all_twins) {
+    const auto k = static_cast<std::size_t>(t);
+    const std::string name(domain::to_string(t));
+    formal[name] = r.formal_members[k];
+    attached[name] = r.attached_members[k];
+    instructors[name] = r.instructors[k];
+    standalone[name] = r.standalone[k] != 0;
+  }
+  for (std::size_t k = 0; k < proj::branch_type_count; ++k) {
+    const std::string name(domain::to_string(static_cast<domain::organization_type>(k)));
+    covering[name] = r.covering[k] != 0;
+    targets[name] = r.targets[k];
+    struck[name] = r.struck_off[k];
+  }
+  o["formal_members"] = std::move(formal);
+  o["eligible"] = json::object{{"party", r.formal_members[0] >= domain::min_formal_members_to_form},
+                               {"league", r.formal_members[1] >= domain::min_formal_members_to_form}};
+  o["attached_members"] = std::move(attached);
+  o["instructors"] = std::move(instructors);
+  o["own_organization"] = std::move(standalone);
+  o["covered_by"] = std::move(covering);
+  o["targets"] = std::move(targets);
+  o["targets_struck_off"] = std::move(struck);
+  return o;
+}
+
+void entity_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond,
+                  entity_kind kind) {
+  auto id = path_id(request, "id");
+  if (!id) return respond(error_response(id.error()));
+  auto spec = parse_as_of(request);
+  if (!spec) return respond(error_response(spec.error()));
+  const char* prefix = kind == entity_kind::org ? "org-" : kind == entity_kind::member ? "member-" : "branch-";
+  const char* noun = kind == entity_kind::org ? "organization" : kind == entity_kind::member ? "member" : "branch";
+  run_on_store_pool(
+      state,
+      [reads, id = *id, spec = *spec, caller = *request.caller, kind, stream = prefix + std::to_string(*id), noun]() -> api_response {
+        auto past = resolve(*reads, spec);
+        if (!past) return error_response(past.error());
+        const std::uint64_t up_to = *past ? (*past)->first : UINT64_MAX;
+        // The stream is read first, outside the runner's lock (RocksDB reads must not hold up the
+        // runner's writer).
+        auto events = read_entity(reads->store(), stream, up_to);
+        if (!events) return error_response(events.error());
+        if (events->empty()) return error_response(not_found(std::string("no ") + noun + " " + std::to_string(id)));
+        json::object details = fold_entity(*events);
+        details["stream"] = stream;
+        details["history"] = history_json(*events);
+        return reads->runner().read([&](const proj::projection_state& now, const proj::keyed_state& keyed) {
+          const auto& s = *past ? *(*past)->second : now;
+          const std::uint64_t position = *past ? (*past)->first : now.last_applied().value;
+          // The jurisdiction the entity lies in, for the scope check and the read-side record.
+          std::optional<std::uint64_t> org;
+          if (kind == entity_kind::org) org = id;
+          if (kind == entity_kind::member) {
+            if (const auto* left = details.if_contains("left"); left && left->is_object()) {
+              org = left->at("org").to_number<std::uint64_t>();
+            } else if (const auto* o = details.if_contains("org")) {
+              org = o->to_number<std::uint64_t>();
+            }
+          }
+          if (kind == entity_kind::branch) {
+            if (const auto* o = details.if_contains("orgs"); o && !o->as_array().empty())
+              org = o->as_array().front().to_number<std::uint64_t>();
+          }
+          std::string code;
+          std::optional<proj::org_index> index;
+          if (org) index = s.model().find_org(domain::organization_id{*org});
+          if (index && s.model().org(*index).node != proj::no_node) code = s.model().tree().at(s.model().org(*index).node).code;
+          if (code.empty() ? !may_read_all_history(caller) : !may_see(caller, code))
+            return error_response(forbidden_scope(caller, std::string(noun) + " " + std::to_string(id)));
+          details["jurisdiction"] = code.empty() ? json::value(nullptr) : json::value(code);
+          if (kind == entity_kind::org && index) {
+            details["read_model"] = org_read_json(s, *index);
+            // The organization's formation targets (ledger items), as of the view's position.
+            std::string x = proj::ledger_org_key(domain::organization_id{id}, domain::target_id{0});
+            x.resize(x.size() - 8);
+            json::array targets;
+            keyed.scan(x, x, [&](std::string_view key, std::string_view) {
+              auto t = proj::ledger_target_key(domain::target_id{0});
+              t.resize(t.size() - 8);
+              t.append(key.substr(key.size() - 8));
+              if (auto bytes = keyed.get(t)) {
+                if (auto e = proj::decode_ledger_entry(*bytes)) {
+                  if (auto then = entry_as_of(std::move(*e), position)) targets.push_back(ledger_json(*then, false));
+                }
+              }
+              return targets.size() < 100;
+            });
+            details["formation_targets"] = std::move(targets);
+          }
+          details["position"] = position;
+          details["as_of"] = *past ? json::value(position) : json::value(nullptr);
+          return json_response(json::serialize(details));
+        });
+      },
+      std::move(respond));
+}
+
+void organizations_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
+  std::string code = request.caller->scope;
+  if (auto it = request.query.find("jurisdiction"); it != request.query.end() && !it->second.empty()) code = it->second;
+  if (!may_see(*request.caller, code)) return respond(error_response(forbidden_scope(*request.caller, "organizations in " + code)));
+  auto limit = parse_limit(state, request);
+  if (!limit) return respond(error_response(limit.error()));
+  auto cursor = query_uint(request, "cursor", 0);
+  if (!cursor) return respond(error_response(cursor.error()));
+  auto spec = parse_as_of(request);
+  if (!spec) return respond(error_response(spec.error()));
+  run_on_store_pool(
+      state,
+      [reads, code, limit = std::min<std::size_t>(*limit, 1000), start = *cursor, spec = *spec]() -> api_response {
+        auto past = resolve(*reads, spec);
+        if (!past) return error_response(past.error());
+        json::array items;
+        std::optional<std::uint64_t> next;
+        std::uint64_t position = 0;
+        bool known = reads->runner().read([&](const proj::projection_state& now, const proj::keyed_state&) {
+          const auto& s = *past ? *(*past)->second : now;
+          position = *past ? (*past)->first : now.last_applied().value;
+          auto node = s.model().tree().find(code);
+          if (!node) return false;
+          // Organizations are kept in registration order; the cursor is an index into it.
+          for (std::uint64_t i = start; i < s.model().org_count(); ++i) {
+            const auto& r = s.model().org(static_cast<proj::org_index>(i));
+            if (!(r.flags & proj::org_record::flag_registered) || r.node == proj::no_node ||
+                !s.model().tree().within(r.node, *node))
+              continue;
+            if (items.size() == limit) {
+              next = i;
+              break;
+            }
+            json::object item = org_read_json(s, static_cast<proj::org_index>(i));
+            item["id"] = s.model().org_id(static_cast<proj::org_index>(i)).value;
+            item["kind"] = domain::to_string(static_cast<domain::org_kind>(r.kind));
+            items.push_back(std::move(item));
+          }
+          return true;
+        });
+        if (!known) return error_response(not_found("no jurisdiction " + code));
+        // Names live only in the events: the first event of each organization's stream.
+        for (auto& item : items) {
+          auto& o = item.as_object();
+          auto first = reads->store().read_stream("org-" + std::to_string(o.at("id").to_number<std::uint64_t>()),
+                                                  eventstore::stream_version{1}, eventstore::read_direction::forward, 1);
+          o["name"] = nullptr;
+          if (first && !first->empty()) {
+            auto decoded = domain::decode(first->front().type, first->front().schema_version, first->front().payload);
+            if (decoded)
+              if (const auto* reg = std::get_if<ev::organization_registered>(&decoded.value())) o["name"] = reg->org_name;
+          }
+        }
+        json::object body{{"jurisdiction", code},
+                          {"organizations", std::move(items)},
+                          {"next", next ? json::value(*next) : json::value(nullptr)},
+                          {"position", position},
+                          {"as_of", *past ? json::value(position) : json::value(nullptr)}};
+        return json_response(json::serialize(body));
+      },
+      std::move(respond));
+}
+
+// ---- workflow: interviews, bulletins, campaigns ----
+
+void interviews_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
+  std::string code;
+  if (auto it = request.query.find("jurisdiction"); it != request.query.end()) code = it->second;
+  if (!code.empty() && !may_see(*request.caller, code))
+    return respond(error_response(forbidden_scope(*request.caller, "interviews in " + code)));
+  std::optional<domain::interview_status> status;
+  if (auto it = request.query.find("status"); it != request.query.end() && !it->second.empty()) {
+    status = domain::from_string<domain::interview_status>(it->second);
+    if (!status)
+      return respond(error_response(invalid("'status' must be scheduled, held, rectifying, escalated or closed", "status", "one_of")));
+  }
+  auto campaign = query_uint(request, "campaign", 0);
+  if (!campaign) return respond(error_response(campaign.error()));
+  auto limit = parse_limit(state, request);
+  if (!limit) return respond(error_response(limit.error()));
+  auto cursor = query_uint(request, "cursor", 0);
+  if (!cursor) return respond(error_response(cursor.error()));
+  answer(state, reads, request, std::move(respond),
+         [code, status, campaign = *campaign, limit = *limit, after = *cursor, caller = *request.caller](const view& v) {
+           json::array items;
+           std::optional<std::uint64_t> next;
+           for (auto it = v.s.interviews().upper_bound(after); it != v.s.interviews().end(); ++it) {
+             const auto& r = it->second;
+             if (!may_see(caller, r.jurisdiction)) continue;
+             if (!code.empty() && !scope_covers(code, r.jurisdiction)) continue;
+             if (status && r.status != *status) continue;
+             if (campaign != 0 && r.campaign != campaign) continue;
+             if (items.size() == limit) {
+               next = items.back().at("id").to_number<std::uint64_t>();
+               break;
+             }
+             items.push_back(interview_json(r));
+           }
+           json::object body{{"interviews", std::move(items)}, {"next", next ? json::value(*next) : json::value(nullptr)}};
+           return json_body(std::move(body), v);
+         });
+}
+
+void interview_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
+  auto id = path_id(request, "id");
+  if (!id) return respond(error_response(id.error()));
+  answer(state, reads, request, std::move(respond), [id = *id, caller = *request.caller](const view& v) {
+    auto it = v.s.interviews().find(id);
+    if (it == v.s.interviews().end()) return error_response(not_found("no interview " + std::to_string(id)));
+    if (!may_see(caller, it->second.jurisdiction))
+      return error_response(forbidden_scope(caller, "interviews in " + it->second.jurisdiction));
+    return json_body(interview_json(it->second), v);
+  });
+}
+
+void bulletins_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
+  auto campaign = query_uint(request, "campaign", 0);
+  if (!campaign) return respond(error_response(campaign.error()));
+  answer(state, reads, request, std::move(respond), [campaign = *campaign](const view& v) {
+    json::array items;
+    for (const auto& b : v.s.bulletins())
+      if (campaign == 0 || b.campaign == campaign) items.push_back(bulletin_json(b, false));
+    return json_body(json::object{{"bulletins", std::move(items)}}, v);
+  });
+}
+
+void bulletin_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
+  auto campaign = path_id(request, "campaign");
+  if (!campaign) return respond(error_response(campaign.error()));
+  auto round = path_id(request, "round");
+  if (!round) return respond(error_response(round.error()));
+  std::string parent;
+  if (auto it = request.query.find("parent"); it != request.query.end()) parent = it->second;
+  if (!parent.empty() && !may_see(*request.caller, parent))
+    return respond(error_response(forbidden_scope(*request.caller, "rankings under " + parent)));
+  answer(state, reads, request, std::move(respond),
+         [campaign = *campaign, round = *round, parent, caller = *request.caller](const view& v) {
+           const auto* b = v.s.bulletin(campaign, static_cast<std::uint32_t>(round));
+           if (b == nullptr)
+             return error_response(not_found("no bulletin round " + std::to_string(round) + " of campaign " + std::to_string(campaign)));
+           // A leader sees the rankings of the parents in their scope (their own children).
+           auto show = [&](const std::string& p) { return may_see(caller, p) && (parent.empty() || p == parent); };
+           return json_body(bulletin_json(*b, true, show), v);
+         });
+}
+
+void campaign_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
+  auto id = path_id(request, "id");
+  if (!id) return respond(error_response(id.error()));
+  answer(state, reads, request, std::move(respond), [id = *id](const view& v) {
+    auto it = v.s.campaigns().find(id);
+    if (it == v.s.campaigns().end()) return error_response(not_found("no campaign " + std::to_string(id)));
+    json::object body = campaign_json(it->second);
+    json::array bulletins;
+    for (const auto& b : v.s.bulletins())
+      if (b.campaign == id) bulletins.push_back(bulletin_json(b, false));
+    body["bulletins"] = std::move(bulletins);
+    std::size_t interviews = 0;
+    for (const auto& [iid, r] : v.s.interviews())
+      if (r.campaign == id) ++interviews;
+    body["interviews"] = interviews;
+    return json_body(std::move(body), v);
+  });
+}
+
+void campaigns_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
+  answer(state, reads, request, std::move(respond), [](const view& v) {
+    json::array items;
+    for (const auto& [id, c] : v.s.campaigns()) items.push_back(campaign_json(c));
+    return json_body(json::object{{"campaigns", std::move(items)}}, v);
+  });
+}
+
+// ---- audit trail ----
+
+void audit_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
+  const principal& caller = *request.caller;
+  std::optional<proj::audit_axis> axis;
+  std::string value;
+  int given = 0;
+  for (auto [name, a] : {std::pair{"entity", proj::audit_axis::stream}, std::pair{"actor", proj::audit_axis::actor},
+                         std::pair{"jurisdiction", proj::audit_axis::jurisdiction}, std::pair{"type", proj::audit_axis::event_type}}) {
+    if (auto it = request.query.find(name); it != request.query.end() && !it->second.empty()) {
+      ++given;
+      axis = a;
+      value = it->second;
+    }
+  }
+  if (given > 1) return respond(error_response(invalid("give one of 'entity', 'actor', 'jurisdiction', 'type'", "entity")));
+  std::optional<std::int64_t> from_ms, to_ms;
+  for (auto [name, out] : {std::pair{"from_time", &from_ms}, std::pair{"to_time", &to_ms}}) {
+    if (auto it = request.query.find(name); it != request.query.end() && !it->second.empty()) {
+      auto t = parse_iso_time(it->second);
+      if (!t) return respond(error_response(invalid(std::string("'") + name + "' must be ISO-8601", name, "iso_8601")));
+      *out = *t;
+    }
+  }
+  if (!axis && !from_ms && !to_ms)
+    return respond(error_response(invalid("give 'entity', 'actor', 'jurisdiction', 'type' or a time range ('from_time', 'to_time')", "entity")));
+  if (axis == proj::audit_axis::jurisdiction) {
+    if (!may_see(caller, value)) return respond(error_response(forbidden_scope(caller, "the audit trail of " + value)));
+  } else if (!may_read_all_history(caller)) {
+    return respond(error_response(forbidden_scope(caller, "the audit trail beyond a jurisdiction in scope (use jurisdiction=)")));
+  }
+  auto limit = parse_limit(state, request);
+  if (!limit) return respond(error_response(limit.error()));
+  // The cursor is the position of the last line of the previous page (by time: "<ms>:<position>").
+  std::uint64_t after = 0;
+  std::optional<proj::audit_line> after_line;
+  if (auto it = request.query.find("cursor"); it != request.query.end() && !it->second.empty()) {
+    const std::string& c = it->second;
+    const auto colon = c.find(':');
+    std::uint64_t a = 0, b = 0;
+    const bool ok = colon == std::string::npos
+                        ? std::from_chars(c.data(), c.data() + c.size(), a).ec == std::errc{}
+                        : std::from_chars(c.data(), c.data() + colon, a).ec == std::errc{} &&
+                              std::from_chars(c.data() + colon + 1, c.data() + c.size(), b).ec == std::errc{};
+    if (!ok) return respond(error_response(invalid("'cursor' must be the 'next' of a previous page", "cursor", "cursor")));
+    if (colon == std::string::npos) {
+      after = a;
+    } else {
+      after_line = proj::audit_line{eventstore::position{b}, static_cast<std::int64_t>(a), {}};
+    }
+  } else if (auto from = query_uint(request, "from", 0); from && *from > 0) {
+    after = *from - 1;
+  } else if (!from) {
+    return respond(error_response(from.error()));
+  }
+  auto spec = parse_as_of(request);
+  if (!spec) return respond(error_response(spec.error()));
+  run_on_store_pool(
+      state,
+      [reads, axis, value, from_ms, to_ms, limit = *limit, after, after_line, spec = *spec]() -> api_response {
+        if (!reads->ready()) return error_response(api_error{error_kind::unavailable, "the projections are not ready", "", ""});
+        std::uint64_t up_to = UINT64_MAX;
+        if (spec.given()) {
+          if (spec.time_ms) {
+            auto p = reads->position_at_time(*spec.time_ms);
+            if (!p) return error_response(from_store_error(p.error()));
+            up_to = *p;
+          } else {
+            up_to = *spec.position;
+          }
+        }
+        proj::audit_page page;
+        std::uint64_t position = 0;
+        reads->runner().read([&](const proj::projection_state& s, const proj::keyed_state& keyed) {
+          position = s.last_applied().value;
+          if (axis) {
+            proj::audit_query q;
+            q.axis = *axis;
+            q.value = value;
+            q.after = eventstore::position{after};
+            q.limit = limit;
+            q.from_ms = from_ms;
+            q.to_ms = to_ms;
+            page = proj::read_audit(keyed, q);
+          } else {
+            page = proj::read_audit_by_time(keyed, from_ms.value_or(0), to_ms.value_or(INT64_MAX), after_line, limit);
+          }
+        });
+        // As of a past position the trail ends there.
+        bool cut = false;
+        if (up_to != UINT64_MAX) {
+          std::erase_if(page.lines, [&](const proj::audit_line& l) {
+            const bool later = l.pos.value > up_to;
+            cut = cut || later;
+            return later;
+          });
+        }
+        json::array lines;
+        for (const auto& l : page.lines) {
+          json::object line{{"position", l.pos.value},
+                            {"time", iso_time(l.timestamp_ms)},
+                            {"timestamp_ms", l.timestamp_ms},
+                            {"hash", hex_encode(l.hash.data(), l.hash.size())}};
+          // The event itself, so an auditor sees what it was without a second call.
+          auto e = reads->store().read_all(l.pos, 1);
+          if (e && !e->empty() && e->front().pos == l.pos) {
+            const auto& r = e->front();
+            line["stream"] = r.stream;
+            line["type"] = r.type;
+            line["actor"] = json::object{{"user", r.metadata.by.user}, {"role", r.metadata.by.role}, {"jurisdiction", r.metadata.by.jurisdiction}};
+            line["command_id"] = r.command_id;
+          }
+          lines.push_back(std::move(line));
+        }
+        json::value next = nullptr;
+        if (!cut && page.next.value != 0 && !page.lines.empty()) {
+          if (axis) {
+            next = std::to_string(page.lines.back().pos.value);
+          } else {
+            next = std::to_string(page.lines.back().timestamp_ms) + ":" + std::to_string(page.lines.back().pos.value);
+          }
+        }
+        json::object body{{"lines", std::move(lines)},
+                          {"next", next},
+                          {"position", up_to == UINT64_MAX ? position : up_to},
+                          {"as_of", up_to == UINT64_MAX ? json::value(nullptr) : json::value(up_to)}};
+        return json_response(json::serialize(body));
+      },
+      std::move(respond));
+}
+
+}  // namespace
+
+void add_query_routes(shared_state& state, const std::shared_ptr<read_side>& reads) {
+  router& r = state.routes;
+  using fn = void (*)(shared_state&, const std::shared_ptr<read_side>&, api_request, responder);
+  auto add = [&](const char* pattern, const char* name, fn f) {
+    r.add({"GET", pattern, name, access::authenticated,
+           [&state, reads, f](api_request request, responder respond) { f(state, reads, std::move(request), std::move(respond)); }});
+  };
+  add("/api/v1/jurisdictions/{code}", "query.jurisdiction", jurisdiction_route);
+  add("/api/v1/indicators/{code}", "query.indicators", indicators_route);
+  add("/api/v1/indicators/{code}/history", "query.indicators_history", history_route);
+  add("/api/v1/rankings/{code}", "query.rankings", rankings_route);
+  add("/api/v1/ledger/{code}", "query.ledger", ledger_route);
+  add("/api/v1/targets/{id}", "query.target", target_route);
+  add("/api/v1/organizations", "query.organizations", organizations_route);
+  add("/api/v1/organizations/{id}", "query.organization",
+      [](shared_state& s, const std::shared_ptr<read_side>& rs, api_request q, responder p) {
+        entity_route(s, rs, std::move(q), std::move(p), entity_kind::org);
+      });
+  add("/api/v1/members/{id}", "query.member", [](shared_state& s, const std::shared_ptr<read_side>& rs, api_request q, responder p) {
+    entity_route(s, rs, std::move(q), std::move(p), entity_kind::member);
+  });
+  add("/api/v1/branches/{id}", "query.branch", [](shared_state& s, const std::shared_ptr<read_side>& rs, api_request q, responder p) {
+    entity_route(s, rs, std::move(q), std::move(p), entity_kind::branch);
+  });
+  add("/api/v1/interviews", "query.interviews", interviews_route);
+  add("/api/v1/interviews/{id}", "query.interview", interview_route);
+  add("/api/v1/bulletins", "query.bulletins", bulletins_route);
+  add("/api/v1/bulletins/{campaign}/{round}", "query.bulletin", bulletin_route);
+  add("/api/v1/campaigns", "query.campaigns", campaigns_route);
+  add("/api/v1/campaigns/{id}", "query.campaign", campaign_route);
+  add("/api/v1/audit", "query.audit", audit_route);
+}
+
+}  // namespace gongjian::server

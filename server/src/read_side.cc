@@ -1,0 +1,185 @@
+#include "read_side.h"
+
+#include <stdexcept>
+
+#include "shared_state.h"
+
+namespace gongjian::server {
+
+class read_side::kicker final : public feed_listener {
+ public:
+  explicit kicker(read_side& owner) : owner_(owner) {}
+  // Feed thread, feed lock held: only signals.
+  void on_live(const feed_batch&) override {
+    {
+      std::lock_guard lock(owner_.stop_mutex_);
+      owner_.kicked_ = true;
+    }
+    owner_.apply_cv_.notify_one();
+  }
+
+ private:
+  read_side& owner_;
+};
+
+read_side::read_side(shared_state& state, std::shared_ptr<command_service> commands, read_side_options options)
+    : state_(state), store_(state.store), options_(options), workflow_store_(state.store, std::move(commands)) {
+  projections::runner_options o;
+  o.consumer = consumer;
+  o.snapshot_every_events = options_.snapshot_every_events;
+  runner_ = std::make_unique<projections::projection_runner>(store_, o);
+  projections::workflow_options w;
+  w.apply_timeout = std::chrono::seconds(5);
+  // The workflow folds the log through workflow_store and waits for the same runner.
+  workflow_ = std::make_unique<projections::workflow>(workflow_store_, *runner_, clock_, w);
+}
+
+read_side::~read_side() { stop(); }
+
+void read_side::start() {
+  if (auto opened = runner_->open(); !opened)
+    throw std::runtime_error("cannot load the projections (try 'gongjian rebuild'): " + opened.error().message());
+  const auto started = std::chrono::steady_clock::now();
+  if (auto caught = runner_->catch_up(); !caught)
+    throw std::runtime_error("projections cannot catch up with the log: " + caught.error().message());
+  kicker_ = std::make_shared<kicker>(*this);
+  state_.feed.add(kicker_);
+  state_.log->info("projections caught up at position {} in {} ms", runner_->last_applied().value,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+  ready_ = true;
+  applier_ = std::thread([this] { apply_loop(); });
+  ticker_ = std::thread([this] { workflow_loop(); });
+}
+
+void read_side::stop() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    stopping_ = true;
+    ready_ = false;
+  }
+  stop_cv_.notify_all();
+  apply_cv_.notify_all();
+  if (kicker_) state_.feed.remove(kicker_.get());
+  if (ticker_.joinable()) ticker_.join();
+  if (applier_.joinable()) applier_.join();
+  if (auto done = runner_->stop(); !done) state_.log->error("projections: final checkpoint failed: {}", done.error().message());
+}
+
+void read_side::add_listener(const std::shared_ptr<applied_listener>& listener) {
+  std::lock_guard lock(listeners_mutex_);
+  listeners_.emplace_back(listener.get(), listener);
+}
+
+void read_side::remove_listener(const applied_listener* listener) {
+  std::lock_guard lock(listeners_mutex_);
+  std::erase_if(listeners_, [listener](const auto& e) { return e.first == listener || e.second.expired(); });
+}
+
+// The runner is driven from here rather than by its own store subscription (start()): the
+// runner's wait_for takes its locks in the opposite order from apply_batch (applied_mutex_ then
+// the state lock, against the state lock then applied_mutex_), so any thread waiting on it (the
+// workflow's sync, a notifier) can deadlock with the subscription thread. Without a
+// subscription, runner.sync() is catch_up() on the caller's thread, which is safe to run from
+// two threads (apply_batch skips positions already applied).
+//
+// Applier thread: woken by the server's live event feed whenever events are committed (or every
+// 50 ms), it applies everything up to the head (catch_up, which also checkpoints, so the audit
+// and time indexes are readable at once), then tells every listener the new position.
+// Positions that arrive while listeners are busy are coalesced into the next round.
+void read_side::apply_loop() {
+  std::uint64_t notified = runner_->last_applied().value;
+  while (!stopping_.load()) {
+    {
+      std::unique_lock lock(stop_mutex_);
+      apply_cv_.wait_for(lock, std::chrono::milliseconds(50), [this] { return kicked_ || stopping_.load(); });
+      kicked_ = false;
+    }
+    if (stopping_.load()) break;
+    if (runner_->last_applied() < store_.head()) {
+      if (auto done = runner_->catch_up(); !done) {
+        state_.log->warn("projections: applying the log failed: {}", done.error().message());
+        continue;
+      }
+    }
+    const std::uint64_t now = runner_->last_applied().value;
+    if (now <= notified) continue;
+    notified = now;
+    std::vector<std::shared_ptr<applied_listener>> alive;
+    {
+      std::lock_guard lock(listeners_mutex_);
+      alive.reserve(listeners_.size());
+      for (const auto& [raw, weak] : listeners_)
+        if (auto l = weak.lock()) alive.push_back(std::move(l));
+    }
+    for (const auto& l : alive) l->on_applied(now);
+  }
+}
+
+// Workflow thread: tick, then sleep until the next tick or stop().
+void read_side::workflow_loop() {
+  while (!stopping_.load()) {
+    auto report = workflow_->tick();
+    ++workflow_ticks_;
+    if (!report) {
+      ++workflow_failures_;
+      state_.log->warn("workflow tick failed: {} (retrying at the next tick)", report.error().message());
+    } else if (report->bulletins + report->interviews + report->escalations > 0) {
+      bulletins_issued_ += report->bulletins;
+      interviews_scheduled_ += report->interviews;
+      state_.log->info("workflow: {} bulletin(s), {} interview(s), {} escalation(s) issued", report->bulletins,
+                       report->interviews, report->escalations);
+    }
+    std::unique_lock lock(stop_mutex_);
+    stop_cv_.wait_for(lock, options_.workflow_tick, [this] { return stopping_.load(); });
+  }
+}
+
+result<std::shared_ptr<const projections::projection_state>> read_side::state_at(std::uint64_t p) {
+  {
+    std::lock_guard lock(cache_mutex_);
+    for (const auto& [pos, s] : cache_)
+      if (pos == p) return s;
+  }
+  auto cursor = projections::history_cursor::open(store_, consumer, eventstore::position{p});
+  if (!cursor) return failure(cursor.error());
+  auto kept = std::make_shared<projections::history_cursor>(std::move(cursor).value());
+  // Aliasing constructor: the state lives as long as its cursor.
+  std::shared_ptr<const projections::projection_state> s(kept, &kept->state());
+  std::lock_guard lock(cache_mutex_);
+  cache_.emplace_back(p, s);
+  while (cache_.size() > options_.as_of_cache) cache_.pop_front();
+  return s;
+}
+
+result<std::uint64_t> read_side::position_at_time(std::int64_t unix_ms) const {
+  auto p = projections::position_at_time(store_, consumer, unix_ms);
+  if (!p) return failure(p.error());
+  return p->value;
+}
+
+std::string read_side::metrics_text() const {
+  const std::uint64_t head = store_.head().value;
+  const std::uint64_t applied = runner_->last_applied().value;
+  std::string out;
+  auto gauge = [&out](const char* name, const char* help, const char* type, std::uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+           std::to_string(v) + "\n";
+  };
+  gauge("gongjian_projections_position", "Last log position the projections have applied.", "gauge", applied);
+  gauge("gongjian_projections_lag_events", "Committed events the projections have not applied yet (head - applied).",
+        "gauge", head > applied ? head - applied : 0);
+  gauge("gongjian_projections_ready", "1 once the projections have caught up with the log at start-up.", "gauge",
+        ready_.load() ? 1 : 0);
+  gauge("gongjian_projections_decode_failures_total", "Events the projections could not decode (skipped).", "counter",
+        runner_->decode_failures());
+  gauge("gongjian_workflow_ticks_total", "Campaign workflow ticks.", "counter", workflow_ticks_.load());
+  gauge("gongjian_workflow_failures_total", "Campaign workflow ticks that failed.", "counter", workflow_failures_.load());
+  gauge("gongjian_workflow_bulletins_total", "Bulletins issued by this process.", "counter", bulletins_issued_.load());
+  gauge("gongjian_workflow_interviews_total", "Interviews scheduled by this process.", "counter",
+        interviews_scheduled_.load());
+  return out;
+}
+
+}  // namespace gongjian::server

@@ -1,0 +1,538 @@
+#include "read_topics.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+
+#include <map>
+#include <mutex>
+
+#include "event_json.h"
+#include "gongjian/projections/audit.h"
+#include "query_json.h"
+#include "shared_state.h"
+
+namespace gongjian::server {
+
+namespace net = boost::asio;
+namespace json = boost::json;
+namespace proj = gongjian::projections;
+
+namespace {
+
+api_error bad(std::string message, std::string field) {
+  return api_error{error_kind::invalid_input, std::move(message), std::move(field), "subscribe"};
+}
+
+api_error out_of_scope(const principal& p, const std::string& what) {
+  return api_error{error_kind::forbidden,
+                   "role " + std::string(role_name(p.who)) + " with scope " + p.scope + " may not follow " + what, "",
+                   "role_scope"};
+}
+
+bool may_see(const principal& p, std::string_view code) { return may_read_all_history(p) || scope_covers(p.scope, code); }
+
+std::optional<std::string> string_field(const json::object& m, const char* name) {
+  const json::value* v = m.if_contains(name);
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  return std::string(v->get_string());
+}
+
+result<std::uint64_t, api_error> after_field(const json::object& m) {
+  const json::value* a = m.if_contains("after");
+  if (a == nullptr) return std::uint64_t{0};
+  if (a->is_uint64()) return a->get_uint64();
+  if (a->is_int64() && a->get_int64() >= 0) return static_cast<std::uint64_t>(a->get_int64());
+  return failure(bad("\"after\" must be a non-negative integer position", "after"));
+}
+
+void send_topic_error(message_sink& sink, const std::string& topic, const std::string& message) {
+  sink.send_control(json::serialize(json::object{
+      {"type", "error"}, {"topic", topic}, {"error", json::object{{"code", "unavailable"}, {"message", message}}}}));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// rankings
+// ---------------------------------------------------------------------------------------------
+
+class rankings_topic;
+
+// One computation per distinct (jurisdiction, indicator, affiliation) however many subscribe:
+// the applier thread recomputes each subscribed ranking after every applied batch, compares it
+// with the last one sent, and hands a changed one (one shared string) to every subscriber.
+class rankings_hub final : public applied_listener, public std::enable_shared_from_this<rankings_hub> {
+ public:
+  explicit rankings_hub(std::shared_ptr<read_side> reads) : reads_(std::move(reads)) {}
+
+  struct key {
+    std::string code;
+    std::optional<proj::indicator> by;
+    proj::twin affiliation;
+    std::string text() const {
+      return code + "|" + (by ? std::string(proj::to_string(*by)) : "default") + "|" +
+             std::string(domain::to_string(affiliation));
+    }
+  };
+
+  void join(const key& k, const std::shared_ptr<rankings_topic>& t);
+  void leave(const key& k, const rankings_topic* t);
+  // Any thread: the ranking's message now (nullptr and an error text if the jurisdiction is unknown).
+  std::pair<std::shared_ptr<const std::string>, std::uint64_t> compute(const key& k, std::string* body, std::string* error);
+  void on_applied(std::uint64_t position) override;
+
+ private:
+  struct group {
+    key k;
+    std::string last_body;  // the ranking last pushed, without its position (change detection)
+    std::vector<std::pair<const rankings_topic*, std::weak_ptr<rankings_topic>>> subscribers;
+  };
+  std::shared_ptr<read_side> reads_;
+  std::mutex mutex_;
+  std::map<std::string, group> groups_;
+  bool registered_ = false;
+};
+
+class rankings_topic final : public topic_subscription, public std::enable_shared_from_this<rankings_topic> {
+ public:
+  rankings_topic(std::weak_ptr<message_sink> sink, net::any_io_executor strand, std::shared_ptr<shared_state> state,
+                 std::shared_ptr<rankings_hub> hub, rankings_hub::key k)
+      : sink_(std::move(sink)), strand_(std::move(strand)), state_(std::move(state)), hub_(std::move(hub)), key_(std::move(k)) {}
+  ~rankings_topic() override {
+    if (registered_) {
+      hub_->leave(key_, this);
+      --state_->stats.websocket_subscribers;
+    }
+  }
+
+  void start() override {
+    auto sink = sink_.lock();
+    if (!sink) return;
+    sink->send_control(json::serialize(json::object{{"type", "subscribed"},
+                                                    {"topic", "rankings"},
+                                                    {"jurisdiction", key_.code},
+                                                    {"indicator", key_.by ? json::value(proj::to_string(*key_.by)) : json::value(nullptr)},
+                                                    {"affiliation", domain::to_string(key_.affiliation)}}));
+    hub_->join(key_, shared_from_this());
+    registered_ = true;
+    ++state_->stats.websocket_subscribers;
+    // The current ranking, computed on the store pool (it takes the runner's shared lock).
+    net::post(state_->store_pool, [self = shared_from_this()] {
+      std::string body, error;
+      auto [message, position] = self->hub_->compute(self->key_, &body, &error);
+      net::post(self->strand_, [self, message, position, error] {
+        if (!message) {
+          if (auto s = self->sink_.lock()) send_topic_error(*s, "rankings", error);
+          self->stop();
+          return;
+        }
+        self->deliver(message, position);
+      });
+    });
+  }
+
+  void on_room() override { flush(); }
+
+  void stop() override {
+    stopped_ = true;
+    pending_.reset();
+    if (registered_) {
+      hub_->leave(key_, this);
+      registered_ = false;
+      --state_->stats.websocket_subscribers;
+    }
+  }
+
+  // Notifier thread or store pool: posts to the strand.
+  void offer(std::shared_ptr<const std::string> message, std::uint64_t position) {
+    net::post(strand_, [self = shared_from_this(), message = std::move(message), position] { self->deliver(message, position); });
+  }
+
+ private:
+  // Strand: keeps only the newest message (coalescing), queues it when there is room.
+  void deliver(std::shared_ptr<const std::string> message, std::uint64_t position) {
+    if (stopped_ || position < newest_) return;
+    newest_ = position;
+    pending_ = std::move(message);
+    flush();
+  }
+  void flush() {
+    if (stopped_ || !pending_) return;
+    auto sink = sink_.lock();
+    if (!sink || sink->room() == 0) return;
+    sink->send_data(std::move(pending_));
+    pending_.reset();
+  }
+
+  std::weak_ptr<message_sink> sink_;
+  net::any_io_executor strand_;
+  std::shared_ptr<shared_state> state_;
+  std::shared_ptr<rankings_hub> hub_;
+  rankings_hub::key key_;
+  // Strand only.
+  std::shared_ptr<const std::string> pending_;
+  std::uint64_t newest_ = 0;
+  bool stopped_ = false;
+  bool registered_ = false;
+};
+
+void rankings_hub::join(const key& k, const std::shared_ptr<rankings_topic>& t) {
+  bool first = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto& g = groups_[k.text()];
+    g.k = k;
+    g.subscribers.emplace_back(t.get(), t);
+    first = !registered_;
+    registered_ = true;
+  }
+  if (first) reads_->add_listener(shared_from_this());
+}
+
+void rankings_hub::leave(const key& k, const rankings_topic* t) {
+  std::lock_guard lock(mutex_);
+  auto it = groups_.find(k.text());
+  if (it == groups_.end()) return;
+  std::erase_if(it->second.subscribers, [t](const auto& e) { return e.first == t || e.second.expired(); });
+  if (it->second.subscribers.empty()) groups_.erase(it);
+}
+
+std::pair<std::shared_ptr<const std::string>, std::uint64_t> rankings_hub::compute(const key& k, std::string* body,
+                                                                                   std::string* error) {
+  return reads_->runner().read([&](const proj::projection_state& s, const proj::keyed_state&) {
+    std::pair<std::shared_ptr<const std::string>, std::uint64_t> out{nullptr, s.last_applied().value};
+    auto node = s.model().tree().find(k.code);
+    if (!node) {
+      *error = "no jurisdiction " + k.code;
+      return out;
+    }
+    json::object ranking = ranking_json(s, *node, ranking_options_for(s, k.by, k.affiliation), 5, 5);
+    *body = json::serialize(ranking);
+    ranking["type"] = "ranking";
+    ranking["topic"] = "rankings";
+    ranking["position"] = out.second;
+    out.first = std::make_shared<const std::string>(json::serialize(ranking));
+    return out;
+  });
+}
+
+void rankings_hub::on_applied(std::uint64_t) {
+  std::vector<std::pair<std::string, key>> keys;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [text, g] : groups_) keys.emplace_back(text, g.k);
+  }
+  for (const auto& [text, k] : keys) {
+    std::string body, error;
+    auto [message, position] = compute(k, &body, &error);
+    if (!message) continue;
+    std::vector<std::shared_ptr<rankings_topic>> to;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = groups_.find(text);
+      if (it == groups_.end() || it->second.last_body == body) continue;
+      it->second.last_body = std::move(body);
+      for (const auto& [raw, weak] : it->second.subscribers)
+        if (auto t = weak.lock()) to.push_back(std::move(t));
+    }
+    for (const auto& t : to) t->offer(message, position);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// audit and interviews: pulled from the projections whenever the applier says there is more
+// ---------------------------------------------------------------------------------------------
+
+// Common shape: on_applied posts to the strand; the strand starts one read on the store pool at
+// a time (never more than the queue has room for) and sends what it returns.
+class pulled_topic : public topic_subscription, public applied_listener {
+ protected:
+  pulled_topic(std::weak_ptr<message_sink> sink, net::any_io_executor strand, std::shared_ptr<shared_state> state,
+               std::shared_ptr<read_side> reads)
+      : sink_(std::move(sink)), strand_(std::move(strand)), state_(std::move(state)), reads_(std::move(reads)) {}
+
+  std::weak_ptr<message_sink> sink_;
+  net::any_io_executor strand_;
+  std::shared_ptr<shared_state> state_;
+  std::shared_ptr<read_side> reads_;
+  // Strand only.
+  bool stopped_ = false;
+  bool reading_ = false;
+  bool dirty_ = true;  // the projections moved since the last read started
+  bool live_ = false;
+  bool registered_ = false;
+};
+
+class audit_topic final : public pulled_topic, public std::enable_shared_from_this<audit_topic> {
+ public:
+  audit_topic(std::weak_ptr<message_sink> sink, net::any_io_executor strand, std::shared_ptr<shared_state> state,
+              std::shared_ptr<read_side> reads, proj::audit_axis axis, std::string value, std::uint64_t after)
+      : pulled_topic(std::move(sink), std::move(strand), std::move(state), std::move(reads)),
+        axis_(axis), value_(std::move(value)), last_sent_(after) {}
+  ~audit_topic() override {
+    if (registered_) {
+      reads_->remove_listener(this);
+      --state_->stats.websocket_subscribers;
+    }
+  }
+
+  void start() override {
+    auto sink = sink_.lock();
+    if (!sink) return;
+    sink->send_control(json::serialize(json::object{{"type", "subscribed"},
+                                                    {"topic", "audit"},
+                                                    {axis_ == proj::audit_axis::stream ? "entity" : "jurisdiction", value_},
+                                                    {"after", last_sent_}}));
+    reads_->add_listener(shared_from_this());
+    registered_ = true;
+    ++state_->stats.websocket_subscribers;
+    pump();
+  }
+  void on_room() override { pump(); }
+  void stop() override {
+    stopped_ = true;
+    if (registered_) {
+      reads_->remove_listener(this);
+      registered_ = false;
+      --state_->stats.websocket_subscribers;
+    }
+  }
+  void on_applied(std::uint64_t) override {
+    net::post(strand_, [self = shared_from_this()] {
+      self->dirty_ = true;
+      self->pump();
+    });
+  }
+
+ private:
+  struct page {
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<const std::string>>> messages;
+    bool more = false;
+    std::uint64_t applied = 0;
+    bool failed = false;
+  };
+
+  // Strand.
+  void pump() {
+    if (stopped_ || reading_ || !dirty_) return;
+    auto sink = sink_.lock();
+    if (!sink) return;
+    // Wait for half the queue to drain, so reads come in large steps (as the events topic does).
+    const std::size_t room = sink->room();
+    if (room == 0 || room < sink->capacity() / 2) return;
+    reading_ = true;
+    dirty_ = false;
+    const std::size_t count = std::min<std::size_t>(room, 256);
+    net::post(state_->store_pool, [self = shared_from_this(), after = last_sent_, count] {
+      page p;
+      proj::audit_page lines;
+      self->reads_->runner().read([&](const proj::projection_state& s, const proj::keyed_state& keyed) {
+        proj::audit_query q;
+        q.axis = self->axis_;
+        q.value = self->value_;
+        q.after = eventstore::position{after};
+        q.limit = count;
+        lines = proj::read_audit(keyed, q);
+        p.applied = s.last_applied().value;
+      });
+      p.more = lines.next.value != 0;
+      for (const auto& l : lines.lines) {
+        auto e = self->reads_->store().read_all(l.pos, 1);
+        if (!e || e->empty() || e->front().pos != l.pos) {
+          p.failed = true;
+          break;
+        }
+        json::object m{{"type", "audit"},
+                       {"topic", "audit"},
+                       {"position", l.pos.value},
+                       {"hash", hex_encode(l.hash.data(), l.hash.size())},
+                       {"event", event_to_json(e->front())}};
+        p.messages.emplace_back(l.pos.value, std::make_shared<const std::string>(json::serialize(m)));
+      }
+      net::post(self->strand_, [self, p = std::move(p)]() mutable { self->on_page(std::move(p)); });
+    });
+  }
+
+  void on_page(page p) {
+    reading_ = false;
+    if (stopped_) return;
+    auto sink = sink_.lock();
+    if (!sink) return;
+    if (p.failed) {
+      send_topic_error(*sink, "audit", "reading the event log failed");
+      return stop();
+    }
+    for (auto& [position, text] : p.messages) {
+      if (position <= last_sent_) continue;
+      sink->send_data(std::move(text));
+      last_sent_ = position;
+    }
+    if (p.more) dirty_ = true;
+    if (!p.more && !live_) {
+      live_ = true;
+      sink->send_control(json::serialize(json::object{{"type", "live"}, {"topic", "audit"}, {"position", p.applied}}));
+    }
+    pump();
+  }
+
+  proj::audit_axis axis_;
+  std::string value_;
+  std::uint64_t last_sent_;
+};
+
+class interviews_topic final : public pulled_topic, public std::enable_shared_from_this<interviews_topic> {
+ public:
+  interviews_topic(std::weak_ptr<message_sink> sink, net::any_io_executor strand, std::shared_ptr<shared_state> state,
+                   std::shared_ptr<read_side> reads, principal caller, std::string jurisdiction)
+      : pulled_topic(std::move(sink), std::move(strand), std::move(state), std::move(reads)),
+        caller_(std::move(caller)), jurisdiction_(std::move(jurisdiction)) {}
+  ~interviews_topic() override {
+    if (registered_) {
+      reads_->remove_listener(this);
+      --state_->stats.websocket_subscribers;
+    }
+  }
+
+  void start() override {
+    auto sink = sink_.lock();
+    if (!sink) return;
+    sink->send_control(json::serialize(
+        json::object{{"type", "subscribed"}, {"topic", "interviews"}, {"jurisdiction", jurisdiction_}}));
+    reads_->add_listener(shared_from_this());
+    registered_ = true;
+    ++state_->stats.websocket_subscribers;
+    pump();
+  }
+  void on_room() override { pump(); }
+  void stop() override {
+    stopped_ = true;
+    if (registered_) {
+      reads_->remove_listener(this);
+      registered_ = false;
+      --state_->stats.websocket_subscribers;
+    }
+  }
+  void on_applied(std::uint64_t) override {
+    net::post(strand_, [self = shared_from_this()] {
+      self->dirty_ = true;
+      self->pump();
+    });
+  }
+
+ private:
+  // Strand: sends what is pending (interviews changed, newest version of each), then looks for
+  // more changes when the projections moved.
+  void pump() {
+    if (stopped_) return;
+    auto sink = sink_.lock();
+    if (!sink) return;
+    while (!pending_.empty() && sink->room() > 0) {
+      sink->send_data(std::move(pending_.begin()->second));
+      pending_.erase(pending_.begin());
+    }
+    if (!pending_.empty() || reading_ || !dirty_) return;
+    reading_ = true;
+    dirty_ = false;
+    // seen_ is only touched by this one read at a time (reading_), so the pool may use it.
+    net::post(state_->store_pool, [self = shared_from_this()] {
+      std::map<std::uint64_t, std::shared_ptr<const std::string>> changed;
+      std::uint64_t applied = 0;
+      self->reads_->runner().read([&](const proj::projection_state& s, const proj::keyed_state&) {
+        applied = s.last_applied().value;
+        for (const auto& [id, r] : s.interviews()) {
+          if (!may_see(self->caller_, r.jurisdiction) || !scope_covers(self->jurisdiction_, r.jurisdiction)) continue;
+          std::string body = json::serialize(interview_json(r));
+          auto& seen = self->seen_[id];
+          if (seen == body) continue;
+          seen = body;
+          json::object m{{"type", "interview"}, {"topic", "interviews"}, {"position", applied}, {"interview", interview_json(r)}};
+          changed[id] = std::make_shared<const std::string>(json::serialize(m));
+        }
+      });
+      net::post(self->strand_, [self, changed = std::move(changed), applied]() mutable {
+        self->reading_ = false;
+        for (auto& [id, text] : changed) self->pending_[id] = std::move(text);
+        if (!self->live_ && !self->stopped_) {
+          if (auto out = self->sink_.lock()) {
+            // The initial list first, then the "live" marker.
+            while (!self->pending_.empty() && out->room() > 0) {
+              out->send_data(std::move(self->pending_.begin()->second));
+              self->pending_.erase(self->pending_.begin());
+            }
+            if (self->pending_.empty()) {
+              self->live_ = true;
+              out->send_control(json::serialize(json::object{{"type", "live"}, {"topic", "interviews"}, {"position", applied}}));
+            }
+          }
+        }
+        self->pump();
+      });
+    });
+  }
+
+  principal caller_;
+  std::string jurisdiction_;
+  std::map<std::uint64_t, std::string> seen_;  // interview id -> JSON last sent (store pool, one read at a time)
+  std::map<std::uint64_t, std::shared_ptr<const std::string>> pending_;  // strand
+};
+
+// ---------------------------------------------------------------------------------------------
+
+topic_factory::topic_factory(std::shared_ptr<read_side> reads)
+    : reads_(std::move(reads)), hub_(std::make_shared<rankings_hub>(reads_)) {}
+
+topic_factory::~topic_factory() = default;
+
+result<std::shared_ptr<topic_subscription>, api_error> topic_factory::make(const std::string& topic,
+                                                                           const json::object& message,
+                                                                           const principal& caller,
+                                                                           std::weak_ptr<message_sink> sink,
+                                                                           net::any_io_executor strand,
+                                                                           std::shared_ptr<shared_state> state) {
+  if (!reads_->ready()) return failure(api_error{error_kind::unavailable, "the projections are not ready", "", ""});
+  if (topic == "rankings") {
+    auto code = string_field(message, "jurisdiction");
+    if (!code || code->empty()) return failure(bad("\"jurisdiction\" must be a jurisdiction code", "jurisdiction"));
+    if (!may_see(caller, *code)) return failure(out_of_scope(caller, "rankings under " + *code));
+    rankings_hub::key k{*code, std::nullopt, proj::twin::party};
+    if (const json::value* i = message.if_contains("indicator"); i && !i->is_null()) {
+      auto which = i->is_string() ? proj::indicator_from_string(i->get_string()) : std::nullopt;
+      if (!which) return failure(bad("unknown \"indicator\"", "indicator"));
+      k.by = which;
+    }
+    if (const json::value* a = message.if_contains("affiliation"); a && !a->is_null()) {
+      auto t = a->is_string() ? domain::from_string<domain::member_affiliation>(a->get_string()) : std::nullopt;
+      if (!t) return failure(bad("\"affiliation\" must be party or league", "affiliation"));
+      k.affiliation = *t;
+    }
+    return std::shared_ptr<topic_subscription>(
+        std::make_shared<rankings_topic>(std::move(sink), std::move(strand), std::move(state), hub_, std::move(k)));
+  }
+  if (topic == "audit") {
+    auto after = after_field(message);
+    if (!after) return failure(after.error());
+    auto entity = string_field(message, "entity");
+    auto code = string_field(message, "jurisdiction");
+    if ((entity && !entity->empty()) == (code && !code->empty()))
+      return failure(bad("give \"entity\" (a stream such as org-7) or \"jurisdiction\"", "entity"));
+    if (entity && !entity->empty()) {
+      if (!may_read_all_history(caller)) return failure(out_of_scope(caller, "an entity's audit trail (use \"jurisdiction\")"));
+      return std::shared_ptr<topic_subscription>(std::make_shared<audit_topic>(
+          std::move(sink), std::move(strand), std::move(state), reads_, proj::audit_axis::stream, *entity, *after));
+    }
+    if (!may_see(caller, *code)) return failure(out_of_scope(caller, "the audit trail of " + *code));
+    return std::shared_ptr<topic_subscription>(std::make_shared<audit_topic>(
+        std::move(sink), std::move(strand), std::move(state), reads_, proj::audit_axis::jurisdiction, *code, *after));
+  }
+  if (topic == "interviews") {
+    auto code = string_field(message, "jurisdiction");
+    std::string scope = code && !code->empty() ? *code : caller.scope;
+    if (!may_see(caller, scope)) return failure(out_of_scope(caller, "interviews in " + scope));
+    return std::shared_ptr<topic_subscription>(
+        std::make_shared<interviews_topic>(std::move(sink), std::move(strand), std::move(state), reads_, caller, scope));
+  }
+  return failure(api_error{error_kind::not_found,
+                           "unknown topic '" + topic + "' (available: events, rankings, audit, interviews)", "topic", ""});
+}
+
+}  // namespace gongjian::server

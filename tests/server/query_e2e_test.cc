@@ -1,0 +1,495 @@
+// End-to-end tests of the read side in the real `gongjian serve` binary: every query endpoint,
+// scopes (403 outside a leader's scope, auditors read all), as-of answers compared with numbers
+// worked out by hand, the campaign workflow issuing a bulletin and interviews on the wall clock,
+// and the rankings / audit / interviews WebSocket topics (push on change with the right
+// position, resume after a reconnect).
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "gongjian/domain/values.h"
+#include "test_client.h"
+
+namespace gongjian::testing {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+const std::vector<test_token> kTokens = {
+    {"t-admin", "admin", "admin", "000000"},
+    {"t-auditor", "auditor", "auditor", "000000"},
+    {"t-leader-bj", "leader-bj", "leader", "110000"},
+    {"t-leader-tj", "leader-tj", "leader", "120000"},
+};
+
+std::uint64_t u(const json::value& v) { return v.to_number<std::uint64_t>(); }
+
+// Today in China Standard Time, as the workflow's wall clock sees it, moved by `days`.
+std::string china_day(int days) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return domain::to_string(domain::add_days(domain::china_date_of(ms), days));
+}
+
+class QueryE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (binary_path().empty()) GTEST_SKIP() << "GONGJIAN_BINARY is not set (run through ctest)";
+    server_ = std::make_unique<server_process>(kTokens);
+  }
+  std::uint16_t port() const { return server_->port(); }
+
+  json::value command(const std::string& name, json::object body) {
+    auto r = http_request(port(), "POST", "/api/v1/commands/" + name, json::serialize(body), "t-admin");
+    EXPECT_EQ(r.status, 200) << name << ": " << r.body;
+    return r.status == 200 ? r.json() : json::value();
+  }
+  json::value get(const std::string& target, const std::string& token = "t-auditor", int status = 200) {
+    auto r = http_request(port(), "GET", target, "", token);
+    EXPECT_EQ(r.status, status) << target << ": " << r.body;
+    return r.body.empty() ? json::value() : r.json();
+  }
+
+  void jurisdiction(const std::string& code, const std::string& name) {
+    command("register_jurisdiction", {{"command_id", "j-" + code}, {"code", code}, {"jurisdiction_name", name}});
+  }
+  std::uint64_t org(std::uint64_t id, const std::string& office, const std::string& credit_code, const std::string& name) {
+    auto r = command("register_organization",
+                     {{"command_id", "o-" + std::to_string(id)}, {"org", id}, {"kind", "small_micro_enterprise"},
+                      {"org_name", name}, {"social_credit_code", credit_code}, {"registration_number", ""},
+                      {"trade", "餐饮"}, {"office", office}, {"address", "东华门大街1号"}, {"employees", 12},
+                      {"owner", "neither"}, {"management_relationship", ""}, {"status", "in_real_operation"},
+                      {"focus", "none"}, {"has_activity_venue", false}, {"registered_on", "2016-07-01"}});
+    return u(r.at("last_position"));
+  }
+  std::uint64_t target(std::uint64_t id, std::uint64_t org_id, const std::string& deadline = "2016-09-30") {
+    auto r = command("designate_formation_target",
+                     {{"command_id", "t-" + std::to_string(id)}, {"target", id}, {"org", org_id}, {"branch_type", "party"},
+                      {"planned_mode", "standalone"}, {"deadline", deadline}, {"person_responsible", "张三"},
+                      {"designated_on", "2016-07-02"}});
+    return u(r.at("last_position"));
+  }
+  void formal_members(std::uint64_t first, std::uint64_t org_id, int count) {
+    for (int k = 0; k < count; ++k) {
+      const std::uint64_t m = first + static_cast<std::uint64_t>(k);
+      command("record_member", {{"command_id", "m-" + std::to_string(m)}, {"member", m}, {"org", org_id},
+                                {"affiliation", "party"}, {"standing", "formal"}, {"status", "hidden"},
+                                {"member_name", "党员" + std::to_string(m)}, {"relationship_held_at", ""},
+                                {"admitted_on", "2000-01-01"}, {"recorded_on", "2016-07-03"}});
+      command("disclose_member_identity", {{"command_id", "d-" + std::to_string(m)}, {"member", m}, {"disclosed_on", "2016-07-04"}});
+    }
+  }
+  std::uint64_t form(std::uint64_t branch, std::uint64_t org_id) {
+    auto r = command("form_organization", {{"command_id", "f-" + std::to_string(branch)}, {"branch", branch},
+                                           {"branch_type", "party"}, {"mode", "standalone"}, {"branch_name", "党支部"},
+                                           {"orgs", json::array{org_id}}, {"channel_name", ""}, {"formed_on", "2016-07-10"}});
+    return u(r.at("last_position"));
+  }
+
+  // 全国 > 北京 (110000) > 市辖区 (110100) > 东城区 110101 (office 110101001), 西城区 110102 (office
+  // 110102001); 天津 (120000) > 120100 > 120101 (office 120101001).
+  // Orgs 1, 2 in 东城's office, 3 in 西城's, 4 in 天津's; a Party formation target on each of 1, 2, 3.
+  void build_tree_and_targets() {
+    for (auto [code, name] : {std::pair{"000000", "全国"}, {"110000", "北京市"}, {"110100", "市辖区"}, {"110101", "东城区"},
+                              {"110101001", "东华门所"}, {"110102", "西城区"}, {"110102001", "西长安街所"},
+                              {"120000", "天津市"}, {"120100", "市辖区"}, {"120101", "和平区"}, {"120101001", "劝业场所"}})
+      jurisdiction(code, name);
+    org(1, "110101001", "91110108551385082Q", "甲餐饮有限公司");
+    org(2, "110101001", "91330100716105852F", "乙商贸有限公司");
+    org(3, "110102001", "914403001922038216", "丙科技有限公司");
+    org(4, "120101001", "91440300708461136T", "丁物流有限公司");
+    target(11, 1);
+    target(12, 2, "2099-12-31");
+    before_formation_ = target(13, 3);
+    formal_members(101, 1, 3);
+  }
+
+  std::unique_ptr<server_process> server_;
+  std::uint64_t before_formation_ = 0;
+};
+
+// Waits (without sleeping blindly) until `pred` holds for GET target, up to 15 s.
+template <class P>
+json::value poll(QueryE2E* self, std::uint16_t port, const std::string& target, P pred) {
+  (void)self;
+  json::value last;
+  for (int i = 0; i < 150; ++i) {
+    auto r = http_request(port, "GET", target, "", "t-auditor");
+    if (r.status == 200) {
+      last = r.json();
+      if (pred(last)) return last;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ADD_FAILURE() << "timed out waiting on " << target << ": " << json::serialize(last);
+  return last;
+}
+
+TEST_F(QueryE2E, EveryQueryEndpointAnswersFromTheProjections) {
+  build_tree_and_targets();
+  const std::uint64_t formed = form(21, 1);  // strikes target 11 off
+
+  // Jurisdiction node and children.
+  auto j = get("/api/v1/jurisdictions/110100");
+  EXPECT_EQ(j.at("name"), "市辖区");
+  EXPECT_EQ(j.at("level"), "city");
+  EXPECT_EQ(j.at("parent"), "110000");
+  ASSERT_EQ(j.at("children").as_array().size(), 2u);
+  EXPECT_EQ(j.at("children").at(0).at("code"), "110101");
+  EXPECT_EQ(u(j.at("position")), formed);
+
+  // Indicators of 东城区: 2 orgs in scope; org 1 has 3 formal (disclosed) members: eligible 1, with
+  // its own organization 1 -> standalone rate 1/1; ledger: 2 targets, 1 struck off -> 1/2.
+  auto ind = get("/api/v1/indicators/110101?affiliation=party");
+  std::map<std::string, json::value> by_name;
+  for (const auto& i : ind.at("indicators").as_array()) by_name[std::string(i.at("indicator").as_string())] = i.at("value");
+  EXPECT_EQ(u(by_name["orgs_in_scope"].at("numerator")), 2u);
+  EXPECT_EQ(u(by_name["eligible"].at("numerator")), 1u);
+  EXPECT_EQ(u(by_name["standalone_formation_rate"].at("numerator")), 1u);
+  EXPECT_EQ(u(by_name["standalone_formation_rate"].at("denominator")), 1u);
+  EXPECT_EQ(u(by_name["ledger_progress"].at("numerator")), 1u);
+  EXPECT_EQ(u(by_name["ledger_progress"].at("denominator")), 2u);
+  EXPECT_EQ(u(by_name["members_disclosed"].at("numerator")), 3u);
+  EXPECT_EQ(u(by_name["should_form_not_formed"].at("numerator")), 0u);
+  auto league = get("/api/v1/indicators/110101?affiliation=league");
+  EXPECT_EQ(league.at("affiliation"), "league");
+
+  // Rankings of 市辖区's children by ledger progress: 东城 1/2 above 西城 0/1.
+  auto rk = get("/api/v1/rankings/110100?indicator=ledger_progress&top=1&bottom=1");
+  ASSERT_EQ(rk.at("lines").as_array().size(), 2u);
+  EXPECT_EQ(rk.at("lines").at(0).at("code"), "110101");
+  EXPECT_EQ(u(rk.at("lines").at(0).at("rank")), 1u);
+  EXPECT_EQ(rk.at("lines").at(1).at("code"), "110102");
+  EXPECT_EQ(rk.at("red_list"), json::array({"110101"}));
+  EXPECT_EQ(rk.at("black_list"), json::array({"110102"}));
+  get("/api/v1/rankings/110100?indicator=no_such_thing", "t-auditor", 400);
+
+  // Ledger of 北京: three targets; one struck off (by branch 21 at `formed`); filters and paging.
+  auto ledger = get("/api/v1/ledger/110000?today=2016-10-15");
+  ASSERT_EQ(ledger.at("targets").as_array().size(), 3u);
+  auto open = get("/api/v1/ledger/110000?status=open&today=2016-10-15");
+  EXPECT_EQ(open.at("targets").as_array().size(), 2u);
+  auto overdue = get("/api/v1/ledger/110000?overdue=true&today=2016-10-15");
+  ASSERT_EQ(overdue.at("targets").as_array().size(), 1u);  // target 13 (target 12 is due in 2099)
+  EXPECT_EQ(u(overdue.at("targets").at(0).at("target")), 13u);
+  auto struck = get("/api/v1/ledger/110000?status=struck_off");
+  ASSERT_EQ(struck.at("targets").as_array().size(), 1u);
+  EXPECT_EQ(u(struck.at("targets").at(0).at("struck_off").at("branch")), 21u);
+  EXPECT_EQ(u(struck.at("targets").at(0).at("struck_off").at("at")), formed);
+  auto page1 = get("/api/v1/ledger/110000?limit=2");
+  ASSERT_EQ(page1.at("targets").as_array().size(), 2u);
+  ASSERT_TRUE(page1.at("next").is_string());
+  auto page2 = get("/api/v1/ledger/110000?limit=2&cursor=" + std::string(page1.at("next").as_string()));
+  ASSERT_EQ(page2.at("targets").as_array().size(), 1u);
+  EXPECT_TRUE(page2.at("next").is_null());
+
+  // Target, organization, organization list, member, branch.
+  auto t = get("/api/v1/targets/11");
+  EXPECT_EQ(t.at("status"), "struck_off");
+  EXPECT_EQ(t.at("jurisdiction"), "110101001");
+  auto o = get("/api/v1/organizations/1");
+  EXPECT_EQ(o.at("name"), "甲餐饮有限公司");
+  EXPECT_EQ(o.at("office"), "110101001");
+  EXPECT_EQ(u(o.at("read_model").at("formal_members").at("party")), 3u);
+  EXPECT_EQ(o.at("read_model").at("own_organization").at("party"), true);
+  EXPECT_EQ(o.at("formation_targets").as_array().size(), 1u);
+  EXPECT_EQ(o.at("history").at(0).at("type"), "organization_registered");
+  EXPECT_EQ(o.at("history").at(0).at("hash").as_string().size(), 64u);
+  auto list = get("/api/v1/organizations?jurisdiction=110101");
+  ASSERT_EQ(list.at("organizations").as_array().size(), 2u);
+  EXPECT_EQ(list.at("organizations").at(1).at("name"), "乙商贸有限公司");
+  auto paged = get("/api/v1/organizations?jurisdiction=000000&limit=3");
+  EXPECT_EQ(paged.at("organizations").as_array().size(), 3u);
+  ASSERT_FALSE(paged.at("next").is_null());
+  auto rest = get("/api/v1/organizations?jurisdiction=000000&limit=3&cursor=" + std::to_string(u(paged.at("next"))));
+  ASSERT_EQ(rest.at("organizations").as_array().size(), 1u);
+  EXPECT_EQ(u(rest.at("organizations").at(0).at("id")), 4u);
+  auto m = get("/api/v1/members/102");
+  EXPECT_EQ(m.at("name"), "党员102");
+  EXPECT_EQ(m.at("status"), "disclosed");
+  EXPECT_EQ(m.at("jurisdiction"), "110101001");
+  auto b = get("/api/v1/branches/21");
+  EXPECT_EQ(b.at("mode"), "standalone");
+  EXPECT_EQ(b.at("orgs"), json::array({1}));
+  get("/api/v1/members/999", "t-auditor", 404);
+  get("/api/v1/organizations/abc", "t-auditor", 400);
+
+  // Audit trail: by entity, actor, jurisdiction, type, time; positions and hashes match the log.
+  auto log = get("/api/v1/log?from=1&limit=1000");
+  std::map<std::uint64_t, std::string> hash_at;
+  for (const auto& e : log.at("events").as_array()) hash_at[u(e.at("position"))] = std::string(e.at("hash").as_string());
+  auto by_entity = get("/api/v1/audit?entity=target-11");
+  ASSERT_EQ(by_entity.at("lines").as_array().size(), 2u);
+  EXPECT_EQ(by_entity.at("lines").at(1).at("type"), "formation_target_struck_off");
+  EXPECT_EQ(u(by_entity.at("lines").at(1).at("position")), formed);
+  EXPECT_EQ(std::string(by_entity.at("lines").at(1).at("hash").as_string()), hash_at[formed]);
+  auto by_type = poll(this, port(), "/api/v1/audit?type=formation_target_designated",
+                      [](const json::value& v) { return v.at("lines").as_array().size() == 3; });
+  EXPECT_EQ(by_type.at("lines").at(0).at("stream"), "target-11");
+  auto by_actor = poll(this, port(), "/api/v1/audit?actor=admin&limit=5",
+                       [](const json::value& v) { return v.at("lines").as_array().size() == 5; });
+  ASSERT_TRUE(by_actor.at("next").is_string());
+  auto by_actor2 = get("/api/v1/audit?actor=admin&limit=5&cursor=" + std::string(by_actor.at("next").as_string()));
+  EXPECT_EQ(u(by_actor2.at("lines").at(0).at("position")), 6u);
+  auto by_jurisdiction = poll(this, port(), "/api/v1/audit?jurisdiction=110102001",
+                              [](const json::value& v) { return v.at("lines").as_array().size() >= 2; });
+  for (const auto& l : by_jurisdiction.at("lines").as_array()) EXPECT_EQ(std::string(l.at("hash").as_string()), hash_at[u(l.at("position"))]);
+  auto by_time = get("/api/v1/audit?from_time=2000-01-01T00:00:00Z&limit=4");
+  EXPECT_EQ(by_time.at("lines").as_array().size(), 4u);
+  get("/api/v1/audit", "t-auditor", 400);
+
+  // Campaign and workflow: a campaign that started 20 days ago is due its first bulletin; the
+  // workflow issues it on the wall clock, with interviews of the last-ranked (bottom 1) children.
+  command("open_campaign", {{"command_id", "camp-1"}, {"campaign", 1}, {"campaign_name", "百日攻坚"},
+                            {"starts_on", china_day(-20)}, {"ends_on", china_day(80)}, {"bulletin_cadence_days", 15},
+                            {"ranking_indicator", "ledger_progress"}, {"tie_break_indicator", "standalone_formation_rate"},
+                            {"interviews", json::object{{"bottom_n", 1}, {"bottom_percent", 0},
+                                                        {"no_progress_since_last_bulletin", false},
+                                                        {"below_target_rate_permille", 0}}}});
+  auto bulletins = poll(this, port(), "/api/v1/bulletins?campaign=1",
+                        [](const json::value& v) { return v.at("bulletins").as_array().size() == 1; });
+  EXPECT_EQ(u(bulletins.at("bulletins").at(0).at("round")), 1u);
+  auto c = get("/api/v1/campaigns/1");
+  EXPECT_EQ(c.at("name"), "百日攻坚");
+  EXPECT_EQ(c.at("bulletins").as_array().size(), 1u);
+  EXPECT_EQ(get("/api/v1/campaigns").at("campaigns").as_array().size(), 1u);
+  auto bulletin = get("/api/v1/bulletins/1/1");
+  bool saw_city = false;
+  for (const auto& r : bulletin.at("rankings").as_array()) {
+    if (r.at("parent") != "110100") continue;
+    saw_city = true;
+    EXPECT_EQ(r.at("lines").at(0).at("jurisdiction"), "110101");
+    EXPECT_EQ(u(r.at("lines").at(0).at("values").at("ledger_progress").at("numerator")), 1u);
+  }
+  EXPECT_TRUE(saw_city);
+  // Bottom 1 among siblings (more than one sibling): 西城 under 市辖区, 天津 under 全国, 东城's
+  // and 西城's offices are alone under their counties, 北京 has one child.
+  auto interviews = poll(this, port(), "/api/v1/interviews?campaign=1",
+                         [](const json::value& v) { return v.at("interviews").as_array().size() == 2; });
+  std::set<std::string> called;
+  for (const auto& i : interviews.at("interviews").as_array()) called.insert(std::string(i.at("jurisdiction").as_string()));
+  EXPECT_EQ(called, (std::set<std::string>{"110102", "120000"}));
+  const auto first_id = u(interviews.at("interviews").at(0).at("id"));
+  auto one = get("/api/v1/interviews/" + std::to_string(first_id));
+  EXPECT_EQ(one.at("status"), "scheduled");
+  EXPECT_EQ(one.at("reasons"), json::array({"ranked_last"}));
+  auto scheduled = get("/api/v1/interviews?status=scheduled&jurisdiction=110000");
+  ASSERT_EQ(scheduled.at("interviews").as_array().size(), 1u);
+  EXPECT_EQ(scheduled.at("interviews").at(0).at("jurisdiction"), "110102");
+  // The workflow's interview is known to the write side: it can be held over HTTP at once.
+  auto held = http_request(port(), "POST", "/api/v1/commands/hold_interview",
+                           json::serialize(json::object{{"command_id", "hold-1"},
+                                                        {"interview", scheduled.at("interviews").at(0).at("id")},
+                                                        {"held_at_ms", 1700000000000},
+                                                        {"answer", "进度慢"},
+                                                        {"pledge", "月底前完成"}}),
+                           "t-admin");
+  EXPECT_EQ(held.status, 200) << held.body;
+
+  // History for the chart: one point per bulletin, plus now.
+  auto history = get("/api/v1/indicators/110101/history");
+  ASSERT_EQ(history.at("bulletins").as_array().size(), 1u);
+  EXPECT_EQ(u(history.at("bulletins").at(0).at("indicators").at("ledger_progress").at("numerator")), 1u);
+  EXPECT_EQ(u(history.at("current").at("indicators").at("ledger_progress").at("denominator")), 2u);
+
+  // Metrics: projection lag and readiness.
+  auto metrics = http_request(port(), "GET", "/metrics");
+  EXPECT_NE(metrics.body.find("gongjian_projections_lag_events"), std::string::npos);
+  EXPECT_NE(metrics.body.find("gongjian_projections_ready 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("gongjian_workflow_bulletins_total 1"), std::string::npos);
+}
+
+TEST_F(QueryE2E, LeadersSeeOnlyTheirScopeAuditorsSeeAll) {
+  build_tree_and_targets();
+  for (const std::string target : {"/api/v1/jurisdictions/120000", "/api/v1/indicators/120000", "/api/v1/rankings/120100",
+                                   "/api/v1/ledger/120000", "/api/v1/organizations/4", "/api/v1/organizations?jurisdiction=120000",
+                                   "/api/v1/audit?jurisdiction=120101001", "/api/v1/audit?entity=org-1",
+                                   "/api/v1/indicators/000000", "/api/v1/interviews?jurisdiction=120000"}) {
+    auto r = http_request(port(), "GET", target, "", "t-leader-bj");
+    EXPECT_EQ(r.status, 403) << target << ": " << r.body;
+    EXPECT_EQ(r.json().at("error").at("rule"), "role_scope") << target;
+    EXPECT_EQ(http_request(port(), "GET", target, "", "t-auditor").status, 200) << target;
+  }
+  // Inside the scope, the leader reads.
+  for (const std::string target : {"/api/v1/jurisdictions/110000", "/api/v1/rankings/110100", "/api/v1/ledger/110000",
+                                   "/api/v1/organizations/1", "/api/v1/members/101", "/api/v1/targets/11"}) {
+    EXPECT_EQ(http_request(port(), "GET", target, "", "t-leader-bj").status, 200) << target;
+  }
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/targets/11", "", "t-leader-tj").status, 403);
+  // The default organization list is the caller's own scope.
+  auto mine = http_request(port(), "GET", "/api/v1/organizations", "", "t-leader-tj").json();
+  ASSERT_EQ(mine.at("organizations").as_array().size(), 1u);
+  EXPECT_EQ(u(mine.at("organizations").at(0).at("id")), 4u);
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/rankings/110100").status, 401);
+}
+
+TEST_F(QueryE2E, AsOfAnswersWithThePastState) {
+  build_tree_and_targets();
+  const std::uint64_t p = before_formation_ + 6;  // after the members were disclosed, before forming
+  const std::uint64_t formed = form(21, 1);
+  ASSERT_GT(formed, p);
+  // A moment after forming (whole seconds: as_of_time is given to the second below).
+  std::this_thread::sleep_for(1100ms);
+  const auto between = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() - 500;
+  // By hand: before forming, 东城 has targets 11 and 12 open -> ledger progress 0/2, eligible 1,
+  // standalone formation rate 0/1; after: 1/2 and 1/1.
+  auto then = get("/api/v1/indicators/110101?as_of=" + std::to_string(p));
+  EXPECT_EQ(u(then.at("as_of")), p);
+  std::map<std::string, json::value> v;
+  for (const auto& i : then.at("indicators").as_array()) v[std::string(i.at("indicator").as_string())] = i.at("value");
+  EXPECT_EQ(u(v["ledger_progress"].at("numerator")), 0u);
+  EXPECT_EQ(u(v["ledger_progress"].at("denominator")), 2u);
+  EXPECT_EQ(u(v["standalone_formation_rate"].at("numerator")), 0u);
+  EXPECT_EQ(u(v["standalone_formation_rate"].at("denominator")), 1u);
+  auto now = get("/api/v1/indicators/110101");
+  for (const auto& i : now.at("indicators").as_array()) v[std::string(i.at("indicator").as_string())] = i.at("value");
+  EXPECT_EQ(u(v["ledger_progress"].at("numerator")), 1u);
+  EXPECT_EQ(u(v["standalone_formation_rate"].at("numerator")), 1u);
+  // Ledger and target as of p: target 11 open then.
+  auto ledger_then = get("/api/v1/ledger/110101?status=struck_off&as_of=" + std::to_string(p));
+  EXPECT_EQ(ledger_then.at("targets").as_array().size(), 0u);
+  EXPECT_EQ(get("/api/v1/targets/11?as_of=" + std::to_string(p)).at("status"), "open");
+  // Ranking as of p: both counties at 0 -> 东城 first only by the tie-break (1 eligible, 0 formed:
+  // 0/1 is defined; 西城's 0/0 is not).
+  auto rk = get("/api/v1/rankings/110100?as_of=" + std::to_string(p));
+  EXPECT_EQ(u(rk.at("lines").at(0).at("value").at("numerator")), 0u);
+  EXPECT_EQ(u(rk.at("lines").at(0).at("tie_value").at("denominator")), 1u);
+  // The organization as of p had no organization of its own; the branch did not exist.
+  auto o = get("/api/v1/organizations/1?as_of=" + std::to_string(p));
+  EXPECT_EQ(o.at("read_model").at("own_organization").at("party"), false);
+  get("/api/v1/branches/21?as_of=" + std::to_string(p), "t-auditor", 404);
+  // Audit trail as of p ends at p.
+  auto trail = get("/api/v1/audit?entity=target-11&as_of=" + std::to_string(p));
+  EXPECT_EQ(trail.at("lines").as_array().size(), 1u);
+  // By time: a moment between forming and now is the state after forming.
+  char iso[64];
+  const std::time_t secs = static_cast<std::time_t>(between / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  auto at_time = get(std::string("/api/v1/indicators/110101?as_of_time=") + iso);
+  EXPECT_GE(u(at_time.at("as_of")), formed);
+  get("/api/v1/indicators/110101?as_of=999999", "t-auditor", 400);
+  get("/api/v1/indicators/110101?as_of_time=yesterday", "t-auditor", 400);
+}
+
+TEST_F(QueryE2E, RankingsTopicPushesChangesWithTheirPositionAndResumes) {
+  build_tree_and_targets();
+  ws_client ws(port(), "t-leader-bj");
+  ws.send(R"({"op":"subscribe","topic":"rankings","jurisdiction":"110100","indicator":"ledger_progress","affiliation":"party"})");
+  auto hello = ws.read();
+  ASSERT_TRUE(hello);
+  EXPECT_EQ(hello->at("type"), "subscribed");
+  auto first = ws.read();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->at("type"), "ranking");
+  EXPECT_EQ(u(first->at("lines").at(0).at("value").at("numerator")), 0u);
+  // Striking off a target of 西城 (org 3) lifts 西城 (1/1) above 东城 (0/2).
+  formal_members(201, 3, 3);
+  const std::uint64_t formed = form(23, 3);
+  std::optional<json::value> update;
+  for (int i = 0; i < 20; ++i) {
+    auto m = ws.read(5s);
+    ASSERT_TRUE(m) << "no ranking update";
+    if (m->at("type") == "ranking" && m->at("lines").at(0).at("code") == "110102") {
+      update = m;
+      break;
+    }
+  }
+  ASSERT_TRUE(update);
+  EXPECT_EQ(u(update->at("position")), formed);
+  EXPECT_EQ(u(update->at("lines").at(0).at("value").at("numerator")), 1u);
+  // Unrelated events (Tianjin) do not change this ranking: nothing is pushed.
+  command("register_jurisdiction", {{"command_id", "j-120102"}, {"code", "120102"}, {"jurisdiction_name", "河东区"}});
+  // (Checked with a ping after the change has had time to apply: the next message is the pong.)
+  std::this_thread::sleep_for(500ms);
+  ws.send(R"({"op":"ping","id":1})");
+  auto next = ws.read();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->at("type"), "pong") << "a ranking that did not change was pushed: " << json::serialize(*next);
+  // A new connection gets the current ranking at once, with the position it reflects.
+  ws_client again(port(), "t-leader-bj");
+  again.send(R"({"op":"subscribe","topic":"rankings","jurisdiction":"110100"})");
+  ASSERT_TRUE(again.read());
+  auto current = again.read();
+  ASSERT_TRUE(current);
+  EXPECT_GE(u(current->at("position")), formed + 1);
+  EXPECT_EQ(current->at("lines").at(0).at("code"), "110102");
+  // Outside the scope: refused.
+  ws_client tj(port(), "t-leader-tj");
+  tj.send(R"({"op":"subscribe","topic":"rankings","jurisdiction":"110100"})");
+  auto refused = tj.read();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->at("type"), "error");
+  EXPECT_EQ(refused->at("error").at("code"), "forbidden");
+}
+
+TEST_F(QueryE2E, AuditAndInterviewsTopicsCatchUpGoLiveAndResume) {
+  build_tree_and_targets();
+  std::vector<std::uint64_t> seen;
+  std::uint64_t last = 0;
+  {
+    ws_client ws(port(), "t-auditor");
+    ws.send(R"({"op":"subscribe","topic":"audit","entity":"member-101","after":0})");
+    ASSERT_EQ(ws.read()->at("type"), "subscribed");
+    // Catch-up: recorded and disclosed, then live.
+    for (;;) {
+      auto m = ws.read();
+      ASSERT_TRUE(m);
+      if (m->at("type") == "live") break;
+      ASSERT_EQ(m->at("type"), "audit");
+      EXPECT_EQ(m->at("event").at("stream"), "member-101");
+      seen.push_back(u(m->at("position")));
+    }
+    ASSERT_EQ(seen.size(), 2u);
+    last = seen.back();
+  }
+  // While disconnected the member leaves; reconnecting after `last` gets exactly that event.
+  auto left = command("record_member_left", {{"command_id", "left-101"}, {"member", 101}, {"reason", "changed_job"}, {"left_on", "2016-08-01"}});
+  ws_client ws(port(), "t-auditor");
+  ws.send(R"({"op":"subscribe","topic":"audit","entity":"member-101","after":)" + std::to_string(last) + "}");
+  ASSERT_EQ(ws.read()->at("type"), "subscribed");
+  auto m = ws.read();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->at("type"), "audit");
+  EXPECT_EQ(u(m->at("position")), u(left.at("last_position")));
+  EXPECT_EQ(m->at("event").at("type"), "member_left");
+  EXPECT_EQ(ws.read()->at("type"), "live");
+  // Live: the next event of the member arrives as it happens.
+  auto back = command("record_member", {{"command_id", "m-101-again"}, {"member", 101}, {"org", 2}, {"affiliation", "party"},
+                                        {"standing", "formal"}, {"status", "active"}, {"member_name", "党员101"},
+                                        {"relationship_held_at", ""}, {"admitted_on", "2000-01-01"}, {"recorded_on", "2016-08-02"}});
+  auto live = ws.read();
+  ASSERT_TRUE(live);
+  EXPECT_EQ(u(live->at("position")), u(back.at("last_position")));
+
+  // Interviews: the list in scope, then changes.
+  ws_client iv(port(), "t-leader-bj");
+  iv.send(R"({"op":"subscribe","topic":"interviews"})");
+  ASSERT_EQ(iv.read()->at("type"), "subscribed");
+  EXPECT_EQ(iv.read()->at("type"), "live");  // no interviews yet
+  command("open_campaign", {{"command_id", "camp-1"}, {"campaign", 1}, {"campaign_name", "百日攻坚"},
+                            {"starts_on", china_day(-20)}, {"ends_on", china_day(80)}, {"bulletin_cadence_days", 15},
+                            {"ranking_indicator", "ledger_progress"}, {"tie_break_indicator", "standalone_formation_rate"},
+                            {"interviews", json::object{{"bottom_n", 1}, {"bottom_percent", 0},
+                                                        {"no_progress_since_last_bulletin", false},
+                                                        {"below_target_rate_permille", 0}}}});
+  auto pushed = iv.read(15s);
+  ASSERT_TRUE(pushed);
+  EXPECT_EQ(pushed->at("type"), "interview");
+  EXPECT_EQ(pushed->at("interview").at("jurisdiction"), "110102");  // 天津's is outside the scope
+  EXPECT_GT(u(pushed->at("position")), 0u);
+  std::this_thread::sleep_for(500ms);
+  iv.send(R"({"op":"ping","id":2})");
+  auto after = iv.read();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->at("type"), "pong") << json::serialize(*after);
+}
+
+}  // namespace
+}  // namespace gongjian::testing
