@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "gongjian/domain/values.h"
@@ -333,7 +334,7 @@ TEST_F(QueryE2E, AsOfAnswersWithThePastState) {
   const std::uint64_t p = before_formation_ + 6;  // after the members were disclosed, before forming
   const std::uint64_t formed = form(21, 1);
   ASSERT_GT(formed, p);
-  // A moment after forming (whole seconds: as_of_time is given to the second below).
+  // A moment after forming (as_of_time is given to the millisecond below).
   std::this_thread::sleep_for(1100ms);
   const auto between = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() - 500;
   // By hand: before forming, 东城 has targets 11 and 12 open -> ledger progress 0/2, eligible 1,
@@ -371,7 +372,8 @@ TEST_F(QueryE2E, AsOfAnswersWithThePastState) {
   const std::time_t secs = static_cast<std::time_t>(between / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(iso + std::strlen(iso), sizeof iso - std::strlen(iso), ".%03dZ", static_cast<int>(between % 1000));
   auto at_time = get(std::string("/api/v1/indicators/110101?as_of_time=") + iso);
   EXPECT_GE(u(at_time.at("as_of")), formed);
   get("/api/v1/indicators/110101?as_of=999999", "t-auditor", 400);
