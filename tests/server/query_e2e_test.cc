@@ -110,6 +110,18 @@ class QueryE2E : public ::testing::Test {
     formal_members(101, 1, 3);
   }
 
+  // Queries answer from the projections, which follow the log a moment after a command's reply:
+  // waits until they reflect the head.
+  void caught_up() {
+    const std::uint64_t head = u(http_request(port(), "GET", "/readyz").json().at("head"));
+    for (int i = 0; i < 500; ++i) {
+      auto r = http_request(port(), "GET", "/api/v1/campaigns", "", "t-auditor");
+      if (r.status == 200 && u(r.json().at("position")) >= head) return;
+      std::this_thread::sleep_for(10ms);
+    }
+    ADD_FAILURE() << "the projections did not reach position " << head;
+  }
+
   std::unique_ptr<server_process> server_;
   std::uint64_t before_formation_ = 0;
 };
@@ -134,6 +146,7 @@ json::value poll(QueryE2E* self, std::uint16_t port, const std::string& target, 
 TEST_F(QueryE2E, EveryQueryEndpointAnswersFromTheProjections) {
   build_tree_and_targets();
   const std::uint64_t formed = form(21, 1);  // strikes target 11 off
+  caught_up();
 
   // Jurisdiction node and children.
   auto j = get("/api/v1/jurisdictions/110100");
@@ -307,6 +320,7 @@ TEST_F(QueryE2E, EveryQueryEndpointAnswersFromTheProjections) {
 
 TEST_F(QueryE2E, LeadersSeeOnlyTheirScopeAuditorsSeeAll) {
   build_tree_and_targets();
+  caught_up();
   for (const std::string target : {"/api/v1/jurisdictions/120000", "/api/v1/indicators/120000", "/api/v1/rankings/120100",
                                    "/api/v1/ledger/120000", "/api/v1/organizations/4", "/api/v1/organizations?jurisdiction=120000",
                                    "/api/v1/audit?jurisdiction=120101001", "/api/v1/audit?entity=org-1",
@@ -334,6 +348,7 @@ TEST_F(QueryE2E, AsOfAnswersWithThePastState) {
   const std::uint64_t p = before_formation_ + 6;  // after the members were disclosed, before forming
   const std::uint64_t formed = form(21, 1);
   ASSERT_GT(formed, p);
+  caught_up();
   // A moment after forming (as_of_time is given to the millisecond below).
   std::this_thread::sleep_for(1100ms);
   const auto between = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() - 500;
