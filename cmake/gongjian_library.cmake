@@ -41,5 +41,5 @@ function(gongjian_tests module)
   target_link_libraries(${module}_tests PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main gongjian_warnings)
   gtest_discover_tests(${module}_tests
     DISCOVERY_TIMEOUT 60
-    PROPERTIES ENVIRONMENT "GONGJIAN_BINARY=$<TARGET_FILE:gongjian>;GONGJIAN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    PROPERTIES ENVIRONMENT "GONGJIAN_BINARY=${PROJECT_BINARY_DIR}/gongjian;GONGJIAN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
