@@ -41,5 +41,7 @@ function(gongjian_tests module)
   target_link_libraries(${module}_tests PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main gongjian_warnings)
   gtest_discover_tests(${module}_tests
     DISCOVERY_TIMEOUT 60
-    PROPERTIES ENVIRONMENT "GONGJIAN_BINARY=${PROJECT_BINARY_DIR}/gongjian;GONGJIAN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    # Two properties of one value each: gtest_discover_tests splits a ;-list value into words.
+    PROPERTIES ENVIRONMENT "GONGJIAN_BINARY=${PROJECT_BINARY_DIR}/gongjian"
+               ENVIRONMENT_MODIFICATION "GONGJIAN_SOURCE_DIR=set:${PROJECT_SOURCE_DIR}")
 endfunction()
