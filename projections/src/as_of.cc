@@ -125,11 +125,7 @@ ledger_page read_ledger_as_of(const keyed_state& state, const ledger_query& q, e
     }
     entry->status = withdrawn ? domain::target_status::withdrawn
                               : (struck ? domain::target_status::struck_off : domain::target_status::open);
-    const bool overdue = entry->overdue(q.today);
-    if (q.only_open && entry->status != domain::target_status::open) return true;
-    if (q.only_overdue && !overdue) return true;
-    page.lines.push_back(ledger_line{std::move(*entry), overdue});
-    page.next = std::string(key);
+    add_to_ledger_page(page, std::move(*entry), q, key);
     return true;
   });
   if (page.lines.size() < q.limit) page.next.clear();

@@ -90,6 +90,14 @@ std::string ledger_org_key(domain::organization_id org, domain::target_id t) {
   return k;
 }
 
+void add_to_ledger_page(ledger_page& page, ledger_entry entry, const ledger_query& q, std::string_view key) {
+  const bool overdue = entry.overdue(q.today);
+  if (q.only_open && entry.status != domain::target_status::open) return;
+  if (q.only_overdue && !overdue) return;
+  page.lines.push_back(ledger_line{std::move(entry), overdue});
+  page.next = std::string(key);
+}
+
 ledger_page read_ledger(const keyed_state& state, const ledger_query& q) {
   ledger_page page;
   const std::string prefix = "l/" + q.jurisdiction_path;
@@ -104,11 +112,7 @@ ledger_page read_ledger(const keyed_state& state, const ledger_query& q) {
     if (!bytes) return true;
     auto entry = decode_ledger_entry(*bytes);
     if (!entry) return true;
-    const bool overdue = entry->overdue(q.today);
-    if (q.only_open && entry->status != domain::target_status::open) return true;
-    if (q.only_overdue && !overdue) return true;
-    page.lines.push_back(ledger_line{std::move(*entry), overdue});
-    page.next = std::string(key);
+    add_to_ledger_page(page, std::move(*entry), q, key);
     return true;
   });
   if (page.lines.size() < q.limit) page.next.clear();

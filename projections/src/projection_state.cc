@@ -914,6 +914,14 @@ bool projection_state::restore_member(std::uint32_t i, std::string_view v) {
   return rd.ok() && rd.at_end();
 }
 
+namespace {
+// A count followed by that many org indices, as the branch and instructor records store them.
+void read_org_list(binary::reader& rd, std::vector<org_index>& orgs) {
+  const auto n = rd.u();
+  for (std::uint64_t k = 0; k < n && rd.ok(); ++k) orgs.push_back(static_cast<org_index>(rd.u()));
+}
+}  // namespace
+
 bool projection_state::restore_branch(std::uint32_t i, std::string_view v) {
   binary::reader rd(v);
   branch_record b;
@@ -921,8 +929,7 @@ bool projection_state::restore_branch(std::uint32_t i, std::string_view v) {
   b.type = static_cast<std::uint8_t>(rd.u());
   b.mode = static_cast<std::uint8_t>(rd.u());
   b.dissolved = rd.u() != 0;
-  auto n = rd.u();
-  for (std::uint64_t k = 0; k < n && rd.ok(); ++k) b.orgs.push_back(static_cast<org_index>(rd.u()));
+  read_org_list(rd, b.orgs);
   if (branches_.size() <= i) {
     branches_.resize(i + 1);
     branch_dirty_.resize(i + 1, false);
@@ -938,8 +945,7 @@ bool projection_state::restore_instructor(std::uint32_t i, std::string_view v) {
   ins.id = rd.u();
   ins.affiliation = static_cast<std::uint8_t>(rd.u());
   ins.released = rd.u() != 0;
-  auto n = rd.u();
-  for (std::uint64_t k = 0; k < n && rd.ok(); ++k) ins.orgs.push_back(static_cast<org_index>(rd.u()));
+  read_org_list(rd, ins.orgs);
   if (instructors_.size() <= i) {
     instructors_.resize(i + 1);
     instructor_dirty_.resize(i + 1, false);

@@ -74,6 +74,10 @@ struct ledger_page {
   std::string next;  // cursor for the next page; empty when this was the last
 };
 
+// Puts `entry` on the page unless the query's filters leave it out; `key` becomes the cursor.
+// Shared by the live and the as-of readers so both page and filter alike.
+void add_to_ledger_page(ledger_page& page, ledger_entry entry, const ledger_query& q, std::string_view key);
+
 // Reads a page of the ledger from keyed state (thread-safe when `state` has no buffered writes
 // and is only read, as the runner's query copy is).
 ledger_page read_ledger(const keyed_state& state, const ledger_query& q);
