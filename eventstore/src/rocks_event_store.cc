@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <semaphore>
+#include <optional>
 #include <utility>
 
 #include <rocksdb/cache.h>
@@ -240,6 +240,7 @@ std::error_code rocks_event_store::start() {
   writer_head_hash_ = hash;
   head_.store(head, std::memory_order_release);
   head_hash_ = hash;
+  read_snapshot_ = take_snapshot();
   live_ = std::make_unique<live_buffer>(opts_.live_buffer_events, position{head});
 
   if (opts_.mode == durability::bulk_import_without_fsync) {
@@ -247,6 +248,7 @@ std::error_code rocks_event_store::start() {
                opts_.directory.string());
   }
   accepting_ = true;
+  syncer_ = std::thread([this] { syncer_loop(); });
   writer_ = std::thread([this] { writer_loop(); });
   return {};
 }
@@ -285,35 +287,47 @@ void rocks_event_store::append_async_detailed(append_request request,
   enqueue(pending_append{std::move(request), {}, std::move(done)});
 }
 
+namespace {
+
+// A blocked append()'s rendezvous with the syncer. A mutex and condition variable rather than
+// std::binary_semaphore: libstdc++ 12's semaphore spins with sched_yield before it sleeps, and
+// 64-256 spinning callers took the writer's and syncer's CPU on a two-core machine. The syncer
+// notifies while it holds the mutex, because the waiter (on the caller's stack) may be gone the
+// moment the mutex is released.
+template <typename Outcome>
+struct waiter {
+  std::mutex mutex;
+  std::condition_variable ready_cv;
+  bool ready = false;
+  std::optional<Outcome> outcome;
+
+  void deliver(Outcome r) {
+    std::lock_guard lock(mutex);
+    outcome.emplace(std::move(r));
+    ready = true;
+    ready_cv.notify_one();
+  }
+  Outcome wait() {
+    std::unique_lock lock(mutex);
+    ready_cv.wait(lock, [this] { return ready; });
+    return std::move(*outcome);
+  }
+};
+
+}  // namespace
+
 result<append_result> rocks_event_store::append(append_request request) {
   // The callback captures one pointer, so std::function stores it without allocating.
-  struct waiter {
-    std::binary_semaphore ready{0};
-    std::optional<result<append_result>> outcome;
-  } w;
-  enqueue(pending_append{std::move(request),
-                         [p = &w](result<append_result> r) {
-                           p->outcome.emplace(std::move(r));
-                           p->ready.release();
-                         },
-                         {}});
-  w.ready.acquire();
-  return std::move(*w.outcome);
+  waiter<result<append_result>> w;
+  enqueue(pending_append{std::move(request), [p = &w](result<append_result> r) { p->deliver(std::move(r)); }, {}});
+  return w.wait();
 }
 
 result<append_result, append_error> rocks_event_store::append_detailed(append_request request) {
-  struct waiter {
-    std::binary_semaphore ready{0};
-    std::optional<result<append_result, append_error>> outcome;
-  } w;
-  enqueue(pending_append{std::move(request),
-                         {},
-                         [p = &w](result<append_result, append_error> r) {
-                           p->outcome.emplace(std::move(r));
-                           p->ready.release();
-                         }});
-  w.ready.acquire();
-  return std::move(*w.outcome);
+  waiter<result<append_result, append_error>> w;
+  enqueue(pending_append{
+      std::move(request), {}, [p = &w](result<append_result, append_error> r) { p->deliver(std::move(r)); }});
+  return w.wait();
 }
 
 void rocks_event_store::writer_loop() {
@@ -323,7 +337,7 @@ void rocks_event_store::writer_loop() {
     {
       std::unique_lock lock(queue_mutex_);
       queue_cv_.wait(lock, [&] { return !queue_.empty() || !accepting_; });
-      if (queue_.empty()) return;  // closing and drained
+      if (queue_.empty()) break;  // closing and drained
       if (queue_.size() <= opts_.max_batch_requests) {
         batch.swap(queue_);
       } else {
@@ -332,9 +346,97 @@ void rocks_event_store::writer_loop() {
         queue_.erase(queue_.begin(), end);
       }
     }
-    process_batch(batch);
+    written_batch done = process_batch(batch);
     batch.clear();
+    {
+      std::lock_guard lock(sync_mutex_);
+      sync_queue_.push_back(std::move(done));
+    }
+    sync_cv_.notify_one();
   }
+  {
+    std::lock_guard lock(sync_mutex_);
+    writer_finished_ = true;
+  }
+  sync_cv_.notify_one();
+}
+
+void rocks_event_store::syncer_loop() {
+  pthread_setname_np(pthread_self(), "es-syncer");
+  std::vector<written_batch> group;
+  for (;;) {
+    {
+      std::unique_lock lock(sync_mutex_);
+      sync_cv_.wait(lock, [&] { return !sync_queue_.empty() || writer_finished_; });
+      if (sync_queue_.empty()) return;  // the writer is gone and everything is completed
+      group.swap(sync_queue_);
+    }
+    // One sync for every batch written so far: it begins after all their writes returned, so
+    // when it succeeds every one of them is on disk.
+    const bool wrote = std::any_of(group.begin(), group.end(), [](const written_batch& b) { return b.wrote; });
+    rocksdb::Status status;
+    if (wrote && opts_.mode == durability::fsync_each_batch && !failed_.load(std::memory_order_acquire)) {
+      status = db_->SyncWAL();
+    }
+    if (failed_.load(std::memory_order_acquire) || !status.ok()) {
+      // Written, maybe even on disk, but not known to be: nothing of it is acknowledged or
+      // published, and (failed_) nothing is written after it.
+      std::error_code ec = status.ok() ? code(errc::io_error) : to_error_code(status, "syncing the WAL");
+      if (ec == errc::not_found) ec = code(errc::io_error);
+      failed_.store(true, std::memory_order_release);
+      for (auto& b : group) {
+        for (auto& o : b.outcomes) {
+          if (o.has_value()) o = failure(append_error{ec, "the write-ahead log could not be synced", {}, {}});
+        }
+        complete(b);
+      }
+      group.clear();
+      continue;
+    }
+    for (auto& b : group) {
+      if (b.wrote) {
+        {
+          std::lock_guard lock(head_hash_mutex_);
+          head_hash_ = b.last_hash;
+          read_snapshot_ = b.snapshot;
+        }
+        head_.store(b.last_position, std::memory_order_release);
+        // A batch nobody listened to still moves the buffer on (empty), so a subscriber that
+        // joins later goes to disk for it.
+        live_->publish(position{b.last_position}, b.published);
+      }
+      complete(b);
+    }
+    group.clear();
+  }
+}
+
+void rocks_event_store::complete(written_batch& b) {
+  for (std::size_t i = 0; i < b.requests.size(); ++i) {
+    auto& out = b.outcomes[i];
+    auto& req = b.requests[i];
+    if (req.done_detailed) {
+      req.done_detailed(std::move(out));
+    } else if (req.done) {
+      if (out.has_value()) {
+        req.done(std::move(out).value());
+      } else {
+        req.done(failure(out.error().code));
+      }
+    }
+  }
+}
+
+std::shared_ptr<const rocksdb::Snapshot> rocks_event_store::take_snapshot() {
+  // The DB outlives every holder: close() drops the published one and takes lifetime_mutex_
+  // exclusively (readers hold copies only under its shared lock) before it closes the DB.
+  return std::shared_ptr<const rocksdb::Snapshot>(db_->GetSnapshot(),
+                                                  [db = db_.get()](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
+}
+
+std::shared_ptr<const rocksdb::Snapshot> rocks_event_store::read_snapshot() const {
+  std::lock_guard lock(head_hash_mutex_);
+  return read_snapshot_;
 }
 
 void rocks_event_store::prefetch(const std::vector<pending_append>& batch) {
@@ -395,8 +497,8 @@ result<std::uint64_t> rocks_event_store::committed_version(std::string_view stre
   return version;
 }
 
-void rocks_event_store::process_batch(std::vector<pending_append>& batch) {
-  using outcome = result<append_result, append_error>;
+rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pending_append>& batch) {
+  written_batch done;
   std::vector<std::optional<outcome>> outcomes(batch.size());
   // Requests accepted into this batch: completed with their result once the batch is durable.
   std::vector<std::size_t> accepted;
@@ -407,12 +509,19 @@ void rocks_event_store::process_batch(std::vector<pending_append>& batch) {
   // it has accepted. Keys point into the requests, which outlive the batch.
   std::unordered_map<std::string_view, std::uint64_t> batch_versions;
   std::unordered_map<std::string_view, std::size_t> batch_commands;
+  static const rocksdb::WriteOptions no_sync_write;  // the syncer fsyncs
 
   std::uint64_t next_position = writer_head_ + 1;
   sha256_digest chain = writer_head_hash_;
   const bool publish_events = live_->wanted();
   std::vector<recorded_event> published;
 
+  if (failed_.load(std::memory_order_acquire)) {
+    done.outcomes.assign(batch.size(), failure(append_error{code(errc::io_error),
+                                                            "an earlier WAL sync failed; reopen the store", {}, {}}));
+    done.requests = std::move(batch);
+    return done;
+  }
   prefetch(batch);
 
   write_batch_.Clear();
@@ -547,13 +656,17 @@ void rocks_event_store::process_batch(std::vector<pending_append>& batch) {
     position_bytes.append(reinterpret_cast<const char*>(chain.data()), chain.size());
     write_batch_.Put(cf(cf_meta), std::string(keys::meta_head), position_bytes);
 
-    auto status = db_->Write(write_options(), &write_batch_);
+    auto status = db_->Write(no_sync_write, &write_batch_);
     if (!status.ok()) {
       // Nothing of this batch is acknowledged; the head stays where it was.
       auto ec = to_error_code(status, "writing an append batch");
       for (auto i : accepted) outcomes[i].emplace(failure(append_error{ec, ec.message(), {}, {}}));
       published.clear();
     } else {
+      done.wrote = true;
+      done.snapshot = take_snapshot();
+      done.last_position = next_position - 1;
+      done.last_hash = chain;
       writer_head_ = next_position - 1;
       writer_head_hash_ = chain;
       for (auto& [stream, version] : batch_versions) {
@@ -564,15 +677,8 @@ void rocks_event_store::process_batch(std::vector<pending_append>& batch) {
           head_cache_.emplace(std::string(stream), version);
         }
       }
-      {
-        std::lock_guard lock(head_hash_mutex_);
-        head_hash_ = chain;
-      }
-      head_.store(writer_head_, std::memory_order_release);
-      // A batch nobody listened to still moves the buffer on (empty), so a subscriber that joins
-      // later goes to disk for it.
       if (!publish_events) published.clear();
-      live_->publish(position{writer_head_}, published);
+      done.published = std::move(published);
     }
   }
 
@@ -590,18 +696,10 @@ void rocks_event_store::process_batch(std::vector<pending_append>& batch) {
     }
   }
 
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    auto& out = *outcomes[i];
-    if (batch[i].done_detailed) {
-      batch[i].done_detailed(std::move(out));
-    } else if (batch[i].done) {
-      if (out.has_value()) {
-        batch[i].done(std::move(out).value());
-      } else {
-        batch[i].done(failure(out.error().code));
-      }
-    }
-  }
+  done.outcomes.reserve(batch.size());
+  for (auto& o : outcomes) done.outcomes.push_back(std::move(*o));
+  done.requests = std::move(batch);
+  return done;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -616,8 +714,11 @@ result<stream_version> rocks_event_store::stream_head(std::string_view stream) c
   if (!valid_name(stream)) return failure(code(errc::invalid_argument));
   std::shared_lock lock(lifetime_mutex_);
   if (!db_) return failure(code(errc::closed));
+  const auto snapshot = read_snapshot();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.get();
   std::string value;
-  auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_heads), rocksdb::Slice(stream.data(), stream.size()), &value);
+  auto status = db_->Get(ro, cf(cf_heads), rocksdb::Slice(stream.data(), stream.size()), &value);
   if (status.IsNotFound()) return stream_version{0};
   if (!status.ok()) return failure(to_error_code(status, "reading a stream head"));
   if (value.size() != 8) return failure(code(errc::corruption));
@@ -639,7 +740,10 @@ result<std::vector<recorded_event>> rocks_event_store::read_stream(std::string_v
   std::string upper = prefix;
   upper.back() = '\1';
   rocksdb::Slice lower_bound(prefix), upper_bound(upper);
+  // What is in the newest memtables may be written but not yet synced: read what is durable.
+  const auto snapshot = read_snapshot();
   rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.get();
   ro.iterate_lower_bound = &lower_bound;
   ro.iterate_upper_bound = &upper_bound;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_streams)));
@@ -663,8 +767,9 @@ result<std::vector<recorded_event>> rocks_event_store::read_stream(std::string_v
   std::vector<rocksdb::Slice> key_slices(position_keys.begin(), position_keys.end());
   std::vector<rocksdb::PinnableSlice> values(key_slices.size());
   std::vector<rocksdb::Status> statuses(key_slices.size());
-  db_->MultiGet(rocksdb::ReadOptions(), cf(cf_log), key_slices.size(), key_slices.data(), values.data(),
-                statuses.data());
+  rocksdb::ReadOptions log_ro;
+  log_ro.snapshot = snapshot.get();
+  db_->MultiGet(log_ro, cf(cf_log), key_slices.size(), key_slices.data(), values.data(), statuses.data());
   events.resize(key_slices.size());
   record_view view;
   for (std::size_t i = 0; i < key_slices.size(); ++i) {
@@ -758,6 +863,10 @@ result<verify_report> rocks_event_store::verify(position from, position to) cons
   if (!db_) return failure(code(errc::closed));
   verify_report report;
   const std::uint64_t head = head_.load(std::memory_order_acquire);
+  // Published before the head, so it holds at least everything up to it, and only durable data.
+  const auto snapshot = read_snapshot();
+  rocksdb::ReadOptions at_snapshot;
+  at_snapshot.snapshot = snapshot.get();
   const std::uint64_t last = to.value == 0 ? head : std::min(to.value, head);
   std::uint64_t expected = std::max<std::uint64_t>(from.value, 1);
   report.last_checked = position{expected - 1};
@@ -772,7 +881,7 @@ result<verify_report> rocks_event_store::verify(position from, position to) cons
   sha256_digest chain{};
   if (expected > 1) {
     std::string before;
-    auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_log), keys::log_key(position{expected - 1}), &before);
+    auto status = db_->Get(at_snapshot, cf(cf_log), keys::log_key(position{expected - 1}), &before);
     if (status.IsNotFound()) return bad(expected - 1, "missing: the record before the range is absent");
     if (!status.ok()) return failure(to_error_code(status, "verify: reading the record before the range"));
     if (before.size() < record_hash_size) return bad(expected - 1, "record is truncated or malformed");
@@ -784,7 +893,7 @@ result<verify_report> rocks_event_store::verify(position from, position to) cons
   const std::string lower = keys::log_key(position{expected});
   const std::string upper = keys::log_key(position{last + 1});
   rocksdb::Slice lower_bound(lower), upper_bound(upper);
-  rocksdb::ReadOptions ro;
+  rocksdb::ReadOptions ro = at_snapshot;
   ro.iterate_lower_bound = &lower_bound;
   ro.iterate_upper_bound = &upper_bound;
   ro.readahead_size = 4u << 20;
@@ -813,7 +922,7 @@ result<verify_report> rocks_event_store::verify(position from, position to) cons
     if (computed != view.hash) return bad(p, "hash chain broken: stored hash differs from the recomputed one");
 
     keys::stream_index_key(index_key, view.stream, view.version);
-    auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_streams), index_key, &index_value);
+    auto status = db_->Get(at_snapshot, cf(cf_streams), index_key, &index_value);
     if (status.IsNotFound() || (status.ok() && (index_value.size() != 8 || encoding::get_big_endian64(index_value.data()) != p))) {
       return bad(p, "stream index disagrees: '" + std::string(view.stream) + "' version " +
                         std::to_string(view.version.value) + " does not point at this position");
@@ -832,7 +941,7 @@ result<verify_report> rocks_event_store::verify(position from, position to) cons
   }
   if (last == head) {
     std::string meta;
-    auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_meta), std::string(keys::meta_head), &meta);
+    auto status = db_->Get(at_snapshot, cf(cf_meta), std::string(keys::meta_head), &meta);
     if (status.ok() && meta.size() == 8 + record_hash_size && encoding::get_big_endian64(meta.data()) == head &&
         digest_from(std::string_view(meta).substr(8)) != chain) {
       return bad(head, "hash chain broken: the recorded head hash differs from the recomputed one");
@@ -959,13 +1068,15 @@ void rocks_event_store::close() {
   closed_ = true;
   closing_.store(true, std::memory_order_release);
 
-  // 1. Refuse new appends; the writer completes everything already queued, then exits.
+  // 1. Refuse new appends; the writer writes everything already queued and exits, then the
+  //    syncer makes it durable, completes it and exits.
   {
     std::lock_guard lock(queue_mutex_);
     accepting_ = false;
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  if (syncer_.joinable()) syncer_.join();
 
   // 2. Stop every subscription; after this no thread but ours touches the DB.
   std::vector<std::shared_ptr<subscription_state>> subscriptions;
@@ -978,6 +1089,10 @@ void rocks_event_store::close() {
   // 3. Make everything durable (bulk mode acknowledged without fsync) and close the DB.
   std::unique_lock lock(lifetime_mutex_);
   if (!db_) return;
+  {
+    std::lock_guard head_lock(head_hash_mutex_);
+    read_snapshot_.reset();
+  }
   auto status = db_->SyncWAL();
   if (!status.ok()) (void)to_error_code(status, "syncing the WAL at close");
   for (auto* h : handles_) {

@@ -5,10 +5,17 @@
 // Threads:
 // - callers of append/append_async enqueue requests under queue_mutex_ and (for append) wait;
 // - one writer thread (writer_loop) owns everything under "writer thread only": it drains the
-//   queue, validates, assigns positions, writes one WriteBatch (one WAL fsync), then publishes to
-//   the live buffer and completes the callbacks;
+//   queue, validates, assigns positions, writes one WriteBatch WITHOUT waiting for its fsync,
+//   takes a RocksDB snapshot just after it and hands the batch to the syncer;
+// - one syncer thread (syncer_loop) takes every batch written so far, calls SyncWAL once for all
+//   of them (a sync that begins after their writes returned), and only then publishes them: the
+//   read snapshot and head readers use, the live buffer, and the callbacks. So the writer builds
+//   batch k+1 while the disk syncs batch k, and nothing is acknowledged or visible before it is
+//   durable;
 // - readers (read_stream, read_all, verify, consumer_*) run on the caller's thread under a shared
-//   lock of lifetime_mutex_, which close() takes exclusively before it destroys the DB;
+//   lock of lifetime_mutex_, which close() takes exclusively before it destroys the DB; they read
+//   at the published snapshot (or bounded by the published head), never the newest memtable
+//   state, which may hold written but not yet synced batches;
 // - each subscription has its own thread (subscription_impl.h).
 
 #include <atomic>
@@ -84,9 +91,30 @@ class rocks_event_store final : public event_store {
   };
   using version_map = std::unordered_map<std::string, std::uint64_t, string_hash, std::equal_to<>>;
 
+  using outcome = result<append_result, append_error>;
+
+  // A batch the writer has written (or refused whole) and the syncer has yet to make durable and
+  // complete. Batches reach the syncer in the order they were written.
+  struct written_batch {
+    std::vector<pending_append> requests;
+    std::vector<outcome> outcomes;            // by index in requests
+    std::vector<std::size_t> accepted;        // requests whose events are in the write
+    bool wrote = false;                       // a WriteBatch reached RocksDB
+    std::uint64_t last_position = 0;          // head once this batch is durable (if wrote)
+    sha256_digest last_hash{};
+    std::vector<recorded_event> published;    // for the live buffer (empty if nobody listens)
+    std::shared_ptr<const rocksdb::Snapshot> snapshot;  // the DB just after this write
+  };
+
   void enqueue(pending_append item);
   void writer_loop();
-  void process_batch(std::vector<pending_append>& batch);
+  void syncer_loop();
+  written_batch process_batch(std::vector<pending_append>& batch);
+  static void complete(written_batch& b);
+  // A snapshot of the DB as it is now, released when its last holder lets go.
+  std::shared_ptr<const rocksdb::Snapshot> take_snapshot();
+  // The snapshot readers use: everything in it is durable.
+  std::shared_ptr<const rocksdb::Snapshot> read_snapshot() const;
   // Writer thread: looks up the batch's command ids and uncached stream heads in bulk.
   void prefetch(const std::vector<pending_append>& batch);
   // Writer thread: the committed version of `stream`, from the cache or the stream_heads CF.
@@ -112,6 +140,15 @@ class rocks_event_store final : public event_store {
   bool accepting_ = false;             // guarded by queue_mutex_
   std::thread writer_;
 
+  std::mutex sync_mutex_;
+  std::condition_variable sync_cv_;
+  std::vector<written_batch> sync_queue_;  // guarded by sync_mutex_
+  bool writer_finished_ = false;           // guarded by sync_mutex_
+  std::thread syncer_;
+  // Set by the syncer when a WAL sync failed: what was written since cannot be promised durable,
+  // so the writer refuses every later append (io_error) until the store is reopened.
+  std::atomic<bool> failed_{false};
+
   // Writer thread only.
   version_map head_cache_;
   std::uint64_t writer_head_ = 0;
@@ -122,10 +159,11 @@ class rocks_event_store final : public event_store {
   std::vector<rocksdb::PinnableSlice> prefetched_commands_;  // by index in the batch
   std::vector<rocksdb::Status> prefetched_command_status_;
 
-  // Published by the writer after each durable batch.
+  // Published by the syncer after each durable group of batches.
   std::atomic<std::uint64_t> head_{0};
   mutable std::mutex head_hash_mutex_;
   sha256_digest head_hash_{};  // guarded by head_hash_mutex_
+  std::shared_ptr<const rocksdb::Snapshot> read_snapshot_;  // guarded by head_hash_mutex_
 
   std::unique_ptr<live_buffer> live_;
   std::mutex subscriptions_mutex_;

@@ -87,7 +87,7 @@ class event_store {
   // stream and its current version), invalid_argument, io_error, closed.
   virtual result<append_result> append(append_request request) = 0;
 
-  // The same, without blocking: `done` runs on the writer thread once the batch is durable. It
+  // The same, without blocking: `done` runs on the store's syncer thread once the batch is durable. It
   // must not block (every other append waits behind it); on a closed store it runs at once, on
   // the caller's thread, with errc::closed.
   virtual void append_async(append_request request, std::function<void(result<append_result>)> done) = 0;
