@@ -19,9 +19,11 @@ std::string_view axis_letter(audit_axis a) {
   return "s";
 }
 
-// value = <pos, 8><timestamp ms, 8><hash, 32> (see projection_state::index_audit)
+// line = <pos, 8><timestamp ms, 8><hash, 32> (see projection_state::index_audit)
+constexpr std::size_t line_size = 48;
+
 std::optional<audit_line> parse_line(std::string_view value) {
-  if (value.size() != 48) return std::nullopt;
+  if (value.size() != line_size) return std::nullopt;
   audit_line line;
   line.pos = eventstore::position{binary::parse_key_u64(value.substr(0, 8))};
   line.timestamp_ms = static_cast<std::int64_t>(binary::parse_key_u64(value.substr(8, 8)));
@@ -66,19 +68,24 @@ audit_page read_audit(const keyed_state& state, const audit_query& q) {
   prefix.push_back('/');
   prefix.append(q.value);
   prefix.push_back('\0');
+  // Postings are keyed by their last line's position: the first one that can hold a line after
+  // the cursor is the first whose key is at or after <prefix><after + 1>.
   std::string start = prefix;
   binary::key_u64(start, q.after.value + 1);
   bool more = false;
-  state.scan(prefix, start, [&](std::string_view, std::string_view value) {
-    auto line = parse_line(value);
-    if (!line) return true;
-    if (q.from_ms && line->timestamp_ms < *q.from_ms) return true;
-    if (q.to_ms && line->timestamp_ms > *q.to_ms) return true;
-    if (page.lines.size() == q.limit) {
-      more = true;
-      return false;
+  state.scan(prefix, start, [&](std::string_view key, std::string_view value) {
+    if (key.size() != prefix.size() + 8 || value.size() % line_size != 0) return true;  // not a posting
+    for (std::size_t at = 0; at < value.size(); at += line_size) {
+      auto line = parse_line(value.substr(at, line_size));
+      if (!line || line->pos <= q.after) continue;
+      if (q.from_ms && line->timestamp_ms < *q.from_ms) continue;
+      if (q.to_ms && line->timestamp_ms > *q.to_ms) continue;
+      if (page.lines.size() == q.limit) {
+        more = true;
+        return false;
+      }
+      page.lines.push_back(*line);
     }
-    page.lines.push_back(*line);
     return true;
   });
   if (more) page.next = page.lines.back().pos;

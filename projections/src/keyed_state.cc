@@ -1,5 +1,6 @@
 #include "gongjian/projections/keyed_state.h"
 
+#include <cstring>
 #include <vector>
 
 namespace gongjian::projections {
@@ -62,6 +63,21 @@ void keyed_state::drain_into(eventstore::consumer_commit& commit) {
   pending_.clear();
   for (auto& kv : appends_) commit.puts.push_back(std::move(kv));
   appends_.clear();
+  for (auto& [prefix, p] : postings_) {
+    std::string key;
+    key.reserve(prefix.size() + 8);
+    key.append(prefix);
+    key.append(p.last_position.data(), p.last_position.size());
+    commit.puts.emplace_back(std::move(key), std::move(p.lines));
+  }
+  postings_.clear();
+}
+
+void keyed_state::append_posting(std::string_view prefix, std::string_view line) {
+  auto it = postings_.find(prefix);
+  if (it == postings_.end()) it = postings_.emplace(std::string(prefix), posting{}).first;
+  it->second.lines.append(line);
+  if (line.size() >= 8) std::memcpy(it->second.last_position.data(), line.data(), 8);
 }
 
 }  // namespace gongjian::projections

@@ -602,27 +602,32 @@ node_index projection_state::jurisdiction_of(const domain::event& event) const {
       event);
 }
 
-// Audit index lines, one per event and axis; the key ends with the position so a scan of one
-// axis value is in log order, and the value carries what an auditor checks the log against. By
-// entity needs no line of its own: the event store keeps every stream (read_stream).
+// The audit index. Per axis value (actor, jurisdiction, event type) the lines of one checkpoint
+// form one posting, written as one key that ends with the position of its last line, so a scan
+// from <value>\0<after + 1> finds every posting holding a line after `after`, in log order. By
+// entity needs no line of its own: the event store keeps every stream (read_stream). The time
+// index stays one key per event: it is ordered by time, not by position, and maps a time to a
+// position.
 //
-//   a/u/<user>\0<pos>  a/j/<jurisdiction code>\0<pos>  a/y/<type>\0<pos>
-//   a/m/<timestamp ms, 8 bytes><pos>        (time index; also maps a time to a position)
-//   value = <pos, 8 bytes><timestamp ms, 8 bytes><SHA-256 hash, 32 bytes>
+//   a/u/<user>\0<u64 last pos>  a/j/<jurisdiction code>\0<u64 last pos>  a/y/<type>\0<u64 last pos>
+//       value = line line ... (log order)
+//   a/m/<timestamp ms, 8 bytes><pos>      value = line
+//   line  = <pos, 8 bytes><timestamp ms, 8 bytes><SHA-256 hash, 32 bytes>   (48 bytes)
 void projection_state::index_audit(const eventstore::recorded_event& recorded, const domain::event& event,
                                    keyed_state& keyed) {
   std::string value;
+  value.reserve(48);
   binary::key_u64(value, recorded.pos.value);
   binary::key_u64(value, static_cast<std::uint64_t>(recorded.metadata.timestamp_ms));
   value.append(reinterpret_cast<const char*>(recorded.hash.data()), recorded.hash.size());
+  std::string& prefix = audit_prefix_scratch_;
   auto line = [&](std::string_view axis, std::string_view name) {
-    std::string key = "a/";
-    key.append(axis);
-    key.push_back('/');
-    key.append(name);
-    key.push_back('\0');
-    binary::key_u64(key, recorded.pos.value);
-    keyed.append_only(std::move(key), value);
+    prefix.assign("a/");
+    prefix.append(axis);
+    prefix.push_back('/');
+    prefix.append(name);
+    prefix.push_back('\0');
+    keyed.append_posting(prefix, value);
   };
   if (!recorded.metadata.by.user.empty()) line("u", recorded.metadata.by.user);
   if (auto n = jurisdiction_of(event); n != no_node) line("j", model_.tree().at(n).code);

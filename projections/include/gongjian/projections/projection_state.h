@@ -175,6 +175,7 @@ class projection_state {
   std::map<std::uint64_t, interview_record> interviews_;
   bool workflow_dirty_ = true;
   bool audit_indexing_ = true;
+  std::string audit_prefix_scratch_;  // reused by index_audit: no allocation per event
 
   std::vector<bool> member_dirty_, branch_dirty_, instructor_dirty_;
   std::vector<std::uint32_t> dirty_members_, dirty_branches_, dirty_instructors_;
