@@ -647,8 +647,8 @@ json::object org_read_json(const proj::projection_state& s, proj::org_index i) {
   return o;
 }
 
-void entity_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond,
-                  entity_kind kind) {
+template <entity_kind kind>
+void entity_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
   auto id = path_id(request, "id");
   if (!id) return respond(error_response(id.error()));
   auto spec = parse_as_of(request);
@@ -657,7 +657,7 @@ void entity_route(shared_state& state, const std::shared_ptr<read_side>& reads, 
   const char* noun = kind == entity_kind::org ? "organization" : kind == entity_kind::member ? "member" : "branch";
   run_on_store_pool(
       state,
-      [reads, id = *id, spec = *spec, caller = *request.caller, kind, stream = prefix + std::to_string(*id), noun]() -> api_response {
+      [reads, id = *id, spec = *spec, caller = *request.caller, stream = prefix + std::to_string(*id), noun]() -> api_response {
         auto past = resolve(*reads, spec);
         if (!past) return error_response(past.error());
         const std::uint64_t up_to = *past ? (*past)->first : UINT64_MAX;
@@ -1029,34 +1029,36 @@ void audit_route(shared_state& state, const std::shared_ptr<read_side>& reads, a
 void add_query_routes(shared_state& state, const std::shared_ptr<read_side>& reads) {
   router& r = state.routes;
   using fn = void (*)(shared_state&, const std::shared_ptr<read_side>&, api_request, responder);
-  auto add = [&](const char* pattern, const char* name, fn f) {
-    r.add({"GET", pattern, name, access::authenticated,
-           [&state, reads, f](api_request request, responder respond) { f(state, reads, std::move(request), std::move(respond)); }});
+  struct entry {
+    const char* pattern;
+    const char* name;
+    fn handler;
   };
-  add("/api/v1/jurisdictions/{code}", "query.jurisdiction", jurisdiction_route);
-  add("/api/v1/indicators/{code}", "query.indicators", indicators_route);
-  add("/api/v1/indicators/{code}/history", "query.indicators_history", history_route);
-  add("/api/v1/rankings/{code}", "query.rankings", rankings_route);
-  add("/api/v1/ledger/{code}", "query.ledger", ledger_route);
-  add("/api/v1/targets/{id}", "query.target", target_route);
-  add("/api/v1/organizations", "query.organizations", organizations_route);
-  add("/api/v1/organizations/{id}", "query.organization",
-      [](shared_state& s, const std::shared_ptr<read_side>& rs, api_request q, responder p) {
-        entity_route(s, rs, std::move(q), std::move(p), entity_kind::org);
-      });
-  add("/api/v1/members/{id}", "query.member", [](shared_state& s, const std::shared_ptr<read_side>& rs, api_request q, responder p) {
-    entity_route(s, rs, std::move(q), std::move(p), entity_kind::member);
-  });
-  add("/api/v1/branches/{id}", "query.branch", [](shared_state& s, const std::shared_ptr<read_side>& rs, api_request q, responder p) {
-    entity_route(s, rs, std::move(q), std::move(p), entity_kind::branch);
-  });
-  add("/api/v1/interviews", "query.interviews", interviews_route);
-  add("/api/v1/interviews/{id}", "query.interview", interview_route);
-  add("/api/v1/bulletins", "query.bulletins", bulletins_route);
-  add("/api/v1/bulletins/{campaign}/{round}", "query.bulletin", bulletin_route);
-  add("/api/v1/campaigns", "query.campaigns", campaigns_route);
-  add("/api/v1/campaigns/{id}", "query.campaign", campaign_route);
-  add("/api/v1/audit", "query.audit", audit_route);
+  static constexpr entry table[] = {
+      {"/api/v1/jurisdictions/{code}", "query.jurisdiction", jurisdiction_route},
+      {"/api/v1/indicators/{code}", "query.indicators", indicators_route},
+      {"/api/v1/indicators/{code}/history", "query.indicators_history", history_route},
+      {"/api/v1/rankings/{code}", "query.rankings", rankings_route},
+      {"/api/v1/ledger/{code}", "query.ledger", ledger_route},
+      {"/api/v1/targets/{id}", "query.target", target_route},
+      {"/api/v1/organizations", "query.organizations", organizations_route},
+      {"/api/v1/organizations/{id}", "query.organization", entity_route<entity_kind::org>},
+      {"/api/v1/members/{id}", "query.member", entity_route<entity_kind::member>},
+      {"/api/v1/branches/{id}", "query.branch", entity_route<entity_kind::branch>},
+      {"/api/v1/interviews", "query.interviews", interviews_route},
+      {"/api/v1/interviews/{id}", "query.interview", interview_route},
+      {"/api/v1/bulletins", "query.bulletins", bulletins_route},
+      {"/api/v1/bulletins/{campaign}/{round}", "query.bulletin", bulletin_route},
+      {"/api/v1/campaigns", "query.campaigns", campaigns_route},
+      {"/api/v1/campaigns/{id}", "query.campaign", campaign_route},
+      {"/api/v1/audit", "query.audit", audit_route},
+  };
+  for (const auto& e : table) {
+    r.add({"GET", e.pattern, e.name, access::authenticated,
+           [&state, reads, f = e.handler](api_request request, responder respond) {
+             f(state, reads, std::move(request), std::move(respond));
+           }});
+  }
 }
 
 }  // namespace gongjian::server
