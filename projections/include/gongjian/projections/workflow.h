@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "gongjian/domain/commands.h"
 #include "gongjian/domain/state.h"
@@ -92,6 +93,15 @@ class workflow {
   result<void> wait_for_runner();
   // decide + append. Returns true when written now, false when it had already been done.
   result<bool> submit(const domain::command& command, std::string command_id);
+  // The same for decisions that do not depend on one another (a round's interviews, its
+  // escalations): each is decided against the same write model, all are appended at once (the
+  // store groups them into one batch, in this order) and the runner is waited for once. Adds
+  // each one's outcome to `written` / `duplicates`.
+  struct submission {
+    domain::command command;
+    std::string command_id;
+  };
+  result<void> submit_all(std::vector<submission> batch, std::uint32_t& written, std::uint32_t& duplicates);
   result<void> issue_round(const campaign_record& campaign, std::uint32_t round, domain::date due, tick_report& report);
   result<void> interviews_for(const campaign_record& campaign, std::uint32_t round, domain::date due, tick_report& report);
   result<void> escalations_for(const campaign_record& campaign, std::uint32_t round, domain::date due, tick_report& report);
