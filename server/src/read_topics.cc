@@ -149,7 +149,10 @@ class rankings_topic final : public topic_subscription, public std::enable_share
   }
 
  private:
-  // Strand: keeps only the newest message (coalescing), queues it when there is room.
+  // Strand: keeps only the newest message (coalescing), queues it when the previous one has been
+  // written. A ranking replaces the one before it, so a connection slower than the rate of change
+  // gets fewer, newer rankings instead of a backlog, and the work per change stays one write per
+  // subscriber at most.
   void deliver(std::shared_ptr<const std::string> message, std::uint64_t position) {
     if (stopped_ || position < newest_) return;
     newest_ = position;
@@ -159,8 +162,8 @@ class rankings_topic final : public topic_subscription, public std::enable_share
   void flush() {
     if (stopped_ || !pending_) return;
     auto sink = sink_.lock();
-    if (!sink || sink->room() == 0) return;
-    sink->send_data(std::move(pending_));
+    if (!sink || sink->room() == 0 || sink->written() < in_queue_) return;
+    in_queue_ = sink->send_data(std::move(pending_));
     pending_.reset();
   }
 
@@ -172,6 +175,7 @@ class rankings_topic final : public topic_subscription, public std::enable_share
   // Strand only.
   std::shared_ptr<const std::string> pending_;
   std::uint64_t newest_ = 0;
+  std::uint64_t in_queue_ = 0;  // sequence number of the ranking last queued (message_sink::send_data)
   bool stopped_ = false;
   bool registered_ = false;
 };
@@ -244,12 +248,46 @@ void rankings_hub::on_applied(std::uint64_t) {
 // ---------------------------------------------------------------------------------------------
 
 // Common shape: on_applied posts to the strand; the strand starts one read on the store pool at
-// a time (never more than the queue has room for) and sends what it returns.
-class pulled_topic : public topic_subscription, public applied_listener {
+// a time (never more than the queue has room for) and sends what it returns. Subscribing to the
+// applier, unsubscribing and the wake-up are the same for every pulled topic, so they live here.
+class pulled_topic : public topic_subscription,
+                     public applied_listener,
+                     public std::enable_shared_from_this<pulled_topic> {
+ public:
+  ~pulled_topic() override { unregister(); }
+
+  void on_room() override { pump(); }
+  void stop() override {
+    stopped_ = true;
+    unregister();
+  }
+  void on_applied(std::uint64_t) override {
+    net::post(strand_, [self = shared_from_this()] {
+      self->dirty_ = true;
+      self->pump();
+    });
+  }
+
  protected:
   pulled_topic(std::weak_ptr<message_sink> sink, net::any_io_executor strand, std::shared_ptr<shared_state> state,
                std::shared_ptr<read_side> reads)
       : sink_(std::move(sink)), strand_(std::move(strand)), state_(std::move(state)), reads_(std::move(reads)) {}
+
+  // Strand: confirms the subscription, follows the applier, and sends what there is already.
+  void begin(const json::object& subscribed) {
+    auto sink = sink_.lock();
+    if (!sink) return;
+    sink->send_control(json::serialize(subscribed));
+    reads_->add_listener(shared_from_this());
+    registered_ = true;
+    ++state_->stats.websocket_subscribers;
+    pump();
+  }
+  virtual void pump() = 0;
+  template <class T>
+  std::shared_ptr<T> self_as() {
+    return std::static_pointer_cast<T>(shared_from_this());
+  }
 
   std::weak_ptr<message_sink> sink_;
   net::any_io_executor strand_;
@@ -260,48 +298,29 @@ class pulled_topic : public topic_subscription, public applied_listener {
   bool reading_ = false;
   bool dirty_ = true;  // the projections moved since the last read started
   bool live_ = false;
+
+ private:
+  void unregister() {
+    if (!registered_) return;
+    reads_->remove_listener(this);
+    registered_ = false;
+    --state_->stats.websocket_subscribers;
+  }
   bool registered_ = false;
 };
 
-class audit_topic final : public pulled_topic, public std::enable_shared_from_this<audit_topic> {
+class audit_topic final : public pulled_topic {
  public:
   audit_topic(std::weak_ptr<message_sink> sink, net::any_io_executor strand, std::shared_ptr<shared_state> state,
               std::shared_ptr<read_side> reads, proj::audit_axis axis, std::string value, std::uint64_t after)
       : pulled_topic(std::move(sink), std::move(strand), std::move(state), std::move(reads)),
         axis_(axis), value_(std::move(value)), last_sent_(after) {}
-  ~audit_topic() override {
-    if (registered_) {
-      reads_->remove_listener(this);
-      --state_->stats.websocket_subscribers;
-    }
-  }
 
   void start() override {
-    auto sink = sink_.lock();
-    if (!sink) return;
-    sink->send_control(json::serialize(json::object{{"type", "subscribed"},
-                                                    {"topic", "audit"},
-                                                    {axis_ == proj::audit_axis::stream ? "entity" : "jurisdiction", value_},
-                                                    {"after", last_sent_}}));
-    reads_->add_listener(shared_from_this());
-    registered_ = true;
-    ++state_->stats.websocket_subscribers;
-    pump();
-  }
-  void on_room() override { pump(); }
-  void stop() override {
-    stopped_ = true;
-    if (registered_) {
-      reads_->remove_listener(this);
-      registered_ = false;
-      --state_->stats.websocket_subscribers;
-    }
-  }
-  void on_applied(std::uint64_t) override {
-    net::post(strand_, [self = shared_from_this()] {
-      self->dirty_ = true;
-      self->pump();
-    });
+    begin(json::object{{"type", "subscribed"},
+                       {"topic", "audit"},
+                       {axis_ == proj::audit_axis::stream ? "entity" : "jurisdiction", value_},
+                       {"after", last_sent_}});
   }
 
  private:
@@ -313,7 +332,7 @@ class audit_topic final : public pulled_topic, public std::enable_shared_from_th
   };
 
   // Strand.
-  void pump() {
+  void pump() override {
     if (stopped_ || reading_ || !dirty_) return;
     auto sink = sink_.lock();
     if (!sink) return;
@@ -323,7 +342,7 @@ class audit_topic final : public pulled_topic, public std::enable_shared_from_th
     reading_ = true;
     dirty_ = false;
     const std::size_t count = std::min<std::size_t>(room, 256);
-    net::post(state_->store_pool, [self = shared_from_this(), after = last_sent_, count] {
+    net::post(state_->store_pool, [self = self_as<audit_topic>(), after = last_sent_, count] {
       page p;
       proj::audit_page lines;
       self->reads_->runner().read([&](const proj::projection_state& s, const proj::keyed_state& keyed) {
@@ -380,49 +399,21 @@ class audit_topic final : public pulled_topic, public std::enable_shared_from_th
   std::uint64_t last_sent_;
 };
 
-class interviews_topic final : public pulled_topic, public std::enable_shared_from_this<interviews_topic> {
+class interviews_topic final : public pulled_topic {
  public:
   interviews_topic(std::weak_ptr<message_sink> sink, net::any_io_executor strand, std::shared_ptr<shared_state> state,
                    std::shared_ptr<read_side> reads, principal caller, std::string jurisdiction)
       : pulled_topic(std::move(sink), std::move(strand), std::move(state), std::move(reads)),
         caller_(std::move(caller)), jurisdiction_(std::move(jurisdiction)) {}
-  ~interviews_topic() override {
-    if (registered_) {
-      reads_->remove_listener(this);
-      --state_->stats.websocket_subscribers;
-    }
-  }
 
   void start() override {
-    auto sink = sink_.lock();
-    if (!sink) return;
-    sink->send_control(json::serialize(
-        json::object{{"type", "subscribed"}, {"topic", "interviews"}, {"jurisdiction", jurisdiction_}}));
-    reads_->add_listener(shared_from_this());
-    registered_ = true;
-    ++state_->stats.websocket_subscribers;
-    pump();
-  }
-  void on_room() override { pump(); }
-  void stop() override {
-    stopped_ = true;
-    if (registered_) {
-      reads_->remove_listener(this);
-      registered_ = false;
-      --state_->stats.websocket_subscribers;
-    }
-  }
-  void on_applied(std::uint64_t) override {
-    net::post(strand_, [self = shared_from_this()] {
-      self->dirty_ = true;
-      self->pump();
-    });
+    begin(json::object{{"type", "subscribed"}, {"topic", "interviews"}, {"jurisdiction", jurisdiction_}});
   }
 
  private:
   // Strand: sends what is pending (interviews changed, newest version of each), then looks for
   // more changes when the projections moved.
-  void pump() {
+  void pump() override {
     if (stopped_) return;
     auto sink = sink_.lock();
     if (!sink) return;
@@ -434,7 +425,7 @@ class interviews_topic final : public pulled_topic, public std::enable_shared_fr
     reading_ = true;
     dirty_ = false;
     // seen_ is only touched by this one read at a time (reading_), so the pool may use it.
-    net::post(state_->store_pool, [self = shared_from_this()] {
+    net::post(state_->store_pool, [self = self_as<interviews_topic>()] {
       std::map<std::uint64_t, std::shared_ptr<const std::string>> changed;
       std::uint64_t applied = 0;
       self->reads_->runner().read([&](const proj::projection_state& s, const proj::keyed_state&) {

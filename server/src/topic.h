@@ -19,8 +19,13 @@ class message_sink {
   // queued; topics must check before sending data, and report lagging instead when it is 0.
   virtual std::size_t room() const = 0;
   virtual std::size_t capacity() const = 0;
-  // Queues a data message (counts against the bound).
-  virtual void send_data(std::shared_ptr<const std::string> text) = 0;
+  // Queues a data message (counts against the bound). Returns the message's sequence number on
+  // this connection (1, 2, ... over every message queued, data or control).
+  virtual std::uint64_t send_data(std::shared_ptr<const std::string> text) = 0;
+  // How many messages have been written to the socket so far: the message numbered n has left
+  // the queue once written() >= n. Lets a topic that only ever needs its newest message keep one
+  // in the queue and replace the rest (rankings).
+  virtual std::uint64_t written() const = 0;
   // Queues a control message (subscribed/live/lagging/error); not counted, at most a few per
   // topic state change, so the queue stays bounded.
   virtual void send_control(std::string text) = 0;

@@ -183,7 +183,10 @@ void websocket_session::send_error(error_kind kind, std::string message, std::st
 
 std::size_t websocket_session::room() const { return counted_ >= capacity_ ? 0 : capacity_ - counted_; }
 
-void websocket_session::send_data(std::shared_ptr<const std::string> text) { enqueue({std::move(text), true}); }
+std::uint64_t websocket_session::send_data(std::shared_ptr<const std::string> text) {
+  enqueue({std::move(text), true});
+  return queued_;
+}
 
 void websocket_session::send_control(std::string text) {
   enqueue({std::make_shared<const std::string>(std::move(text)), false});
@@ -192,6 +195,7 @@ void websocket_session::send_control(std::string text) {
 void websocket_session::enqueue(outgoing message) {
   if (closing_) return;
   if (message.counted) ++counted_;
+  ++queued_;
   queue_.push_back(std::move(message));
   ++state_->stats.websocket_send_queue;
   if (!writing_) do_write();
@@ -208,6 +212,7 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   if (queue_.front().counted) --counted_;
   queue_.pop_front();
+  ++written_;
   --state_->stats.websocket_send_queue;
   if (ec) {
     stop_topics();
@@ -215,9 +220,12 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
   }
   ++state_->stats.websocket_messages_sent;
   if (!queue_.empty()) do_write();
-  // Copy: a topic may unsubscribe itself (stop) while being told there is room.
-  auto topics = topics_;
-  for (auto& [name, topic] : topics) topic->on_room();
+  // A snapshot of the topics, since a topic may unsubscribe itself (stop) while being told there
+  // is room; kept in a member so this per-message path does not allocate (a copy of the map did).
+  room_listeners_.clear();
+  for (const auto& [name, topic] : topics_) room_listeners_.push_back(topic);
+  for (const auto& topic : room_listeners_) topic->on_room();
+  room_listeners_.clear();
 }
 
 void websocket_session::stop_topics() {

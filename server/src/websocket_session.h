@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gongjian/server/auth.h"
 #include "shared_state.h"
@@ -40,7 +41,8 @@ class websocket_session final : public session,
   // message_sink, on the strand.
   std::size_t room() const override;
   std::size_t capacity() const override { return capacity_; }
-  void send_data(std::shared_ptr<const std::string> text) override;
+  std::uint64_t send_data(std::shared_ptr<const std::string> text) override;
+  std::uint64_t written() const override { return written_; }
   void send_control(std::string text) override;
 
  private:
@@ -68,9 +70,12 @@ class websocket_session final : public session,
   const std::size_t capacity_;
   std::deque<outgoing> queue_;
   std::size_t counted_ = 0;
+  std::uint64_t queued_ = 0;   // messages ever queued (the last one's sequence number)
+  std::uint64_t written_ = 0;  // messages ever taken off the queue (written or failed)
   bool writing_ = false;
   bool closing_ = false;
   std::map<std::string, std::shared_ptr<topic_subscription>> topics_;
+  std::vector<std::shared_ptr<topic_subscription>> room_listeners_;  // on_write only
 };
 
 }  // namespace gongjian::server
