@@ -11,6 +11,9 @@
 //                 consumer 0x00 0x01 key             -> value (the consumer's own state)
 //   meta          "head"                             -> big-endian u64 position, 32-byte hash
 //                 (written in every append batch: a log whose tail was deleted is still caught)
+//                 "derived"                          -> big-endian u64 position: streams,
+//                 stream_heads and commands hold everything of the log up to it (written in the
+//                 same batch as that derived data; the log tail past it is re-derived at open)
 
 #include <cstdint>
 #include <optional>
@@ -30,6 +33,7 @@ inline constexpr const char* consumers_cf = "consumers";
 inline constexpr const char* meta_cf = "meta";
 
 inline constexpr std::string_view meta_head = "head";
+inline constexpr std::string_view meta_derived = "derived";
 
 inline std::string log_key(position p) { return encoding::big_endian64(p.value); }
 

@@ -32,9 +32,12 @@ constexpr std::size_t max_name_bytes = 1024;           // stream, command id, co
 constexpr std::size_t max_metadata_bytes = 64 * 1024;  // each actor / correlation / causation string
 constexpr std::size_t max_payload_bytes = 16u << 20;
 constexpr std::size_t max_events_per_request = 100'000;
-// The writer's stream-version cache is only a cache (the stream_heads CF is the truth, written in
-// the same batch); past this many streams it is dropped and refilled, bounding its memory.
+// Past this many streams the writer's stream-version cache is dropped (once the syncer has
+// written every head to stream_heads, the truth then) and refilled, bounding its memory.
 constexpr std::size_t max_cached_stream_heads = 1u << 20;
+// Recent command ids the writer keeps in memory beyond those not yet in `commands`; older ones
+// are found in `commands` (one MultiGet per batch).
+constexpr std::size_t recent_command_window = 4096;
 
 std::error_code code(errc e) { return make_error_code(e); }
 
@@ -236,6 +239,36 @@ std::error_code rocks_event_store::start() {
     return to_error_code(status, "reading the recorded head");
   }
 
+  // Derived data (streams, stream_heads, commands) is written after the log records, by the
+  // syncer; whatever of the log's tail a crash left without it is derived again here.
+  std::string derived;
+  status = db_->Get(rocksdb::ReadOptions(), cf(cf_meta), std::string(keys::meta_derived), &derived);
+  std::uint64_t derived_through = 0;
+  if (status.ok() && derived.size() == 8) {
+    derived_through = encoding::get_big_endian64(derived.data());
+  } else if (status.IsNotFound()) {
+    // A store made before the marker existed wrote derived data in the same batch as the log,
+    // so it is complete; a new store starts with an empty log and the marker at 0.
+    derived_through = head;
+    derived.clear();
+    encoding::put_big_endian64(derived, derived_through);
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    status = db_->Put(synced, cf(cf_meta), std::string(keys::meta_derived), derived);
+    if (!status.ok()) return to_error_code(status, "recording the derived-data marker");
+  } else if (!status.ok()) {
+    return to_error_code(status, "reading the derived-data marker");
+  } else {
+    log().error("the derived-data marker is malformed ({} bytes)", derived.size());
+    return code(errc::corruption);
+  }
+  if (derived_through < head) {
+    log().info("deriving stream index, stream heads and command ids of positions {}..{}", derived_through + 1,
+               head);
+    if (auto ec = rebuild_derived(derived_through + 1, head)) return ec;
+  }
+  indexed_through_.store(head, std::memory_order_release);
+
   writer_head_ = head;
   writer_head_hash_ = hash;
   head_.store(head, std::memory_order_release);
@@ -251,6 +284,95 @@ std::error_code rocks_event_store::start() {
   syncer_ = std::thread([this] { syncer_loop(); });
   writer_ = std::thread([this] { writer_loop(); });
   return {};
+}
+
+std::error_code rocks_event_store::rebuild_derived(std::uint64_t from, std::uint64_t to) {
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  rocksdb::WriteBatch batch;
+  std::string key;
+  std::string value;
+  // The command being re-derived: its records are consecutive in the log. Its result lists one
+  // entry per run of records of one stream; the original listed one per write, which differs only
+  // when a request wrote the same stream twice in a row, and that request was never acknowledged
+  // (acknowledgement waits for its derived data to be synced).
+  std::string command;
+  append_result result;
+  auto finish_command = [&] {
+    if (!command.empty()) batch.Put(cf(cf_commands), command, keys::encode_command_result(result));
+    command.clear();
+    result = {};
+  };
+  auto flush = [&](std::uint64_t through) -> std::error_code {
+    value.clear();
+    encoding::put_big_endian64(value, through);
+    batch.Put(cf(cf_meta), std::string(keys::meta_derived), value);
+    auto status = db_->Write(synced, &batch);
+    if (!status.ok()) return to_error_code(status, "writing re-derived data");
+    batch.Clear();
+    return {};
+  };
+
+  const std::string lower = keys::log_key(position{from});
+  const std::string upper = keys::log_key(position{to + 1});
+  rocksdb::Slice lower_bound(lower), upper_bound(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_bound;
+  ro.iterate_upper_bound = &upper_bound;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_log)));
+  record_view view;
+  std::uint64_t expected = from;
+  std::unordered_map<std::string, std::uint64_t> heads;
+  auto write_heads = [&] {
+    for (const auto& [stream, version] : heads) {
+      value.clear();
+      encoding::put_big_endian64(value, version);
+      batch.Put(cf(cf_heads), stream, value);
+    }
+    heads.clear();
+  };
+  for (it->Seek(lower); it->Valid(); it->Next(), ++expected) {
+    const auto k = it->key();
+    if (k.size() != 8 || encoding::get_big_endian64(k.data()) != expected) {
+      // A gap (a deleted tail) is verify's to report; derive what is there up to it.
+      log().error("deriving: the log is missing position {}", expected);
+      break;
+    }
+    if (auto problem = parse_record(std::string_view(it->value().data(), it->value().size()), view);
+        problem != record_problem::none || view.pos.value != expected) {
+      log().error("deriving: position {} is unreadable ({})", expected,
+                  problem != record_problem::none ? describe(problem) : "record names another position");
+      return code(errc::corruption);
+    }
+    keys::stream_index_key(key, view.stream, view.version);
+    value.clear();
+    encoding::put_big_endian64(value, expected);
+    batch.Put(cf(cf_streams), key, value);
+    heads.insert_or_assign(std::string(view.stream), view.version.value);
+
+    if (view.command_id != command) {
+      finish_command();
+      // Bounded memory for a long tail: write what is derived so far, at a command boundary so
+      // the marker never lands inside a command (whose entry would then be derived in halves).
+      if (batch.Count() >= 65536) {
+        write_heads();
+        if (auto ec = flush(expected - 1)) return ec;
+      }
+      command.assign(view.command_id);
+      result.first = view.pos;
+    }
+    result.last = view.pos;
+    if (result.streams.empty() || result.streams.back().stream != view.stream) {
+      result.streams.push_back(stream_outcome{std::string(view.stream), view.version});
+    } else {
+      result.streams.back().last_version = view.version;
+    }
+  }
+  if (!it->status().ok()) return to_error_code(it->status(), "deriving: reading the log");
+  finish_command();
+  write_heads();
+  return flush(expected - 1);
 }
 
 rocksdb::WriteOptions rocks_event_store::write_options() const {
@@ -371,19 +493,28 @@ void rocks_event_store::syncer_loop() {
       if (sync_queue_.empty()) return;  // the writer is gone and everything is completed
       group.swap(sync_queue_);
     }
-    // One sync for every batch written so far: it begins after all their writes returned, so
-    // when it succeeds every one of them is on disk.
+    // Derived data, then one sync for every batch written so far: it begins after all their
+    // writes returned, so when it succeeds every one of them is on disk.
     const bool wrote = std::any_of(group.begin(), group.end(), [](const written_batch& b) { return b.wrote; });
     rocksdb::Status status;
-    if (wrote && opts_.mode == durability::fsync_each_batch && !failed_.load(std::memory_order_acquire)) {
-      status = db_->SyncWAL();
+    std::shared_ptr<const rocksdb::Snapshot> snapshot;
+    if (wrote && !failed_.load(std::memory_order_acquire)) {
+      status = write_derived(group);
+      if (status.ok()) {
+        snapshot = take_snapshot();
+        if (opts_.mode == durability::fsync_each_batch) status = db_->SyncWAL();
+      }
     }
     if (failed_.load(std::memory_order_acquire) || !status.ok()) {
       // Written, maybe even on disk, but not known to be: nothing of it is acknowledged or
       // published, and (failed_) nothing is written after it.
       std::error_code ec = status.ok() ? code(errc::io_error) : to_error_code(status, "syncing the WAL");
       if (ec == errc::not_found) ec = code(errc::io_error);
-      failed_.store(true, std::memory_order_release);
+      {
+        std::lock_guard lock(sync_mutex_);
+        failed_.store(true, std::memory_order_release);
+      }
+      indexed_cv_.notify_all();
       for (auto& b : group) {
         for (auto& o : b.outcomes) {
           if (o.has_value()) o = failure(append_error{ec, "the write-ahead log could not be synced", {}, {}});
@@ -393,12 +524,16 @@ void rocks_event_store::syncer_loop() {
       group.clear();
       continue;
     }
+    if (snapshot) {
+      // Before the head moves: a reader that sees the new head finds its data in the snapshot.
+      std::lock_guard lock(head_hash_mutex_);
+      read_snapshot_ = std::move(snapshot);
+    }
     for (auto& b : group) {
       if (b.wrote) {
         {
           std::lock_guard lock(head_hash_mutex_);
           head_hash_ = b.last_hash;
-          read_snapshot_ = b.snapshot;
         }
         head_.store(b.last_position, std::memory_order_release);
         // A batch nobody listened to still moves the buffer on (empty), so a subscriber that
@@ -409,6 +544,75 @@ void rocks_event_store::syncer_loop() {
     }
     group.clear();
   }
+}
+
+rocksdb::Status rocks_event_store::write_derived(std::vector<written_batch>& group) {
+  derived_batch_.Clear();
+  std::uint64_t last = 0;
+  // Stream index entries sorted by key: each stream's run then follows the memtable's insert
+  // hint for its prefix instead of searching the skiplist from the top.
+  std::vector<const written_batch::index_entry*> index;
+  std::unordered_map<std::string_view, std::uint64_t> heads;
+  for (const auto& b : group) {
+    if (!b.wrote) continue;
+    last = b.last_position;
+    for (const auto& e : b.index) index.push_back(&e);
+    for (const auto& [stream, version] : b.heads) heads[stream] = version;
+  }
+  std::sort(index.begin(), index.end(), [](const auto* x, const auto* y) {
+    return x->stream != y->stream ? x->stream < y->stream : x->version < y->version;
+  });
+  std::string key;
+  std::string value;
+  for (const auto* e : index) {
+    keys::stream_index_key(key, e->stream, stream_version{e->version});
+    value.clear();
+    encoding::put_big_endian64(value, e->position);
+    derived_batch_.Put(cf(cf_streams), key, value);
+  }
+  for (const auto& [stream, version] : heads) {
+    value.clear();
+    encoding::put_big_endian64(value, version);
+    derived_batch_.Put(cf(cf_heads), rocksdb::Slice(stream.data(), stream.size()), value);
+  }
+  for (const auto& b : group) {
+    for (auto i : b.accepted) {
+      derived_batch_.Put(cf(cf_commands), b.requests[i].request.command_id,
+                         keys::encode_command_result(b.outcomes[i].value()));
+    }
+  }
+  value.clear();
+  encoding::put_big_endian64(value, last);
+  derived_batch_.Put(cf(cf_meta), std::string(keys::meta_derived), value);
+  static const rocksdb::WriteOptions no_sync_write;  // the syncer's own SyncWAL follows
+  auto status = db_->Write(no_sync_write, &derived_batch_);
+  if (status.ok()) {
+    {
+      std::lock_guard lock(sync_mutex_);
+      indexed_through_.store(last, std::memory_order_release);
+    }
+    indexed_cv_.notify_all();
+  }
+  return status;
+}
+
+void rocks_event_store::clear_head_cache() {
+  {
+    std::unique_lock lock(sync_mutex_);
+    indexed_cv_.wait(lock, [&] {
+      return indexed_through_.load(std::memory_order_acquire) >= writer_head_ || failed_.load(std::memory_order_acquire);
+    });
+  }
+  head_cache_.clear();
+}
+
+void rocks_event_store::prune_recent_commands() {
+  if (recent_commands_.size() < std::max(prune_recent_commands_at_, recent_command_window)) return;
+  const std::uint64_t indexed = indexed_through_.load(std::memory_order_acquire);
+  std::erase_if(recent_commands_, [&](const auto& entry) { return entry.second.last_position <= indexed; });
+  // Ids still waiting for the syncer stay; scanning again only once the map has doubled keeps
+  // the cost per append constant when the syncer lags.
+  prune_recent_commands_at_ = recent_commands_.size() * 2;
 }
 
 void rocks_event_store::complete(written_batch& b) {
@@ -470,7 +674,7 @@ void rocks_event_store::prefetch(const std::vector<pending_append>& batch) {
   std::vector<rocksdb::Status> statuses(missing.size());
   db_->MultiGet(rocksdb::ReadOptions(), cf(cf_heads), head_keys.size(), head_keys.data(), values.data(),
                 statuses.data(), /*sorted_input=*/true);
-  if (head_cache_.size() + missing.size() > max_cached_stream_heads) head_cache_.clear();
+  if (head_cache_.size() + missing.size() > max_cached_stream_heads) clear_head_cache();
   for (std::size_t i = 0; i < missing.size(); ++i) {
     // Anything but a clean answer is left for committed_version to look up and report.
     if (statuses[i].IsNotFound()) {
@@ -492,7 +696,7 @@ result<std::uint64_t> rocks_event_store::committed_version(std::string_view stre
   } else if (!status.IsNotFound()) {
     return failure(to_error_code(status, "reading a stream head"));
   }
-  if (head_cache_.size() >= max_cached_stream_heads) head_cache_.clear();
+  if (head_cache_.size() >= max_cached_stream_heads) clear_head_cache();
   head_cache_.emplace(std::string(stream), version);
   return version;
 }
@@ -526,9 +730,7 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
 
   write_batch_.Clear();
   std::string record;
-  std::string index_key;
   std::string position_bytes;
-  std::string version_bytes;
   std::string key;
 
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -543,6 +745,12 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
     // whatever it expected.
     if (auto it = batch_commands.find(req.command_id); it != batch_commands.end()) {
       repeats_in_batch.emplace_back(i, it->second);
+      continue;
+    }
+    if (auto it = recent_commands_.find(std::string_view(req.command_id)); it != recent_commands_.end()) {
+      append_result previous = it->second.result;
+      previous.duplicate = true;
+      outcomes[i].emplace(std::move(previous));
       continue;
     }
     {
@@ -621,8 +829,7 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
         key.clear();
         encoding::put_big_endian64(key, pos.value);
         write_batch_.Put(cf(cf_log), key, record);
-        keys::stream_index_key(index_key, write.stream, stream_version{version});
-        write_batch_.Put(cf(cf_streams), index_key, key);
+        done.index.push_back({write.stream, version, pos.value});
 
         if (publish_events) {
           recorded_event& ev = published.emplace_back();
@@ -637,14 +844,11 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
           ev.hash = chain;
         }
       }
-      version_bytes.clear();
-      encoding::put_big_endian64(version_bytes, version);
-      write_batch_.Put(cf(cf_heads), write.stream, version_bytes);
+      done.heads.emplace_back(write.stream, version);
       batch_versions[write.stream] = version;
       res.streams.push_back(stream_outcome{write.stream, stream_version{version}});
     }
     res.last = position{next_position - 1};
-    write_batch_.Put(cf(cf_commands), req.command_id, keys::encode_command_result(res));
     batch_commands.emplace(req.command_id, i);
     outcomes[i].emplace(std::move(res));
     accepted.push_back(i);
@@ -662,9 +866,10 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
       auto ec = to_error_code(status, "writing an append batch");
       for (auto i : accepted) outcomes[i].emplace(failure(append_error{ec, ec.message(), {}, {}}));
       published.clear();
+      done.index.clear();
+      done.heads.clear();
     } else {
       done.wrote = true;
-      done.snapshot = take_snapshot();
       done.last_position = next_position - 1;
       done.last_hash = chain;
       writer_head_ = next_position - 1;
@@ -673,12 +878,19 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
         if (auto it = head_cache_.find(stream); it != head_cache_.end()) {
           it->second = version;
         } else {
-          if (head_cache_.size() >= max_cached_stream_heads) head_cache_.clear();
+          // No clearing here: this batch is not yet with the syncer (clear_head_cache would wait
+          // for it forever); the cache outgrows its bound by at most one batch until prefetch.
           head_cache_.emplace(std::string(stream), version);
         }
       }
+      for (auto i : accepted) {
+        const auto& res = outcomes[i]->value();
+        recent_commands_.insert_or_assign(batch[i].request.command_id, recent_command{res, res.last.value});
+      }
+      prune_recent_commands();
       if (!publish_events) published.clear();
       done.published = std::move(published);
+      done.accepted = std::move(accepted);
     }
   }
 

@@ -5,13 +5,17 @@
 // Threads:
 // - callers of append/append_async enqueue requests under queue_mutex_ and (for append) wait;
 // - one writer thread (writer_loop) owns everything under "writer thread only": it drains the
-//   queue, validates, assigns positions, writes one WriteBatch WITHOUT waiting for its fsync,
-//   takes a RocksDB snapshot just after it and hands the batch to the syncer;
-// - one syncer thread (syncer_loop) takes every batch written so far, calls SyncWAL once for all
-//   of them (a sync that begins after their writes returned), and only then publishes them: the
-//   read snapshot and head readers use, the live buffer, and the callbacks. So the writer builds
-//   batch k+1 while the disk syncs batch k, and nothing is acknowledged or visible before it is
-//   durable;
+//   queue, validates (stream heads and recent command ids from memory), assigns positions, and
+//   writes one WriteBatch holding only the `log` records and the meta head (sequential keys),
+//   WITHOUT waiting for its fsync; then hands the batch to the syncer;
+// - one syncer thread (syncer_loop) takes every batch written so far, writes their derived data
+//   (stream index, stream heads, command ids: random keys, the costly memtable inserts) in one
+//   sorted WriteBatch with the meta `derived` marker, takes a snapshot, calls SyncWAL once (it
+//   begins after all those writes returned), and only then publishes: the read snapshot and head
+//   readers use, the live buffer, the callbacks. So the writer builds batch k+1 while the syncer
+//   indexes and the disk syncs batch k, and nothing is acknowledged or visible before it is
+//   durable. Both writes go through the WAL, so a crash keeps a prefix of them; start() rebuilds
+//   the derived data of the log tail past the `derived` marker (written only with it);
 // - readers (read_stream, read_all, verify, consumer_*) run on the caller's thread under a shared
 //   lock of lifetime_mutex_, which close() takes exclusively before it destroys the DB; they read
 //   at the published snapshot (or bounded by the published head), never the newest memtable
@@ -98,12 +102,19 @@ class rocks_event_store final : public event_store {
   struct written_batch {
     std::vector<pending_append> requests;
     std::vector<outcome> outcomes;            // by index in requests
-    std::vector<std::size_t> accepted;        // requests whose events are in the write
     bool wrote = false;                       // a WriteBatch reached RocksDB
     std::uint64_t last_position = 0;          // head once this batch is durable (if wrote)
     sha256_digest last_hash{};
     std::vector<recorded_event> published;    // for the live buffer (empty if nobody listens)
-    std::shared_ptr<const rocksdb::Snapshot> snapshot;  // the DB just after this write
+    // Derived data for the syncer to write. Views point into `requests`, which own the strings.
+    struct index_entry {
+      std::string_view stream;
+      std::uint64_t version;
+      std::uint64_t position;
+    };
+    std::vector<index_entry> index;
+    std::vector<std::pair<std::string_view, std::uint64_t>> heads;  // in write order
+    std::vector<std::size_t> accepted;  // requests whose command results go to `commands`
   };
 
   void enqueue(pending_append item);
@@ -111,6 +122,16 @@ class rocks_event_store final : public event_store {
   void syncer_loop();
   written_batch process_batch(std::vector<pending_append>& batch);
   static void complete(written_batch& b);
+  // Syncer thread: writes the derived data of `group` and the `derived` marker in one batch.
+  rocksdb::Status write_derived(std::vector<written_batch>& group);
+  // start(): rebuilds stream index, heads and command ids of log positions [from, to] from the
+  // records themselves (the derived data of a tail written just before a crash).
+  std::error_code rebuild_derived(std::uint64_t from, std::uint64_t to);
+  // Writer thread: empties the stream-head cache once the syncer has indexed everything written,
+  // so that lookups that miss the cache find the truth in stream_heads.
+  void clear_head_cache();
+  // Writer thread: forgets recent command ids the syncer has written to `commands`.
+  void prune_recent_commands();
   // A snapshot of the DB as it is now, released when its last holder lets go.
   std::shared_ptr<const rocksdb::Snapshot> take_snapshot();
   // The snapshot readers use: everything in it is durable.
@@ -145,12 +166,25 @@ class rocks_event_store final : public event_store {
   std::vector<written_batch> sync_queue_;  // guarded by sync_mutex_
   bool writer_finished_ = false;           // guarded by sync_mutex_
   std::thread syncer_;
+  std::condition_variable indexed_cv_;           // with sync_mutex_: indexed_through_ moved
+  std::atomic<std::uint64_t> indexed_through_{0};  // derived data written (not yet synced) up to here
+  rocksdb::WriteBatch derived_batch_;            // syncer thread only
   // Set by the syncer when a WAL sync failed: what was written since cannot be promised durable,
   // so the writer refuses every later append (io_error) until the store is reopened.
   std::atomic<bool> failed_{false};
 
   // Writer thread only.
+  // Stream heads as the writer has left them. Entries the syncer has not yet indexed are the only
+  // truth about their streams, so the cache is emptied only once it has (clear_head_cache).
   version_map head_cache_;
+  // Command ids of recent appends and their results; every id the syncer has not yet written to
+  // `commands` is here, older ones are looked up there (prefetch).
+  struct recent_command {
+    append_result result;
+    std::uint64_t last_position;
+  };
+  std::unordered_map<std::string, recent_command, string_hash, std::equal_to<>> recent_commands_;
+  std::size_t prune_recent_commands_at_ = 0;
   std::uint64_t writer_head_ = 0;
   sha256_digest writer_head_hash_{};
   chain_hasher writer_hasher_;

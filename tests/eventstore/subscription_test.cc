@@ -134,12 +134,14 @@ TEST_F(slow_subscriber_test, a_subscriber_behind_the_live_buffer_returns_to_catc
   std::atomic<bool> hold{false};
   std::atomic<bool> saw_catch_up_after_live{false};
   std::atomic<bool> was_live{false};
+  std::atomic<int> calls_returned{0};
   auto sub = store->subscribe(subscribe_options{position{0}, 8}, [&](std::span<const recorded_event> batch) {
     const bool catching_up = slot.get().catching_up();
     if (!catching_up) was_live = true;
     if (catching_up && was_live) saw_catch_up_after_live = true;
     log.record(batch, catching_up);
     if (hold.exchange(false)) gate.acquire();  // block inside this call until the test releases it
+    calls_returned.fetch_add(1);
     return true;
   });
   slot.set(sub.get());
@@ -147,6 +149,9 @@ TEST_F(slow_subscriber_test, a_subscriber_behind_the_live_buffer_returns_to_catc
   append_ok(make_request("first", "s"));
   log.wait_for(1);
   EXPECT_TRUE(was_live.load());
+  // The call that delivered it must be over, or `hold` below would stop that call instead of the
+  // next one, which then never comes.
+  while (calls_returned.load() < 1) std::this_thread::yield();
   // Hold the handler on its next call while 1000 events (far more than the 16 buffered) commit.
   hold = true;
   append_ok(make_request("second", "s"));
