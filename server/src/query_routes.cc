@@ -180,13 +180,32 @@ api_response with_view(read_side& reads, const as_of_spec& spec, const std::func
   });
 }
 
-// Runs `f` on the store pool against the view the request's as_of asks for.
+// Runs `f` on the store pool against the view the request's as_of asks for. A live answer with a
+// `cache_key` (one naming the route and every parameter the body depends on, for a body that
+// depends on nothing but the projections at its position: not the caller, once authorized, nor
+// the clock) is remembered, and given on the network thread while the projections have not moved
+// (read_side::cached_body).
 void answer(shared_state& state, const std::shared_ptr<read_side>& reads, const api_request& request,
-            responder respond, std::function<api_response(const view&)> f) {
+            responder respond, std::function<api_response(const view&)> f, std::string cache_key = {}) {
   auto spec = parse_as_of(request);
   if (!spec) return respond(error_response(spec.error()));
+  const bool cacheable = !spec->given() && !cache_key.empty();
+  if (cacheable && reads->ready()) {
+    if (auto body = reads->cached_body(cache_key, reads->published_position())) return respond(json_response(std::move(*body)));
+  }
   run_on_store_pool(
-      state, [reads, spec = *spec, f = std::move(f)] { return with_view(*reads, spec, f); }, std::move(respond));
+      state,
+      [reads, spec = *spec, f = std::move(f), key = cacheable ? std::move(cache_key) : std::string()] {
+        if (key.empty()) return with_view(*reads, spec, f);
+        std::uint64_t at = 0;
+        auto response = with_view(*reads, spec, [&](const view& v) {
+          at = v.position;
+          return f(v);
+        });
+        if (response.status == 200) reads->cache_body(key, at, response.body);
+        return response;
+      },
+      std::move(respond));
 }
 
 api_response json_body(json::object body, const view& v) {
@@ -215,7 +234,7 @@ void jurisdiction_route(shared_state& state, const std::shared_ptr<read_side>& r
     }
     body["children"] = std::move(children);
     return json_body(std::move(body), v);
-  });
+  }, "jurisdiction|" + code);
 }
 
 void indicators_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
@@ -227,7 +246,7 @@ void indicators_route(shared_state& state, const std::shared_ptr<read_side>& rea
     auto node = find_node(v, code);
     if (!node) return error_response(not_found("no jurisdiction " + code + " at position " + std::to_string(v.position)));
     return json_body(indicators_json(v.s, *node, t), v);
-  });
+  }, "indicators|" + code + "|" + std::string(domain::to_string(*affiliation)));
 }
 
 json::object indicator_values(const proj::projection_state& s, proj::node_index node, proj::twin t) {
@@ -321,7 +340,10 @@ void rankings_route(shared_state& state, const std::shared_ptr<read_side>& reads
            if (!node) return error_response(not_found("no jurisdiction " + code + " at position " + std::to_string(v.position)));
            auto options = ranking_options_for(v.s, by, t);
            return json_body(ranking_json(v.s, *node, options, static_cast<std::size_t>(top), static_cast<std::size_t>(bottom)), v);
-         });
+         },
+         "rankings|" + code + "|" + std::string(domain::to_string(*affiliation)) + "|" +
+             (*by ? std::string(proj::to_string(**by)) : std::string("-")) + "|" + std::to_string(*top_n) + "|" +
+             std::to_string(*bottom_n));
 }
 
 // ---- ledger and targets ----

@@ -46,6 +46,7 @@ void read_side::start() {
   state_.feed.add(kicker_);
   state_.log->info("projections caught up at position {} in {} ms", runner_->last_applied().value,
                    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+  published_.store(runner_->last_applied().value);
   ready_ = true;
   applier_ = std::thread([this] { apply_loop(); });
   ticker_ = std::thread([this] { workflow_loop(); });
@@ -106,6 +107,7 @@ void read_side::apply_loop() {
     const std::uint64_t now = runner_->last_applied().value;
     if (now <= notified) continue;
     notified = now;
+    published_.store(now);
     std::vector<std::shared_ptr<applied_listener>> alive;
     {
       std::lock_guard lock(listeners_mutex_);
@@ -151,6 +153,27 @@ result<std::shared_ptr<const projections::projection_state>> read_side::state_at
   cache_.emplace_back(p, s);
   while (cache_.size() > options_.as_of_cache) cache_.pop_front();
   return s;
+}
+
+std::optional<std::string> read_side::cached_body(const std::string& key, std::uint64_t position) {
+  std::lock_guard lock(bodies_mutex_);
+  auto it = bodies_.find(key);
+  if (it == bodies_.end() || it->second.first != position) return std::nullopt;
+  return it->second.second;
+}
+
+void read_side::cache_body(const std::string& key, std::uint64_t position, std::string body) {
+  // Bounded by the number of distinct live queries; a dashboard asks a few hundred at most, so
+  // starting over when full is simpler than an LRU and costs one recomputation each.
+  constexpr std::size_t kMaxBodies = 1024;
+  std::lock_guard lock(bodies_mutex_);
+  auto it = bodies_.find(key);
+  if (it != bodies_.end()) {
+    if (it->second.first < position) it->second = {position, std::move(body)};
+    return;
+  }
+  if (bodies_.size() >= kMaxBodies) bodies_.clear();
+  bodies_.emplace(key, std::pair{position, std::move(body)});
 }
 
 result<std::uint64_t> read_side::position_at_time(std::int64_t unix_ms) const {

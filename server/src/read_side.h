@@ -23,8 +23,10 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -75,6 +77,16 @@ class read_side {
   projections::projection_runner& runner() { return *runner_; }
   eventstore::event_store& store() { return store_; }
   std::uint64_t last_applied() const { return runner_->last_applied().value; }
+  // The position the applier last caught up to and told its listeners about; unlike
+  // last_applied() it takes no lock, so a network thread may read it.
+  std::uint64_t published_position() const { return published_.load(); }
+
+  // Bodies of live (not as-of) query answers by a key naming the route and its parameters, each
+  // with the position it was computed at. A body is a function of the projections at that
+  // position alone, so while published_position() still equals it the body is the answer, and a
+  // network thread can give it without the store pool hop and the runner's lock. Any thread.
+  std::optional<std::string> cached_body(const std::string& key, std::uint64_t position);
+  void cache_body(const std::string& key, std::uint64_t position, std::string body);
 
   void add_listener(const std::shared_ptr<applied_listener>& listener);
   void remove_listener(const applied_listener* listener);
@@ -115,6 +127,10 @@ class read_side {
   std::mutex listeners_mutex_;
   // Raw pointer identifies a listener for remove() (see event_feed.h for why).
   std::vector<std::pair<const applied_listener*, std::weak_ptr<applied_listener>>> listeners_;
+
+  std::atomic<std::uint64_t> published_{0};
+  std::mutex bodies_mutex_;
+  std::unordered_map<std::string, std::pair<std::uint64_t, std::string>> bodies_;
 
   std::mutex cache_mutex_;
   std::deque<std::pair<std::uint64_t, std::shared_ptr<const projections::projection_state>>> cache_;
