@@ -148,6 +148,12 @@ std::error_code rocks_event_store::start() {
   // kPointInTimeRecovery (the default) drops a torn WAL tail after a crash: nothing acknowledged
   // is in it, because acknowledgement waits for the fsync.
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  if (opts_.mode == durability::bulk_import_without_fsync) {
+    // Bulk appends skip the WAL (append_write_options); what survives a crash is then what was
+    // flushed, and flushing every column family together keeps the log, its derived data and
+    // the markers in `meta` consistent with each other.
+    db_options.atomic_flush = true;
+  }
 
   auto cache = rocksdb::NewLRUCache(opts_.block_cache_bytes);
 
@@ -375,6 +381,14 @@ std::error_code rocks_event_store::rebuild_derived(std::uint64_t from, std::uint
   return flush(expected - 1);
 }
 
+rocksdb::WriteOptions rocks_event_store::append_write_options() const {
+  rocksdb::WriteOptions w;
+  // Durable mode: the syncer's SyncWAL makes these writes durable. Bulk mode: no WAL at all
+  // (its CRC and copy were a fifth of the writer's time); sync() and close() flush the memtables.
+  w.disableWAL = opts_.mode == durability::bulk_import_without_fsync;
+  return w;
+}
+
 rocksdb::WriteOptions rocks_event_store::write_options() const {
   rocksdb::WriteOptions w;
   w.sync = opts_.mode == durability::fsync_each_batch;
@@ -584,8 +598,7 @@ rocksdb::Status rocks_event_store::write_derived(std::vector<written_batch>& gro
   value.clear();
   encoding::put_big_endian64(value, last);
   derived_batch_.Put(cf(cf_meta), std::string(keys::meta_derived), value);
-  static const rocksdb::WriteOptions no_sync_write;  // the syncer's own SyncWAL follows
-  auto status = db_->Write(no_sync_write, &derived_batch_);
+  auto status = db_->Write(append_write_options(), &derived_batch_);
   if (status.ok()) {
     {
       std::lock_guard lock(sync_mutex_);
@@ -713,7 +726,6 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
   // it has accepted. Keys point into the requests, which outlive the batch.
   std::unordered_map<std::string_view, std::uint64_t> batch_versions;
   std::unordered_map<std::string_view, std::size_t> batch_commands;
-  static const rocksdb::WriteOptions no_sync_write;  // the syncer fsyncs
 
   std::uint64_t next_position = writer_head_ + 1;
   sha256_digest chain = writer_head_hash_;
@@ -860,7 +872,7 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
     position_bytes.append(reinterpret_cast<const char*>(chain.data()), chain.size());
     write_batch_.Put(cf(cf_meta), std::string(keys::meta_head), position_bytes);
 
-    auto status = db_->Write(no_sync_write, &write_batch_);
+    auto status = db_->Write(append_write_options(), &write_batch_);
     if (!status.ok()) {
       // Nothing of this batch is acknowledged; the head stays where it was.
       auto ec = to_error_code(status, "writing an append batch");
@@ -1268,9 +1280,22 @@ result<void> rocks_event_store::consumer_reset(std::string_view consumer) {
 result<void> rocks_event_store::sync() {
   std::shared_lock lock(lifetime_mutex_);
   if (!db_) return failure(code(errc::closed));
-  // manual_wal_flush is off, so every write is already in the WAL file; this fsyncs it.
+  if (auto ec = flush_unlogged()) return failure(ec);
+  // manual_wal_flush is off, so every logged write is already in the WAL file; this fsyncs it.
   auto status = db_->SyncWAL();
   if (!status.ok()) return failure(to_error_code(status, "syncing the WAL"));
+  return {};
+}
+
+std::error_code rocks_event_store::flush_unlogged() {
+  if (opts_.mode != durability::bulk_import_without_fsync) return {};
+  // Bulk appends are only in the memtables: write them to SST files (fsynced), all column
+  // families at once (atomic_flush).
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  flush.allow_write_stall = true;
+  auto status = db_->Flush(flush, handles_);
+  if (!status.ok()) return to_error_code(status, "flushing bulk appends");
   return {};
 }
 
@@ -1305,6 +1330,7 @@ void rocks_event_store::close() {
     std::lock_guard head_lock(head_hash_mutex_);
     read_snapshot_.reset();
   }
+  if (auto ec = flush_unlogged()) log().error("bulk appends could not be flushed at close: {}", ec.message());
   auto status = db_->SyncWAL();
   if (!status.ok()) (void)to_error_code(status, "syncing the WAL at close");
   for (auto* h : handles_) {

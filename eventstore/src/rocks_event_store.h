@@ -140,7 +140,10 @@ class rocks_event_store final : public event_store {
   void prefetch(const std::vector<pending_append>& batch);
   // Writer thread: the committed version of `stream`, from the cache or the stream_heads CF.
   result<std::uint64_t> committed_version(std::string_view stream);
-  rocksdb::WriteOptions write_options() const;
+  rocksdb::WriteOptions write_options() const;         // consumer commits
+  rocksdb::WriteOptions append_write_options() const;  // the writer's and syncer's batches
+  // Bulk mode: flushes the memtables, where bulk appends alone live, to SST files.
+  std::error_code flush_unlogged();
 
   rocksdb::ColumnFamilyHandle* cf(std::size_t index) const { return handles_[index]; }
 

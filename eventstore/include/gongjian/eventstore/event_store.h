@@ -27,8 +27,9 @@ namespace gongjian::eventstore {
 enum class durability : std::uint8_t {
   // Every append is acknowledged only after its write batch's WAL is fsynced. The default.
   fsync_each_batch,
-  // Bulk import: batches are written without fsync; sync() (and close) fsyncs before reporting
-  // done. Only ever chosen by name, for imports; logged loudly when opened this way.
+  // Bulk import: batches are written without the WAL and acknowledged at once; sync() (and
+  // close) flush them to synced SST files before reporting done; a crash before that loses them.
+  // Only ever chosen by name, for imports; logged loudly when opened this way.
   bulk_import_without_fsync,
 };
 
@@ -145,7 +146,7 @@ class event_store {
   // Removes all of a consumer's state and its checkpoint (before a rebuild).
   virtual result<void> consumer_reset(std::string_view consumer) = 0;
 
-  // Fsyncs everything written so far (needed after bulk_import_without_fsync).
+  // Makes everything written so far durable (needed after bulk_import_without_fsync).
   virtual result<void> sync() = 0;
 
   // Stops accepting appends, completes those queued, stops subscriptions, flushes. Idempotent.
