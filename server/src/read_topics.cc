@@ -143,9 +143,28 @@ class rankings_topic final : public topic_subscription, public std::enable_share
     }
   }
 
-  // Notifier thread or store pool: posts to the strand.
+  // Applier thread: leaves the newest ranking for the strand, posting only when no post is
+  // already on its way, so a strand that falls behind takes one handler, not one per change.
   void offer(std::shared_ptr<const std::string> message, std::uint64_t position) {
-    net::post(strand_, [self = shared_from_this(), message = std::move(message), position] { self->deliver(message, position); });
+    {
+      std::lock_guard lock(offered_mutex_);
+      if (position < offered_position_) return;
+      offered_ = std::move(message);
+      offered_position_ = position;
+      if (offer_posted_) return;
+      offer_posted_ = true;
+    }
+    net::post(strand_, [self = shared_from_this()] {
+      std::shared_ptr<const std::string> m;
+      std::uint64_t p = 0;
+      {
+        std::lock_guard lock(self->offered_mutex_);
+        m = std::move(self->offered_);
+        p = self->offered_position_;
+        self->offer_posted_ = false;
+      }
+      if (m) self->deliver(std::move(m), p);
+    });
   }
 
  private:
@@ -172,6 +191,10 @@ class rankings_topic final : public topic_subscription, public std::enable_share
   std::shared_ptr<shared_state> state_;
   std::shared_ptr<rankings_hub> hub_;
   rankings_hub::key key_;
+  std::mutex offered_mutex_;  // guards the three below (offer's hand-over to the strand)
+  std::shared_ptr<const std::string> offered_;
+  std::uint64_t offered_position_ = 0;
+  bool offer_posted_ = false;
   // Strand only.
   std::shared_ptr<const std::string> pending_;
   std::uint64_t newest_ = 0;
