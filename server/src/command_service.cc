@@ -327,7 +327,7 @@ void command_service::decide_one(const std::shared_ptr<batch>& b, std::size_t in
   const auto started = std::chrono::steady_clock::now();
   shared_.store.append_async_detailed(
       std::move(request), [self = shared_from_this(), b, index, started](result<eventstore::append_result, eventstore::append_error> r) {
-        // Writer thread: hand the result to the strand.
+        // The store's syncer thread, once the append is durable: hand the result to the strand.
         const bool ok = r.has_value();
         const bool duplicate = ok && r->duplicate;
         const std::uint64_t first = ok ? r->first.value : 0;

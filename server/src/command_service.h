@@ -7,7 +7,7 @@
 // applied to the state at once (so the next command sees them) and handed to the event store with
 // append_async, which groups concurrent appends into one fsync; the reply, with the log positions,
 // goes out only when the append is durable. Decide is CPU only; RocksDB work stays on the store's
-// writer thread and, for rebuilds, on the store pool.
+// writer and syncer threads and, for rebuilds, on the store pool.
 //
 // Safe retries: a command id seen recently (a bounded window of the latest ids, filled from the
 // log at start) is answered with its first result without deciding again; a retry of a command
