@@ -35,6 +35,8 @@ constexpr std::size_t max_name_bytes = 1024;           // stream, command id, co
 constexpr std::size_t max_metadata_bytes = 64 * 1024;  // each actor / correlation / causation string
 constexpr std::size_t max_payload_bytes = 16u << 20;
 constexpr std::size_t max_events_per_request = 100'000;
+// read_all pages at least this long are scans and bypass the block cache.
+constexpr std::size_t scan_page_events = 1024;
 // Past this many streams the writer's stream-version cache is dropped (once the syncer has
 // written every head to stream_heads, the truth then) and refilled, bounding its memory.
 constexpr std::size_t max_cached_stream_heads = 1u << 20;
@@ -1037,6 +1039,9 @@ result<std::vector<recorded_event>> rocks_event_store::read_all(position from, s
   ro.iterate_lower_bound = &lower_bound;
   ro.iterate_upper_bound = &upper_bound;
   ro.readahead_size = 2u << 20;
+  // A long page is a scan (a rebuild, a catch-up from far behind, an export): its blocks are read
+  // once, and caching them would only evict the blocks point readers and the tail need.
+  ro.fill_cache = max_count < scan_page_events;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_log)));
   record_view view;
   for (it->Seek(lower); it->Valid() && events.size() < max_count; it->Next(), ++expected) {
