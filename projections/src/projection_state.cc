@@ -521,12 +521,18 @@ struct projection_state::handler {
     r.reasons = e.reasons;
     r.round = e.round.value;
     r.scheduled_at_ms = e.scheduled_at_ms;
+    r.place = e.place;
     r.scheduled_at_position = rec.pos.value;
     s.interviews_[r.id] = std::move(r);
     s.workflow_dirty_ = true;
   }
   void operator()(const ev::interview_held& e) {
-    if (auto* r = interview(e.interview)) r->status = domain::interview_status::held;
+    if (auto* r = interview(e.interview)) {
+      r->status = domain::interview_status::held;
+      r->held_at_ms = e.held_at_ms;
+      r->answer = e.answer;
+      r->pledge = e.pledge;
+    }
   }
   void operator()(const ev::rectification_items_set& e) {
     if (auto* r = interview(e.interview)) {
@@ -674,10 +680,19 @@ std::string encode_instructor(const instructor_record& r) {
   return w.take();
 }
 
+// The workflow value ("w", and inside snapshots):
+//   version 1: campaigns count, campaigns, bulletins, interviews (no place, no answer).
+//   version 2: the marker kWorkflowV2, then as version 1 with each interview's place after its
+//              scheduled time and held time, answer and pledge after its status.
+// Version 1 began with the campaigns count, which is never near the marker, so the first varint
+// tells them apart and stores written before version 2 still load.
+constexpr std::uint64_t kWorkflowV2 = 0xffff'ffff'ffff'ff02ULL;
+
 std::string encode_workflow(const std::map<std::uint64_t, campaign_record>& campaigns,
                             const std::vector<bulletin_record>& bulletins,
                             const std::map<std::uint64_t, interview_record>& interviews) {
   binary::writer w;
+  w.u(kWorkflowV2);
   w.u(campaigns.size());
   for (const auto& [id, c] : campaigns) {
     w.u(c.id);
@@ -714,7 +729,11 @@ std::string encode_workflow(const std::map<std::uint64_t, campaign_record>& camp
     for (auto reason : r.reasons) w.u(idx(reason));
     w.u(r.round);
     w.i(r.scheduled_at_ms);
+    w.str(r.place);
     w.u(idx(r.status));
+    w.i(r.held_at_ms);
+    w.str(r.answer);
+    w.str(r.pledge);
     w.u(r.items.size());
     for (std::size_t k = 0; k < r.items.size(); ++k) {
       w.str(r.items[k].problem);
@@ -732,6 +751,8 @@ bool decode_workflow(std::string_view bytes, std::map<std::uint64_t, campaign_re
                      std::vector<bulletin_record>& bulletins, std::map<std::uint64_t, interview_record>& interviews) {
   binary::reader r(bytes);
   auto n = r.u();
+  const bool v2 = n == kWorkflowV2;
+  if (v2) n = r.u();
   for (std::uint64_t k = 0; k < n && r.ok(); ++k) {
     campaign_record c;
     c.id = r.u();
@@ -772,7 +793,13 @@ bool decode_workflow(std::string_view bytes, std::map<std::uint64_t, campaign_re
     for (std::uint64_t j = 0; j < reasons && r.ok(); ++j) iv.reasons.push_back(static_cast<domain::interview_reason>(r.u()));
     iv.round = static_cast<std::uint32_t>(r.u());
     iv.scheduled_at_ms = r.i();
+    if (v2) iv.place = r.str();
     iv.status = static_cast<domain::interview_status>(r.u());
+    if (v2) {
+      iv.held_at_ms = r.i();
+      iv.answer = r.str();
+      iv.pledge = r.str();
+    }
     auto items = r.u();
     for (std::uint64_t j = 0; j < items && r.ok(); ++j) {
       domain::rectification_item item;

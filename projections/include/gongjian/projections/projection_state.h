@@ -88,7 +88,12 @@ struct interview_record {
   std::vector<domain::interview_reason> reasons;
   std::uint32_t round = 0;
   std::int64_t scheduled_at_ms = 0;
+  std::string place;
   domain::interview_status status = domain::interview_status::scheduled;
+  // What the interviewee said (表态), once the interview is held; held_at_ms 0 until then.
+  std::int64_t held_at_ms = 0;
+  std::string answer;
+  std::string pledge;
   std::vector<domain::rectification_item> items;
   std::vector<bool> items_done;
   std::string escalated_to;

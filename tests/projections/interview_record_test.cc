@@ -1,0 +1,147 @@
+// The projections' interview record keeps what the notice's practice announces and hears: the
+// place with the time and reasons, and the interviewee's answer and pledge (表态) once held. It
+// survives the store and snapshots, and a store written before place/answer were kept (workflow
+// value version 1) still loads.
+#include <gtest/gtest.h>
+
+#include "gongjian/domain/codec.h"
+#include "gongjian/projections/binary.h"
+#include "gongjian/projections/keyed_state.h"
+#include "gongjian/projections/projection_state.h"
+#include "support/temp_dir.h"
+
+namespace gongjian::projections::testing {
+namespace {
+
+namespace ev = domain::events;
+
+constexpr char kConsumer[] = "interviews-test";
+
+eventstore::recorded_event at(std::uint64_t pos, const domain::event& e) {
+  eventstore::recorded_event r;
+  r.pos = eventstore::position{pos};
+  r.stream = "interview-7";
+  r.type = std::string(domain::type_of(e));
+  return r;
+}
+
+ev::interview_scheduled scheduled() {
+  return ev::interview_scheduled{domain::interview_id{7},
+                                 domain::campaign_id{1},
+                                 domain::jurisdiction_code{"110102"},
+                                 "王主任",
+                                 {domain::interview_reason::ranked_last},
+                                 domain::bulletin_round{2},
+                                 1470000000000,
+                                 "区委组织部第三会议室"};
+}
+
+ev::interview_held held() { return ev::interview_held{domain::interview_id{7}, 1470086400000, "进度慢，摸排不细", "月底前完成组建"}; }
+
+projection_state fold(const std::vector<domain::event>& events) {
+  projection_state s;
+  keyed_state keyed(nullptr, kConsumer);
+  std::uint64_t pos = 0;
+  for (const auto& e : events) s.apply(at(++pos, e), e, keyed);
+  return s;
+}
+
+TEST(InterviewRecord, KeepsThePlaceWhenScheduledAndTheAnswerAndPledgeWhenHeld) {
+  auto s = fold({scheduled()});
+  const auto& before = s.interviews().at(7);
+  EXPECT_EQ(before.place, "区委组织部第三会议室");
+  EXPECT_EQ(before.status, domain::interview_status::scheduled);
+  EXPECT_EQ(before.held_at_ms, 0);
+  EXPECT_TRUE(before.answer.empty());
+
+  s = fold({scheduled(), held()});
+  const auto& after = s.interviews().at(7);
+  EXPECT_EQ(after.status, domain::interview_status::held);
+  EXPECT_EQ(after.place, "区委组织部第三会议室");
+  EXPECT_EQ(after.held_at_ms, 1470086400000);
+  EXPECT_EQ(after.answer, "进度慢，摸排不细");
+  EXPECT_EQ(after.pledge, "月底前完成组建");
+}
+
+TEST(InterviewRecord, SurvivesSnapshotsAndTheStore) {
+  const auto s = fold({scheduled(), held()});
+
+  projection_state from_snapshot;
+  ASSERT_TRUE(from_snapshot.restore_canonical(s.canonical()));
+  EXPECT_EQ(from_snapshot.interviews(), s.interviews());
+
+  gongjian::testing::temp_dir dir;
+  eventstore::options o;
+  o.directory = dir / "db";
+  auto store = eventstore::event_store::open(o);
+  ASSERT_TRUE(store) << store.error().message();
+  auto persisted = s;
+  eventstore::consumer_commit commit{kConsumer, s.last_applied(), {}, {}};
+  persisted.persist_into(commit);
+  ASSERT_TRUE((*store)->commit_consumer(commit));
+  projection_state loaded;
+  ASSERT_TRUE(loaded.load(**store, kConsumer));
+  EXPECT_EQ(loaded.interviews(), s.interviews());
+  EXPECT_EQ(loaded.canonical(), s.canonical());
+}
+
+// Version 1 of the workflow value, byte for byte as stores written before version 2 hold it: no
+// campaigns, no bulletins, one held interview without place, answer or pledge.
+std::string workflow_v1() {
+  binary::writer w;
+  w.u(0);  // campaigns
+  w.u(0);  // bulletins
+  w.u(1);  // interviews
+  w.u(7);
+  w.u(1);
+  w.str("110102");
+  w.str("王主任");
+  w.u(1);
+  w.u(static_cast<std::uint64_t>(domain::interview_reason::ranked_last));
+  w.u(2);
+  w.i(1470000000000);
+  w.u(static_cast<std::uint64_t>(domain::interview_status::held));
+  w.u(0);  // rectification items
+  w.str("");
+  w.u(1);  // scheduled at position
+  return w.take();
+}
+
+TEST(InterviewRecord, AStoreWrittenBeforeVersion2StillLoads) {
+  gongjian::testing::temp_dir dir;
+  eventstore::options o;
+  o.directory = dir / "db";
+  auto store = eventstore::event_store::open(o);
+  ASSERT_TRUE(store) << store.error().message();
+  auto s = fold({scheduled(), held()});
+  eventstore::consumer_commit commit{kConsumer, s.last_applied(), {}, {}};
+  s.persist_into(commit);
+  for (auto& [key, value] : commit.puts) {
+    if (key == "w") value = workflow_v1();
+  }
+  ASSERT_TRUE((*store)->commit_consumer(commit));
+
+  projection_state loaded;
+  ASSERT_TRUE(loaded.load(**store, kConsumer));
+  ASSERT_EQ(loaded.interviews().size(), 1u);
+  const auto& r = loaded.interviews().at(7);
+  EXPECT_EQ(r.jurisdiction, "110102");
+  EXPECT_EQ(r.responsible_person, "王主任");
+  EXPECT_EQ(r.reasons, std::vector<domain::interview_reason>{domain::interview_reason::ranked_last});
+  EXPECT_EQ(r.round, 2u);
+  EXPECT_EQ(r.scheduled_at_ms, 1470000000000);
+  EXPECT_EQ(r.status, domain::interview_status::held);
+  EXPECT_EQ(r.scheduled_at_position, 1u);
+  // Version 1 never kept them; `gongjian rebuild` recovers them from the log.
+  EXPECT_TRUE(r.place.empty());
+  EXPECT_TRUE(r.answer.empty());
+
+  // Written back, the state is version 2, and a damaged version-1 value is refused, not misread.
+  eventstore::consumer_commit damaged{kConsumer, s.last_applied(), {{"w", workflow_v1().substr(0, 9)}}, {}};
+  ASSERT_TRUE((*store)->commit_consumer(damaged));
+  projection_state refused;
+  EXPECT_FALSE(refused.load(**store, kConsumer));
+}
+
+}  // namespace
+}  // namespace gongjian::projections::testing
