@@ -4,6 +4,11 @@ namespace gongjian::eventstore::keys {
 
 std::string encode_command_result(const append_result& r) {
   std::string out;
+  encode_command_result(out, r);
+  return out;
+}
+
+void encode_command_result(std::string& out, const append_result& r) {
   out.push_back('\1');
   encoding::put_fixed64(out, r.first.value);
   encoding::put_fixed64(out, r.last.value);
@@ -12,7 +17,6 @@ std::string encode_command_result(const append_result& r) {
     encoding::put_length_prefixed(out, s.stream);
     encoding::put_fixed64(out, s.last_version.value);
   }
-  return out;
 }
 
 std::optional<append_result> decode_command_result(std::string_view bytes) {

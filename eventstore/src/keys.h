@@ -77,6 +77,8 @@ inline std::string consumer_state_end(std::string_view consumer) {
 // The stored value of a command id: the append_result its first append returned.
 //   u8 version = 1 | u64 first | u64 last | varint count | count x (varint len, stream, u64 version)
 std::string encode_command_result(const append_result& r);
+// The same, appended to `out` (the syncer reuses one buffer for every command id it writes).
+void encode_command_result(std::string& out, const append_result& r);
 std::optional<append_result> decode_command_result(std::string_view bytes);
 
 }  // namespace gongjian::eventstore::keys

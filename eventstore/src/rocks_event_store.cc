@@ -576,34 +576,44 @@ rocksdb::Status rocks_event_store::write_derived(std::vector<written_batch>& gro
   std::uint64_t last = 0;
   // Stream index entries sorted by key: each stream's run then follows the memtable's insert
   // hint for its prefix instead of searching the skiplist from the top.
-  std::vector<const written_batch::index_entry*> index;
-  std::unordered_map<std::string_view, std::uint64_t> heads;
+  // The buffers are the syncer's members, kept with their capacity from group to group: no
+  // allocation per event here.
+  auto& index = derived_index_;
+  auto& heads = derived_heads_;
+  index.clear();
+  heads.clear();
   for (const auto& b : group) {
     if (!b.wrote) continue;
     last = b.last_position;
     for (const auto& e : b.index) index.push_back(&e);
-    for (const auto& [stream, version] : b.heads) heads[stream] = version;
+    heads.insert(heads.end(), b.heads.begin(), b.heads.end());
   }
   std::sort(index.begin(), index.end(), [](const auto* x, const auto* y) {
     return x->stream != y->stream ? x->stream < y->stream : x->version < y->version;
   });
-  std::string key;
-  std::string value;
+  // Heads in write order; a stable sort keeps each stream's entries in that order, so the last
+  // of each run is the stream's newest version.
+  std::stable_sort(heads.begin(), heads.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::string& key = derived_key_;
+  std::string& value = derived_value_;
   for (const auto* e : index) {
     keys::stream_index_key(key, e->stream, stream_version{e->version});
     value.clear();
     encoding::put_big_endian64(value, e->position);
     derived_batch_.Put(cf(cf_streams), key, value);
   }
-  for (const auto& [stream, version] : heads) {
+  for (std::size_t h = 0; h < heads.size(); ++h) {
+    if (h + 1 < heads.size() && heads[h + 1].first == heads[h].first) continue;
+    const auto& [stream, version] = heads[h];
     value.clear();
     encoding::put_big_endian64(value, version);
     derived_batch_.Put(cf(cf_heads), rocksdb::Slice(stream.data(), stream.size()), value);
   }
   for (const auto& b : group) {
     for (auto i : b.accepted) {
-      derived_batch_.Put(cf(cf_commands), b.requests[i].request.command_id,
-                         keys::encode_command_result(b.outcomes[i].value()));
+      value.clear();
+      keys::encode_command_result(value, b.outcomes[i].value());
+      derived_batch_.Put(cf(cf_commands), b.requests[i].request.command_id, value);
     }
   }
   value.clear();
@@ -734,9 +744,12 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
   std::vector<std::pair<std::size_t, std::size_t>> repeats_in_batch;
 
   // Stream versions as this batch leaves them (on top of the committed ones), and the command ids
-  // it has accepted. Keys point into the requests, which outlive the batch.
-  std::unordered_map<std::string_view, std::uint64_t> batch_versions;
-  std::unordered_map<std::string_view, std::size_t> batch_commands;
+  // it has accepted. Keys point into the requests, which outlive the batch. Members, cleared
+  // here, so that their bucket arrays are allocated once and not per batch.
+  auto& batch_versions = batch_versions_;
+  auto& batch_commands = batch_commands_;
+  batch_versions.clear();
+  batch_commands.clear();
 
   std::uint64_t next_position = writer_head_ + 1;
   sha256_digest chain = writer_head_hash_;
@@ -798,7 +811,8 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
 
     // Check every write against the versions as this batch (and earlier writes of this request)
     // leave them. Nothing is staged until all of the request's writes pass.
-    std::vector<std::uint64_t> current(req.writes.size());
+    auto& current = request_versions_;
+    current.assign(req.writes.size(), 0);
     std::optional<append_error> refused;
     for (std::size_t w = 0; w < req.writes.size() && !refused; ++w) {
       const auto& write = req.writes[w];

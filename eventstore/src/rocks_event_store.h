@@ -172,6 +172,11 @@ class rocks_event_store final : public event_store {
   std::condition_variable indexed_cv_;           // with sync_mutex_: indexed_through_ moved
   std::atomic<std::uint64_t> indexed_through_{0};  // derived data written (not yet synced) up to here
   rocksdb::WriteBatch derived_batch_;            // syncer thread only
+  // Syncer thread only: write_derived's buffers, reused from group to group.
+  std::vector<const written_batch::index_entry*> derived_index_;
+  std::vector<std::pair<std::string_view, std::uint64_t>> derived_heads_;
+  std::string derived_key_;
+  std::string derived_value_;
   // Set by the syncer when a WAL sync failed: what was written since cannot be promised durable,
   // so the writer refuses every later append (io_error) until the store is reopened.
   std::atomic<bool> failed_{false};
@@ -192,6 +197,10 @@ class rocks_event_store final : public event_store {
   sha256_digest writer_head_hash_{};
   chain_hasher writer_hasher_;
   rocksdb::WriteBatch write_batch_;
+  // process_batch's per-batch maps and per-request versions, reused (see there).
+  std::unordered_map<std::string_view, std::uint64_t> batch_versions_;
+  std::unordered_map<std::string_view, std::size_t> batch_commands_;
+  std::vector<std::uint64_t> request_versions_;
   std::vector<rocksdb::Slice> prefetch_keys_;
   std::vector<rocksdb::PinnableSlice> prefetched_commands_;  // by index in the batch
   std::vector<rocksdb::Status> prefetched_command_status_;
