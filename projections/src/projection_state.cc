@@ -538,21 +538,31 @@ struct projection_state::handler {
     if (auto* r = interview(e.interview)) {
       r->items = e.items;
       r->items_done.assign(e.items.size(), false);
+      r->items_done_on.assign(e.items.size(), domain::date{});
       r->status = domain::interview_status::rectifying;
     }
   }
   void operator()(const ev::rectification_item_done& e) {
     if (auto* r = interview(e.interview)) {
-      if (e.item < r->items_done.size()) r->items_done[e.item] = true;
+      if (e.item < r->items_done.size()) {
+        r->items_done[e.item] = true;
+        r->items_done_on[e.item] = e.done_on;
+      }
     }
   }
   void operator()(const ev::interview_closed& e) {
-    if (auto* r = interview(e.interview)) r->status = domain::interview_status::closed;
+    if (auto* r = interview(e.interview)) {
+      r->status = domain::interview_status::closed;
+      r->conclusion = e.conclusion;
+      r->closed_on = e.closed_on;
+    }
   }
   void operator()(const ev::interview_escalated& e) {
     if (auto* r = interview(e.interview)) {
       r->status = domain::interview_status::escalated;
       r->escalated_to = e.to.value;
+      r->escalation_reason = e.reason;
+      r->escalated_on = e.escalated_on;
     }
   }
 };
@@ -682,8 +692,10 @@ std::string encode_instructor(const instructor_record& r) {
 
 // The workflow value ("w", and inside snapshots):
 //   version 1: campaigns count, campaigns, bulletins, interviews (no place, no answer).
-//   version 2: the marker kWorkflowV2, then as version 1 with each interview's place after its
-//              scheduled time and held time, answer and pledge after its status.
+//   version 2: the marker kWorkflowV2, then as version 1 with, per interview: the place after
+//              the scheduled time; held time, answer and pledge after the status; each item's
+//              done date after its done flag; conclusion, closed date, then escalation reason and
+//              date around escalated_to.
 // Version 1 began with the campaigns count, which is never near the marker, so the first varint
 // tells them apart and stores written before version 2 still load.
 constexpr std::uint64_t kWorkflowV2 = 0xffff'ffff'ffff'ff02ULL;
@@ -740,8 +752,13 @@ std::string encode_workflow(const std::map<std::uint64_t, campaign_record>& camp
       w.str(r.items[k].requirement);
       w.i(r.items[k].deadline.days_since_epoch);
       w.u(r.items_done[k]);
+      w.i(r.items_done_on[k].days_since_epoch);
     }
+    w.str(r.conclusion);
+    w.i(r.closed_on.days_since_epoch);
     w.str(r.escalated_to);
+    w.str(r.escalation_reason);
+    w.i(r.escalated_on.days_since_epoch);
     w.u(r.scheduled_at_position);
   }
   return w.take();
@@ -808,8 +825,17 @@ bool decode_workflow(std::string_view bytes, std::map<std::uint64_t, campaign_re
       item.deadline.days_since_epoch = static_cast<std::int32_t>(r.i());
       iv.items.push_back(std::move(item));
       iv.items_done.push_back(r.u() != 0);
+      iv.items_done_on.push_back(domain::date{v2 ? static_cast<std::int32_t>(r.i()) : 0});
+    }
+    if (v2) {
+      iv.conclusion = r.str();
+      iv.closed_on.days_since_epoch = static_cast<std::int32_t>(r.i());
     }
     iv.escalated_to = r.str();
+    if (v2) {
+      iv.escalation_reason = r.str();
+      iv.escalated_on.days_since_epoch = static_cast<std::int32_t>(r.i());
+    }
     iv.scheduled_at_position = r.u();
     interviews[iv.id] = std::move(iv);
   }

@@ -252,12 +252,17 @@ json::object interview_json(const proj::interview_record& r) {
   for (auto reason : r.reasons) reasons.push_back(json::string(domain::to_string(reason)));
   json::array items;
   for (std::size_t k = 0; k < r.items.size(); ++k) {
+    const bool done = k < r.items_done.size() && r.items_done[k];
     items.push_back(json::object{{"index", k},
                                  {"problem", r.items[k].problem},
                                  {"requirement", r.items[k].requirement},
                                  {"deadline", domain::to_string(r.items[k].deadline)},
-                                 {"done", k < r.items_done.size() && r.items_done[k]}});
+                                 {"done", done},
+                                 {"done_on", done ? json::value(domain::to_string(r.items_done_on[k])) : json::value(nullptr)}});
   }
+  const bool held = r.held_at_ms != 0;
+  const bool closed = r.status == domain::interview_status::closed;
+  const bool escalated = !r.escalated_to.empty();
   return json::object{{"id", r.id},
                       {"campaign", r.campaign},
                       {"jurisdiction", r.jurisdiction},
@@ -266,9 +271,18 @@ json::object interview_json(const proj::interview_record& r) {
                       {"round", r.round},
                       {"scheduled_at", iso_time(r.scheduled_at_ms)},
                       {"scheduled_at_ms", r.scheduled_at_ms},
+                      {"place", r.place},
                       {"status", domain::to_string(r.status)},
+                      {"held_at", held ? json::value(iso_time(r.held_at_ms)) : json::value(nullptr)},
+                      {"held_at_ms", held ? json::value(r.held_at_ms) : json::value(nullptr)},
+                      {"answer", held ? json::value(r.answer) : json::value(nullptr)},
+                      {"pledge", held ? json::value(r.pledge) : json::value(nullptr)},
+                      {"conclusion", closed ? json::value(r.conclusion) : json::value(nullptr)},
+                      {"closed_on", closed ? json::value(domain::to_string(r.closed_on)) : json::value(nullptr)},
                       {"rectification_items", std::move(items)},
-                      {"escalated_to", r.escalated_to.empty() ? json::value(nullptr) : json::value(r.escalated_to)},
+                      {"escalated_to", escalated ? json::value(r.escalated_to) : json::value(nullptr)},
+                      {"escalation_reason", escalated ? json::value(r.escalation_reason) : json::value(nullptr)},
+                      {"escalated_on", escalated ? json::value(domain::to_string(r.escalated_on)) : json::value(nullptr)},
                       {"scheduled_at_position", r.scheduled_at_position}};
 }
 

@@ -63,6 +63,43 @@ TEST(InterviewRecord, KeepsThePlaceWhenScheduledAndTheAnswerAndPledgeWhenHeld) {
   EXPECT_EQ(after.pledge, "月底前完成组建");
 }
 
+TEST(InterviewRecord, KeepsWhenEachItemWasStruckOffAndHowTheInterviewEnded) {
+  const domain::interview_id id{7};
+  const std::vector<domain::rectification_item> items{{"摸排不细", "逐户核实", domain::date_from_ymd(2016, 9, 30)},
+                                                      {"指导员未到位", "月内选派", domain::date_from_ymd(2016, 9, 15)}};
+  auto s = fold({scheduled(), held(), ev::rectification_items_set{id, items},
+                 ev::rectification_item_done{id, 1, domain::date_from_ymd(2016, 9, 10)}});
+  const auto& open = s.interviews().at(7);
+  EXPECT_EQ(open.status, domain::interview_status::rectifying);
+  EXPECT_EQ(open.items_done, (std::vector<bool>{false, true}));
+  EXPECT_EQ(open.items_done_on.at(1), domain::date_from_ymd(2016, 9, 10));
+
+  auto escalated = fold({scheduled(), held(), ev::rectification_items_set{id, items},
+                         ev::interview_escalated{id, domain::jurisdiction_code{"110100"}, "整改逾期且排名未提升",
+                                                 domain::date_from_ymd(2016, 10, 1)}});
+  const auto& up = escalated.interviews().at(7);
+  EXPECT_EQ(up.status, domain::interview_status::escalated);
+  EXPECT_EQ(up.escalated_to, "110100");
+  EXPECT_EQ(up.escalation_reason, "整改逾期且排名未提升");
+  EXPECT_EQ(up.escalated_on, domain::date_from_ymd(2016, 10, 1));
+
+  auto closed = fold({scheduled(), held(), ev::rectification_items_set{id, items},
+                      ev::rectification_item_done{id, 0, domain::date_from_ymd(2016, 9, 20)},
+                      ev::rectification_item_done{id, 1, domain::date_from_ymd(2016, 9, 10)},
+                      ev::interview_closed{id, "整改到位", domain::date_from_ymd(2016, 9, 25)}});
+  const auto& done = closed.interviews().at(7);
+  EXPECT_EQ(done.status, domain::interview_status::closed);
+  EXPECT_EQ(done.conclusion, "整改到位");
+  EXPECT_EQ(done.closed_on, domain::date_from_ymd(2016, 9, 25));
+  EXPECT_EQ(done.items_done_on.at(0), domain::date_from_ymd(2016, 9, 20));
+
+  projection_state from_snapshot;
+  ASSERT_TRUE(from_snapshot.restore_canonical(closed.canonical()));
+  EXPECT_EQ(from_snapshot.interviews(), closed.interviews());
+  ASSERT_TRUE(from_snapshot.restore_canonical(escalated.canonical()));
+  EXPECT_EQ(from_snapshot.interviews(), escalated.interviews());
+}
+
 TEST(InterviewRecord, SurvivesSnapshotsAndTheStore) {
   const auto s = fold({scheduled(), held()});
 
@@ -86,7 +123,7 @@ TEST(InterviewRecord, SurvivesSnapshotsAndTheStore) {
 }
 
 // Version 1 of the workflow value, byte for byte as stores written before version 2 hold it: no
-// campaigns, no bulletins, one held interview without place, answer or pledge.
+// campaigns, no bulletins, one interview with one item done, without place, answer, pledge or dates.
 std::string workflow_v1() {
   binary::writer w;
   w.u(0);  // campaigns
@@ -101,8 +138,12 @@ std::string workflow_v1() {
   w.u(2);
   w.i(1470000000000);
   w.u(static_cast<std::uint64_t>(domain::interview_status::held));
-  w.u(0);  // rectification items
-  w.str("");
+  w.u(1);  // rectification items: problem, requirement, deadline, done
+  w.str("摸排不细");
+  w.str("逐户核实");
+  w.i(domain::date_from_ymd(2016, 9, 30).days_since_epoch);
+  w.u(1);
+  w.str("");  // escalated to
   w.u(1);  // scheduled at position
   return w.take();
 }
@@ -132,9 +173,13 @@ TEST(InterviewRecord, AStoreWrittenBeforeVersion2StillLoads) {
   EXPECT_EQ(r.scheduled_at_ms, 1470000000000);
   EXPECT_EQ(r.status, domain::interview_status::held);
   EXPECT_EQ(r.scheduled_at_position, 1u);
+  ASSERT_EQ(r.items.size(), 1u);
+  EXPECT_EQ(r.items[0].requirement, "逐户核实");
+  EXPECT_EQ(r.items_done, std::vector<bool>{true});
   // Version 1 never kept them; `gongjian rebuild` recovers them from the log.
   EXPECT_TRUE(r.place.empty());
   EXPECT_TRUE(r.answer.empty());
+  EXPECT_EQ(r.items_done_on, std::vector<domain::date>{domain::date{}});
 
   // Written back, the state is version 2, and a damaged version-1 value is refused, not misread.
   eventstore::consumer_commit damaged{kConsumer, s.last_applied(), {{"w", workflow_v1().substr(0, 9)}}, {}};

@@ -304,6 +304,34 @@ TEST_F(QueryE2E, EveryQueryEndpointAnswersFromTheProjections) {
                                                         {"pledge", "月底前完成"}}),
                            "t-admin");
   EXPECT_EQ(held.status, 200) << held.body;
+  // Announced with time, place and reasons; once held, with the answer and the pledge.
+  const auto held_id = std::to_string(u(scheduled.at("interviews").at(0).at("id")));
+  auto answered = poll(this, port(), "/api/v1/interviews/" + held_id,
+                       [](const json::value& v) { return v.at("status") == "held"; });
+  EXPECT_EQ(answered.at("place"), "上级市场监管部门约谈室");
+  EXPECT_EQ(answered.at("held_at"), "2023-11-14T22:13:20.000Z");
+  EXPECT_EQ(answered.at("answer"), "进度慢");
+  EXPECT_EQ(answered.at("pledge"), "月底前完成");
+  EXPECT_TRUE(one.at("held_at").is_null());
+  EXPECT_TRUE(one.at("answer").is_null());
+  // The rectification list follows; an item struck off carries its date, then the conclusion.
+  auto command = [&](const std::string& name, json::object body) {
+    body["interview"] = answered.at("id");
+    auto r = http_request(port(), "POST", "/api/v1/commands/" + name, json::serialize(body), "t-admin");
+    EXPECT_EQ(r.status, 200) << name << ": " << r.body;
+  };
+  command("set_rectification_items",
+          {{"command_id", "items-1"},
+           {"items", json::array{json::object{{"problem", "摸排不细"}, {"requirement", "逐户核实"}, {"deadline", "2016-09-30"}}}}});
+  command("complete_rectification_item", {{"command_id", "done-1"}, {"item", 0}, {"done_on", "2016-09-20"}});
+  command("close_interview", {{"command_id", "close-1"}, {"conclusion", "整改到位"}, {"closed_on", "2016-09-25"}});
+  auto closed = poll(this, port(), "/api/v1/interviews/" + held_id,
+                     [](const json::value& v) { return v.at("status") == "closed"; });
+  EXPECT_EQ(closed.at("rectification_items").at(0).at("done_on"), "2016-09-20");
+  EXPECT_EQ(closed.at("conclusion"), "整改到位");
+  EXPECT_EQ(closed.at("closed_on"), "2016-09-25");
+  EXPECT_EQ(closed.at("answer"), "进度慢");
+  EXPECT_TRUE(closed.at("escalated_on").is_null());
 
   // History for the chart: one point per bulletin, plus now.
   auto history = get("/api/v1/indicators/110101/history");

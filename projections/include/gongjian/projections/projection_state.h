@@ -96,7 +96,12 @@ struct interview_record {
   std::string pledge;
   std::vector<domain::rectification_item> items;
   std::vector<bool> items_done;
-  std::string escalated_to;
+  std::vector<domain::date> items_done_on;  // parallel to items; meaningful where items_done
+  std::string conclusion;                   // once closed
+  domain::date closed_on;
+  std::string escalated_to;                 // once escalated: the level above, why and when
+  std::string escalation_reason;
+  domain::date escalated_on;
   std::uint64_t scheduled_at_position = 0;
   bool operator==(const interview_record&) const = default;
 };
