@@ -84,7 +84,7 @@ class rankings_hub final : public applied_listener, public std::enable_shared_fr
  private:
   struct group {
     key k;
-    std::string last_body;  // the ranking last pushed, without its position (change detection)
+    std::shared_ptr<const std::string> last_body;  // the ranking last pushed, without its position
     std::vector<std::pair<const rankings_topic*, std::weak_ptr<rankings_topic>>> subscribers;
   };
   std::shared_ptr<read_side> reads_;
@@ -120,13 +120,14 @@ class rankings_topic final : public topic_subscription, public std::enable_share
     net::post(state_->store_pool, [self = shared_from_this()] {
       std::string body, error;
       auto [message, position] = self->hub_->compute(self->key_, &body, &error);
-      net::post(self->strand_, [self, message, position, error] {
+      auto shared_body = std::make_shared<const std::string>(std::move(body));
+      net::post(self->strand_, [self, message, shared_body, position, error] {
         if (!message) {
           if (auto s = self->sink_.lock()) send_topic_error(*s, "rankings", error);
           self->stop();
           return;
         }
-        self->deliver(message, position);
+        self->deliver(message, shared_body, position);
       });
     });
   }
@@ -145,25 +146,27 @@ class rankings_topic final : public topic_subscription, public std::enable_share
 
   // Applier thread: leaves the newest ranking for the strand, posting only when no post is
   // already on its way, so a strand that falls behind takes one handler, not one per change.
-  void offer(std::shared_ptr<const std::string> message, std::uint64_t position) {
+  void offer(std::shared_ptr<const std::string> message, std::shared_ptr<const std::string> body, std::uint64_t position) {
     {
       std::lock_guard lock(offered_mutex_);
       if (position < offered_position_) return;
       offered_ = std::move(message);
+      offered_body_ = std::move(body);
       offered_position_ = position;
       if (offer_posted_) return;
       offer_posted_ = true;
     }
     net::post(strand_, [self = shared_from_this()] {
-      std::shared_ptr<const std::string> m;
+      std::shared_ptr<const std::string> m, b;
       std::uint64_t p = 0;
       {
         std::lock_guard lock(self->offered_mutex_);
         m = std::move(self->offered_);
+        b = std::move(self->offered_body_);
         p = self->offered_position_;
         self->offer_posted_ = false;
       }
-      if (m) self->deliver(std::move(m), p);
+      if (m) self->deliver(std::move(m), std::move(b), p);
     });
   }
 
@@ -171,10 +174,15 @@ class rankings_topic final : public topic_subscription, public std::enable_share
   // Strand: keeps only the newest message (coalescing), queues it when the previous one has been
   // written. A ranking replaces the one before it, so a connection slower than the rate of change
   // gets fewer, newer rankings instead of a backlog, and the work per change stays one write per
-  // subscriber at most.
-  void deliver(std::shared_ptr<const std::string> message, std::uint64_t position) {
+  // subscriber at most. The first ranking (computed on the store pool) can arrive after the hub
+  // has already pushed the same ranking at an earlier position; it is not pushed twice.
+  void deliver(std::shared_ptr<const std::string> message, std::shared_ptr<const std::string> body,
+               std::uint64_t position) {
     if (stopped_ || position < newest_) return;
     newest_ = position;
+    const bool unchanged = body_ && (body_ == body || *body_ == *body);
+    body_ = std::move(body);
+    if (unchanged) return;
     pending_ = std::move(message);
     flush();
   }
@@ -193,10 +201,12 @@ class rankings_topic final : public topic_subscription, public std::enable_share
   rankings_hub::key key_;
   std::mutex offered_mutex_;  // guards the three below (offer's hand-over to the strand)
   std::shared_ptr<const std::string> offered_;
+  std::shared_ptr<const std::string> offered_body_;
   std::uint64_t offered_position_ = 0;
   bool offer_posted_ = false;
   // Strand only.
   std::shared_ptr<const std::string> pending_;
+  std::shared_ptr<const std::string> body_;  // of the newest ranking handed over, without position
   std::uint64_t newest_ = 0;
   std::uint64_t in_queue_ = 0;  // sequence number of the ranking last queued (message_sink::send_data)
   bool stopped_ = false;
@@ -254,15 +264,17 @@ void rankings_hub::on_applied(std::uint64_t) {
     auto [message, position] = compute(k, &body, &error);
     if (!message) continue;
     std::vector<std::shared_ptr<rankings_topic>> to;
+    std::shared_ptr<const std::string> shared_body;
     {
       std::lock_guard lock(mutex_);
       auto it = groups_.find(text);
-      if (it == groups_.end() || it->second.last_body == body) continue;
-      it->second.last_body = std::move(body);
+      if (it == groups_.end() || (it->second.last_body && *it->second.last_body == body)) continue;
+      it->second.last_body = std::make_shared<const std::string>(std::move(body));
+      shared_body = it->second.last_body;
       for (const auto& [raw, weak] : it->second.subscribers)
         if (auto t = weak.lock()) to.push_back(std::move(t));
     }
-    for (const auto& t : to) t->offer(message, position);
+    for (const auto& t : to) t->offer(message, shared_body, position);
   }
 }
 
