@@ -165,13 +165,9 @@ std::error_code rocks_event_store::start() {
   rocksdb::ColumnFamilyOptions log_options;
   log_options.write_buffer_size = 64u << 20;
   log_options.max_write_buffer_number = 3;
-  // LZ4 at every level, flushes included. With uncompressed upper levels and a compressed
-  // bottommost one, RocksDB cannot move a file down as it is (the compression must match), so
-  // every log byte was written twice: uncompressed at flush, then compressed by a compaction.
-  // Records repeat their stream, metadata and command id prefix, so LZ4 is cheaper than the
-  // bytes it saves (bulk import, same run: 2.60-3.02 -> 2.19-2.30 us CPU per event, 344 -> 75
-  // bytes per event on disk with the benchmark's payload).
-  log_options.compression = rocksdb::kLZ4Compression;
+  // Payloads are cereal binary, often short: compressing every flush costs a core's time on a
+  // two-core machine for little; only the bottommost level, where the log settles, is compressed.
+  log_options.compression = rocksdb::kNoCompression;
   log_options.bottommost_compression = rocksdb::kLZ4Compression;
   log_options.level_compaction_dynamic_level_bytes = true;
   log_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options(cache, false)));
