@@ -40,14 +40,22 @@ test('positions: `position` of the body, else `as_of`', () => {
   assert.equal(bodyPosition({}), null);
 });
 
-test('interviews: rectification items, escalation target', () => {
+test('interviews: place, what was said, rectification items with their dates, escalation', () => {
   const iv = normInterview({ id: 3, campaign: 1, jurisdiction: '110101', responsible_person: '王', reasons: ['ranked_last'], round: 2,
-    scheduled_at: '2016-08-01T00:00:00.000Z', scheduled_at_ms: 1470009600000, status: 'escalated',
-    rectification_items: [{ index: 0, problem: 'p', requirement: 'r', deadline: '2016-08-20', done: true }], escalated_to: '110100',
-    scheduled_at_position: 1234 });
+    scheduled_at: '2016-08-01T00:00:00.000Z', scheduled_at_ms: 1470009600000, place: '上级市场监管部门约谈室', status: 'escalated',
+    held_at: '2016-08-02T00:00:00.000Z', held_at_ms: 1470096000000, answer: '摸排不细', pledge: '月底前完成', conclusion: null, closed_on: null,
+    rectification_items: [{ index: 0, problem: 'p', requirement: 'r', deadline: '2016-08-20', done: true, done_on: '2016-08-18' },
+      { index: 1, problem: 'q', requirement: 's', deadline: '2016-08-25', done: false, done_on: null }],
+    escalated_to: '110100', escalation_reason: '整改逾期且排名未提升', escalated_on: '2016-08-31', scheduled_at_position: 1234 });
   assert.equal(iv.id, 3);
-  assert.equal(iv.items.length, 1);
-  assert.equal(iv.items[0].done, true);
-  assert.equal(iv.escalatedTo, '110100');
+  assert.equal(iv.place, '上级市场监管部门约谈室');
+  assert.equal(iv.heldAt, 1470096000000);
+  assert.deepEqual([iv.answer, iv.pledge, iv.conclusion], ['摸排不细', '月底前完成', '']);
+  assert.deepEqual(iv.items.map((i) => [i.done, i.doneOn]), [[true, '2016-08-18'], [false, '']]);
+  assert.deepEqual([iv.escalatedTo, iv.escalation, iv.escalatedOn], ['110100', '整改逾期且排名未提升', '2016-08-31']);
   assert.equal(iv.position, 1234);
+  // Not held yet: the server sends nulls.
+  const fresh = normInterview({ id: 4, status: 'scheduled', held_at_ms: null, answer: null, pledge: null, escalated_to: null,
+    escalation_reason: null, escalated_on: null, rectification_items: [] });
+  assert.deepEqual([fresh.heldAt, fresh.answer, fresh.pledge, fresh.escalatedTo, fresh.escalation], [null, '', '', '', '']);
 });

@@ -275,7 +275,7 @@ export function normInterview(x) {
     jurisdictionName: x.jurisdiction_name ?? x.name ?? '', person: x.responsible_person ?? '',
     reasons: list(x, 'reasons'), round: x.round ?? null, scheduledAt: x.scheduled_at_ms ?? null, place: x.place ?? '',
     heldAt: x.held_at_ms ?? null, answer: x.answer ?? '', pledge: x.pledge ?? '', status: x.status ?? 'scheduled',
-    items, conclusion: x.conclusion ?? '', closedOn: x.closed_on ?? '', escalation: x.escalation_reason ?? x.escalated_reason ?? (x.escalated ? x.reason : '') ?? '',
+    items, conclusion: x.conclusion ?? '', closedOn: x.closed_on ?? '', escalation: x.escalation_reason ?? '',
     escalatedOn: x.escalated_on ?? '', escalatedTo: x.escalated_to ?? '', position: x.scheduled_at_position ?? x.position ?? null,
   };
 }

@@ -52,11 +52,16 @@ async function render(ctx) {
     const done = iv.items.filter((i) => i.done).length;
     const items = iv.items.length ? `<details><summary>${done}/${iv.items.length}</summary><ul>${iv.items.map((i) =>
       `<li class="${i.done ? 'done' : ''}">${esc(i.problem)} — ${esc(i.requirement)} (${esc(i.deadline)})${i.done ? ' ✓ ' + esc(i.doneOn) : ''}</li>`).join('')}</ul></details>` : '—';
-    let outcome = '';
-    if (iv.escalatedTo) outcome = `${t('iv.escalated_to')}: ${esc(api.jurisdictionName(iv.escalatedTo) || iv.escalatedTo)}`;
-    else if (iv.status === 'escalated' || iv.escalation) outcome = `${t('iv.escalated_because')}: ${esc(iv.escalation)}`;
-    if (iv.status === 'closed' && (iv.conclusion || iv.closedOn)) outcome = `${esc(iv.conclusion)} ${esc(iv.closedOn)}`;
-    if (iv.status === 'held' || iv.status === 'rectifying') outcome = iv.pledge ? `${t('iv.pledge')}: ${esc(iv.pledge)}` : '';
+    // What was said at the interview, then how it ended: struck off with a conclusion, or
+    // passed to the level above with the reason.
+    const said = [iv.answer && `${t('iv.answer')}: ${esc(iv.answer)}`, iv.pledge && `${t('iv.pledge')}: ${esc(iv.pledge)}`];
+    let ended = '';
+    if (iv.escalatedTo) {
+      ended = `${t('iv.escalated_to')} ${esc(api.jurisdictionName(iv.escalatedTo) || iv.escalatedTo)} ${esc(iv.escalatedOn)}` +
+        (iv.escalation ? `<br>${t('iv.escalated_because')}: ${esc(iv.escalation)}` : '');
+    }
+    if (iv.status === 'closed' && (iv.conclusion || iv.closedOn)) ended = `${esc(iv.conclusion)} ${esc(iv.closedOn)}`;
+    const outcome = [...said, ended].filter(Boolean).join('<br>');
     return `<tr class="iv-${esc(iv.status)}" data-status="${esc(iv.status)}">
       <td>${esc(iv.round ?? '')}</td><td class="jname" data-code="${esc(iv.jurisdiction)}">${esc(iv.jurisdictionName || api.jurisdictionName(iv.jurisdiction) || iv.jurisdiction)}</td><td>${esc(iv.person)}</td>
       <td>${iv.reasons.map((x) => esc(tEnum('iv.reason', x))).join('，')}</td>
