@@ -60,6 +60,7 @@ struct bench_config {
   std::size_t writers = 1;
   std::uint64_t events = 100'000;  // total events to append (or to read / fill, in read mode)
   std::size_t payload = 200;       // payload bytes per event
+  bool same_payloads = false;      // --payloads same: every event carries the same bytes
   std::size_t batch = 1000;        // events per request in bulk mode
   std::size_t page = 4096;         // events per read_all() page in read mode
   std::size_t shared_streams = 16;
@@ -75,7 +76,7 @@ struct bench_config {
                "usage: eventstore_bench --mode durable|bulk|read [--writers N] [--events M]\n"
                "         [--payload BYTES] [--dir DIR] [--keep] [--driver threads|async]\n"
                "         [--streams own|shared|unique] [--shared-streams K] [--batch B] [--page P]\n"
-               "         [--max-seconds S] [--max-batch-requests R]\n",
+               "         [--max-seconds S] [--max-batch-requests R] [--payloads distinct|same]\n",
                why);
   std::exit(2);
 }
@@ -111,6 +112,10 @@ bench_config parse_args(int argc, char** argv) {
     else if (flag == "--max-seconds") c.max_seconds = static_cast<double>(parse_number(flag, v));
     else if (flag == "--max-batch-requests") c.max_batch_requests = parse_number(flag, v);
     else if (flag == "--dir") c.dir = v;
+    else if (flag == "--payloads") {
+      if (v != "distinct" && v != "same") usage("unknown --payloads");
+      c.same_payloads = v == "same";
+    }
     else usage("unknown flag");
   }
   if (c.mode != "durable" && c.mode != "bulk" && c.mode != "read") usage("unknown --mode");
@@ -122,10 +127,12 @@ bench_config parse_args(int argc, char** argv) {
   return c;
 }
 
-// Incompressible-looking payload bytes (xorshift), so neither RocksDB compression nor the page
-// cache flatters the figures. The same bytes for every event: the store never looks inside.
+// Incompressible payload bytes (xorshift), so neither RocksDB compression nor the page cache
+// flatters the figures: a pool from which every event takes its own `--payload`-byte window
+// (payload_for), so that no two events of a RocksDB block share their payload (one payload
+// repeated in every event let LZ4 compress the log about 4.5 to 1).
 std::string make_payload(std::size_t bytes) {
-  std::string p(bytes, '\0');
+  std::string p((1u << 20) + bytes, '\0');
   std::uint64_t x = 0x9E3779B97F4A7C15ull;
   for (auto& ch : p) {
     x ^= x << 13;
@@ -161,6 +168,14 @@ std::string stream_name(const bench_config& c, std::size_t writer, std::uint64_t
   return "org-w" + std::to_string(writer) + "-" + std::to_string(seq);
 }
 
+// The payload of event `n` of a writer: a window of the random pool, 8191 bytes (a prime, more
+// than any payload here) on from the previous event's. --payloads same: the pool's first window.
+std::string payload_for(const bench_config& c, const std::string& pool, std::size_t writer, std::uint64_t n) {
+  if (c.same_payloads) return pool.substr(0, c.payload);
+  const std::uint64_t windows = pool.size() - c.payload;
+  return pool.substr(static_cast<std::size_t>((writer * 1'000'003u + n) * 8191u % windows), c.payload);
+}
+
 // One request of `count` events (1 in durable mode): with --streams unique every event gets its
 // own fresh stream, otherwise all go to one stream.
 es::append_request make_request(const bench_config& c, const std::string& tag, const std::string& payload,
@@ -172,15 +187,19 @@ es::append_request make_request(const bench_config& c, const std::string& tag, c
   es::event_data e;
   e.type = "bench.member_joined";
   e.schema_version = 1;
-  e.payload = payload;
   if (c.streams == "unique") {
     r.writes.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
+      e.payload = payload_for(c, payload, writer, seq * count + i);
       r.writes.push_back(es::stream_write{stream_name(c, writer, seq * count + i), es::expected_version::any(), {e}});
     }
   } else {
     es::stream_write w{stream_name(c, writer, seq), es::expected_version::any(), {}};
-    w.events.assign(count, e);
+    w.events.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      e.payload = payload_for(c, payload, writer, seq * count + i);
+      w.events.push_back(e);
+    }
     r.writes.push_back(std::move(w));
   }
   return r;
@@ -426,10 +445,11 @@ int run_durable(const bench_config& c) {
   // A cheap consistency check, not a timing assertion: every acknowledged event got a position.
   const bool gapless = head_after.value - head_before.value == done;
   std::printf(
-      "RESULT mode=durable driver=%s writers=%zu streams=%s payload=%zu events=%llu seconds=%.3f "
+      "RESULT mode=durable driver=%s writers=%zu streams=%s payload=%zu payloads=%s events=%llu seconds=%.3f "
       "events_per_s=%.0f p50_us=%.0f p99_us=%.0f p999_us=%.0f max_us=%.0f mean_us=%.0f "
       "bytes_per_event=%.0f cpu_us_per_event=%.2f busiest_thread_us_per_event=%.2f errors=%llu head_ok=%d\n",
-      c.driver.c_str(), c.writers, c.streams.c_str(), c.payload, static_cast<unsigned long long>(done), elapsed, rate,
+      c.driver.c_str(), c.writers, c.streams.c_str(), c.payload, c.same_payloads ? "same" : "distinct",
+      static_cast<unsigned long long>(done), elapsed, rate,
       lat.p50_us, lat.p99_us, lat.p999_us, lat.max_us, lat.mean_us,
       done ? static_cast<double>(bytes) / static_cast<double>(done) : 0.0, cpu.process_us_per_event,
       cpu.busiest_thread_us_per_event, static_cast<unsigned long long>(errors.count.load()), gapless ? 1 : 0);
@@ -506,9 +526,10 @@ int run_bulk(const bench_config& c) {
   store->close();
   const std::uint64_t bytes = directory_bytes(c.dir);
   std::printf(
-      "RESULT mode=bulk writers=%zu streams=%s payload=%zu batch=%zu events=%llu seconds=%.3f events_per_s=%.0f "
+      "RESULT mode=bulk writers=%zu streams=%s payload=%zu payloads=%s batch=%zu events=%llu seconds=%.3f events_per_s=%.0f "
       "sync_seconds=%.3f bytes_per_event=%.0f cpu_us_per_event=%.2f busiest_thread_us_per_event=%.2f errors=%llu\n",
-      c.writers, c.streams.c_str(), c.payload, c.batch, static_cast<unsigned long long>(out.events), out.seconds,
+      c.writers, c.streams.c_str(), c.payload, c.same_payloads ? "same" : "distinct", c.batch,
+      static_cast<unsigned long long>(out.events), out.seconds,
       out.seconds > 0 ? static_cast<double>(out.events) / out.seconds : 0, out.sync_seconds,
       out.events ? static_cast<double>(bytes) / static_cast<double>(out.events) : 0.0, out.cpu.process_us_per_event,
       out.cpu.busiest_thread_us_per_event, static_cast<unsigned long long>(out.errors));
@@ -581,9 +602,9 @@ int run_read(const bench_config& c) {
   const cpu_usage cpu = cpu_since(cpu_before, events);
   store->close();
   std::printf(
-      "RESULT mode=read payload=%zu page=%zu events=%llu seconds=%.3f events_per_s=%.0f mb_per_s=%.1f "
+      "RESULT mode=read payload=%zu payloads=%s page=%zu events=%llu seconds=%.3f events_per_s=%.0f mb_per_s=%.1f "
       "cpu_us_per_event=%.2f checksum=%llu errors=%d\n",
-      c.payload, c.page, static_cast<unsigned long long>(events), elapsed,
+      c.payload, c.same_payloads ? "same" : "distinct", c.page, static_cast<unsigned long long>(events), elapsed,
       elapsed > 0 ? static_cast<double>(events) / elapsed : 0,
       elapsed > 0 ? static_cast<double>(payload_bytes) / elapsed / 1e6 : 0, cpu.process_us_per_event,
       static_cast<unsigned long long>(checksum),

@@ -196,5 +196,49 @@ TEST_F(derived_data_test, a_command_id_older_than_the_in_memory_window_returns_i
   EXPECT_EQ(store->head(), head);
 }
 
+TEST_F(derived_data_test, a_sync_group_of_many_batches_leaves_every_stream_head_at_its_newest_version) {
+  // One request per batch, and thousands in flight: the syncer's groups then hold many batches
+  // that write the same streams, and each stream's head must come from the last of them.
+  store->close();
+  store.reset();
+  options o = make_options();
+  o.max_batch_requests = 1;
+  auto opened = event_store::open(o);
+  ASSERT_TRUE(opened) << opened.error().message();
+  store = std::move(opened).value();
+
+  constexpr std::uint64_t appends = 3'000;
+  constexpr std::uint64_t streams = 3;
+  std::mutex m;
+  std::condition_variable cv;
+  std::uint64_t completed = 0;
+  std::uint64_t failed = 0;
+  for (std::uint64_t i = 0; i < appends; ++i) {
+    store->append_async(make_request(numbered("g-", i), numbered("org-", i % streams), expected_version::any(), 1 + i % 2),
+                        [&](result<append_result> r) {
+                          std::lock_guard lock(m);
+                          if (!r) ++failed;
+                          if (++completed == appends) cv.notify_one();
+                        });
+  }
+  {
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return completed == appends; });
+  }
+  ASSERT_EQ(failed, 0u);
+
+  std::map<std::string, std::uint64_t> expected;
+  for (std::uint64_t i = 0; i < appends; ++i) expected[numbered("org-", i % streams)] += 1 + i % 2;
+  // Reopened, the writer's cache is gone: heads come from what the syncer wrote.
+  reopen();
+  for (const auto& [stream, version] : expected) {
+    auto head = store->stream_head(stream);
+    ASSERT_TRUE(head) << head.error().message();
+    EXPECT_EQ(head->value, version) << stream;
+    auto next = store->append(make_request(stream + "-next", stream, expected_version::exact(stream_version{version})));
+    EXPECT_TRUE(next) << next.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace gongjian::eventstore::test
