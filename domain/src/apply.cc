@@ -32,9 +32,10 @@ struct state_mutator {
   // follow the org's formal members, coverage and removal.
   template <class F>
   void modify_org(organization_id id, F&& change) {
-    auto it = s.orgs_.find(id);
-    if (it == s.orgs_.end()) return;
-    org_record& org = it->second;
+    if (org_record* org = s.orgs_.find(id)) modify_org(*org, change);
+  }
+  template <class F>
+  void modify_org(org_record& org, F&& change) {
     const bool party_before = org.should_form_not_formed(member_affiliation::party);
     const bool league_before = org.should_form_not_formed(member_affiliation::league);
     change(org);
@@ -45,35 +46,73 @@ struct state_mutator {
   // Every change to a member goes through here, so the org's member counts follow it.
   template <class F>
   void modify_member(member_id id, F&& change) {
-    auto it = s.members_.find(id);
-    if (it == s.members_.end()) return;
-    const member_record before = it->second;
-    change(it->second);
-    recount(before, it->second);
-  }
-
-  void recount(const member_record& before, const member_record& after) {
-    if (before.in_org()) {
-      modify_org(before.org, [&](org_record& org) {
-        const auto a = index_of(before.affiliation);
-        --org.members[a];
-        if (before.counts_as_formal()) --org.formal_members[a];
-      });
-    }
-    if (after.in_org()) {
-      modify_org(after.org, [&](org_record& org) {
-        const auto a = index_of(after.affiliation);
-        ++org.members[a];
-        if (after.counts_as_formal()) ++org.formal_members[a];
-      });
-    }
+    const auto slot = s.member_ids_.find(id.value);
+    if (slot == id_slots::none) return;
+    member_record record = s.unpack(slot);
+    change(record);
+    store(slot, record);
   }
 
   void put_member(member_id id, const member_record& record) {
-    auto [it, inserted] = s.members_.try_emplace(id);
-    const member_record before = inserted ? member_record{} : it->second;
-    it->second = record;
-    recount(before, record);
+    auto slot = s.member_ids_.find(id.value);
+    if (slot == id_slots::none) {
+      slot = s.member_ids_.insert(id.value);
+      s.members_.push_back(member_slot{});
+    }
+    store(slot, record);
+  }
+
+  static bool counts_as_formal(const member_slot& m) {
+    return m.org != id_slots::none && m.standing == member_standing::formal &&
+           (m.status == member_status::disclosed || m.status == member_status::active);
+  }
+
+  // Packs `record` into the member's slot (and the side maps), and moves the member's counts from
+  // the org it was in to the org it is in now.
+  void store(std::uint32_t slot, const member_record& record) {
+    member_slot& packed = s.members_[slot];
+    const member_slot before = packed;
+    packed.admitted_on = record.admitted_on;
+    packed.affiliation = record.affiliation;
+    packed.standing = record.standing;
+    packed.status = record.status;
+    packed.flags = 0;
+    packed.org = id_slots::none;
+    if (record.org.value != 0) {
+      packed.org = s.orgs_.slot_of(record.org);
+      // Events are decided against the state, so a member's org is registered; should one not
+      // be, the id is kept as it came rather than lost (and no org counts change).
+      if (packed.org == id_slots::none) packed.flags |= member_slot::has_unregistered_org;
+    }
+    keep_aside(s.member_unregistered_orgs_, slot, record.org, (packed.flags & member_slot::has_unregistered_org) != 0);
+    keep_aside(s.member_attachments_, slot, record.attached_to, record.attached_to.value != 0);
+    if (record.attached_to.value != 0) packed.flags |= member_slot::has_attachment;
+    keep_aside(s.member_open_transfers_, slot, record.open_transfer, record.open_transfer.value != 0);
+    if (record.open_transfer.value != 0) packed.flags |= member_slot::has_open_transfer;
+
+    if (before.org != id_slots::none) {
+      modify_org(s.orgs_.at_slot(before.org), [&](org_record& org) {
+        const auto a = index_of(before.affiliation);
+        --org.members[a];
+        if (counts_as_formal(before)) --org.formal_members[a];
+      });
+    }
+    if (packed.org != id_slots::none) {
+      modify_org(s.orgs_.at_slot(packed.org), [&](org_record& org) {
+        const auto a = index_of(packed.affiliation);
+        ++org.members[a];
+        if (counts_as_formal(packed)) ++org.formal_members[a];
+      });
+    }
+  }
+
+  template <class Map, class Value>
+  static void keep_aside(Map& map, std::uint32_t slot, const Value& value, bool present) {
+    if (present) {
+      map[slot] = value;
+    } else if (!map.empty()) {
+      map.erase(slot);
+    }
   }
 
   void cover(const branch_record& branch, organization_id org_id, bool covered) {
@@ -211,7 +250,7 @@ struct state_mutator {
   void operator()(const events::transfer_completed_by_certificate& e) {
     s.transfers_[e.transfer] =
         transfer_record{e.member, e.to_branch, e.completed_on, transfer_status::completed_by_certificate, {}};
-    if (const auto* m = s.find_member(e.member)) s.transfers_[e.transfer].standing = m->standing;
+    if (const auto m = s.find_member(e.member)) s.transfers_[e.transfer].standing = m->standing;
     modify_member(e.member, [](member_record& m) { m.status = member_status::active; });
   }
 
@@ -298,6 +337,46 @@ struct state_mutator {
 };
 
 void apply(state& s, const event& e) { std::visit(state_mutator{s}, e); }
+
+member_record state::unpack(std::uint32_t slot) const {
+  const member_slot& packed = members_[slot];
+  member_record record;
+  if (packed.org != id_slots::none) record.org = orgs_.id_at(packed.org);
+  if (packed.flags & member_slot::has_unregistered_org) record.org = member_unregistered_orgs_.at(slot);
+  if (packed.flags & member_slot::has_attachment) record.attached_to = member_attachments_.at(slot);
+  if (packed.flags & member_slot::has_open_transfer) record.open_transfer = member_open_transfers_.at(slot);
+  record.admitted_on = packed.admitted_on;
+  record.affiliation = packed.affiliation;
+  record.standing = packed.standing;
+  record.status = packed.status;
+  return record;
+}
+
+std::optional<member_record> state::find_member(member_id id) const {
+  const auto slot = member_ids_.find(id.value);
+  if (slot == id_slots::none) return std::nullopt;
+  return unpack(slot);
+}
+
+std::size_t member_table_view::size() const { return s_->members_.size(); }
+
+member_table_view::iterator::value_type member_table_view::iterator::operator*() const {
+  return {member_id{s_->member_ids_.id_at(slot_)}, s_->unpack(slot_)};
+}
+
+bool state::operator==(const state& other) const {
+  if (members_.size() != other.members_.size()) return false;
+  for (std::uint32_t slot = 0; slot < members_.size(); ++slot) {
+    const auto theirs = other.find_member(member_id{member_ids_.id_at(slot)});
+    if (!theirs || !(*theirs == unpack(slot))) return false;
+  }
+  return jurisdictions_ == other.jurisdictions_ && jurisdiction_by_code_ == other.jurisdiction_by_code_ &&
+         trades_ == other.trades_ && trade_by_name_ == other.trade_by_name_ && orgs_ == other.orgs_ &&
+         branches_ == other.branches_ && transfers_ == other.transfers_ && instructors_ == other.instructors_ &&
+         targets_ == other.targets_ && campaigns_ == other.campaigns_ && hosts_ == other.hosts_ &&
+         interviews_ == other.interviews_ && open_targets_ == other.open_targets_ &&
+         orgs_in_scope_ == other.orgs_in_scope_ && should_form_not_formed_ == other.should_form_not_formed_;
+}
 
 const jurisdiction_record* state::find_jurisdiction(const jurisdiction_code& code) const {
   auto it = jurisdiction_by_code_.find(code.value);

@@ -152,7 +152,7 @@ struct decider {
   // A member who is in an org that is still in the base.
   check member_in_org(member_id member, std::string_view field) const {
     if (auto r = id(member.value, field)) return r;
-    const auto* record = s.find_member(member);
+    const auto record = s.find_member(member);
     if (!record) return reject(rules::member_not_found, field, "member " + id_text(member.value) + " is not recorded");
     if (!record->in_org()) {
       return reject(rules::member_not_in_org, field, "member " + id_text(member.value) + " has left their org");
@@ -163,7 +163,7 @@ struct decider {
   // A member may be recorded (again) only when not in an org and without an open letter.
   check member_free(member_id member, std::string_view field) const {
     if (auto r = id(member.value, field)) return r;
-    const auto* record = s.find_member(member);
+    const auto record = s.find_member(member);
     if (!record) return std::nullopt;
     if (record->in_org()) {
       return reject(rules::member_in_another_org, field,
@@ -575,7 +575,7 @@ struct decider {
 
   outcome operator()(const commands::disclose_member_identity& c) const {
     if (auto r = first_of(member_in_org(c.member, "member"), past(c.disclosed_on, "disclosed_on"))) return failure{*r};
-    const auto* m = s.find_member(c.member);
+    const auto m = s.find_member(c.member);
     if (m->status != member_status::hidden && m->status != member_status::pocket && m->status != member_status::floating) {
       return failure{reject(rules::identity_already_disclosed, "member",
                             "member " + id_text(c.member.value) + " is " + std::string(to_string(m->status)))};
@@ -599,7 +599,7 @@ struct decider {
 
   outcome operator()(const commands::make_member_formal& c) const {
     if (auto r = first_of(member_in_org(c.member, "member"), past(c.made_formal_on, "made_formal_on"))) return failure{*r};
-    const auto* m = s.find_member(c.member);
+    const auto m = s.find_member(c.member);
     if (m->standing != member_standing::probationary) {
       return failure{reject(rules::member_already_formal, "member", "member " + id_text(c.member.value) + " is formal")};
     }
@@ -617,7 +617,7 @@ struct decider {
     if (auto r = first_of(id(c.member.value, "member"), known(c.reason, "reason"), past(c.left_on, "left_on"))) {
       return failure{*r};
     }
-    const auto* m = s.find_member(c.member);
+    const auto m = s.find_member(c.member);
     if (!m) return failure{reject(rules::member_not_found, "member", "member " + id_text(c.member.value) + " is not recorded")};
     if (!m->in_org()) {
       return failure{reject(rules::member_not_in_org, "member", "member " + id_text(c.member.value) + " has already left")};
@@ -631,7 +631,7 @@ struct decider {
 
   outcome operator()(const commands::attach_member_nearby& c) const {
     if (auto r = first_of(member_in_org(c.member, "member"), past(c.attached_on, "attached_on"))) return failure{*r};
-    const auto* m = s.find_member(c.member);
+    const auto m = s.find_member(c.member);
     if (auto r = branch_of_affiliation(c.branch, m->affiliation, "branch")) return failure{*r};
     if (m->attached_to.value != 0) {
       return failure{reject(rules::member_already_attached, "member",
@@ -657,7 +657,7 @@ struct decider {
   }
 
   check no_open_transfer(member_id member, std::string_view field) const {
-    const auto* m = s.find_member(member);
+    const auto m = s.find_member(member);
     if (m && m->open_transfer.value != 0) {
       return reject(rules::member_has_open_transfer, field,
                     "member " + id_text(member.value) + " has letter " + id_text(m->open_transfer.value) + " issued");
@@ -697,7 +697,7 @@ struct decider {
                           no_open_transfer(c.member, "member"))) {
       return failure{*r};
     }
-    const auto* m = s.find_member(c.member);
+    const auto m = s.find_member(c.member);
     if (auto r = branch_of_affiliation(c.to_branch, m->affiliation, "to_branch")) return failure{*r};
     if (c.standing != m->standing) {
       return failure{reject(rules::standing_mismatch, "standing",

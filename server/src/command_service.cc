@@ -99,7 +99,7 @@ class subject_finder {
     for (auto id : ids) org(id);
   }
   void member(domain::member_id id) {
-    if (auto* m = s_.find_member(id)) {
+    if (auto m = s_.find_member(id)) {
       org(m->org);
       affiliation(m->affiliation);
     }

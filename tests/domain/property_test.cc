@@ -258,7 +258,7 @@ class generator {
       case 17: {
         const auto mover = any_of(
             t.s.members(), [](auto, const member_record& m) { return m.in_org() && m.open_transfer.value == 0; }, member);
-        const auto* m = t.s.find_member(mover);
+        const auto m = t.s.find_member(mover);
         const auto to = m ? any_of(
                                 t.s.branches(),
                                 [&](auto, const branch_record& b) {
@@ -293,7 +293,7 @@ class generator {
       case 19: {
         const auto mover = any_of(
             t.s.members(), [](auto, const member_record& m) { return m.in_org() && m.open_transfer.value == 0; }, member);
-        const auto* m = t.s.find_member(mover);
+        const auto m = t.s.find_member(mover);
         const auto to = m ? any_of(
                                 t.s.branches(),
                                 [&](auto, const branch_record& b) {
@@ -315,7 +315,7 @@ class generator {
                      !t.s.find_org(m.org)->covered_by(organization_type_of(m.affiliation));
             },
             member);
-        const auto* m = t.s.find_member(who);
+        const auto m = t.s.find_member(who);
         const auto to = m ? any_of(
                                 t.s.branches(),
                                 [&](auto, const branch_record& b) {

@@ -733,7 +733,7 @@ struct campaign_generator::impl {
 
   void member_day(org_world& o, member_plan& m, date today, double pace, const command_sink& sink) {
     rng& r = day_rng;
-    const auto* rec = st.find_member(m.id);
+    const auto rec = st.find_member(m.id);
     if (!rec || !rec->in_org()) return;
     const bool league_work = m.affiliation == member_affiliation::league;
     const auto type = organization_type_of(m.affiliation);
@@ -819,7 +819,7 @@ struct campaign_generator::impl {
       const auto* t = st.find_transfer(plan.id);
       if (!t || t->status != transfer_status::issued) continue;
       const auto& o = orgs[plan.org - 1];
-      const auto* m = st.find_member(plan.member);
+      const auto m = st.find_member(plan.member);
       const bool league_work = m && m->affiliation == member_affiliation::league;
       const auto by = org_actor(o, league_work);
       switch (plan.what) {

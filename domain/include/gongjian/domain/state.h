@@ -1,9 +1,11 @@
 #pragma once
 // The write model: everything `decide` needs to enforce the rules, and nothing more. Names,
 // addresses and other descriptive texts live only in events (and the projections); the state
-// keeps small fixed-size records in hash maps keyed by id, jurisdictions and trades interned to
-// 32-bit indices, so that 10 million organizations fit comfortably in the server's memory
-// budget (an org record is 24 bytes).
+// keeps small fixed-size records, jurisdictions and trades interned to 32-bit indices. Orgs and
+// members, which come by the tens of millions, live in dense tables (dense_table.h): an org costs
+// its 24-byte record plus 9 to 12 bytes of id and index, a member 12 bytes plus the same (members
+// are packed: their org is a slot, the rare letter and nearby attachment sit aside): about 100
+// bytes per org with three members (README: measured).
 //
 // Only `apply` changes a state; everything else reads it through the const accessors below.
 // A state is a value: copyable, and comparable with == (replaying the same events into a fresh
@@ -17,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "gongjian/domain/dense_table.h"
 #include "gongjian/domain/events.h"
 #include "gongjian/domain/ids.h"
 #include "gongjian/domain/values.h"
@@ -89,6 +92,7 @@ struct org_record {
 // The memory budget rests on these sizes (10 million orgs); a new field must earn its bytes.
 static_assert(sizeof(org_record) <= 24, "org_record grew");
 
+// A member as decide reads it; the state stores it packed (member_slot) and hands out copies.
 struct member_record {
   organization_id org;        // the org the member is in; 0 after leaving
   branch_id attached_to;      // nearby organization taken part in (就地就近); 0 when none
@@ -176,7 +180,58 @@ struct interview_record {
   }
 };
 
-static_assert(sizeof(member_record) <= 32, "member_record grew");
+// A member as the state stores it. The org is its slot in the org table (orgs are never erased,
+// so the slot stays right); a letter in status issued and a nearby attachment are rare, so they
+// live in side maps and a flag says when to look there.
+struct member_slot {
+  static constexpr std::uint8_t has_attachment = 1;
+  static constexpr std::uint8_t has_open_transfer = 2;
+  static constexpr std::uint8_t has_unregistered_org = 4;  // see state_mutator::put_member
+
+  std::uint32_t org = id_slots::none;  // none when in no org
+  date admitted_on;
+  member_affiliation affiliation = member_affiliation::party;
+  member_standing standing = member_standing::formal;
+  member_status status = member_status::hidden;
+  std::uint8_t flags = 0;
+};
+
+// The memory budget rests on this size (30 million members); a new field must earn its bytes.
+static_assert(sizeof(member_slot) <= 12, "member_slot grew");
+
+class state;
+
+// The members of a state, iterated in the order they were recorded as (id, member_record) pairs.
+class member_table_view {
+ public:
+  using key_type = member_id;
+  using mapped_type = member_record;
+
+  class iterator {
+   public:
+    using value_type = std::pair<member_id, member_record>;
+    iterator(const state* s, std::uint32_t slot) : s_(s), slot_(slot) {}
+    value_type operator*() const;
+    iterator& operator++() {
+      ++slot_;
+      return *this;
+    }
+    bool operator==(const iterator& other) const { return slot_ == other.slot_; }
+
+   private:
+    const state* s_;
+    std::uint32_t slot_;
+  };
+
+  explicit member_table_view(const state& s) : s_(&s) {}
+  iterator begin() const { return {s_, 0}; }
+  iterator end() const { return {s_, static_cast<std::uint32_t>(size())}; }
+  std::size_t size() const;
+  bool empty() const { return size() == 0; }
+
+ private:
+  const state* s_;
+};
 
 class state {
  public:
@@ -196,8 +251,10 @@ class state {
   std::optional<trade_index> find_trade(std::string_view name) const;
 
   // --- aggregates
-  const org_record* find_org(organization_id id) const { return find_in(orgs_, id); }
-  const member_record* find_member(member_id id) const { return find_in(members_, id); }
+  // Pointers stay valid while the state grows.
+  const org_record* find_org(organization_id id) const { return orgs_.find(id); }
+  // A copy: members are stored packed.
+  std::optional<member_record> find_member(member_id id) const;
   const branch_record* find_branch(branch_id id) const { return find_in(branches_, id); }
   const transfer_record* find_transfer(transfer_id id) const { return find_in(transfers_, id); }
   const instructor_record* find_instructor(instructor_id id) const { return find_in(instructors_, id); }
@@ -206,8 +263,8 @@ class state {
   const host_record* find_host(host_id id) const { return find_in(hosts_, id); }
   const interview_record* find_interview(interview_id id) const { return find_in(interviews_, id); }
 
-  const id_map<organization_id, org_record>& orgs() const { return orgs_; }
-  const id_map<member_id, member_record>& members() const { return members_; }
+  const dense_table<organization_id, org_record>& orgs() const { return orgs_; }
+  member_table_view members() const { return member_table_view(*this); }
   const id_map<branch_id, branch_record>& branches() const { return branches_; }
   const id_map<transfer_id, transfer_record>& transfers() const { return transfers_; }
   const id_map<instructor_id, instructor_record>& instructors() const { return instructors_; }
@@ -226,10 +283,14 @@ class state {
 
   // Changes the state by one event; see apply.h.
   friend void apply(state& s, const event& e);
-  bool operator==(const state&) const = default;
+  // Equal records under equal ids (whatever order the orgs and members were inserted in).
+  bool operator==(const state&) const;
 
  private:
   friend struct state_mutator;
+  friend class member_table_view;
+
+  member_record unpack(std::uint32_t slot) const;
 
   template <class Map, class Key>
   static const typename Map::mapped_type* find_in(const Map& map, const Key& key) {
@@ -245,8 +306,13 @@ class state {
   std::vector<std::string> trades_;
   std::unordered_map<std::string, trade_index> trade_by_name_;
 
-  id_map<organization_id, org_record> orgs_;
-  id_map<member_id, member_record> members_;
+  dense_table<organization_id, org_record> orgs_;
+  id_slots member_ids_;
+  chunked_array<member_slot> members_;
+  // By member slot, for the few members that need them (see member_slot::flags).
+  std::unordered_map<std::uint32_t, branch_id> member_attachments_;
+  std::unordered_map<std::uint32_t, transfer_id> member_open_transfers_;
+  std::unordered_map<std::uint32_t, organization_id> member_unregistered_orgs_;
   id_map<branch_id, branch_record> branches_;
   id_map<transfer_id, transfer_record> transfers_;
   id_map<instructor_id, instructor_record> instructors_;
