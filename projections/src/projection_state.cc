@@ -142,9 +142,13 @@ void projection_state::mark_instructor_dirty(std::uint32_t i) {
 // Replaces a member's record and moves its contribution (formal member, attached member) from
 // the org it was counted in to the org it is counted in now.
 void projection_state::apply_member_change(std::uint64_t member, const member_record& after) {
-  const std::uint32_t i = intern(member_index_, member, members_, member_dirty_);
-  if (member_ids_.size() < members_.size()) member_ids_.resize(members_.size());
-  member_ids_[i] = member;
+  std::uint32_t i = member_ids_.find(member);
+  const bool is_new = i == domain::id_slots::none;
+  if (is_new) {
+    i = member_ids_.insert(member);
+    members_.push_back(member_record{});
+    member_dirty_.push_back(false);
+  }
   const member_record before = members_[i];
   auto contribute = [&](const member_record& m, int sign) {
     if (!m.present()) return;
@@ -162,6 +166,9 @@ void projection_state::apply_member_change(std::uint64_t member, const member_re
     contribute(before, -1);
     contribute(after, +1);
     members_[i] = after;
+    mark_member_dirty(i);
+  } else if (is_new) {
+    // Persisted even though nothing changed: members load back numbered without gaps.
     mark_member_dirty(i);
   }
 }
@@ -190,9 +197,9 @@ struct projection_state::handler {
 
   read_model& model() { return s.model_; }
   std::optional<member_record> member(domain::member_id id) {
-    auto i = s.member_index_.find(id.value + 1);
-    if (!i) return std::nullopt;
-    return s.members_[*i];
+    const auto i = s.member_ids_.find(id.value);
+    if (i == domain::id_slots::none) return std::nullopt;
+    return s.members_[i];
   }
 
   void operator()(const ev::jurisdiction_registered& e) {
@@ -580,8 +587,8 @@ node_index projection_state::jurisdiction_of(const domain::event& event) const {
     return i ? model_.org(*i).node : no_node;
   };
   auto of_member = [&](domain::member_id id) -> node_index {
-    auto i = member_index_.find(id.value + 1);
-    return i ? model_.org(members_[*i].org).node : no_node;
+    const auto i = member_ids_.find(id.value);
+    return i != domain::id_slots::none ? model_.org(members_[i].org).node : no_node;
   };
   auto of_code = [&](const domain::jurisdiction_code& c) -> node_index {
     auto n = model_.tree().find(c.value);
@@ -849,7 +856,7 @@ void projection_state::persist_into(eventstore::consumer_commit& commit) {
   for (auto i : model_.drain_dirty_orgs()) commit.puts.emplace_back(key_with_index('o', i), model_.encode_org(i));
   std::sort(dirty_members_.begin(), dirty_members_.end());
   for (auto i : dirty_members_) {
-    commit.puts.emplace_back(key_with_index('p', i), encode_member(member_ids_[i], members_[i]));
+    commit.puts.emplace_back(key_with_index('p', i), encode_member(member_ids_.id_at(i), members_[i]));
     member_dirty_[i] = false;
   }
   dirty_members_.clear();
@@ -918,7 +925,7 @@ std::string projection_state::canonical() const {
   w.u(events_applied_);
   model_.canonical(w);
   w.u(members_.size());
-  for (std::size_t i = 0; i < members_.size(); ++i) w.str(encode_member(member_ids_[i], members_[i]));
+  for (std::uint32_t i = 0; i < members_.size(); ++i) w.str(encode_member(member_ids_.id_at(i), members_[i]));
   w.u(branches_.size());
   for (const auto& b : branches_) w.str(encode_branch(b));
   w.u(instructors_.size());
@@ -961,15 +968,14 @@ bool projection_state::restore_member(std::uint32_t i, std::string_view v) {
   m.formal = static_cast<std::uint8_t>(rd.u());
   m.status = static_cast<std::uint8_t>(rd.u());
   m.flags = static_cast<std::uint8_t>(rd.u());
-  if (members_.size() <= i) {
-    members_.resize(i + 1);
-    member_ids_.resize(i + 1);
-    member_dirty_.resize(i + 1, false);
-  }
-  members_[i] = m;
-  member_ids_[i] = id;
-  member_index_.insert(id + 1, i);
-  return rd.ok() && rd.at_end();
+  if (!rd.ok() || !rd.at_end()) return false;
+  // Members are persisted from the event that first names them, so they come back numbered
+  // 0, 1, 2 … (a gap or a repeated id means the stored state is damaged).
+  if (i != members_.size() || member_ids_.find(id) != domain::id_slots::none) return false;
+  member_ids_.insert(id);
+  members_.push_back(m);
+  member_dirty_.push_back(false);
+  return true;
 }
 
 namespace {

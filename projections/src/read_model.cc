@@ -72,7 +72,11 @@ void read_model::set_responsible_leader(node_index n, std::string leader) {
   mark_node_dirty(n);
 }
 
-std::optional<org_index> read_model::find_org(domain::organization_id id) const { return org_index_.find(org_key(id)); }
+std::optional<org_index> read_model::find_org(domain::organization_id id) const {
+  const auto i = org_ids_.find(id.value);
+  if (i == domain::id_slots::none) return std::nullopt;
+  return i;
+}
 
 org_index read_model::register_org(domain::organization_id id, node_index node, org_kind kind) {
   if (auto existing = find_org(id)) {
@@ -83,11 +87,9 @@ org_index read_model::register_org(domain::organization_id id, node_index node, 
     });
     return *existing;
   }
-  auto i = static_cast<org_index>(orgs_.size());
+  const org_index i = org_ids_.insert(id.value);
   orgs_.push_back(org_record{});
-  org_ids_.push_back(id.value);
   org_dirty_.push_back(false);
-  org_index_.insert(org_key(id), i);
   mutate_org(i, [&](org_record& r) {
     r.node = node;
     r.kind = static_cast<std::uint8_t>(kind);
@@ -224,7 +226,7 @@ void read_model::finish_nodes() {
 std::string read_model::encode_org(org_index i) const {
   binary::writer w;
   const auto& r = orgs_[i];
-  w.u(org_ids_[i]);
+  w.u(org_ids_.id_at(i));
   w.u(r.node == no_node ? 0 : static_cast<std::uint64_t>(r.node) + 1);
   w.u(r.kind);
   w.u(r.flags);
@@ -256,14 +258,12 @@ bool read_model::restore_org(org_index i, std::string_view bytes) {
   for (auto& v : r.targets) v = static_cast<std::uint8_t>(rd.u());
   for (auto& v : r.struck_off) v = static_cast<std::uint8_t>(rd.u());
   if (!rd.ok() || !rd.at_end()) return false;
-  if (orgs_.size() <= i) {
-    orgs_.resize(i + 1);
-    org_ids_.resize(i + 1);
-    org_dirty_.resize(i + 1, false);
-  }
-  orgs_[i] = r;
-  org_ids_[i] = id;
-  org_index_.insert(org_key(domain::organization_id{id}), i);
+  // Every org is written at the checkpoint after it was registered, so they come back as they were
+  // numbered: 0, 1, 2 … (a gap or a repeated id means the stored state is damaged).
+  if (i != orgs_.size() || org_ids_.find(id) != domain::id_slots::none) return false;
+  org_ids_.insert(id);
+  orgs_.push_back(r);
+  org_dirty_.push_back(false);
   return true;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "gongjian/domain/dense_table.h"
 #include "gongjian/domain/events.h"
 #include "gongjian/eventstore/types.h"
 #include "gongjian/projections/keyed_state.h"
@@ -172,9 +173,11 @@ class projection_state {
   eventstore::position last_applied_;
   std::uint64_t events_applied_ = 0;
 
-  std::vector<member_record> members_;
-  std::vector<std::uint64_t> member_ids_;
-  org_key_index member_index_;
+  // By member index, in the order members were first seen; with tens of millions of members the
+  // ids sit in a compact id-to-index table (about 10 bytes a member, not 8 + 12 per index slot)
+  // and the records in chunks (no doubling vector's copy at the peak).
+  domain::chunked_array<member_record> members_;
+  domain::id_slots member_ids_;
   std::vector<branch_record> branches_;
   org_key_index branch_index_;
   std::vector<instructor_record> instructors_;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "gongjian/domain/dense_table.h"
 #include "gongjian/domain/ids.h"
 #include "gongjian/projections/binary.h"
 #include "gongjian/projections/indicators.h"
@@ -40,7 +41,7 @@ class read_model {
   // Registers (or re-registers after a correction) an organization under a jurisdiction.
   org_index register_org(domain::organization_id id, node_index node, org_kind kind);
   const org_record& org(org_index i) const { return orgs_[i]; }
-  domain::organization_id org_id(org_index i) const { return domain::organization_id{org_ids_[i]}; }
+  domain::organization_id org_id(org_index i) const { return domain::organization_id{org_ids_.id_at(i)}; }
   std::size_t org_count() const { return orgs_.size(); }
 
   // Changes one organization: `change` edits the record; the change of the organization's
@@ -95,9 +96,10 @@ class read_model {
   std::vector<counter_block> current_;
   std::vector<counter_block> baseline_;
   std::vector<counter_block> last_bulletin_;
-  std::vector<org_record> orgs_;
-  std::vector<std::uint64_t> org_ids_;
-  org_key_index org_index_;
+  // By org_index, in the order organizations were first seen. Chunked: at ten million orgs a
+  // doubling vector would briefly hold its old and new buffers (hundreds of MB) while it moves.
+  domain::chunked_array<org_record> orgs_;
+  domain::id_slots org_ids_;  // org_index <-> domain id
   std::uint64_t anomalies_ = 0;
 
   std::vector<bool> node_dirty_;
