@@ -236,23 +236,49 @@ void command_service::submit(principal caller, std::string request_id, std::vect
   b->remaining = 1;
   b->done = std::move(done);
   shared_.stats.commands_queued += static_cast<std::int64_t>(b->items.size());
-  net::post(strand_, [self = shared_from_this(), b] {
-    for (std::size_t i = 0; i < b->items.size(); ++i) {
-      --self->shared_.stats.commands_queued;
-      self->decide_one(b, i);
-    }
-    b->complete_one();
-  });
+  hand_over(arrival{std::move(b), std::nullopt});
 }
 
 void command_service::absorb(std::string command_id, std::vector<domain::event> events, std::uint64_t first,
                              std::uint64_t last) {
-  net::post(strand_, [self = shared_from_this(), id = std::move(command_id), events = std::move(events), first, last] {
-    // While rebuilding, the log (which already holds these events) is being read instead.
-    if (self->rebuilding_ || self->recent_.count(id) != 0) return;
-    for (const auto& e : events) domain::apply(self->state_, e);
-    self->remember(id, {first, last});
-  });
+  hand_over(arrival{nullptr, absorbed{std::move(command_id), std::move(events), first, last}});
+}
+
+void command_service::hand_over(arrival a) {
+  {
+    std::lock_guard lock(handover_mutex_);
+    arrived_.push_back(std::move(a));
+    if (arrived_posted_) return;
+    arrived_posted_ = true;
+  }
+  net::post(strand_, [self = shared_from_this()] { self->decide_arrived(); });
+}
+
+void command_service::decide_arrived() {
+  {
+    std::lock_guard lock(handover_mutex_);
+    round_.swap(arrived_);  // arrived_ gets the emptied buffer of the previous round
+    arrived_posted_ = false;
+  }
+  for (auto& a : round_) {
+    if (!a.b) {
+      absorb_now(std::move(*a.absorb));
+      continue;
+    }
+    for (std::size_t i = 0; i < a.b->items.size(); ++i) {
+      --shared_.stats.commands_queued;
+      decide_one(a.b, i);
+    }
+    a.b->complete_one();
+  }
+  round_.clear();
+}
+
+void command_service::absorb_now(absorbed a) {
+  // While rebuilding, the log (which already holds these events) is being read instead.
+  if (rebuilding_ || recent_.count(a.command_id) != 0) return;
+  for (const auto& e : a.events) domain::apply(state_, e);
+  remember(a.command_id, {a.first, a.last});
 }
 
 void command_service::decide_one(const std::shared_ptr<batch>& b, std::size_t index) {
@@ -340,32 +366,46 @@ void command_service::decide_one(const std::shared_ptr<batch>& b, std::size_t in
           self->shared_.stats.command_appended(static_cast<std::size_t>(last - first + 1),
                                                std::chrono::steady_clock::now() - started);
         }
-        net::post(self->strand_, [self, b, index, ok, duplicate, first, last, error = std::move(error)]() mutable {
-          self->on_appended(b, index, ok, duplicate, first, last, std::move(error));
-        });
+        {
+          std::lock_guard lock(self->handover_mutex_);
+          self->landed_.push_back(landed{b, index, ok, duplicate, first, last, std::move(error)});
+          if (self->landed_posted_) return;
+          self->landed_posted_ = true;
+        }
+        net::post(self->strand_, [self] { self->finish_landed(); });
       });
 }
 
-void command_service::on_appended(const std::shared_ptr<batch>& b, std::size_t index, bool ok, bool duplicate,
-                                  std::uint64_t first, std::uint64_t last, std::optional<api_error> error) {
+void command_service::finish_landed() {
+  {
+    std::lock_guard lock(handover_mutex_);
+    group_.swap(landed_);
+    landed_posted_ = false;
+  }
+  for (auto& l : group_) on_appended(std::move(l));
+  group_.clear();
+}
+
+void command_service::on_appended(landed l) {
   --in_flight_;
   --shared_.stats.appends_in_flight;
-  auto& out = b->outcomes[index];
-  if (ok) {
-    out.duplicate = duplicate;
-    out.first_position = first;
-    out.last_position = last;
-    if (duplicate) {
+  const auto& b = l.b;
+  auto& out = b->outcomes[l.index];
+  if (l.ok) {
+    out.duplicate = l.duplicate;
+    out.first_position = l.first;
+    out.last_position = l.last;
+    if (l.duplicate) {
       // The store knew this id although the window had forgotten it: the events just applied to
       // the state were not written.
       out.events.clear();
       diverged("command id " + out.command_id + " was a duplicate older than the retry window");
     } else {
-      for (std::size_t k = 0; k < out.events.size(); ++k) out.events[k].position = first + k;
-      remember(out.command_id, {first, last});
+      for (std::size_t k = 0; k < out.events.size(); ++k) out.events[k].position = l.first + k;
+      remember(out.command_id, {l.first, l.last});
     }
   } else {
-    out.error = std::move(error);
+    out.error = std::move(l.error);
     out.events.clear();
     diverged("append of command " + out.command_id + " failed: " + out.error->message);
   }

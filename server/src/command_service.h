@@ -22,6 +22,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -81,9 +82,36 @@ class command_service : public std::enable_shared_from_this<command_service> {
     std::uint64_t last = 0;
   };
 
+  // An append's result, as the store's syncer thread reports it.
+  struct landed {
+    std::shared_ptr<batch> b;
+    std::size_t index = 0;
+    bool ok = false;
+    bool duplicate = false;
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+    std::optional<api_error> error;
+  };
+
+  // Events appended by someone else, to fold into the write model (absorb).
+  struct absorbed {
+    std::string command_id;
+    std::vector<domain::event> events;
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+  };
+  // A submission or an absorb, kept in one queue so the strand sees them in the order they came.
+  struct arrival {
+    std::shared_ptr<batch> b;
+    std::optional<absorbed> absorb;
+  };
+
+  void hand_over(arrival a);
+  void decide_arrived();
+  void absorb_now(absorbed a);
+  void finish_landed();
   void decide_one(const std::shared_ptr<batch>& b, std::size_t index);
-  void on_appended(const std::shared_ptr<batch>& b, std::size_t index, bool ok, bool duplicate, std::uint64_t first,
-                   std::uint64_t last, std::optional<api_error> error);
+  void on_appended(landed l);
   void remember(const std::string& command_id, recent_result r);
   void diverged(const std::string& why);
   std::optional<api_error> authorize(const principal& caller, const domain::command& c) const;
@@ -91,6 +119,21 @@ class command_service : public std::enable_shared_from_this<command_service> {
   shared_state& shared_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   const std::size_t recent_capacity_;
+
+  // Hand-overs to the strand, one post for however many arrive meanwhile: submissions from the
+  // network threads and absorbs (`arrived_`), and append results from the store's syncer thread
+  // (`landed_`), which reports a whole fsync group at once. A post per item cost a strand hop and
+  // often a thread wake-up per command; now a decide round takes every request that arrived while
+  // the previous round ran, and one handler finishes a whole durable group. Order is kept: items
+  // are taken in the order they were handed over.
+  std::mutex handover_mutex_;  // guards the four below
+  std::vector<arrival> arrived_;
+  bool arrived_posted_ = false;
+  std::vector<landed> landed_;
+  bool landed_posted_ = false;
+  // Strand only: the hand-overs being worked through.
+  std::vector<arrival> round_;
+  std::vector<landed> group_;
 
   // Only on strand_ (and in rebuild_from_log before serving, or while `rebuilding_` keeps the
   // strand from touching them).

@@ -7,7 +7,6 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -62,7 +61,10 @@ class websocket_session final : public session,
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void stop_topics();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  // Over the bare socket, not beast::tcp_stream: the WebSocket stream keeps its own timeouts
+  // (handshake, idle with pings), and tcp_stream's per-operation timer bookkeeping was paid on
+  // every write of the fan-out (one per subscriber per ranking change).
+  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<shared_state> state_;
   principal caller_;
