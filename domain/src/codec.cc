@@ -1,6 +1,9 @@
 #include "gongjian/domain/codec.h"
 
+#include <algorithm>
 #include <array>
+#include <bit>
+#include <cstring>
 #include <exception>
 #include <sstream>
 #include <type_traits>
@@ -11,6 +14,84 @@
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
+
+namespace gongjian::domain {
+namespace {
+
+// Reads a payload where it lies, as cereal's PortableBinaryInputArchive would (little-endian
+// flag byte, then the values), without copying it into a string stream first: the projections
+// decode every event of the log, so the copy and the stream's set-up were paid millions of times.
+// A size field larger than the bytes left is refused before any container grows, so a damaged or
+// crafted payload cannot make a string or vector allocate gigabytes before its short read shows.
+class payload_archive : public cereal::InputArchive<payload_archive, cereal::AllowEmptyClassElision> {
+ public:
+  explicit payload_archive(std::string_view bytes)
+      : InputArchive(this), at_(bytes.data()), end_(bytes.data() + bytes.size()) {
+    std::uint8_t little = 0;
+    (*this)(little);
+    swap_ = (little != 0) != (std::endian::native == std::endian::little);
+  }
+
+  template <std::streamsize DataSize>
+  void loadBinary(void* data, std::streamsize size) {
+    if (size < 0 || static_cast<std::size_t>(size) > remaining()) {
+      throw cereal::Exception("Failed to read " + std::to_string(size) + " bytes from input stream! Read " +
+                              std::to_string(remaining()));
+    }
+    std::memcpy(data, at_, static_cast<std::size_t>(size));
+    at_ += size;
+    if (swap_) {
+      auto* p = static_cast<std::uint8_t*>(data);
+      for (std::streamsize i = 0; i < size; i += DataSize) std::reverse(p + i, p + i + DataSize);
+    }
+  }
+
+  std::size_t remaining() const { return static_cast<std::size_t>(end_ - at_); }
+
+ private:
+  const char* at_;
+  const char* end_;
+  bool swap_ = false;
+};
+
+template <class T>
+std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_LOAD_FUNCTION_NAME(payload_archive& ar, T& t) {
+  ar.template loadBinary<sizeof(T)>(std::addressof(t), sizeof(t));
+}
+
+template <class T>
+void CEREAL_SERIALIZE_FUNCTION_NAME(payload_archive& ar, cereal::NameValuePair<T>& t) {
+  ar(t.value);
+}
+
+// Every element of every container in our payloads takes at least one byte.
+template <class T>
+void CEREAL_SERIALIZE_FUNCTION_NAME(payload_archive& ar, cereal::SizeTag<T>& t) {
+  ar(t.size);
+  if (static_cast<std::uint64_t>(t.size) > ar.remaining()) {
+    throw cereal::Exception("a size of " + std::to_string(t.size) + " with " + std::to_string(ar.remaining()) +
+                            " bytes left");
+  }
+}
+
+template <class T>
+void CEREAL_LOAD_FUNCTION_NAME(payload_archive& ar, cereal::BinaryData<T>& bd) {
+  using element = std::remove_pointer_t<T>;
+  ar.template loadBinary<sizeof(element)>(bd.data, static_cast<std::streamsize>(bd.size));
+}
+
+}  // namespace
+}  // namespace gongjian::domain
+
+CEREAL_REGISTER_ARCHIVE(gongjian::domain::payload_archive)
+// The input half of CEREAL_SETUP_ARCHIVE_TRAITS only: the output archive already names
+// PortableBinaryInputArchive as its partner. cereal uses this to check each load has its save.
+namespace cereal::traits::detail {
+template <>
+struct get_output_from_input<gongjian::domain::payload_archive> {
+  using type = cereal::PortableBinaryOutputArchive;
+};
+}  // namespace cereal::traits::detail
 
 // Class versions: cereal writes a struct's version before its first occurrence in a payload and
 // hands the written version back to `serialize` on load. An event's class version is its
@@ -117,14 +198,9 @@ result<event, rejection> decode_as(std::uint16_t schema_version, std::string_vie
   }
   T value{};
   try {
-    std::istringstream in{std::string(payload), std::ios::binary};
-    {
-      cereal::PortableBinaryInputArchive archive(in);
-      archive(value);
-    }
-    if (in.peek() != std::char_traits<char>::eof()) {
-      return failure{malformed(std::string(T::type) + ": trailing bytes after the event")};
-    }
+    payload_archive archive(payload);
+    archive(value);
+    if (archive.remaining() != 0) return failure{malformed(std::string(T::type) + ": trailing bytes after the event")};
   } catch (const std::exception& e) {
     // cereal reports a short read by exception; it stops here, at the module boundary.
     return failure{malformed(std::string(T::type) + ": " + e.what())};

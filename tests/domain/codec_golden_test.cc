@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <set>
 #include <string>
 
@@ -206,6 +207,20 @@ TEST(codec, decode_rejects_what_it_cannot_read) {
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, "malformed_payload");
   EXPECT_EQ(r.error().field, "payload");
+}
+
+TEST(codec, a_size_larger_than_the_payload_is_refused_before_anything_grows) {
+  const auto sample = encode(testing::sample_events()[0]);
+  // jurisdiction_registered: endianness flag, class version (u32), then the code's size (u64).
+  std::string huge = sample.payload;
+  const std::uint64_t gib = 1ULL << 30;
+  std::memcpy(huge.data() + 1 + 4, &gib, sizeof gib);
+  const auto r = decode(sample.type, 1, huge);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, "malformed_payload");
+  EXPECT_NE(r.error().message.find("a size of 1073741824 with " + std::to_string(sample.payload.size() - 13) + " bytes left"),
+            std::string::npos)
+      << r.error().message;
 }
 
 TEST(codec, streams_are_named_per_aggregate) {
