@@ -70,8 +70,8 @@ struct state_mutator {
   // Packs `record` into the member's slot (and the side maps), and moves the member's counts from
   // the org it was in to the org it is in now.
   void store(std::uint32_t slot, const member_record& record) {
-    member_slot& packed = s.members_[slot];
-    const member_slot before = packed;
+    const member_slot before = s.members_.get(slot);
+    member_slot packed;
     packed.admitted_on = record.admitted_on;
     packed.affiliation = record.affiliation;
     packed.standing = record.standing;
@@ -89,6 +89,7 @@ struct state_mutator {
     if (record.attached_to.value != 0) packed.flags |= member_slot::has_attachment;
     keep_aside(s.member_open_transfers_, slot, record.open_transfer, record.open_transfer.value != 0);
     if (record.open_transfer.value != 0) packed.flags |= member_slot::has_open_transfer;
+    s.members_.set(slot, packed);
 
     if (before.org != id_slots::none) {
       modify_org(s.orgs_.at_slot(before.org), [&](org_record& org) {
@@ -339,7 +340,7 @@ struct state_mutator {
 void apply(state& s, const event& e) { std::visit(state_mutator{s}, e); }
 
 member_record state::unpack(std::uint32_t slot) const {
-  const member_slot& packed = members_[slot];
+  const member_slot packed = members_.get(slot);
   member_record record;
   if (packed.org != id_slots::none) record.org = orgs_.id_at(packed.org);
   if (packed.flags & member_slot::has_unregistered_org) record.org = member_unregistered_orgs_.at(slot);

@@ -149,7 +149,7 @@ void projection_state::apply_member_change(std::uint64_t member, const member_re
     members_.push_back(member_record{});
     member_dirty_.push_back(false);
   }
-  const member_record before = members_[i];
+  const member_record before = members_.get(i);
   auto contribute = [&](const member_record& m, int sign) {
     if (!m.present()) return;
     const bool formal = m.counts_as_formal();
@@ -165,7 +165,7 @@ void projection_state::apply_member_change(std::uint64_t member, const member_re
   if (!(before == after)) {
     contribute(before, -1);
     contribute(after, +1);
-    members_[i] = after;
+    members_.set(i, after);
     mark_member_dirty(i);
   } else if (is_new) {
     // Persisted even though nothing changed: members load back numbered without gaps.
@@ -199,7 +199,7 @@ struct projection_state::handler {
   std::optional<member_record> member(domain::member_id id) {
     const auto i = s.member_ids_.find(id.value);
     if (i == domain::id_slots::none) return std::nullopt;
-    return s.members_[i];
+    return s.members_.get(i);
   }
 
   void operator()(const ev::jurisdiction_registered& e) {
@@ -588,7 +588,7 @@ node_index projection_state::jurisdiction_of(const domain::event& event) const {
   };
   auto of_member = [&](domain::member_id id) -> node_index {
     const auto i = member_ids_.find(id.value);
-    return i != domain::id_slots::none ? model_.org(members_[i].org).node : no_node;
+    return i != domain::id_slots::none ? model_.org(members_.get(i).org).node : no_node;
   };
   auto of_code = [&](const domain::jurisdiction_code& c) -> node_index {
     auto n = model_.tree().find(c.value);
@@ -856,7 +856,7 @@ void projection_state::persist_into(eventstore::consumer_commit& commit) {
   for (auto i : model_.drain_dirty_orgs()) commit.puts.emplace_back(key_with_index('o', i), model_.encode_org(i));
   std::sort(dirty_members_.begin(), dirty_members_.end());
   for (auto i : dirty_members_) {
-    commit.puts.emplace_back(key_with_index('p', i), encode_member(member_ids_.id_at(i), members_[i]));
+    commit.puts.emplace_back(key_with_index('p', i), encode_member(member_ids_.id_at(i), members_.get(i)));
     member_dirty_[i] = false;
   }
   dirty_members_.clear();
@@ -925,7 +925,7 @@ std::string projection_state::canonical() const {
   w.u(events_applied_);
   model_.canonical(w);
   w.u(members_.size());
-  for (std::uint32_t i = 0; i < members_.size(); ++i) w.str(encode_member(member_ids_.id_at(i), members_[i]));
+  for (std::uint32_t i = 0; i < members_.size(); ++i) w.str(encode_member(member_ids_.id_at(i), members_.get(i)));
   w.u(branches_.size());
   for (const auto& b : branches_) w.str(encode_branch(b));
   w.u(instructors_.size());

@@ -39,6 +39,39 @@ struct member_record {
   bool operator==(const member_record&) const = default;
 };
 
+// The members' records in two columns, 5 bytes a member instead of 8 (30 million members: 90 MB):
+// the org, and one byte for affiliation (1 bit), formal (1), status (3) and flags (2).
+class member_table {
+ public:
+  std::size_t size() const { return orgs_.size(); }
+  void push_back(const member_record& m) {
+    orgs_.push_back(m.org);
+    bits_.push_back(pack(m));
+  }
+  member_record get(std::size_t i) const {
+    const std::uint8_t b = bits_[i];
+    member_record m;
+    m.org = orgs_[i];
+    m.affiliation = static_cast<std::uint8_t>(b & 1u);
+    m.formal = static_cast<std::uint8_t>((b >> 1) & 1u);
+    m.status = static_cast<std::uint8_t>((b >> 2) & 7u);
+    m.flags = static_cast<std::uint8_t>(b >> 5);
+    return m;
+  }
+  void set(std::size_t i, const member_record& m) {
+    orgs_[i] = m.org;
+    bits_[i] = pack(m);
+  }
+
+ private:
+  static std::uint8_t pack(const member_record& m) {
+    return static_cast<std::uint8_t>((m.affiliation & 1u) | ((m.formal & 1u) << 1) | ((m.status & 7u) << 2) |
+                                     ((m.flags & 3u) << 5));
+  }
+  domain::chunked_array<org_index> orgs_;
+  domain::chunked_array<std::uint8_t> bits_;
+};
+
 // A formed organization (党/团组织, 工会, 妇联) and the orgs it covers.
 struct branch_record {
   std::uint64_t id = 0;
@@ -175,8 +208,8 @@ class projection_state {
 
   // By member index, in the order members were first seen; with tens of millions of members the
   // ids sit in a compact id-to-index table (about 10 bytes a member, not 8 + 12 per index slot)
-  // and the records in chunks (no doubling vector's copy at the peak).
-  domain::chunked_array<member_record> members_;
+  // and the records in chunked columns (no doubling vector's copy at the peak).
+  member_table members_;
   domain::id_slots member_ids_;
   std::vector<branch_record> branches_;
   org_key_index branch_index_;
