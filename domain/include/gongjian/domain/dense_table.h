@@ -21,7 +21,9 @@ namespace gongjian::domain {
 template <class T>
 class chunked_array {
  public:
-  static constexpr std::size_t chunk_bits = 16;
+  // 4096 entries: small enough that a small state (a demo, a test, a copy for a reader) does not
+  // carry mostly empty chunks, large enough that the chunk pointers are nothing at 10^7 entries.
+  static constexpr std::size_t chunk_bits = 12;
   static constexpr std::size_t chunk_size = std::size_t{1} << chunk_bits;
 
   chunked_array() = default;

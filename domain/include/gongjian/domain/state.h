@@ -3,8 +3,8 @@
 // addresses and other descriptive texts live only in events (and the projections); the state
 // keeps small fixed-size records, jurisdictions and trades interned to 32-bit indices. Orgs and
 // members, which come by the tens of millions, live in dense tables (dense_table.h): an org costs
-// its 24-byte record plus 9 to 12 bytes of id and index, a member 12 bytes plus the same (members
-// are packed: their org is a slot, the rare letter and nearby attachment sit aside): about 100
+// its 24-byte record plus 9 to 12 bytes of id and index, a member 9 bytes plus the same (members
+// are packed: their org is a slot, the rare letter and nearby attachment sit aside): about 90
 // bytes per org with three members (README: measured).
 //
 // Only `apply` changes a state; everything else reads it through the const accessors below.
