@@ -136,7 +136,9 @@ class event_store {
   // Recompute CRCs and the hash chain for positions [from, to] (to = 0: up to the head).
   virtual result<verify_report> verify(position from, position to) const = 0;
 
-  // Consumer state and checkpoints (projections), in one atomic write.
+  // Consumer state and checkpoints (projections), in one atomic write. Not synced by itself:
+  // durable with the next append's sync or at close; a crash may lose the newest commits (whole,
+  // and in order), so a consumer must be able to apply again from an earlier checkpoint.
   virtual result<void> commit_consumer(const consumer_commit& commit) = 0;
   virtual result<std::optional<position>> consumer_checkpoint(std::string_view consumer) const = 0;
   virtual result<std::optional<std::string>> consumer_get(std::string_view consumer, std::string_view key) const = 0;
