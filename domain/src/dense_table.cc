@@ -3,23 +3,13 @@
 namespace gongjian::domain {
 
 namespace {
-// Ids are mostly consecutive: an avalanche (splitmix64's finalizer) spreads them over the table.
-std::size_t mix(std::uint64_t id) {
-  id ^= id >> 30;
-  id *= 0xbf58476d1ce4e5b9ULL;
-  id ^= id >> 27;
-  id *= 0x94d049bb133111ebULL;
-  id ^= id >> 31;
-  return static_cast<std::size_t>(id);
-}
-
 __extension__ using wide = unsigned __int128;
 
 // The table's capacity grows by half (not doubling) so that its load stays between 8/15 and 4/5
 // whatever the final count: 4 bytes a slot come to 5 to 7.5 bytes an id. A multiply-shift maps the
 // hash onto a capacity that is not a power of two.
 std::size_t home(std::uint64_t id, std::size_t capacity) {
-  return static_cast<std::size_t>((static_cast<wide>(mix(id)) * capacity) >> 64);
+  return static_cast<std::size_t>((static_cast<wide>(spread_id(id)) * capacity) >> 64);
 }
 }  // namespace
 

@@ -44,6 +44,12 @@ inline void put_varint32(std::string& out, std::uint32_t v) {
   out.append(b, static_cast<std::size_t>(n));
 }
 
+inline std::size_t varint32_size(std::uint32_t v) {
+  std::size_t n = 1;
+  for (; v >= 0x80; v >>= 7) ++n;
+  return n;
+}
+
 inline void put_length_prefixed(std::string& out, std::string_view s) {
   put_varint32(out, static_cast<std::uint32_t>(s.size()));
   out.append(s);

@@ -103,6 +103,18 @@ record_problem parse_record(std::string_view bytes, record_view& out) {
   return record_problem::none;
 }
 
+std::uint64_t stored_size(const recorded_event& e) {
+  const auto& m = e.metadata;
+  std::uint64_t n = 1 + 8 + 8 + 8 + 2 + crc_size + record_hash_size;
+  for (std::string_view s : {std::string_view(e.stream), std::string_view(e.type), std::string_view(m.by.user),
+                             std::string_view(m.by.role), std::string_view(m.by.jurisdiction),
+                             std::string_view(e.command_id), std::string_view(m.correlation_id),
+                             std::string_view(m.causation_id), std::string_view(e.payload)}) {
+    n += encoding::varint32_size(static_cast<std::uint32_t>(s.size())) + s.size();
+  }
+  return n;
+}
+
 void to_recorded_event(const record_view& view, recorded_event& out) {
   out.pos = view.pos;
   out.stream.assign(view.stream);

@@ -1,25 +1,15 @@
 #include "gongjian/projections/org_table.h"
 
+#include "gongjian/domain/dense_table.h"
+
 namespace gongjian::projections {
 
 static_assert(sizeof(org_record) <= 40, "per-organization state must stay a few dozen bytes");
 
-namespace {
-std::size_t mix(std::uint64_t key) {
-  // Ids are often consecutive: an avalanche (splitmix64) spreads them over the slots.
-  key ^= key >> 30;
-  key *= 0xbf58476d1ce4e5b9ULL;
-  key ^= key >> 27;
-  key *= 0x94d049bb133111ebULL;
-  key ^= key >> 31;
-  return static_cast<std::size_t>(key);
-}
-}  // namespace
-
 std::optional<org_index> org_key_index::find(std::uint64_t key) const {
   if (keys_.empty()) return std::nullopt;
   std::size_t mask = keys_.size() - 1;
-  for (std::size_t i = mix(key) & mask;; i = (i + 1) & mask) {
+  for (std::size_t i = domain::spread_id(key) & mask;; i = (i + 1) & mask) {
     if (keys_[i] == key) return values_[i];
     if (keys_[i] == 0) return std::nullopt;
   }
@@ -28,7 +18,7 @@ std::optional<org_index> org_key_index::find(std::uint64_t key) const {
 void org_key_index::insert(std::uint64_t key, org_index value) {
   if ((size_ + 1) * 4 > keys_.size() * 3) grow();
   std::size_t mask = keys_.size() - 1;
-  std::size_t i = mix(key) & mask;
+  std::size_t i = domain::spread_id(key) & mask;
   while (keys_[i] != 0) i = (i + 1) & mask;
   keys_[i] = key;
   values_[i] = value;
@@ -44,7 +34,7 @@ void org_key_index::grow() {
   std::size_t mask = capacity - 1;
   for (std::size_t j = 0; j < old_keys.size(); ++j) {
     if (old_keys[j] == 0) continue;
-    std::size_t i = mix(old_keys[j]) & mask;
+    std::size_t i = domain::spread_id(old_keys[j]) & mask;
     while (keys_[i] != 0) i = (i + 1) & mask;
     keys_[i] = old_keys[j];
     values_[i] = old_values[j];

@@ -8,23 +8,6 @@
 
 namespace gongjian::projections {
 
-namespace {
-std::uint64_t with_length(std::size_t n) {
-  std::uint64_t prefix = 1;
-  for (auto v = static_cast<std::uint64_t>(n); v >= 0x80; v >>= 7) ++prefix;
-  return prefix + n;
-}
-}  // namespace
-
-// As eventstore/src/record_format.cc lays a record out: 27 fixed bytes, nine length-prefixed
-// strings, a 4-byte CRC and a 32-byte hash.
-std::uint64_t stored_size(const eventstore::recorded_event& e) {
-  const auto& m = e.metadata;
-  return 27 + with_length(e.stream.size()) + with_length(e.type.size()) + with_length(m.by.user.size()) +
-         with_length(m.by.role.size()) + with_length(m.by.jurisdiction.size()) + with_length(e.command_id.size()) +
-         with_length(m.correlation_id.size()) + with_length(m.causation_id.size()) + with_length(e.payload.size()) + 36;
-}
-
 projection_runner::projection_runner(eventstore::event_store& store, runner_options options)
     : store_(store), options_(std::move(options)), keyed_(&store, options_.consumer),
       last_checkpoint_(std::chrono::steady_clock::now()) {}
@@ -61,7 +44,7 @@ void projection_runner::apply_batch(std::span<const eventstore::recorded_event> 
     }
     ++since_checkpoint_;
     ++since_snapshot_;
-    log_bytes_since_snapshot_ += stored_size(rec);
+    log_bytes_since_snapshot_ += eventstore::stored_size(rec);
     if (options_.snapshot_every_events != 0 && since_snapshot_ >= options_.snapshot_every_events &&
         log_bytes_since_snapshot_ >= last_snapshot_bytes_) {
       if (auto s = snapshot_locked(); !s) spdlog::error("projections: snapshot failed: {}", s.error().message());

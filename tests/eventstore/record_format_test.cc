@@ -116,6 +116,7 @@ TEST(record_format, decodes_golden_record_v1) {
   EXPECT_EQ(event.payload, g.event.payload);
   chain_hasher hasher;
   EXPECT_EQ(event.hash, hasher.next(g.previous, view.body));
+  EXPECT_EQ(stored_size(event), bytes.size());
 }
 
 TEST(record_format, every_flipped_byte_is_detected) {

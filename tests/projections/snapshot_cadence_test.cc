@@ -56,7 +56,7 @@ TEST(SnapshotCadence, WaitsForTheLogToGrowByTheLastSnapshotsSize) {
     auto page = (*store)->read_all(eventstore::position{from.value + 1}, 4096);
     ASSERT_TRUE(page);
     if (page->empty()) break;
-    for (const auto& rec : *page) sizes.push_back(stored_size(rec));
+    for (const auto& rec : *page) sizes.push_back(eventstore::stored_size(rec));
     from = page->back().pos;
   }
 

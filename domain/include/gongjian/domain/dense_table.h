@@ -15,6 +15,16 @@
 
 namespace gongjian::domain {
 
+// Ids are mostly consecutive: an avalanche (splitmix64's finalizer) spreads them over a hash table.
+inline std::size_t spread_id(std::uint64_t id) {
+  id ^= id >> 30;
+  id *= 0xbf58476d1ce4e5b9ULL;
+  id ^= id >> 27;
+  id *= 0x94d049bb133111ebULL;
+  id ^= id >> 31;
+  return static_cast<std::size_t>(id);
+}
+
 // A growable array made of fixed chunks: growing never copies what is already there (a doubling
 // vector of tens of millions of entries briefly holds three times its size while it moves), and
 // references to elements stay valid as the array grows.

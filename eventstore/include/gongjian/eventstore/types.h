@@ -114,6 +114,10 @@ struct append_error {
 using sha256_digest = std::array<std::uint8_t, 32>;
 
 // An event as stored: everything it was appended with, plus where and how it was recorded.
+struct recorded_event;
+// The bytes `e` takes in the log: its whole record (header, strings, payload, CRC and hash).
+std::uint64_t stored_size(const recorded_event& e);
+
 struct recorded_event {
   position pos;
   std::string stream;

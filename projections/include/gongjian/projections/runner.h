@@ -49,9 +49,6 @@ struct rebuild_report {
   }
 };
 
-// The bytes a recorded event takes in the log (its record: header, strings, payload, CRC, hash).
-std::uint64_t stored_size(const eventstore::recorded_event& e);
-
 class projection_runner {
  public:
   projection_runner(eventstore::event_store& store, runner_options options);
