@@ -43,6 +43,10 @@ constexpr std::size_t max_cached_stream_heads = 1u << 20;
 // Recent command ids the writer keeps in memory beyond those not yet in `commands`; older ones
 // are found in `commands` (one MultiGet per batch).
 constexpr std::size_t recent_command_window = 4096;
+// Bulk mode: the log's records are ingested in files of about this size (the size of a flushed
+// `log` memtable before), named with this prefix in the store's directory until RocksDB takes them.
+constexpr std::uint64_t bulk_chunk_bytes = 64u << 20;
+constexpr std::string_view bulk_chunk_prefix = "gongjian-bulk-chunk-";
 
 std::error_code code(errc e) { return make_error_code(e); }
 
@@ -223,6 +227,14 @@ std::error_code rocks_event_store::start() {
   }
   db_.reset(raw);
   handles_ = std::move(handles);
+  log_file_options_ = rocksdb::Options(db_options, log_options);
+  // Chunk files a crash left before RocksDB took them: their records were never acknowledged as
+  // durable (sync() waits for the ingestion), and the log is whole without them.
+  for (const auto& entry : std::filesystem::directory_iterator(opts_.directory, fs_error)) {
+    if (entry.path().filename().string().starts_with(bulk_chunk_prefix)) {
+      std::filesystem::remove(entry.path(), fs_error);
+    }
+  }
 
   // Recover the head: the last record of the log, unless the meta head (written in every batch)
   // is further on, which means the log's tail went missing; then the head stays where the meta
@@ -276,7 +288,9 @@ std::error_code rocks_event_store::start() {
     log().error("the derived-data marker is malformed ({} bytes)", derived.size());
     return code(errc::corruption);
   }
-  if (derived_through < head) {
+  if (derived_through > head) {
+    if (auto ec = purge_derived_past(head)) return ec;
+  } else if (derived_through < head) {
     log().info("deriving stream index, stream heads and command ids of positions {}..{}", derived_through + 1,
                head);
     if (auto ec = rebuild_derived(derived_through + 1, head)) return ec;
@@ -288,6 +302,13 @@ std::error_code rocks_event_store::start() {
   head_.store(head, std::memory_order_release);
   head_hash_ = hash;
   read_snapshot_ = take_snapshot();
+  if (opts_.mode == durability::bulk_import_without_fsync) {
+    auto tail = std::make_shared<log_tail>();
+    tail->first = head + 1;
+    tail_ = std::move(tail);
+    chunk_last_ = head;
+    chunk_last_hash_ = hash;
+  }
   live_ = std::make_unique<live_buffer>(opts_.live_buffer_events, position{head});
 
   if (opts_.mode == durability::bulk_import_without_fsync) {
@@ -296,6 +317,7 @@ std::error_code rocks_event_store::start() {
   }
   accepting_ = true;
   syncer_ = std::thread([this] { syncer_loop(); });
+  if (opts_.mode == durability::bulk_import_without_fsync) ingester_ = std::thread([this] { ingester_loop(); });
   writer_ = std::thread([this] { writer_loop(); });
   return {};
 }
@@ -387,6 +409,77 @@ std::error_code rocks_event_store::rebuild_derived(std::uint64_t from, std::uint
   finish_command();
   write_heads();
   return flush(expected - 1);
+}
+
+std::error_code rocks_event_store::purge_derived_past(std::uint64_t head) {
+  // Only bulk mode leaves this: its derived data and consumer state reach the memtables when they
+  // are published and may be flushed before the log chunk they describe is ingested; a crash in
+  // between leaves them describing positions the log does not hold. Whatever mentions a position
+  // past the head goes: index entries (and the stream heads they raised), command ids, and the
+  // state of consumers whose checkpoint is past it (they apply the log again from the start).
+  rocksdb::WriteBatch batch;
+  std::string value;
+  std::unordered_map<std::string, std::uint64_t> first_lost;  // stream -> its oldest lost version
+  {
+    log().warn("derived data reaches past the log's end at position {} (a bulk import was cut short); removing it",
+               head);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(cf_streams)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const auto k = it->key();
+      const auto v = it->value();
+      if (v.size() != 8 || k.size() < 9 || k[k.size() - 9] != '\0') return code(errc::corruption);
+      if (encoding::get_big_endian64(v.data()) <= head) continue;
+      batch.Delete(cf(cf_streams), k);
+      const std::uint64_t version = encoding::get_big_endian64(k.data() + k.size() - 8);
+      auto [entry, inserted] = first_lost.try_emplace(std::string(k.data(), k.size() - 9), version);
+      if (!inserted) entry->second = std::min(entry->second, version);
+    }
+    if (!it->status().ok()) return to_error_code(it->status(), "purging the stream index");
+    // A stream's versions ascend with its positions: what is left ends just before the first lost one.
+    for (const auto& [stream, version] : first_lost) {
+      if (version <= 1) {
+        batch.Delete(cf(cf_heads), stream);
+      } else {
+        value.clear();
+        encoding::put_big_endian64(value, version - 1);
+        batch.Put(cf(cf_heads), stream, value);
+      }
+    }
+    std::unique_ptr<rocksdb::Iterator> commands(db_->NewIterator(rocksdb::ReadOptions(), cf(cf_commands)));
+    for (commands->SeekToFirst(); commands->Valid(); commands->Next()) {
+      auto r = keys::decode_command_result(std::string_view(commands->value().data(), commands->value().size()));
+      if (!r) return code(errc::corruption);
+      if (r->last.value > head) batch.Delete(cf(cf_commands), commands->key());
+    }
+    if (!commands->status().ok()) return to_error_code(commands->status(), "purging command ids");
+    value.clear();
+    encoding::put_big_endian64(value, head);
+    batch.Put(cf(cf_meta), std::string(keys::meta_derived), value);
+  }
+  {
+    // Consumers one by one: their checkpoint key, then a seek past all their keys.
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(cf_consumers)));
+    for (it->SeekToFirst(); it->Valid();) {
+      const std::string_view k(it->key().data(), it->key().size());
+      const std::string consumer(k.substr(0, k.find('\0')));
+      std::string checkpoint;
+      auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_consumers), keys::consumer_checkpoint_key(consumer),
+                             &checkpoint);
+      if (status.ok() && checkpoint.size() == 8 && encoding::get_big_endian64(checkpoint.data()) > head) {
+        log().warn("consumer '{}' is past the log's end; its state is removed", consumer);
+        batch.DeleteRange(cf(cf_consumers), keys::consumer_begin(consumer), keys::consumer_end(consumer));
+      } else if (!status.ok() && !status.IsNotFound()) {
+        return to_error_code(status, "purging consumers");
+      }
+      it->Seek(keys::consumer_end(consumer));
+    }
+    if (!it->status().ok()) return to_error_code(it->status(), "purging consumers");
+  }
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  auto status = db_->Write(synced, &batch);
+  if (!status.ok()) return to_error_code(status, "purging derived data");
+  return {};
 }
 
 rocksdb::WriteOptions rocks_event_store::append_write_options() const {
@@ -511,12 +604,13 @@ void rocks_event_store::writer_loop() {
 
 void rocks_event_store::syncer_loop() {
   pthread_setname_np(pthread_self(), "es-syncer");
+  const bool bulk = opts_.mode == durability::bulk_import_without_fsync;
   std::vector<written_batch> group;
   for (;;) {
     {
       std::unique_lock lock(sync_mutex_);
       sync_cv_.wait(lock, [&] { return !sync_queue_.empty() || writer_finished_; });
-      if (sync_queue_.empty()) return;  // the writer is gone and everything is completed
+      if (sync_queue_.empty()) break;  // the writer is gone and everything is completed
       group.swap(sync_queue_);
     }
     // Derived data, then one sync for every batch written so far: it begins after all their
@@ -536,11 +630,7 @@ void rocks_event_store::syncer_loop() {
       // published, and (failed_) nothing is written after it.
       std::error_code ec = status.ok() ? code(errc::io_error) : to_error_code(status, "syncing the WAL");
       if (ec == errc::not_found) ec = code(errc::io_error);
-      {
-        std::lock_guard lock(sync_mutex_);
-        failed_.store(true, std::memory_order_release);
-      }
-      indexed_cv_.notify_all();
+      fail();
       for (auto& b : group) {
         for (auto& o : b.outcomes) {
           if (o.has_value()) o = failure(append_error{ec, "the write-ahead log could not be synced", {}, {}});
@@ -551,9 +641,28 @@ void rocks_event_store::syncer_loop() {
       continue;
     }
     if (snapshot) {
-      // Before the head moves: a reader that sees the new head finds its data in the snapshot.
+      // Before the head moves: a reader that sees the new head finds its data in the snapshot
+      // (and, in bulk mode, its records in the tail).
       std::lock_guard lock(head_hash_mutex_);
       read_snapshot_ = std::move(snapshot);
+      if (bulk) {
+        auto tail = std::make_shared<log_tail>(*tail_);
+        for (const auto& b : group) {
+          if (b.wrote) tail->segments.push_back(b.segment);
+        }
+        tail_ = std::move(tail);
+      }
+    }
+    if (bulk && wrote) {
+      // To the ingester before any callback: a sync() that follows an acknowledgement finds
+      // the acknowledged records queued or ingested.
+      {
+        std::lock_guard lock(ingest_mutex_);
+        for (const auto& b : group) {
+          if (b.wrote) ingest_queue_.push_back(b.segment);
+        }
+      }
+      ingest_cv_.notify_one();
     }
     for (auto& b : group) {
       if (b.wrote) {
@@ -570,6 +679,128 @@ void rocks_event_store::syncer_loop() {
     }
     group.clear();
   }
+  if (bulk) {
+    {
+      std::lock_guard lock(ingest_mutex_);
+      syncer_finished_ = true;
+    }
+    ingest_cv_.notify_one();
+  }
+}
+
+void rocks_event_store::fail() {
+  {
+    std::lock_guard lock(sync_mutex_);
+    failed_.store(true, std::memory_order_release);
+  }
+  indexed_cv_.notify_all();
+}
+
+void rocks_event_store::ingester_loop() {
+  pthread_setname_np(pthread_self(), "es-ingester");
+  std::vector<std::shared_ptr<const log_segment>> segments;
+  for (;;) {
+    std::uint64_t ticket = 0;
+    bool last = false;
+    {
+      std::unique_lock lock(ingest_mutex_);
+      ingest_cv_.wait(lock, [&] { return !ingest_queue_.empty() || ingest_requested_ > ingest_done_ || syncer_finished_; });
+      segments.swap(ingest_queue_);
+      ticket = ingest_requested_;
+      last = syncer_finished_;  // nothing is queued after this: ingest everything and stop
+    }
+    if (!failed_.load(std::memory_order_acquire)) {
+      auto status = add_to_chunk(segments);
+      if (status.ok() && chunk_ &&
+          (ticket > ingest_done_ || last || chunk_->FileSize() >= bulk_chunk_bytes)) {
+        status = ingest_chunk();
+      }
+      if (!status.ok()) {
+        (void)to_error_code(status, "writing or ingesting a bulk chunk of the log");
+        fail();
+      }
+    }
+    segments.clear();
+    {
+      std::lock_guard lock(ingest_mutex_);
+      ingest_done_ = ticket;
+      ingester_finished_ = last;
+    }
+    ingested_cv_.notify_all();
+    if (last) return;
+  }
+}
+
+rocksdb::Status rocks_event_store::add_to_chunk(const std::vector<std::shared_ptr<const log_segment>>& segments) {
+  std::string key;
+  for (const auto& segment : segments) {
+    if (!chunk_) {
+      // Not evicted from the page cache as it is written: it is read again soon (ingestion
+      // checks it, readers and subscribers follow the import).
+      chunk_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), log_file_options_, cf(cf_log),
+                                                        /*invalidate_page_cache=*/false);
+      chunk_path_ = (opts_.directory / (std::string(bulk_chunk_prefix) + std::to_string(++chunk_number_) + ".sst")).string();
+      if (auto status = chunk_->Open(chunk_path_); !status.ok()) {
+        chunk_.reset();
+        return status;
+      }
+    }
+    const log_segment& s = *segment;
+    for (std::uint64_t p = s.first; p < s.first + s.ends.size(); ++p) {
+      key.clear();
+      encoding::put_big_endian64(key, p);
+      const std::string_view record = s.record(p);
+      if (auto status = chunk_->Put(key, rocksdb::Slice(record.data(), record.size())); !status.ok()) return status;
+      chunk_last_ = p;
+      chunk_last_hash_ = digest_from(record.substr(record.size() - record_hash_size));
+    }
+  }
+  return rocksdb::Status::OK();
+}
+
+rocksdb::Status rocks_event_store::ingest_chunk() {
+  if (!chunk_) return rocksdb::Status::OK();
+  auto status = chunk_->Finish();  // fsyncs the file
+  chunk_.reset();
+  if (status.ok()) {
+    rocksdb::IngestExternalFileOptions ingest;
+    ingest.move_files = true;  // a hard link: the records are not copied again
+    // Sequence number 0 at the bottom level: no compaction ever rewrites these files to zero
+    // their sequence numbers (which flushed files cost after each read snapshot moved on).
+    // Readers never see the new records early: read_all stops at the published head and
+    // read_stream and verify only look up positions their snapshot's stream index holds.
+    ingest.snapshot_consistency = false;
+    ingest.write_global_seqno = false;
+    // Positions only grow, so the file overlaps nothing and belongs at the bottom; anything else
+    // would break the above, and fails the ingestion instead.
+    ingest.fail_if_not_bottommost_level = true;
+    // RocksDB links the file, fsyncs it and the directory, and records it in the (fsynced)
+    // MANIFEST before this returns.
+    status = db_->IngestExternalFile(cf(cf_log), {chunk_path_}, ingest);
+  }
+  if (!status.ok()) {
+    std::error_code ignored;
+    std::filesystem::remove(chunk_path_, ignored);
+    return status;
+  }
+  // The meta head follows what is ingested, never what is only in the tail: after a crash it may
+  // lag the log (which start() takes as it is), never lead it (which would read as a deleted tail).
+  std::string head_value;
+  encoding::put_big_endian64(head_value, chunk_last_);
+  head_value.append(reinterpret_cast<const char*>(chunk_last_hash_.data()), chunk_last_hash_.size());
+  status = db_->Put(append_write_options(), cf(cf_meta), std::string(keys::meta_head), head_value);
+  if (!status.ok()) return status;
+  // Readers that take the new tail find these positions in `log`: at sequence number 0 they are
+  // in every snapshot, so the published one need not change (and must not: a newer one could
+  // show derived data the syncer has written but not yet published).
+  std::lock_guard lock(head_hash_mutex_);
+  auto tail = std::make_shared<log_tail>();
+  tail->first = chunk_last_ + 1;
+  for (const auto& segment : tail_->segments) {
+    if (segment->first > chunk_last_) tail->segments.push_back(segment);
+  }
+  tail_ = std::move(tail);
+  return rocksdb::Status::OK();
 }
 
 rocksdb::Status rocks_event_store::write_derived(std::vector<written_batch>& group) {
@@ -678,6 +909,22 @@ std::shared_ptr<const rocksdb::Snapshot> rocks_event_store::read_snapshot() cons
   return read_snapshot_;
 }
 
+rocks_event_store::published_view rocks_event_store::view() const {
+  std::lock_guard lock(head_hash_mutex_);
+  return {read_snapshot_, tail_};
+}
+
+std::string_view rocks_event_store::log_tail::find(std::uint64_t p) const {
+  if (p < first || segments.empty()) return {};
+  // The segment whose first position is the last one <= p.
+  auto it = std::upper_bound(segments.begin(), segments.end(), p,
+                             [](std::uint64_t q, const std::shared_ptr<const log_segment>& s) { return q < s->first; });
+  if (it == segments.begin()) return {};
+  const log_segment& s = **std::prev(it);
+  if (p >= s.first + s.ends.size()) return {};
+  return s.record(p);
+}
+
 void rocks_event_store::prefetch(const std::vector<pending_append>& batch) {
   // Command ids: one MultiGet for the whole batch. Nothing of this batch is written yet, so what
   // it finds is exactly the committed state; ids accepted earlier in the same batch are caught by
@@ -769,6 +1016,13 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
   std::string record;
   std::string position_bytes;
   std::string key;
+  // Bulk mode: the records go into one segment (no WriteBatch, no memtable; see the header).
+  const bool bulk = opts_.mode == durability::bulk_import_without_fsync;
+  std::shared_ptr<log_segment> segment;
+  if (bulk) {
+    segment = std::make_shared<log_segment>();
+    segment->first = next_position;
+  }
 
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const append_request& req = batch[i].request;
@@ -858,15 +1112,20 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
       for (const auto& event : write.events) {
         ++version;
         const position pos{next_position++};
-        record.clear();
-        const auto body_start = append_record_body(record, pos, write.stream, stream_version{version}, event,
+        std::string& out = bulk ? segment->bytes : record;
+        if (!bulk) record.clear();
+        const auto body_start = append_record_body(out, pos, write.stream, stream_version{version}, event,
                                                    req.metadata, req.command_id);
-        chain = writer_hasher_.next(chain, std::string_view(record).substr(body_start));
-        append_record_hash(record, chain);
+        chain = writer_hasher_.next(chain, std::string_view(out).substr(body_start));
+        append_record_hash(out, chain);
 
-        key.clear();
-        encoding::put_big_endian64(key, pos.value);
-        write_batch_.Put(cf(cf_log), key, record);
+        if (bulk) {
+          segment->ends.push_back(out.size());
+        } else {
+          key.clear();
+          encoding::put_big_endian64(key, pos.value);
+          write_batch_.Put(cf(cf_log), key, record);
+        }
         done.index.push_back({write.stream, version, pos.value});
 
         if (publish_events) {
@@ -893,12 +1152,14 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
   }
 
   if (!accepted.empty()) {
-    position_bytes.clear();
-    encoding::put_big_endian64(position_bytes, next_position - 1);
-    position_bytes.append(reinterpret_cast<const char*>(chain.data()), chain.size());
-    write_batch_.Put(cf(cf_meta), std::string(keys::meta_head), position_bytes);
-
-    auto status = db_->Write(append_write_options(), &write_batch_);
+    rocksdb::Status status;
+    if (!bulk) {
+      position_bytes.clear();
+      encoding::put_big_endian64(position_bytes, next_position - 1);
+      position_bytes.append(reinterpret_cast<const char*>(chain.data()), chain.size());
+      write_batch_.Put(cf(cf_meta), std::string(keys::meta_head), position_bytes);
+      status = db_->Write(append_write_options(), &write_batch_);
+    }
     if (!status.ok()) {
       // Nothing of this batch is acknowledged; the head stays where it was.
       auto ec = to_error_code(status, "writing an append batch");
@@ -908,6 +1169,7 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
       done.heads.clear();
     } else {
       done.wrote = true;
+      done.segment = std::move(segment);
       done.last_position = next_position - 1;
       done.last_hash = chain;
       writer_head_ = next_position - 1;
@@ -990,8 +1252,10 @@ result<std::vector<recorded_event>> rocks_event_store::read_stream(std::string_v
   std::string upper = prefix;
   upper.back() = '\1';
   rocksdb::Slice lower_bound(prefix), upper_bound(upper);
-  // What is in the newest memtables may be written but not yet synced: read what is durable.
-  const auto snapshot = read_snapshot();
+  // What is in the newest memtables may be written but not yet synced: read what is durable
+  // (bulk mode: and the records not yet ingested, from the tail published with the snapshot).
+  const auto published = view();
+  const auto& snapshot = published.snapshot;
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot.get();
   ro.iterate_lower_bound = &lower_bound;
@@ -1023,13 +1287,18 @@ result<std::vector<recorded_event>> rocks_event_store::read_stream(std::string_v
   events.resize(key_slices.size());
   record_view view;
   for (std::size_t i = 0; i < key_slices.size(); ++i) {
-    if (statuses[i].IsNotFound()) {
+    std::string_view bytes(values[i].data(), values[i].size());
+    if (statuses[i].IsNotFound() && published.tail) {
+      bytes = published.tail->find(encoding::get_big_endian64(position_keys[i].data()));
+    } else if (!statuses[i].ok() && !statuses[i].IsNotFound()) {
+      return failure(to_error_code(statuses[i], "reading a stream's records"));
+    }
+    if (!statuses[i].ok() && bytes.empty()) {
       log().error("stream '{}' lists position {} which is missing from the log", stream,
                   encoding::get_big_endian64(position_keys[i].data()));
       return failure(code(errc::corruption));
     }
-    if (!statuses[i].ok()) return failure(to_error_code(statuses[i], "reading a stream's records"));
-    auto problem = parse_record(std::string_view(values[i].data(), values[i].size()), view);
+    auto problem = parse_record(bytes, view);
     if (problem != record_problem::none) {
       log().error("position {}: {}", encoding::get_big_endian64(position_keys[i].data()), describe(problem));
       return failure(code(errc::corruption));
@@ -1050,39 +1319,57 @@ result<std::vector<recorded_event>> rocks_event_store::read_all(position from, s
   const std::uint64_t last = head_.load(std::memory_order_acquire);
   if (expected > last) return events;
   events.reserve(std::min<std::uint64_t>(max_count, last - expected + 1));
+  // Bulk mode: the tail, taken after the head (it is published before the head moves), holds
+  // every position from its first up to at least `last`; the log itself holds those before.
+  const auto tail = view().tail;
+  const std::uint64_t in_log = tail ? std::min(last, tail->first - 1) : last;
 
-  const std::string lower = keys::log_key(position{expected});
-  const std::string upper = keys::log_key(position{last + 1});
-  rocksdb::Slice lower_bound(lower), upper_bound(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_lower_bound = &lower_bound;
-  ro.iterate_upper_bound = &upper_bound;
-  ro.readahead_size = 2u << 20;
-  // A long page is a scan (a rebuild, a catch-up from far behind, an export): its blocks are read
-  // once, and caching them would only evict the blocks point readers and the tail need.
-  ro.fill_cache = max_count < scan_page_events;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_log)));
   record_view view;
-  for (it->Seek(lower); it->Valid() && events.size() < max_count; it->Next(), ++expected) {
-    const auto k = it->key();
-    if (k.size() != 8 || encoding::get_big_endian64(k.data()) != expected) {
+  if (expected <= in_log) {
+    const std::string lower = keys::log_key(position{expected});
+    const std::string upper = keys::log_key(position{in_log + 1});
+    rocksdb::Slice lower_bound(lower), upper_bound(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &lower_bound;
+    ro.iterate_upper_bound = &upper_bound;
+    ro.readahead_size = 2u << 20;
+    // A long page is a scan (a rebuild, a catch-up from far behind, an export): its blocks are read
+    // once, and caching them would only evict the blocks point readers and the tail need.
+    ro.fill_cache = max_count < scan_page_events;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_log)));
+    for (it->Seek(lower); it->Valid() && events.size() < max_count; it->Next(), ++expected) {
+      const auto k = it->key();
+      if (k.size() != 8 || encoding::get_big_endian64(k.data()) != expected) {
+        log().error("the log is missing position {}", expected);
+        if (!events.empty()) return events;  // the page ends before the gap; the next read reports it
+        return failure(code(errc::corruption));
+      }
+      auto problem = parse_record(std::string_view(it->value().data(), it->value().size()), view);
+      if (problem != record_problem::none || view.pos.value != expected) {
+        log().error("position {}: {}", expected,
+                    problem != record_problem::none ? describe(problem) : "record names another position");
+        if (!events.empty()) return events;
+        return failure(code(errc::corruption));
+      }
+      to_recorded_event(view, events.emplace_back());
+    }
+    if (!it->status().ok()) return failure(to_error_code(it->status(), "reading the log"));
+    if (events.size() < max_count && expected <= in_log) {
       log().error("the log is missing position {}", expected);
-      if (!events.empty()) return events;  // the page ends before the gap; the next read reports it
+      if (!events.empty()) return events;
       return failure(code(errc::corruption));
     }
-    auto problem = parse_record(std::string_view(it->value().data(), it->value().size()), view);
+  }
+  for (; tail && expected <= last && events.size() < max_count; ++expected) {
+    const std::string_view bytes = tail->find(expected);
+    auto problem = bytes.empty() ? record_problem::truncated : parse_record(bytes, view);
     if (problem != record_problem::none || view.pos.value != expected) {
-      log().error("position {}: {}", expected,
-                  problem != record_problem::none ? describe(problem) : "record names another position");
+      log().error("position {} in the bulk tail: {}", expected,
+                  bytes.empty() ? "missing" : problem != record_problem::none ? describe(problem) : "record names another position");
       if (!events.empty()) return events;
       return failure(code(errc::corruption));
     }
     to_recorded_event(view, events.emplace_back());
-  }
-  if (!it->status().ok()) return failure(to_error_code(it->status(), "reading the log"));
-  if (events.empty()) {
-    log().error("the log is missing position {}", expected);
-    return failure(code(errc::corruption));
   }
   return events;
 }
@@ -1116,8 +1403,11 @@ result<verify_report> rocks_event_store::verify(position from, position to) cons
   if (!db_) return failure(code(errc::closed));
   verify_report report;
   const std::uint64_t head = head_.load(std::memory_order_acquire);
-  // Published before the head, so it holds at least everything up to it, and only durable data.
-  const auto snapshot = read_snapshot();
+  // Published before the head, so it holds at least everything up to it, and only durable data
+  // (bulk mode: with the tail holding the records not yet ingested).
+  const auto published = view();
+  const auto& snapshot = published.snapshot;
+  const auto& tail = published.tail;
   rocksdb::ReadOptions at_snapshot;
   at_snapshot.snapshot = snapshot.get();
   const std::uint64_t last = to.value == 0 ? head : std::min(to.value, head);
@@ -1135,6 +1425,10 @@ result<verify_report> rocks_event_store::verify(position from, position to) cons
   if (expected > 1) {
     std::string before;
     auto status = db_->Get(at_snapshot, cf(cf_log), keys::log_key(position{expected - 1}), &before);
+    if (status.IsNotFound() && tail && expected - 1 >= tail->first) {
+      before.assign(tail->find(expected - 1));
+      if (!before.empty()) status = rocksdb::Status::OK();
+    }
     if (status.IsNotFound()) return bad(expected - 1, "missing: the record before the range is absent");
     if (!status.ok()) return failure(to_error_code(status, "verify: reading the record before the range"));
     if (before.size() < record_hash_size) return bad(expected - 1, "record is truncated or malformed");
@@ -1143,28 +1437,13 @@ result<verify_report> rocks_event_store::verify(position from, position to) cons
   report.head_hash = chain;
   if (expected > last) return report;
 
-  const std::string lower = keys::log_key(position{expected});
-  const std::string upper = keys::log_key(position{last + 1});
-  rocksdb::Slice lower_bound(lower), upper_bound(upper);
-  rocksdb::ReadOptions ro = at_snapshot;
-  ro.iterate_lower_bound = &lower_bound;
-  ro.iterate_upper_bound = &upper_bound;
-  ro.readahead_size = 4u << 20;
-  ro.fill_cache = false;  // a full scan would only evict what readers need
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_log)));
+  const std::uint64_t in_log = tail ? std::min(last, tail->first - 1) : last;
   chain_hasher hasher;
   record_view view;
   std::string index_key;
   std::string index_value;
-  for (it->Seek(lower); it->Valid(); it->Next(), ++expected) {
-    const auto k = it->key();
-    if (k.size() != 8) return bad(expected, "log key is malformed");
-    const std::uint64_t p = encoding::get_big_endian64(k.data());
-    if (p != expected) {
-      return bad(expected, "missing: position " + std::to_string(expected) + " is absent, the log continues at " +
-                               std::to_string(p));
-    }
-    const std::string_view value(it->value().data(), it->value().size());
+  // Checks the record at p; an empty optional when it is intact (and moves the chain on).
+  auto check = [&](std::uint64_t p, std::string_view value) -> std::optional<result<verify_report>> {
     if (auto problem = parse_record(value, view); problem != record_problem::none) {
       return bad(p, std::string(describe(problem)));
     }
@@ -1186,8 +1465,38 @@ result<verify_report> rocks_event_store::verify(position from, position to) cons
     ++report.checked;
     report.last_checked = position{p};
     report.head_hash = chain;
+    return std::nullopt;
+  };
+
+  if (expected <= in_log) {
+    const std::string lower = keys::log_key(position{expected});
+    const std::string upper = keys::log_key(position{in_log + 1});
+    rocksdb::Slice lower_bound(lower), upper_bound(upper);
+    rocksdb::ReadOptions ro = at_snapshot;
+    ro.iterate_lower_bound = &lower_bound;
+    ro.iterate_upper_bound = &upper_bound;
+    ro.readahead_size = 4u << 20;
+    ro.fill_cache = false;  // a full scan would only evict what readers need
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_log)));
+    for (it->Seek(lower); it->Valid(); it->Next(), ++expected) {
+      const auto k = it->key();
+      if (k.size() != 8) return bad(expected, "log key is malformed");
+      const std::uint64_t p = encoding::get_big_endian64(k.data());
+      if (p != expected) {
+        return bad(expected, "missing: position " + std::to_string(expected) + " is absent, the log continues at " +
+                                 std::to_string(p));
+      }
+      if (auto r = check(p, std::string_view(it->value().data(), it->value().size()))) return std::move(*r);
+    }
+    if (!it->status().ok()) return failure(to_error_code(it->status(), "verify: reading the log"));
   }
-  if (!it->status().ok()) return failure(to_error_code(it->status(), "verify: reading the log"));
+  if (expected > in_log) {
+    for (; tail && expected <= last; ++expected) {
+      const std::string_view value = tail->find(expected);
+      if (value.empty()) break;
+      if (auto r = check(expected, value)) return std::move(*r);
+    }
+  }
   if (expected <= last) {
     return bad(expected, "missing: the log ends at position " + std::to_string(expected - 1) + " but the head is " +
                              std::to_string(head));
@@ -1309,6 +1618,15 @@ result<void> rocks_event_store::consumer_reset(std::string_view consumer) {
 result<void> rocks_event_store::sync() {
   std::shared_lock lock(lifetime_mutex_);
   if (!db_) return failure(code(errc::closed));
+  if (opts_.mode == durability::bulk_import_without_fsync) {
+    // Everything acknowledged is in the tail and the syncer's chunk file: have it ingested first
+    // (a crash after that loses no record; derived data lost with the memtables is derived again).
+    std::unique_lock ingest_lock(ingest_mutex_);
+    const std::uint64_t ticket = ++ingest_requested_;
+    ingest_cv_.notify_one();
+    ingested_cv_.wait(ingest_lock, [&] { return ingest_done_ >= ticket || ingester_finished_; });
+    if (failed_.load(std::memory_order_acquire)) return failure(code(errc::io_error));
+  }
   if (auto ec = flush_unlogged()) return failure(ec);
   // manual_wal_flush is off, so every logged write is already in the WAL file; this fsyncs it.
   auto status = db_->SyncWAL();
@@ -1318,8 +1636,9 @@ result<void> rocks_event_store::sync() {
 
 std::error_code rocks_event_store::flush_unlogged() {
   if (opts_.mode != durability::bulk_import_without_fsync) return {};
-  // Bulk appends are only in the memtables: write them to SST files (fsynced), all column
-  // families at once (atomic_flush).
+  // Bulk appends' derived data (and consumer commits) are only in the memtables: write them to
+  // SST files (fsynced), all column families at once (atomic_flush). The log's records are
+  // ingested by then (sync() and the syncer's last round at close).
   rocksdb::FlushOptions flush;
   flush.wait = true;
   flush.allow_write_stall = true;
@@ -1343,6 +1662,7 @@ void rocks_event_store::close() {
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
   if (syncer_.joinable()) syncer_.join();
+  if (ingester_.joinable()) ingester_.join();  // after ingesting everything the syncer published
 
   // 2. Stop every subscription; after this no thread but ours touches the DB.
   std::vector<std::shared_ptr<subscription_state>> subscriptions;

@@ -21,7 +21,19 @@
 //   at the published snapshot (or bounded by the published head), never the newest memtable
 //   state, which may hold written but not yet synced batches;
 // - each subscription has its own thread (subscription_impl.h).
+//
+// Bulk mode (bulk_import_without_fsync) writes the `log` column family differently: the writer
+// encodes each batch's records into a log_segment instead of a WriteBatch; the syncer writes the
+// derived data as above (no WAL), publishes the segments as the in-memory log tail (readers take
+// positions past the last ingested one from it), hands them to the ingester thread and completes
+// the callbacks. The ingester (ingester_loop) appends the records to an SstFileWriter; every
+// 64 MiB, and when sync() or close() asks, it finishes that file and ingests it into `log`
+// (RocksDB fsyncs it and its MANIFEST entry), writes the meta head of what is ingested, and drops
+// those segments from the tail. So the log never passes through a memtable, a flush or a
+// compaction, and the file is written beside the writer and the syncer, not in their way;
+// start() repairs what a crash left (purge_derived_past).
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -36,6 +48,8 @@
 #include <vector>
 
 #include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/write_batch.h>
 
 #include "gongjian/eventstore/event_store.h"
@@ -97,6 +111,37 @@ class rocks_event_store final : public event_store {
 
   using outcome = result<append_result, append_error>;
 
+  // Bulk mode: the records of one written batch, positions first, first + 1, ... (immutable once
+  // the writer hands it on).
+  struct log_segment {
+    std::uint64_t first = 0;
+    std::string bytes;               // the records, one after the other
+    std::vector<std::size_t> ends;   // where each record ends in `bytes`
+    std::string_view record(std::uint64_t p) const {
+      const std::size_t i = static_cast<std::size_t>(p - first);
+      const std::size_t begin = i == 0 ? 0 : ends[i - 1];
+      return std::string_view(bytes).substr(begin, ends[i] - begin);
+    }
+  };
+  // Bulk mode: the published records not yet ingested into `log`. Positions before `first` are
+  // all in `log`; the segments hold `first` up to (at least) the published head. Immutable: the
+  // syncer publishes a new one.
+  struct log_tail {
+    std::uint64_t first = 1;
+    std::vector<std::shared_ptr<const log_segment>> segments;  // consecutive, from `first`
+    // The record at p (empty when p is not in the tail).
+    std::string_view find(std::uint64_t p) const;
+  };
+  // What a reader reads at: the snapshot and, in bulk mode, the tail, published together.
+  struct published_view {
+    std::shared_ptr<const rocksdb::Snapshot> snapshot;
+    std::shared_ptr<const log_tail> tail;  // null outside bulk mode
+    // Positions [from, through] a reader finds in `log` itself; the rest is in the tail.
+    std::uint64_t in_log_through(std::uint64_t through) const {
+      return tail ? std::min(through, tail->first - 1) : through;
+    }
+  };
+
   // A batch the writer has written (or refused whole) and the syncer has yet to make durable and
   // complete. Batches reach the syncer in the order they were written.
   struct written_batch {
@@ -115,6 +160,7 @@ class rocks_event_store final : public event_store {
     std::vector<index_entry> index;
     std::vector<std::pair<std::string_view, std::uint64_t>> heads;  // in write order
     std::vector<std::size_t> accepted;  // requests whose command results go to `commands`
+    std::shared_ptr<const log_segment> segment;  // bulk mode: the records (if wrote)
   };
 
   void enqueue(pending_append item);
@@ -144,6 +190,19 @@ class rocks_event_store final : public event_store {
   rocksdb::WriteOptions append_write_options() const;  // the writer's and syncer's batches
   // Bulk mode: flushes the memtables, where bulk appends alone live, to SST files.
   std::error_code flush_unlogged();
+  // Bulk mode: the ingester thread.
+  void ingester_loop();
+  // Bulk mode, ingester thread: appends the records of published segments to the chunk file.
+  rocksdb::Status add_to_chunk(const std::vector<std::shared_ptr<const log_segment>>& segments);
+  // Bulk mode, ingester thread: finishes the chunk file, ingests it into `log`, records the meta
+  // head and publishes a tail without its records.
+  rocksdb::Status ingest_chunk();
+  // Sets failed_ (the writer then refuses appends, sync() reports io_error).
+  void fail();
+  // start(): derived data and consumer checkpoints past the log's end (a bulk import cut short
+  // after they were flushed but before the log chunk they describe was ingested) are removed.
+  std::error_code purge_derived_past(std::uint64_t head);
+  published_view view() const;
 
   rocksdb::ColumnFamilyHandle* cf(std::size_t index) const { return handles_[index]; }
 
@@ -153,6 +212,7 @@ class rocks_event_store final : public event_store {
   mutable std::shared_mutex lifetime_mutex_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::Options log_file_options_;  // bulk mode: the `log` column family's, for chunk files
 
   std::mutex close_mutex_;  // serialises close() callers
   bool closed_ = false;     // guarded by close_mutex_
@@ -180,6 +240,22 @@ class rocks_event_store final : public event_store {
   // Set by the syncer when a WAL sync failed: what was written since cannot be promised durable,
   // so the writer refuses every later append (io_error) until the store is reopened.
   std::atomic<bool> failed_{false};
+  // Bulk mode: published segments for the ingester, and sync()'s requests to ingest now.
+  std::mutex ingest_mutex_;
+  std::condition_variable ingest_cv_;    // with ingest_mutex_: work for the ingester
+  std::condition_variable ingested_cv_;  // with ingest_mutex_: ingest_done_ or ingester_finished_ moved
+  std::vector<std::shared_ptr<const log_segment>> ingest_queue_;  // guarded by ingest_mutex_
+  std::uint64_t ingest_requested_ = 0;   // guarded by ingest_mutex_ (tickets)
+  std::uint64_t ingest_done_ = 0;        // guarded by ingest_mutex_
+  bool syncer_finished_ = false;         // guarded by ingest_mutex_: nothing more will be queued
+  bool ingester_finished_ = false;       // guarded by ingest_mutex_
+  std::thread ingester_;
+  // Bulk mode, ingester thread only: the chunk file being written.
+  std::unique_ptr<rocksdb::SstFileWriter> chunk_;
+  std::string chunk_path_;
+  std::uint64_t chunk_number_ = 0;
+  std::uint64_t chunk_last_ = 0;  // last position in the chunk file
+  sha256_digest chunk_last_hash_{};
 
   // Writer thread only.
   // Stream heads as the writer has left them. Entries the syncer has not yet indexed are the only
@@ -210,6 +286,7 @@ class rocks_event_store final : public event_store {
   mutable std::mutex head_hash_mutex_;
   sha256_digest head_hash_{};  // guarded by head_hash_mutex_
   std::shared_ptr<const rocksdb::Snapshot> read_snapshot_;  // guarded by head_hash_mutex_
+  std::shared_ptr<const log_tail> tail_;                   // guarded by head_hash_mutex_ (bulk mode)
 
   std::unique_ptr<live_buffer> live_;
   std::mutex subscriptions_mutex_;

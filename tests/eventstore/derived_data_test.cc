@@ -123,6 +123,69 @@ TEST_F(derived_data_test, reopen_derives_the_tail_past_the_marker_exactly) {
   EXPECT_EQ(store->head().value, head.value + 1);
 }
 
+// A bulk import cut short can leave the opposite: derived data and consumer state flushed with
+// the memtables for records whose log chunk was never ingested (and a meta head that stayed with
+// the log). Reopening removes whatever describes positions past the log's end; the store goes on
+// from there as if those appends had never been made.
+TEST_F(derived_data_test, reopen_removes_derived_data_past_the_end_of_the_log) {
+  fill();
+  const observed before = observe();
+  const position head = store->head();
+  const std::uint64_t cut = results["c29"].last.value;
+  ASSERT_TRUE(store->commit_consumer({"behind", position{cut}, {{"k", "kept"}}, {}}));
+  ASSERT_TRUE(store->commit_consumer({"ahead", head, {{"k", "lost"}}, {}}));
+  auto at_cut = store->read_all(position{cut}, 1);
+  ASSERT_TRUE(at_cut);
+  const sha256_digest cut_hash = at_cut->front().hash;
+  store->close();
+  store.reset();
+  {
+    raw_rocksdb raw(make_options().directory);
+    for (std::uint64_t p = cut + 1; p <= head.value; ++p) raw.remove("log", encoding::big_endian64(p));
+    std::string meta_head = encoding::big_endian64(cut);
+    meta_head.append(reinterpret_cast<const char*>(cut_hash.data()), cut_hash.size());
+    raw.put("meta", "head", meta_head);
+    ASSERT_EQ(raw.get("meta", "derived"), encoding::big_endian64(head.value));
+  }
+
+  reopen();
+  EXPECT_EQ(store->head().value, cut);
+  EXPECT_EQ(store->head_hash(), cut_hash);
+  auto report = store->verify(position{1}, position{0});
+  ASSERT_TRUE(report) << report.error().message();
+  EXPECT_FALSE(report->first_bad) << report->problem;
+  EXPECT_EQ(report->checked, cut);
+  std::map<std::string, std::uint64_t> heads_at_cut;
+  for (const auto& [stream, events] : before.streams) {
+    std::vector<recorded_event> kept;
+    for (const auto& e : events) {
+      if (e.pos.value <= cut) kept.push_back(e);
+    }
+    auto now = store->read_stream(stream, stream_version{1}, read_direction::forward, 10'000);
+    ASSERT_TRUE(now) << now.error().message();
+    EXPECT_EQ(*now, kept) << stream;
+    heads_at_cut[stream] = kept.empty() ? 0 : kept.back().version.value;
+    EXPECT_EQ(store->stream_head(stream).value().value, heads_at_cut[stream]) << stream;
+  }
+  EXPECT_EQ(store->consumer_checkpoint("ahead").value(), std::nullopt);
+  EXPECT_EQ(store->consumer_get("ahead", "k").value(), std::nullopt);
+  EXPECT_EQ(store->consumer_checkpoint("behind").value(), position{cut});
+  EXPECT_EQ(store->consumer_get("behind", "k").value(), std::optional<std::string>("kept"));
+
+  // A command made before the cut is remembered; one made after it is new again.
+  auto old_command = store->append(make_request("c29", "org-0"));
+  ASSERT_TRUE(old_command);
+  EXPECT_TRUE(old_command->duplicate);
+  auto lost_command = store->append(make_request("c59", "org-4", expected_version::exact(stream_version{heads_at_cut["org-4"]})));
+  ASSERT_TRUE(lost_command) << lost_command.error().message();
+  EXPECT_FALSE(lost_command->duplicate);
+  EXPECT_EQ(lost_command->first.value, cut + 1);
+  EXPECT_EQ(lost_command->streams.at(0).last_version.value, heads_at_cut["org-4"] + 1);
+  report = store->verify(position{1}, position{0});
+  ASSERT_TRUE(report);
+  EXPECT_FALSE(report->first_bad) << report->problem;
+}
+
 TEST_F(derived_data_test, reopen_derives_everything_when_the_marker_is_at_zero) {
   fill();
   const observed before = observe();

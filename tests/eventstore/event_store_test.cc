@@ -480,6 +480,81 @@ TEST_F(bulk_test, bulk_appends_are_readable_synced_and_survive_reopen) {
   EXPECT_TRUE(report->intact());
 }
 
+// Bulk mode keeps the records not yet ingested into the log column family in memory (the tail)
+// and ingests them as one file at sync(): reads, streams and verify see one log across both,
+// and durable appends after the import continue it.
+TEST_F(bulk_test, a_bulk_import_then_durable_appends_make_one_verified_log) {
+  std::map<std::string, std::uint64_t> versions;
+  for (int i = 0; i < 40; ++i) {
+    const std::string stream = numbered("import-", static_cast<std::uint64_t>(i % 4));
+    auto r = append_ok(
+        make_request(numbered("b", static_cast<std::uint64_t>(i)), stream, expected_version::exact(stream_version{versions[stream]}), 25));
+    versions[stream] += 25;
+    ASSERT_EQ(r.streams.at(0).last_version.value, versions[stream]);
+    if (i == 19) ASSERT_TRUE(store->sync());  // the first half goes into the log column family
+  }
+
+  auto check = [&](std::uint64_t expected_head) {
+    ASSERT_EQ(store->head().value, expected_head);
+    const auto all = read_everything();
+    ASSERT_EQ(all.size(), expected_head);
+    for (std::size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i].pos.value, i + 1);
+    for (const auto& [stream, version] : versions) {
+      auto events = store->read_stream(stream, stream_version{1}, read_direction::forward, 100'000);
+      ASSERT_TRUE(events) << events.error().message();
+      ASSERT_EQ(events->size(), version) << stream;
+      for (std::size_t v = 0; v < events->size(); ++v) {
+        ASSERT_EQ((*events)[v].version.value, v + 1);
+        ASSERT_EQ((*events)[v].stream, stream);
+        ASSERT_EQ((*events)[v], all[(*events)[v].pos.value - 1]);
+      }
+      auto last = store->read_stream(stream, stream_version{UINT64_MAX}, read_direction::backward, 1);
+      ASSERT_TRUE(last);
+      ASSERT_EQ(last->size(), 1u);
+      EXPECT_EQ(last->front().version.value, version);
+      EXPECT_EQ(store->stream_head(stream).value().value, version);
+    }
+    auto report = store->verify(position{0}, position{0});
+    ASSERT_TRUE(report) << report.error().message();
+    EXPECT_TRUE(report->intact()) << report->problem;
+    EXPECT_EQ(report->checked, expected_head);
+    EXPECT_EQ(report->head_hash, store->head_hash());
+    auto from_middle = store->verify(position{600}, position{0});  // starts in the tail before the second sync
+    ASSERT_TRUE(from_middle);
+    EXPECT_TRUE(from_middle->intact()) << from_middle->problem;
+  };
+
+  // Before the second sync: positions 1..500 in the log, 501..1000 in memory.
+  check(1000);
+  auto across = store->read_all(position{490}, 20);
+  ASSERT_TRUE(across);
+  ASSERT_EQ(across->size(), 20u);
+  EXPECT_EQ(across->front().pos.value, 490u);
+  EXPECT_EQ(across->back().pos.value, 509u);
+
+  ASSERT_TRUE(store->sync());
+  check(1000);
+  mode = durability::fsync_each_batch;
+  reopen();
+  check(1000);
+
+  for (int i = 0; i < 20; ++i) {
+    const std::string stream = numbered("import-", static_cast<std::uint64_t>(i % 4));
+    auto r = append_ok(make_request(numbered("d", static_cast<std::uint64_t>(i)), stream,
+                                    expected_version::exact(stream_version{versions[stream]})));
+    versions[stream] += 1;
+    ASSERT_EQ(r.streams.at(0).last_version.value, versions[stream]);
+  }
+  check(1020);
+  // A version taken during the import is refused, and a bulk command id is still remembered.
+  EXPECT_EQ(store->append(make_request("late", "import-0", expected_version::exact(stream_version{100}))).error(),
+            errc::wrong_expected_version);
+  auto again = store->append(make_request("b7", "import-3", expected_version::exact(stream_version{999})));
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->first.value, 7u * 25 + 1);
+}
+
 using closed_test = store_test;
 
 TEST_F(closed_test, everything_reports_closed_after_close) {

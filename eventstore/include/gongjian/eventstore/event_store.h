@@ -27,9 +27,12 @@ namespace gongjian::eventstore {
 enum class durability : std::uint8_t {
   // Every append is acknowledged only after its write batch's WAL is fsynced. The default.
   fsync_each_batch,
-  // Bulk import: batches are written without the WAL and acknowledged at once; sync() (and
-  // close) flush them to synced SST files before reporting done; a crash before that loses them.
-  // Only ever chosen by name, for imports; logged loudly when opened this way.
+  // Bulk import: an append is acknowledged once it is readable, without any fsync: the log's
+  // records are kept in memory and ingested as SST files of 64 MiB, derived data is written
+  // without the WAL; sync() (and close) ingest the rest and flush everything to synced files
+  // before reporting done. A crash loses what no sync() covered, never more, and leaves a gapless
+  // log (eventstore/README.md). Only ever chosen by name, for imports; logged loudly when opened
+  // this way.
   bulk_import_without_fsync,
 };
 
