@@ -737,7 +737,11 @@ rocksdb::Status rocks_event_store::add_to_chunk(const std::vector<std::shared_pt
     if (!chunk_) {
       // Not evicted from the page cache as it is written: it is read again soon (ingestion
       // checks it, readers and subscribers follow the import).
-      chunk_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), log_file_options_, cf(cf_log),
+      // The DB's own file options, bytes_per_sync (1 MiB) included: written back as it goes, like
+      // a flush, instead of 64 MiB of dirty pages at Finish (measured: 0.1-0.2 us less CPU per
+      // event). Not O_DIRECT: that saved more CPU here, but a read right after the import then
+      // came from the disk at half the speed.
+      chunk_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(log_file_options_), log_file_options_, cf(cf_log),
                                                         /*invalidate_page_cache=*/false);
       chunk_path_ = (opts_.directory / (std::string(bulk_chunk_prefix) + std::to_string(++chunk_number_) + ".sst")).string();
       if (auto status = chunk_->Open(chunk_path_); !status.ok()) {
@@ -1022,6 +1026,22 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
   if (bulk) {
     segment = std::make_shared<log_segment>();
     segment->first = next_position;
+    // Room for every record of the batch up front (an upper bound of each record's size): one
+    // allocation instead of a string doubling its way up, copying, and faulting in new pages.
+    std::size_t bytes = 0;
+    std::size_t events = 0;
+    for (const auto& p : batch) {
+      const auto& r = p.request;
+      const std::size_t per_event = 27 + 4 + record_hash_size + 9 * 5 + r.command_id.size() + r.metadata.by.user.size() +
+                                    r.metadata.by.role.size() + r.metadata.by.jurisdiction.size() +
+                                    r.metadata.correlation_id.size() + r.metadata.causation_id.size();
+      for (const auto& w : r.writes) {
+        for (const auto& e : w.events) bytes += per_event + w.stream.size() + e.type.size() + e.payload.size();
+        events += w.events.size();
+      }
+    }
+    segment->bytes.reserve(bytes);
+    segment->ends.reserve(events);
   }
 
   for (std::size_t i = 0; i < batch.size(); ++i) {

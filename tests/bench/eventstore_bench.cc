@@ -184,21 +184,20 @@ es::append_request make_request(const bench_config& c, const std::string& tag, c
   es::append_request r;
   r.command_id = "cmd-" + tag + "-" + std::to_string(writer) + "-" + std::to_string(seq);
   r.metadata = meta;
-  es::event_data e;
-  e.type = "bench.member_joined";
-  e.schema_version = 1;
+  // Each event built in place, its payload moved in: an importer builds an event once.
+  const std::string type = "bench.member_joined";
   if (c.streams == "unique") {
     r.writes.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
-      e.payload = payload_for(c, payload, writer, seq * count + i);
-      r.writes.push_back(es::stream_write{stream_name(c, writer, seq * count + i), es::expected_version::any(), {e}});
+      es::stream_write& w = r.writes.emplace_back(
+          es::stream_write{stream_name(c, writer, seq * count + i), es::expected_version::any(), {}});
+      w.events.push_back(es::event_data{type, 1, payload_for(c, payload, writer, seq * count + i)});
     }
   } else {
     es::stream_write w{stream_name(c, writer, seq), es::expected_version::any(), {}};
     w.events.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
-      e.payload = payload_for(c, payload, writer, seq * count + i);
-      w.events.push_back(e);
+      w.events.push_back(es::event_data{type, 1, payload_for(c, payload, writer, seq * count + i)});
     }
     r.writes.push_back(std::move(w));
   }
