@@ -33,7 +33,6 @@
 // compaction, and the file is written beside the writer and the syncer, not in their way;
 // start() repairs what a crash left (purge_derived_past).
 
-#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -136,10 +135,6 @@ class rocks_event_store final : public event_store {
   struct published_view {
     std::shared_ptr<const rocksdb::Snapshot> snapshot;
     std::shared_ptr<const log_tail> tail;  // null outside bulk mode
-    // Positions [from, through] a reader finds in `log` itself; the rest is in the tail.
-    std::uint64_t in_log_through(std::uint64_t through) const {
-      return tail ? std::min(through, tail->first - 1) : through;
-    }
   };
 
   // A batch the writer has written (or refused whole) and the syncer has yet to make durable and

@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <span>
+#include <chrono>
+#include <mutex>
+#include <condition_variable>
 #include <latch>
 #include <map>
 #include <semaphore>
@@ -553,6 +557,34 @@ TEST_F(bulk_test, a_bulk_import_then_durable_appends_make_one_verified_log) {
   ASSERT_TRUE(again);
   EXPECT_TRUE(again->duplicate);
   EXPECT_EQ(again->first.value, 7u * 25 + 1);
+}
+
+// A subscriber of a bulk import reads the ingested part from the log and the rest from the tail,
+// then follows the import live: one gapless sequence, the same events read_all returns.
+TEST_F(bulk_test, a_subscriber_follows_a_bulk_import_across_the_ingested_part_and_the_tail) {
+  for (int i = 0; i < 10; ++i) append_ok(make_request(numbered("a", static_cast<std::uint64_t>(i)), "first", expected_version::any(), 30));
+  ASSERT_TRUE(store->sync());
+  for (int i = 0; i < 10; ++i) append_ok(make_request(numbered("b", static_cast<std::uint64_t>(i)), "second", expected_version::any(), 30));
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<recorded_event> seen;
+  auto sub = store->subscribe(subscribe_options{position{0}, 64}, [&](std::span<const recorded_event> batch) {
+    std::lock_guard lock(mutex);
+    seen.insert(seen.end(), batch.begin(), batch.end());
+    arrived.notify_all();
+    return true;
+  });
+  for (int i = 0; i < 10; ++i) append_ok(make_request(numbered("c", static_cast<std::uint64_t>(i)), "third", expected_version::any(), 30));
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(arrived.wait_for(lock, std::chrono::seconds(30), [&] { return seen.size() >= 900; }));
+  }
+  sub->stop();
+  const auto all = read_everything();
+  ASSERT_EQ(all.size(), 900u);
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(seen.size(), 900u);
+  EXPECT_EQ(seen, all);
 }
 
 using closed_test = store_test;
