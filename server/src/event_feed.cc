@@ -48,6 +48,19 @@ void event_feed::remove(const feed_listener* listener) {
 }
 
 bool event_feed::on_batch(std::span<const eventstore::recorded_event> events) {
+  if (events.empty()) return true;
+  {
+    // Declared before the lock, as below: a listener's last reference is dropped after it.
+    std::vector<std::shared_ptr<feed_listener>> told;
+    std::lock_guard lock(mutex_);
+    told.reserve(listeners_.size());
+    for (const auto& [raw, weak] : listeners_) {
+      if (auto l = weak.lock()) {
+        l->on_committed();
+        told.push_back(std::move(l));
+      }
+    }
+  }
   // Formatting happens outside the lock; only the ring append and the hand-off are serialized.
   auto batch = std::make_shared<std::vector<feed_message>>();
   batch->reserve(events.size());

@@ -39,6 +39,10 @@ class feed_listener {
   virtual ~feed_listener() = default;
   // Called on the store's subscription thread with the feed's mutex held: post, do not work.
   virtual void on_live(const feed_batch& batch) = 0;
+  // Called on the same thread and lock as soon as the store hands over committed events, before
+  // their messages are formatted: for listeners that need only to know that the log moved (the
+  // projections' applier), which then need not wait for the formatting of the whole batch.
+  virtual void on_committed() {}
 };
 
 class event_feed {

@@ -9,8 +9,9 @@ namespace gongjian::server {
 class read_side::kicker final : public feed_listener {
  public:
   explicit kicker(read_side& owner) : owner_(owner) {}
-  // Feed thread, feed lock held: only signals.
-  void on_live(const feed_batch&) override {
+  // Feed thread, feed lock held: only signals, before the feed formats the batch.
+  void on_live(const feed_batch&) override {}
+  void on_committed() override {
     {
       std::lock_guard lock(owner_.stop_mutex_);
       owner_.kicked_ = true;

@@ -1,8 +1,11 @@
 #include "read_topics.h"
 
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
+#include <array>
 #include <map>
 #include <mutex>
 
@@ -61,6 +64,16 @@ class rankings_topic;
 // One computation per distinct (jurisdiction, indicator, affiliation) however many subscribe:
 // the applier thread recomputes each subscribed ranking after every applied batch, compares it
 // with the last one sent, and hands a changed one (one shared string) to every subscriber.
+//
+// The hand-over is split into kFanoutChunks slices of the subscriber list, each one handler
+// posted to the network io_context (not to a strand): a network thread running slice i visits
+// its subscribers and dispatches to each one's strand, which runs inline when that strand is idle
+// (the usual case), so the socket write of the ranking starts right there. Before, the applier
+// thread posted one handler per subscriber (1,000 posts per change from a foreign thread, each
+// through the scheduler's lock and then a strand hop); now a change costs kFanoutChunks posts
+// and the slices run on both network threads at once. A slice still waiting to run when the next
+// change comes is not posted again: it reads the newest change of its group when it runs, so a
+// lagging io_context holds at most kFanoutChunks handlers per ranking, never a backlog.
 class rankings_hub final : public applied_listener, public std::enable_shared_from_this<rankings_hub> {
  public:
   explicit rankings_hub(std::shared_ptr<read_side> reads) : reads_(std::move(reads)) {}
@@ -75,22 +88,37 @@ class rankings_hub final : public applied_listener, public std::enable_shared_fr
     }
   };
 
-  void join(const key& k, const std::shared_ptr<rankings_topic>& t);
+  // `strand` is the subscriber's; the hub learns the network io_context from it.
+  void join(const key& k, const std::shared_ptr<rankings_topic>& t, const net::any_io_executor& strand);
   void leave(const key& k, const rankings_topic* t);
   // Any thread: the ranking's message now (nullptr and an error text if the jurisdiction is unknown).
   std::pair<std::shared_ptr<const std::string>, std::uint64_t> compute(const key& k, std::string* body, std::string* error);
   void on_applied(std::uint64_t position) override;
 
  private:
+  static constexpr std::size_t kFanoutChunks = 4;
+  // One change of a ranking and who gets it, shared by the slices that hand it over.
+  struct change {
+    std::shared_ptr<const std::string> message;
+    std::shared_ptr<const std::string> body;
+    std::uint64_t position = 0;
+    std::vector<std::shared_ptr<rankings_topic>> to;
+  };
   struct group {
     key k;
     std::shared_ptr<const std::string> last_body;  // the ranking last pushed, without its position
     std::vector<std::pair<const rankings_topic*, std::weak_ptr<rankings_topic>>> subscribers;
+    std::shared_ptr<const change> newest;          // what a slice hands over when it runs
+    std::array<bool, kFanoutChunks> slice_posted{};  // a slice handler is queued, not yet started
   };
+  // Network thread: hands the group's newest change to slice `index` of its subscribers.
+  void run_slice(const std::string& text, std::size_t index);
+
   std::shared_ptr<read_side> reads_;
-  std::mutex mutex_;
+  std::mutex mutex_;  // guards the three below
   std::map<std::string, group> groups_;
   bool registered_ = false;
+  net::any_io_executor network_;  // the network io_context's executor (no strand): slices run there
 };
 
 class rankings_topic final : public topic_subscription, public std::enable_shared_from_this<rankings_topic> {
@@ -113,7 +141,7 @@ class rankings_topic final : public topic_subscription, public std::enable_share
                                                     {"jurisdiction", key_.code},
                                                     {"indicator", key_.by ? json::value(proj::to_string(*key_.by)) : json::value(nullptr)},
                                                     {"affiliation", domain::to_string(key_.affiliation)}}));
-    hub_->join(key_, shared_from_this());
+    hub_->join(key_, shared_from_this(), strand_);
     registered_ = true;
     ++state_->stats.websocket_subscribers;
     // The current ranking, computed on the store pool (it takes the runner's shared lock).
@@ -144,8 +172,10 @@ class rankings_topic final : public topic_subscription, public std::enable_share
     }
   }
 
-  // Applier thread: leaves the newest ranking for the strand, posting only when no post is
-  // already on its way, so a strand that falls behind takes one handler, not one per change.
+  // A network thread (the hub's slice handler): leaves the newest ranking for the strand and
+  // dispatches to it only when no hand-over is already on its way, so a strand that falls behind
+  // takes one handler, not one per change. The strand is usually idle, and then the dispatch runs
+  // deliver() inline on this thread.
   void offer(std::shared_ptr<const std::string> message, std::shared_ptr<const std::string> body, std::uint64_t position) {
     {
       std::lock_guard lock(offered_mutex_);
@@ -156,7 +186,7 @@ class rankings_topic final : public topic_subscription, public std::enable_share
       if (offer_posted_) return;
       offer_posted_ = true;
     }
-    net::post(strand_, [self = shared_from_this()] {
+    net::dispatch(strand_, [self = shared_from_this()] {
       std::shared_ptr<const std::string> m, b;
       std::uint64_t p = 0;
       {
@@ -213,10 +243,11 @@ class rankings_topic final : public topic_subscription, public std::enable_share
   bool registered_ = false;
 };
 
-void rankings_hub::join(const key& k, const std::shared_ptr<rankings_topic>& t) {
+void rankings_hub::join(const key& k, const std::shared_ptr<rankings_topic>& t, const net::any_io_executor& strand) {
   bool first = false;
   {
     std::lock_guard lock(mutex_);
+    if (!network_) network_ = static_cast<net::io_context&>(net::query(strand, net::execution::context)).get_executor();
     auto& g = groups_[k.text()];
     g.k = k;
     g.subscribers.emplace_back(t.get(), t);
@@ -263,19 +294,48 @@ void rankings_hub::on_applied(std::uint64_t) {
     std::string body, error;
     auto [message, position] = compute(k, &body, &error);
     if (!message) continue;
-    std::vector<std::shared_ptr<rankings_topic>> to;
-    std::shared_ptr<const std::string> shared_body;
+    std::array<bool, kFanoutChunks> post{};
+    net::any_io_executor network;
     {
       std::lock_guard lock(mutex_);
+      network = network_;
       auto it = groups_.find(text);
       if (it == groups_.end() || (it->second.last_body && *it->second.last_body == body)) continue;
-      it->second.last_body = std::make_shared<const std::string>(std::move(body));
-      shared_body = it->second.last_body;
-      for (const auto& [raw, weak] : it->second.subscribers)
-        if (auto t = weak.lock()) to.push_back(std::move(t));
+      auto& g = it->second;
+      g.last_body = std::make_shared<const std::string>(std::move(body));
+      auto c = std::make_shared<change>();
+      c->message = message;
+      c->body = g.last_body;
+      c->position = position;
+      c->to.reserve(g.subscribers.size());
+      for (const auto& [raw, weak] : g.subscribers)
+        if (auto t = weak.lock()) c->to.push_back(std::move(t));
+      const std::size_t n = c->to.size();
+      g.newest = std::move(c);
+      for (std::size_t i = 0; i < kFanoutChunks; ++i) {
+        // Slice i is [i*n/K, (i+1)*n/K); an empty one is not posted (it has nobody this time).
+        if (g.slice_posted[i] || i * n / kFanoutChunks == (i + 1) * n / kFanoutChunks) continue;
+        g.slice_posted[i] = post[i] = true;
+      }
     }
-    for (const auto& t : to) t->offer(message, shared_body, position);
+    for (std::size_t i = 0; i < kFanoutChunks; ++i)
+      if (post[i]) net::post(network, [self = shared_from_this(), text, i] { self->run_slice(text, i); });
   }
+}
+
+void rankings_hub::run_slice(const std::string& text, std::size_t index) {
+  std::shared_ptr<const change> c;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = groups_.find(text);
+    if (it == groups_.end()) return;
+    it->second.slice_posted[index] = false;
+    c = it->second.newest;
+  }
+  if (!c) return;
+  const std::size_t n = c->to.size();
+  for (std::size_t j = index * n / kFanoutChunks; j < (index + 1) * n / kFanoutChunks; ++j)
+    c->to[j]->offer(c->message, c->body, c->position);
 }
 
 // ---------------------------------------------------------------------------------------------
