@@ -1,5 +1,6 @@
 #include "command_service.h"
 
+#include <boost/asio/defer.hpp>
 #include <boost/asio/post.hpp>
 
 #include <chrono>
@@ -251,7 +252,9 @@ void command_service::hand_over(arrival a) {
     if (arrived_posted_) return;
     arrived_posted_ = true;
   }
-  net::post(strand_, [self = shared_from_this()] { self->decide_arrived(); });
+  // defer: from a network thread (a request's handler) the round is queued on that thread, not
+  // handed to the other one with a wake-up; from any other thread (absorb) it is a post.
+  net::defer(strand_, [self = shared_from_this()] { self->decide_arrived(); });
 }
 
 void command_service::decide_arrived() {

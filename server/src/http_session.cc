@@ -1,5 +1,6 @@
 #include "http_session.h"
 
+#include <boost/asio/defer.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -180,9 +181,14 @@ void http_session::handle(http::request<http::string_body>&& req) {
   request.body = std::move(req.body());
 
   // The responder may be called from any thread (store pool, decision strand): it posts back here.
+  // defer, not post: called on a network thread (the decision strand, or this handler for answers
+  // kept by the read side), the write is queued on that thread, to run when the current handler
+  // returns, instead of taking the scheduler's lock and waking the other network thread for it
+  // (a futex wake and a context switch per response). From a thread outside the io_context
+  // (the store pool) defer is a post.
   auto self = shared_from_this();
   responder respond = [self, keep_alive](api_response response) {
-    net::post(self->stream_.get_executor(), [self, keep_alive, response = std::move(response)]() mutable {
+    net::defer(self->stream_.get_executor(), [self, keep_alive, response = std::move(response)]() mutable {
       self->send(std::move(response), keep_alive);
     });
   };
