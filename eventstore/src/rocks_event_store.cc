@@ -47,6 +47,9 @@ constexpr std::size_t recent_command_window = 4096;
 // `log` memtable before), named with this prefix in the store's directory until RocksDB takes them.
 constexpr std::uint64_t bulk_chunk_bytes = 64u << 20;
 constexpr std::string_view bulk_chunk_prefix = "gongjian-bulk-chunk-";
+// Bulk mode: the ingester is woken once this much is queued for it (or by sync() and close()), not
+// for every group: a wake-up per small append cost more than writing its records.
+constexpr std::size_t bulk_ingest_wake_bytes = 1u << 20;
 
 std::error_code code(errc e) { return make_error_code(e); }
 
@@ -303,9 +306,7 @@ std::error_code rocks_event_store::start() {
   head_hash_ = hash;
   read_snapshot_ = take_snapshot();
   if (opts_.mode == durability::bulk_import_without_fsync) {
-    auto tail = std::make_shared<log_tail>();
-    tail->first = head + 1;
-    tail_ = std::move(tail);
+    tail_first_ = head + 1;
     chunk_last_ = head;
     chunk_last_hash_ = hash;
   }
@@ -643,26 +644,29 @@ void rocks_event_store::syncer_loop() {
     if (snapshot) {
       // Before the head moves: a reader that sees the new head finds its data in the snapshot
       // (and, in bulk mode, its records in the tail).
+      if (bulk) {
+        std::lock_guard lock(tail_mutex_);
+        for (const auto& b : group) {
+          if (b.wrote) tail_segments_.push_back(b.segment);
+        }
+      }
       std::lock_guard lock(head_hash_mutex_);
       read_snapshot_ = std::move(snapshot);
-      if (bulk) {
-        auto tail = std::make_shared<log_tail>(*tail_);
-        for (const auto& b : group) {
-          if (b.wrote) tail->segments.push_back(b.segment);
-        }
-        tail_ = std::move(tail);
-      }
     }
     if (bulk && wrote) {
       // To the ingester before any callback: a sync() that follows an acknowledgement finds
       // the acknowledged records queued or ingested.
+      bool wake = false;
       {
         std::lock_guard lock(ingest_mutex_);
         for (const auto& b : group) {
-          if (b.wrote) ingest_queue_.push_back(b.segment);
+          if (!b.wrote) continue;
+          ingest_queue_.push_back(b.segment);
+          ingest_queue_bytes_ += b.segment->bytes.size();
         }
+        wake = ingest_queue_bytes_ >= bulk_ingest_wake_bytes;
       }
-      ingest_cv_.notify_one();
+      if (wake) ingest_cv_.notify_one();
     }
     for (auto& b : group) {
       if (b.wrote) {
@@ -704,8 +708,11 @@ void rocks_event_store::ingester_loop() {
     bool last = false;
     {
       std::unique_lock lock(ingest_mutex_);
-      ingest_cv_.wait(lock, [&] { return !ingest_queue_.empty() || ingest_requested_ > ingest_done_ || syncer_finished_; });
+      ingest_cv_.wait(lock, [&] {
+        return ingest_queue_bytes_ >= bulk_ingest_wake_bytes || ingest_requested_ > ingest_done_ || syncer_finished_;
+      });
       segments.swap(ingest_queue_);
+      ingest_queue_bytes_ = 0;
       ticket = ingest_requested_;
       last = syncer_finished_;  // nothing is queued after this: ingest everything and stop
     }
@@ -794,16 +801,12 @@ rocksdb::Status rocks_event_store::ingest_chunk() {
   head_value.append(reinterpret_cast<const char*>(chunk_last_hash_.data()), chunk_last_hash_.size());
   status = db_->Put(append_write_options(), cf(cf_meta), std::string(keys::meta_head), head_value);
   if (!status.ok()) return status;
-  // Readers that take the new tail find these positions in `log`: at sequence number 0 they are
-  // in every snapshot, so the published one need not change (and must not: a newer one could
-  // show derived data the syncer has written but not yet published).
-  std::lock_guard lock(head_hash_mutex_);
-  auto tail = std::make_shared<log_tail>();
-  tail->first = chunk_last_ + 1;
-  for (const auto& segment : tail_->segments) {
-    if (segment->first > chunk_last_) tail->segments.push_back(segment);
-  }
-  tail_ = std::move(tail);
+  // Readers that take the tail from now on find these positions in `log`: at sequence number 0
+  // they are in every snapshot, so the published one need not change (and must not: a newer one
+  // could show derived data the syncer has written but not yet published).
+  std::lock_guard lock(tail_mutex_);
+  while (!tail_segments_.empty() && tail_segments_.front()->first <= chunk_last_) tail_segments_.pop_front();
+  tail_first_ = chunk_last_ + 1;
   return rocksdb::Status::OK();
 }
 
@@ -913,18 +916,50 @@ std::shared_ptr<const rocksdb::Snapshot> rocks_event_store::read_snapshot() cons
   return read_snapshot_;
 }
 
-rocks_event_store::published_view rocks_event_store::view() const {
-  std::lock_guard lock(head_hash_mutex_);
-  return {read_snapshot_, tail_};
+namespace {
+// The tail segment holding position p, by binary search over segments ascending by first position.
+template <typename Segments>
+auto segment_at(const Segments& segments, std::uint64_t p) {
+  auto it = std::upper_bound(segments.begin(), segments.end(), p,
+                             [](std::uint64_t q, const auto& s) { return q < s->first; });
+  return it == segments.begin() ? segments.end() : std::prev(it);
+}
+}  // namespace
+
+std::shared_ptr<const rocks_event_store::log_tail> rocks_event_store::tail_range(std::uint64_t from,
+                                                                               std::uint64_t to) const {
+  if (opts_.mode != durability::bulk_import_without_fsync) return nullptr;
+  auto tail = std::make_shared<log_tail>();
+  std::lock_guard lock(tail_mutex_);
+  tail->first = tail_first_;
+  if (tail_segments_.empty() || to < tail_first_) return tail;
+  auto it = segment_at(tail_segments_, std::max(from, tail_first_));
+  for (; it != tail_segments_.end() && (*it)->first <= to; ++it) tail->segments.push_back(*it);
+  return tail;
+}
+
+std::shared_ptr<const rocks_event_store::log_tail> rocks_event_store::tail_positions(
+    const std::vector<std::uint64_t>& positions) const {
+  if (opts_.mode != durability::bulk_import_without_fsync) return nullptr;
+  auto tail = std::make_shared<log_tail>();
+  {
+    std::lock_guard lock(tail_mutex_);
+    tail->first = tail_first_;
+    for (auto p : positions) {
+      if (p < tail_first_ || tail_segments_.empty()) continue;
+      if (auto it = segment_at(tail_segments_, p); it != tail_segments_.end()) tail->segments.push_back(*it);
+    }
+  }
+  std::sort(tail->segments.begin(), tail->segments.end(), [](const auto& x, const auto& y) { return x->first < y->first; });
+  tail->segments.erase(std::unique(tail->segments.begin(), tail->segments.end()), tail->segments.end());
+  return tail;
 }
 
 std::string_view rocks_event_store::log_tail::find(std::uint64_t p) const {
   if (p < first || segments.empty()) return {};
-  // The segment whose first position is the last one <= p.
-  auto it = std::upper_bound(segments.begin(), segments.end(), p,
-                             [](std::uint64_t q, const std::shared_ptr<const log_segment>& s) { return q < s->first; });
-  if (it == segments.begin()) return {};
-  const log_segment& s = **std::prev(it);
+  auto it = segment_at(segments, p);
+  if (it == segments.end()) return {};
+  const log_segment& s = **it;
   if (p >= s.first + s.ends.size()) return {};
   return s.record(p);
 }
@@ -1274,8 +1309,7 @@ result<std::vector<recorded_event>> rocks_event_store::read_stream(std::string_v
   rocksdb::Slice lower_bound(prefix), upper_bound(upper);
   // What is in the newest memtables may be written but not yet synced: read what is durable
   // (bulk mode: and the records not yet ingested, from the tail published with the snapshot).
-  const auto published = view();
-  const auto& snapshot = published.snapshot;
+  const auto snapshot = read_snapshot();
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot.get();
   ro.iterate_lower_bound = &lower_bound;
@@ -1298,6 +1332,15 @@ result<std::vector<recorded_event>> rocks_event_store::read_stream(std::string_v
   if (!it->status().ok()) return failure(to_error_code(it->status(), "reading a stream index"));
   if (position_keys.empty()) return events;
 
+  // Bulk mode: whichever of them are not yet ingested, taken now (those before its first are in
+  // `log`, at sequence number 0 and so in every snapshot).
+  std::shared_ptr<const log_tail> tail;
+  if (opts_.mode == durability::bulk_import_without_fsync) {
+    std::vector<std::uint64_t> positions;
+    positions.reserve(position_keys.size());
+    for (const auto& k : position_keys) positions.push_back(k.size() == 8 ? encoding::get_big_endian64(k.data()) : 0);
+    tail = tail_positions(positions);
+  }
   std::vector<rocksdb::Slice> key_slices(position_keys.begin(), position_keys.end());
   std::vector<rocksdb::PinnableSlice> values(key_slices.size());
   std::vector<rocksdb::Status> statuses(key_slices.size());
@@ -1308,8 +1351,8 @@ result<std::vector<recorded_event>> rocks_event_store::read_stream(std::string_v
   record_view view;
   for (std::size_t i = 0; i < key_slices.size(); ++i) {
     std::string_view bytes(values[i].data(), values[i].size());
-    if (statuses[i].IsNotFound() && published.tail) {
-      bytes = published.tail->find(encoding::get_big_endian64(position_keys[i].data()));
+    if (statuses[i].IsNotFound() && tail && position_keys[i].size() == 8) {
+      bytes = tail->find(encoding::get_big_endian64(position_keys[i].data()));
     } else if (!statuses[i].ok() && !statuses[i].IsNotFound()) {
       return failure(to_error_code(statuses[i], "reading a stream's records"));
     }
@@ -1339,9 +1382,9 @@ result<std::vector<recorded_event>> rocks_event_store::read_all(position from, s
   const std::uint64_t last = head_.load(std::memory_order_acquire);
   if (expected > last) return events;
   events.reserve(std::min<std::uint64_t>(max_count, last - expected + 1));
-  // Bulk mode: the tail, taken after the head (it is published before the head moves), holds
-  // every position from its first up to at least `last`; the log itself holds those before.
-  const auto tail = view().tail;
+  // Bulk mode: the tail, taken after the head (its segments are added before the head moves),
+  // holds every position from its first up to at least `last`; the log itself holds those before.
+  const auto tail = tail_range(expected, max_count > last - expected ? last : expected + max_count - 1);
   const std::uint64_t in_log = tail ? std::min(last, tail->first - 1) : last;
 
   record_view view;
@@ -1425,14 +1468,15 @@ result<verify_report> rocks_event_store::verify(position from, position to) cons
   const std::uint64_t head = head_.load(std::memory_order_acquire);
   // Published before the head, so it holds at least everything up to it, and only durable data
   // (bulk mode: with the tail holding the records not yet ingested).
-  const auto published = view();
-  const auto& snapshot = published.snapshot;
-  const auto& tail = published.tail;
+  const auto snapshot = read_snapshot();
   rocksdb::ReadOptions at_snapshot;
   at_snapshot.snapshot = snapshot.get();
   const std::uint64_t last = to.value == 0 ? head : std::min(to.value, head);
   std::uint64_t expected = std::max<std::uint64_t>(from.value, 1);
   report.last_checked = position{expected - 1};
+  // Bulk mode: the records not yet ingested, from the one before the range on (taken after the
+  // head, whose records it therefore holds).
+  const auto tail = tail_range(expected - 1, last);
 
   auto bad = [&](std::uint64_t p, std::string problem) {
     report.first_bad = position{p};

@@ -35,6 +35,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -122,19 +123,14 @@ class rocks_event_store final : public event_store {
       return std::string_view(bytes).substr(begin, ends[i] - begin);
     }
   };
-  // Bulk mode: the published records not yet ingested into `log`. Positions before `first` are
-  // all in `log`; the segments hold `first` up to (at least) the published head. Immutable: the
-  // syncer publishes a new one.
+  // Bulk mode: a reader's copy of the part of the in-memory tail it needs. Positions before
+  // `first` were all in `log` when it was taken; the segments hold the positions it asked for
+  // from `first` on (ascending by first position, not necessarily consecutive).
   struct log_tail {
     std::uint64_t first = 1;
-    std::vector<std::shared_ptr<const log_segment>> segments;  // consecutive, from `first`
-    // The record at p (empty when p is not in the tail).
+    std::vector<std::shared_ptr<const log_segment>> segments;
+    // The record at p (empty when p is not in these segments).
     std::string_view find(std::uint64_t p) const;
-  };
-  // What a reader reads at: the snapshot and, in bulk mode, the tail, published together.
-  struct published_view {
-    std::shared_ptr<const rocksdb::Snapshot> snapshot;
-    std::shared_ptr<const log_tail> tail;  // null outside bulk mode
   };
 
   // A batch the writer has written (or refused whole) and the syncer has yet to make durable and
@@ -197,7 +193,10 @@ class rocks_event_store final : public event_store {
   // start(): derived data and consumer checkpoints past the log's end (a bulk import cut short
   // after they were flushed but before the log chunk they describe was ingested) are removed.
   std::error_code purge_derived_past(std::uint64_t head);
-  published_view view() const;
+  // Bulk mode: copies of the tail's segments holding positions [from, to], or `positions`; null
+  // outside bulk mode. O(log n) to find, O(what is asked) to copy.
+  std::shared_ptr<const log_tail> tail_range(std::uint64_t from, std::uint64_t to) const;
+  std::shared_ptr<const log_tail> tail_positions(const std::vector<std::uint64_t>& positions) const;
 
   rocksdb::ColumnFamilyHandle* cf(std::size_t index) const { return handles_[index]; }
 
@@ -240,6 +239,7 @@ class rocks_event_store final : public event_store {
   std::condition_variable ingest_cv_;    // with ingest_mutex_: work for the ingester
   std::condition_variable ingested_cv_;  // with ingest_mutex_: ingest_done_ or ingester_finished_ moved
   std::vector<std::shared_ptr<const log_segment>> ingest_queue_;  // guarded by ingest_mutex_
+  std::size_t ingest_queue_bytes_ = 0;   // guarded by ingest_mutex_: the records' bytes in it
   std::uint64_t ingest_requested_ = 0;   // guarded by ingest_mutex_ (tickets)
   std::uint64_t ingest_done_ = 0;        // guarded by ingest_mutex_
   bool syncer_finished_ = false;         // guarded by ingest_mutex_: nothing more will be queued
@@ -281,7 +281,12 @@ class rocks_event_store final : public event_store {
   mutable std::mutex head_hash_mutex_;
   sha256_digest head_hash_{};  // guarded by head_hash_mutex_
   std::shared_ptr<const rocksdb::Snapshot> read_snapshot_;  // guarded by head_hash_mutex_
-  std::shared_ptr<const log_tail> tail_;                   // guarded by head_hash_mutex_ (bulk mode)
+  // Bulk mode: the published records not yet ingested into `log`. Every position before
+  // tail_first_ is in `log`; tail_segments_ hold tail_first_ up to (at least) the published head,
+  // consecutive. The syncer appends (before the head moves), the ingester drops what it ingested.
+  mutable std::mutex tail_mutex_;
+  std::uint64_t tail_first_ = 1;                                  // guarded by tail_mutex_
+  std::deque<std::shared_ptr<const log_segment>> tail_segments_;  // guarded by tail_mutex_
 
   std::unique_ptr<live_buffer> live_;
   std::mutex subscriptions_mutex_;
