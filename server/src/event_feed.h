@@ -10,6 +10,7 @@
 // handler sees every later batch after it, and none of them twice: that is what makes the switch
 // from catch-up to live gapless.
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -43,6 +44,10 @@ class feed_listener {
   // their messages are formatted: for listeners that need only to know that the log moved (the
   // projections' applier), which then need not wait for the formatting of the whole batch.
   virtual void on_committed() {}
+  // False for a listener that reads no messages (on_live ignores its batch). While no listener
+  // wants messages the feed does not format them: the ring keeps the events as they came and
+  // formats them when someone takes them (take_recent).
+  virtual bool wants_messages() const { return true; }
 };
 
 class event_feed {
@@ -67,16 +72,32 @@ class event_feed {
   std::uint64_t last_position() const;
 
  private:
+  // One event of the ring: its message, or (formatted on demand) the event itself.
+  struct ring_entry {
+    std::uint64_t position = 0;
+    std::shared_ptr<const std::string> text;
+    std::shared_ptr<const eventstore::recorded_event> event;  // set while text is not
+  };
   bool on_batch(std::span<const eventstore::recorded_event> events);
+  // With mutex_ held: whether a live listener reads messages; refreshes message_listeners_.
+  bool count_message_listeners();
 
   const std::size_t ring_capacity_;
   mutable std::mutex mutex_;
-  std::deque<feed_message> ring_;
+  std::deque<ring_entry> ring_;
+  // A hint read before formatting, without the lock: how many listeners want messages. A listener
+  // added after it was read is still served: on_batch checks again under the lock.
+  std::atomic<std::size_t> message_listeners_{0};
   std::uint64_t last_position_ = 0;
   // The raw pointer identifies a listener for remove() without locking its weak_ptr: a lock() that
   // turned out to hold the last reference would run the listener's destructor (which calls
   // remove()) under mutex_.
-  std::vector<std::pair<const feed_listener*, std::weak_ptr<feed_listener>>> listeners_;
+  struct listener_entry {
+    const feed_listener* raw;
+    std::weak_ptr<feed_listener> weak;
+    bool wants_messages;  // asked once, in add()
+  };
+  std::vector<listener_entry> listeners_;
   std::unique_ptr<eventstore::subscription> subscription_;
 };
 

@@ -11,6 +11,7 @@ class read_side::kicker final : public feed_listener {
   explicit kicker(read_side& owner) : owner_(owner) {}
   // Feed thread, feed lock held: only signals, before the feed formats the batch.
   void on_live(const feed_batch&) override {}
+  bool wants_messages() const override { return false; }
   void on_committed() override {
     {
       std::lock_guard lock(owner_.stop_mutex_);
