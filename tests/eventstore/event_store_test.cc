@@ -557,6 +557,19 @@ TEST_F(bulk_test, a_bulk_import_then_durable_appends_make_one_verified_log) {
   ASSERT_TRUE(again);
   EXPECT_TRUE(again->duplicate);
   EXPECT_EQ(again->first.value, 7u * 25 + 1);
+
+  // And a second import on top (the durable appends' records may still be only in the WAL).
+  mode = durability::bulk_import_without_fsync;
+  reopen();
+  for (int i = 0; i < 8; ++i) {
+    const std::string stream = numbered("import-", static_cast<std::uint64_t>(i % 4));
+    append_ok(make_request(numbered("e", static_cast<std::uint64_t>(i)), stream,
+                           expected_version::exact(stream_version{versions[stream]}), 10));
+    versions[stream] += 10;
+  }
+  check(1100);
+  ASSERT_TRUE(store->sync());
+  check(1100);
 }
 
 // A subscriber of a bulk import reads the ingested part from the log and the rest from the tail,
