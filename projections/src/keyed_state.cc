@@ -7,6 +7,8 @@ namespace gongjian::projections {
 
 std::optional<std::string> keyed_state::get(std::string_view key) const {
   if (auto it = pending_.find(key); it != pending_.end()) return it->second;
+  if (!in_flight_.empty())
+    if (auto it = in_flight_.find(key); it != in_flight_.end()) return it->second;
   if (store_ == nullptr) return std::nullopt;
   auto got = store_->consumer_get(consumer_, key);
   if (!got) return std::nullopt;
@@ -16,8 +18,19 @@ std::optional<std::string> keyed_state::get(std::string_view key) const {
 void keyed_state::scan(std::string_view prefix, std::string_view start,
                        const std::function<bool(std::string_view, std::string_view)>& visit) const {
   std::string from(start < prefix ? prefix : start);
-  auto pending = pending_.lower_bound(from);
-  auto pending_live = [&] { return pending != pending_.end() && pending->first.starts_with(prefix); };
+  // With a commit in flight, the buffer seen over the store is the in-flight writes overlaid by
+  // the pending ones, within the range scanned (scans are rare and short: an org's ledger items).
+  buffer overlay;
+  const buffer* over = &pending_;
+  if (!in_flight_.empty()) {
+    for (auto it = in_flight_.lower_bound(from); it != in_flight_.end() && it->first.starts_with(prefix); ++it)
+      overlay.insert_or_assign(it->first, it->second);
+    for (auto it = pending_.lower_bound(from); it != pending_.end() && it->first.starts_with(prefix); ++it)
+      overlay.insert_or_assign(it->first, it->second);
+    over = &overlay;
+  }
+  auto pending = over->lower_bound(from);
+  auto pending_live = [&] { return pending != over->end() && pending->first.starts_with(prefix); };
   // Merge the store's keys with the buffer's; the buffer wins on equal keys.
   bool stopped = false;
   auto emit_pending_before = [&](std::string_view bound, bool inclusive) {
@@ -61,6 +74,23 @@ void keyed_state::drain_into(eventstore::consumer_commit& commit) {
     }
   }
   pending_.clear();
+  drain_appends(commit);
+}
+
+void keyed_state::drain_into_in_flight(eventstore::consumer_commit& commit) {
+  for (const auto& [key, value] : pending_) {
+    if (value) {
+      commit.puts.emplace_back(key, *value);
+    } else {
+      commit.deletes.push_back(key);
+    }
+  }
+  in_flight_ = std::move(pending_);
+  pending_.clear();
+  drain_appends(commit);
+}
+
+void keyed_state::drain_appends(eventstore::consumer_commit& commit) {
   for (auto& kv : appends_) commit.puts.push_back(std::move(kv));
   appends_.clear();
   for (auto& [prefix, p] : postings_) {

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <deque>
+#include <thread>
+
 #include "gongjian/domain/codec.h"
 #include "gongjian/projections/as_of.h"
 #include "gongjian/projections/errc.h"
@@ -14,6 +17,7 @@ projection_runner::projection_runner(eventstore::event_store& store, runner_opti
 
 projection_runner::~projection_runner() {
   if (subscription_) subscription_->stop();
+  if (in_flight_.valid()) in_flight_.wait();
 }
 
 result<void> projection_runner::open() {
@@ -31,25 +35,42 @@ result<void> projection_runner::open() {
 void projection_runner::apply_batch(std::span<const eventstore::recorded_event> events) {
   for (const auto& rec : events) {
     if (rec.pos.value <= state_.last_applied().value) continue;  // already folded in (never expected)
-    auto decoded = domain::decode(rec.type, rec.schema_version, rec.payload);
-    if (decoded) {
-      state_.apply(rec, *decoded, keyed_);
-    } else {
-      // An event this build cannot read still advances the position, so the runner never stalls;
-      // it is counted and logged, and a rebuild with a newer build picks it up.
-      ++decode_failures_;
-      spdlog::error("projections: cannot decode event at position {} ({} v{}): {}", rec.pos.value, rec.type,
-                    rec.schema_version, decoded.error().message);
-      state_.skip(rec);
-    }
-    ++since_checkpoint_;
-    ++since_snapshot_;
-    log_bytes_since_snapshot_ += eventstore::stored_size(rec);
-    if (options_.snapshot_every_events != 0 && since_snapshot_ >= options_.snapshot_every_events &&
-        log_bytes_since_snapshot_ >= last_snapshot_bytes_) {
-      if (auto s = snapshot_locked(); !s) spdlog::error("projections: snapshot failed: {}", s.error().message());
-    }
+    apply_one(rec, domain::decode(rec.type, rec.schema_version, rec.payload));
   }
+  after_batch();
+}
+
+void projection_runner::apply_decoded(std::span<const eventstore::recorded_event> events,
+                                      std::span<const result<domain::event, domain::rejection>> decoded) {
+  for (std::size_t k = 0; k < events.size(); ++k) {
+    if (events[k].pos.value <= state_.last_applied().value) continue;
+    apply_one(events[k], decoded[k]);
+  }
+  after_batch();
+}
+
+void projection_runner::apply_one(const eventstore::recorded_event& rec,
+                                  const result<domain::event, domain::rejection>& decoded) {
+  if (decoded) {
+    state_.apply(rec, *decoded, keyed_);
+  } else {
+    // An event this build cannot read still advances the position, so the runner never stalls;
+    // it is counted and logged, and a rebuild with a newer build picks it up.
+    ++decode_failures_;
+    spdlog::error("projections: cannot decode event at position {} ({} v{}): {}", rec.pos.value, rec.type,
+                  rec.schema_version, decoded.error().message);
+    state_.skip(rec);
+  }
+  ++since_checkpoint_;
+  ++since_snapshot_;
+  log_bytes_since_snapshot_ += eventstore::stored_size(rec);
+  if (options_.snapshot_every_events != 0 && since_snapshot_ >= options_.snapshot_every_events &&
+      log_bytes_since_snapshot_ >= last_snapshot_bytes_) {
+    if (auto s = snapshot_locked(); !s) spdlog::error("projections: snapshot failed: {}", s.error().message());
+  }
+}
+
+void projection_runner::after_batch() {
   if (since_checkpoint_ >= options_.checkpoint_every_events ||
       std::chrono::steady_clock::now() - last_checkpoint_ >= options_.checkpoint_every) {
     if (auto c = checkpoint_locked(); !c) spdlog::error("projections: checkpoint failed: {}", c.error().message());
@@ -66,17 +87,35 @@ void projection_runner::notify_applied() {
   applied_.notify_all();
 }
 
+result<void> projection_runner::settle_locked() {
+  if (!in_flight_.valid()) return {};
+  auto done = in_flight_.get();
+  if (done) keyed_.landed();
+  return done;
+}
+
+result<void> projection_runner::commit_locked(eventstore::consumer_commit commit) {
+  auto previous = settle_locked();  // commits land in order, one in flight at most
+  if (!commits_in_flight_) {
+    keyed_.drain_into(commit);
+    auto done = store_.commit_consumer(commit);
+    if (!previous) return previous;
+    return done;
+  }
+  keyed_.drain_into_in_flight(commit);
+  in_flight_ = std::async(std::launch::async, [this, c = std::move(commit)] { return store_.commit_consumer(c); });
+  return previous;
+}
+
 result<void> projection_runner::checkpoint_locked() {
   eventstore::consumer_commit commit;
   commit.consumer = options_.consumer;
   commit.checkpoint = state_.last_applied();
   state_.persist_into(commit);
-  keyed_.drain_into(commit);
-  auto done = store_.commit_consumer(commit);
-  if (!done) return done;
+  auto done = commit_locked(std::move(commit));
   since_checkpoint_ = 0;
   last_checkpoint_ = std::chrono::steady_clock::now();
-  return {};
+  return done;
 }
 
 // A snapshot is written in the same commit as a checkpoint, so it never refers to state the
@@ -88,15 +127,13 @@ result<void> projection_runner::snapshot_locked() {
   commit.consumer = options_.consumer;
   commit.checkpoint = state_.last_applied();
   state_.persist_into(commit);
-  keyed_.drain_into(commit);
   auto snapshot = state_.canonical();
   last_snapshot_bytes_ = snapshot.size();
   commit.puts.emplace_back(snapshot_key(state_.last_applied()), std::move(snapshot));
-  auto done = store_.commit_consumer(commit);
-  if (!done) return done;
+  auto done = commit_locked(std::move(commit));
   since_checkpoint_ = 0;
   last_checkpoint_ = std::chrono::steady_clock::now();
-  return {};
+  return done;
 }
 
 result<void> projection_runner::checkpoint() {
@@ -149,6 +186,83 @@ result<void> projection_runner::catch_up() {
   return checkpoint();
 }
 
+// Rebuild's catch-up. A reader thread reads pages from the log and decodes them, a few pages
+// ahead (a bounded queue), while this thread folds them and hands each checkpoint's commit to a
+// third thread (commit_locked), so reading, folding and writing overlap. The order of events, of
+// checkpoints and of commits is the order of the plain catch_up; so is every byte written.
+result<void> projection_runner::catch_up_pipelined() {
+  struct page {
+    std::vector<eventstore::recorded_event> events;
+    std::vector<result<domain::event, domain::rejection>> decoded;
+    std::error_code error;
+  };
+  constexpr std::size_t ahead = 4;
+  std::mutex m;
+  std::condition_variable changed;
+  std::deque<page> queue;
+  bool finished = false;  // the reader read an empty page, failed, or was told to stop
+  bool stop = false;
+  eventstore::position from;
+  {
+    std::shared_lock lock(mutex_);
+    from = state_.last_applied().next();
+  }
+  std::thread reader([&] {
+    for (;;) {
+      page p;
+      auto got = store_.read_all(from, options_.page_size);
+      const bool last = !got || got->empty();
+      if (!got) {
+        p.error = got.error();
+      } else if (!got->empty()) {
+        p.events = std::move(*got);
+        p.decoded.reserve(p.events.size());
+        for (const auto& rec : p.events) p.decoded.push_back(domain::decode(rec.type, rec.schema_version, rec.payload));
+        from = p.events.back().pos.next();
+      }
+      std::unique_lock lock(m);
+      changed.wait(lock, [&] { return stop || queue.size() < ahead; });
+      if (stop) break;
+      if (!p.events.empty() || p.error) queue.push_back(std::move(p));
+      if (last) {
+        finished = true;
+        changed.notify_all();
+        break;
+      }
+      changed.notify_all();
+    }
+  });
+  std::error_code failed;
+  for (;;) {
+    page p;
+    {
+      std::unique_lock lock(m);
+      changed.wait(lock, [&] { return finished || !queue.empty(); });
+      if (queue.empty()) break;
+      p = std::move(queue.front());
+      queue.pop_front();
+      changed.notify_all();
+    }
+    if (p.error) {
+      failed = p.error;
+      break;
+    }
+    {
+      std::unique_lock lock(mutex_);
+      apply_decoded(p.events, p.decoded);
+    }
+    notify_applied();
+  }
+  {
+    std::lock_guard lock(m);
+    stop = true;
+    changed.notify_all();
+  }
+  reader.join();
+  if (failed) return failure(failed);
+  return {};
+}
+
 result<rebuild_report> projection_runner::rebuild() {
   const auto started = std::chrono::steady_clock::now();
   {
@@ -162,7 +276,19 @@ result<rebuild_report> projection_runner::rebuild() {
     log_bytes_since_snapshot_ = 0;
     last_snapshot_bytes_ = 0;
   }
-  if (auto done = catch_up(); !done) return failure(done.error());
+  {
+    std::unique_lock lock(mutex_);
+    commits_in_flight_ = true;
+  }
+  auto caught_up = catch_up_pipelined();
+  {
+    std::unique_lock lock(mutex_);
+    commits_in_flight_ = false;
+    auto settled = settle_locked();
+    if (caught_up && !settled) caught_up = settled;
+  }
+  if (!caught_up) return failure(caught_up.error());
+  if (auto done = checkpoint(); !done) return failure(done.error());
   rebuild_report report;
   {
     std::shared_lock lock(mutex_);

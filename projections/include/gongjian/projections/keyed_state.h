@@ -47,8 +47,16 @@ class keyed_state {
   std::size_t pending_size() const { return pending_.size() + appends_.size() + postings_.size(); }
   // Moves the buffered writes into a commit (puts and deletes), leaving the buffer empty.
   void drain_into(eventstore::consumer_commit& commit);
+  // The same for a commit that another thread hands to the store while this one goes on: the
+  // keyed writes are copied into the commit and kept here as "in flight", so that get and scan
+  // still see them until the store holds them (`landed`). At most one commit may be in flight: the
+  // caller waits for it, and calls `landed`, before the next drain.
+  void drain_into_in_flight(eventstore::consumer_commit& commit);
+  // The in-flight commit is in the store: forget its copy.
+  void landed() { in_flight_.clear(); }
   void clear() {
     pending_.clear();
+    in_flight_.clear();
     appends_.clear();
     postings_.clear();
   }
@@ -58,7 +66,10 @@ class keyed_state {
  private:
   const eventstore::event_store* store_;
   std::string consumer_;
-  std::map<std::string, std::optional<std::string>, std::less<>> pending_;
+  using buffer = std::map<std::string, std::optional<std::string>, std::less<>>;
+  void drain_appends(eventstore::consumer_commit& commit);
+  buffer pending_;
+  buffer in_flight_;  // drained into a commit the store may not hold yet; pending_ wins over it
   std::vector<std::pair<std::string, std::string>> appends_;
   struct string_hash {
     using is_transparent = void;

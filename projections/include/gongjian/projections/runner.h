@@ -15,11 +15,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <future>
+#include <span>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
 
+#include "gongjian/domain/codec.h"
 #include "gongjian/domain/result.h"
 #include "gongjian/eventstore/event_store.h"
 #include "gongjian/projections/keyed_state.h"
@@ -90,9 +93,21 @@ class projection_runner {
 
  private:
   void apply_batch(std::span<const eventstore::recorded_event> events);  // exclusive lock held
-  void notify_applied();                                                  // exclusive lock not held
+  // The same for events already decoded (decoded[k] is events[k]'s decoding).
+  void apply_decoded(std::span<const eventstore::recorded_event> events,
+                     std::span<const result<domain::event, domain::rejection>> decoded);
+  void apply_one(const eventstore::recorded_event& rec, const result<domain::event, domain::rejection>& decoded);
+  void after_batch();
+  void notify_applied();  // exclusive lock not held
   result<void> checkpoint_locked();
   result<void> snapshot_locked();
+  // Hands `commit` to the store: on this thread, or, while a rebuild runs (commits_in_flight_), on
+  // another while this one goes on folding (one commit in flight at most, in order).
+  result<void> commit_locked(eventstore::consumer_commit commit);
+  // Waits for the commit in flight, if any; its result.
+  result<void> settle_locked();
+  // Rebuild's catch-up: one thread reads and decodes pages ahead while this one folds.
+  result<void> catch_up_pipelined();
 
   eventstore::event_store& store_;
   runner_options options_;
@@ -105,6 +120,8 @@ class projection_runner {
   std::uint64_t last_snapshot_bytes_ = 0;
   std::uint64_t decode_failures_ = 0;
   std::chrono::steady_clock::time_point last_checkpoint_;
+  bool commits_in_flight_ = false;
+  std::future<result<void>> in_flight_;
   std::unique_ptr<eventstore::subscription> subscription_;
   std::atomic<bool> subscribed_{false};
   // The last applied position, readable without mutex_ (wait_for's predicate runs under
