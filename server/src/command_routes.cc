@@ -12,10 +12,13 @@ namespace {
 
 constexpr std::size_t kMaxCommandIdBytes = 200;
 
-result<json::object, api_error> parse_object(const std::string& body) {
+// The parsed body lives in `storage`, a monotonic resource on the handler's stack: a command's
+// JSON is read into its domain command and dropped before the handler returns, so its values need
+// not be allocated and freed one by one.
+result<json::object, api_error> parse_object(const std::string& body, json::storage_ptr storage) {
   if (body.empty()) return failure(api_error{error_kind::invalid_input, "the request body must be a JSON object", "body", "json"});
   json::error_code ec;
-  json::value v = json::parse(body, ec);
+  json::value v = json::parse(body, ec, std::move(storage));
   if (ec) return failure(api_error{error_kind::invalid_input, "malformed JSON: " + ec.message(), "body", "json"});
   if (!v.is_object()) return failure(api_error{error_kind::invalid_input, "the request body must be a JSON object", "body", "json"});
   return std::move(v.as_object());
@@ -52,7 +55,9 @@ json::object outcome_to_json(const command_outcome& o) {
 void add_command_routes(shared_state& state, const std::shared_ptr<command_service>& commands) {
   state.routes.add({"POST", "/api/v1/commands/{name}", "commands.one", access::authenticated,
                     [commands](api_request request, responder respond) {
-                      auto body = parse_object(request.body);
+                      unsigned char scratch[4096];
+                      json::monotonic_resource storage(scratch, sizeof scratch);
+                      auto body = parse_object(request.body, &storage);
                       if (!body) return respond(error_response(body.error()));
                       auto id = command_id_of(*body, "");
                       if (!id) return respond(error_response(id.error()));
@@ -70,7 +75,9 @@ void add_command_routes(shared_state& state, const std::shared_ptr<command_servi
 
   state.routes.add({"POST", "/api/v1/commands:batch", "commands.batch", access::authenticated,
                     [&state, commands](api_request request, responder respond) {
-                      auto body = parse_object(request.body);
+                      unsigned char scratch[16384];
+                      json::monotonic_resource storage(scratch, sizeof scratch);
+                      auto body = parse_object(request.body, &storage);
                       if (!body) return respond(error_response(body.error()));
                       for (const auto& [key, value] : *body) {
                         if (key != "commands")

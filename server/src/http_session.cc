@@ -160,20 +160,29 @@ void http_session::handle(http::request<http::string_body>&& req) {
   request.request_id = request_id_;
 
   if (m.matched->needs == access::authenticated) {
-    auto who = state_->auth.authenticate(req[http::field::authorization]);
-    if (!who) {
-      auto response = error_response(who.error());
-      response.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return send(std::move(response), keep_alive);
+    // A keep-alive client sends the same Authorization header with every request: the principal
+    // it resolved to is kept for this connection, so the token is hashed once per connection
+    // rather than once per request. Only a header that authenticated is kept, and only this
+    // connection's own, so the non-constant-time comparison reveals nothing it did not send.
+    const auto header = req[http::field::authorization];
+    if (!authorized_ || header != authorized_header_) {
+      auto who = state_->auth.authenticate(header);
+      if (!who) {
+        auto response = error_response(who.error());
+        response.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return send(std::move(response), keep_alive);
+      }
+      authorized_header_ = std::string(header);
+      authorized_ = std::move(who.value());
     }
-    caller_ = who->name;
-    if (!state_->limiter.allow(who->token_hash)) {
+    caller_ = authorized_->name;
+    if (!state_->limiter.allow(authorized_->token_hash)) {
       auto response = error_response(api_error{error_kind::rate_limited, "request rate limit for this token exceeded",
                                                "", "requests_per_second_per_token"});
-      response.headers.emplace_back("Retry-After", std::to_string(state_->limiter.retry_after_seconds(who->token_hash)));
+      response.headers.emplace_back("Retry-After", std::to_string(state_->limiter.retry_after_seconds(authorized_->token_hash)));
       return send(std::move(response), keep_alive);
     }
-    request.caller = std::move(who.value());
+    request.caller = *authorized_;
   }
   if (state_->stopping && method_ == "POST") {
     return send(error_response(api_error{error_kind::unavailable, "the server is shutting down", "", ""}), false);

@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "gongjian/server/api.h"
+#include "gongjian/server/auth.h"
 #include "shared_state.h"
 
 namespace gongjian::server {
@@ -47,6 +48,10 @@ class http_session : public session, public std::enable_shared_from_this<http_se
   bool reading_ = false;  // an async_read for the next request is outstanding
   bool stopping_ = false;
   bool upgraded_ = false;
+
+  // The connection's last Authorization header that authenticated, and its principal.
+  std::string authorized_header_;
+  std::optional<principal> authorized_;
 
   // About the request being served, for the access log and metrics.
   std::chrono::steady_clock::time_point started_;
