@@ -1,5 +1,6 @@
 #include "gongjian/projections/keyed_state.h"
 
+#include <atomic>
 #include <cstring>
 #include <vector>
 
@@ -101,13 +102,27 @@ void keyed_state::drain_appends(eventstore::consumer_commit& commit) {
     commit.puts.emplace_back(std::move(key), std::move(p.lines));
   }
   postings_.clear();
+  epoch_.value = epoch::next();
+}
+
+std::uint64_t keyed_state::epoch::next() {
+  static std::atomic<std::uint64_t> counter{0};
+  return ++counter;
+}
+
+keyed_state::posting& keyed_state::posting_at(std::string_view prefix) {
+  auto it = postings_.find(prefix);
+  if (it == postings_.end()) it = postings_.emplace(std::string(prefix), posting{}).first;
+  return it->second;
+}
+
+void keyed_state::append_line(posting& p, std::string_view line) {
+  p.lines.append(line);
+  if (line.size() >= 8) std::memcpy(p.last_position.data(), line.data(), 8);
 }
 
 void keyed_state::append_posting(std::string_view prefix, std::string_view line) {
-  auto it = postings_.find(prefix);
-  if (it == postings_.end()) it = postings_.emplace(std::string(prefix), posting{}).first;
-  it->second.lines.append(line);
-  if (line.size() >= 8) std::memcpy(it->second.last_position.data(), line.data(), 8);
+  append_line(posting_at(prefix), line);
 }
 
 }  // namespace gongjian::projections

@@ -644,17 +644,39 @@ void projection_state::index_audit(const eventstore::recorded_event& recorded, c
   binary::key_u64(value, static_cast<std::uint64_t>(recorded.metadata.timestamp_ms));
   value.append(reinterpret_cast<const char*>(recorded.hash.data()), recorded.hash.size());
   std::string& prefix = audit_prefix_scratch_;
-  auto line = [&](std::string_view axis, std::string_view name) {
+  auto build_prefix = [&](std::string_view axis, std::string_view name) {
     prefix.assign("a/");
     prefix.append(axis);
     prefix.push_back('/');
     prefix.append(name);
     prefix.push_back('\0');
+  };
+  auto line = [&](std::string_view axis, std::string_view name) {
+    build_prefix(axis, name);
     keyed.append_posting(prefix, value);
   };
+  if (audit_epoch_ != keyed.postings_epoch()) {
+    audit_epoch_ = keyed.postings_epoch();
+    audit_by_node_.assign(audit_by_node_.size(), nullptr);
+    for (auto& t : audit_by_type_) t.second = nullptr;
+  }
   if (!recorded.metadata.by.user.empty()) line("u", recorded.metadata.by.user);
-  if (auto n = jurisdiction_of(event); n != no_node) line("j", model_.tree().at(n).code);
-  line("y", recorded.type);
+  if (auto n = jurisdiction_of(event); n != no_node) {
+    if (audit_by_node_.size() <= n) audit_by_node_.resize(std::size_t{n} + 1, nullptr);
+    auto*& p = audit_by_node_[n];
+    if (p == nullptr) {
+      build_prefix("j", model_.tree().at(n).code);
+      p = &keyed.posting_at(prefix);
+    }
+    keyed_state::append_line(*p, value);
+  }
+  auto& [type_name, type_posting] = audit_by_type_[event.index()];
+  if (type_posting == nullptr || type_name != recorded.type) {
+    build_prefix("y", recorded.type);
+    type_name = recorded.type;
+    type_posting = &keyed.posting_at(prefix);
+  }
+  keyed_state::append_line(*type_posting, value);
   std::string time_key = "a/m/";
   binary::key_u64(time_key, static_cast<std::uint64_t>(recorded.metadata.timestamp_ms));
   binary::key_u64(time_key, recorded.pos.value);

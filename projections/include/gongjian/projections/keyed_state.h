@@ -39,6 +39,18 @@ class keyed_state {
   // checkpoint instead of one per line is what lets a rebuild write the audit index at a million
   // events a second. Lines must come in log order. Invisible to get/scan until committed.
   void append_posting(std::string_view prefix, std::string_view line);
+  // The same in two steps, for a caller that appends to the same prefixes again and again: the
+  // posting of `prefix` (created empty), whose address stays valid while `postings_epoch()` is
+  // unchanged, and the append to it.
+  struct posting {
+    std::string lines;
+    std::array<char, 8> last_position{};  // big-endian, as the line starts
+  };
+  posting& posting_at(std::string_view prefix);
+  static void append_line(posting& p, std::string_view line);
+  // Changes whenever postings may be dropped or moved (drained, cleared, this object copied or
+  // moved); unique across every keyed_state of the process.
+  std::uint64_t postings_epoch() const { return epoch_.value; }
   // Visits keys starting with `prefix`, from `start` (>= prefix) on, in key order, merging the
   // buffer over the store, until `visit` returns false.
   void scan(std::string_view prefix, std::string_view start,
@@ -55,6 +67,7 @@ class keyed_state {
   // The in-flight commit is in the store: forget its copy.
   void landed() { in_flight_.clear(); }
   void clear() {
+    epoch_.value = epoch::next();
     pending_.clear();
     in_flight_.clear();
     appends_.clear();
@@ -75,10 +88,23 @@ class keyed_state {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  struct posting {
-    std::string lines;
-    std::array<char, 8> last_position{};  // big-endian, as the line starts
+  struct epoch {
+    static std::uint64_t next();
+    std::uint64_t value = next();
+    epoch() = default;
+    epoch(const epoch&) : value(next()) {}
+    epoch(epoch&& other) noexcept : value(next()) { other.value = next(); }
+    epoch& operator=(const epoch&) {
+      value = next();
+      return *this;
+    }
+    epoch& operator=(epoch&& other) noexcept {
+      value = next();
+      other.value = next();
+      return *this;
+    }
   };
+  epoch epoch_;
   std::unordered_map<std::string, posting, string_hash, std::equal_to<>> postings_;
 };
 

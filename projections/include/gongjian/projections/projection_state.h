@@ -6,6 +6,7 @@
 //
 // Threading: single-threaded; the runner's thread owns it.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -222,6 +223,12 @@ class projection_state {
   bool workflow_dirty_ = true;
   bool audit_indexing_ = true;
   std::string audit_prefix_scratch_;  // reused by index_audit: no allocation per event
+  // The postings index_audit appended to since keyed_state's postings epoch `audit_epoch_`: by
+  // jurisdiction node, and by event type (the variant's index, with the type's name to check),
+  // so that most lines need no key built and no hash lookup.
+  std::uint64_t audit_epoch_ = 0;
+  std::vector<keyed_state::posting*> audit_by_node_;
+  std::array<std::pair<std::string, keyed_state::posting*>, std::variant_size_v<domain::event>> audit_by_type_{};
 
   std::vector<bool> member_dirty_, branch_dirty_, instructor_dirty_;
   std::vector<std::uint32_t> dirty_members_, dirty_branches_, dirty_instructors_;
