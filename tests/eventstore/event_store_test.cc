@@ -495,7 +495,9 @@ TEST_F(bulk_test, a_bulk_import_then_durable_appends_make_one_verified_log) {
         make_request(numbered("b", static_cast<std::uint64_t>(i)), stream, expected_version::exact(stream_version{versions[stream]}), 25));
     versions[stream] += 25;
     ASSERT_EQ(r.streams.at(0).last_version.value, versions[stream]);
-    if (i == 19) ASSERT_TRUE(store->sync());  // the first half goes into the log column family
+    if (i == 19) {
+      ASSERT_TRUE(store->sync());  // the first half goes into the log column family
+    }
   }
 
   auto check = [&](std::uint64_t expected_head) {
