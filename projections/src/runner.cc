@@ -183,6 +183,11 @@ result<void> projection_runner::stop() {
 }
 
 result<void> projection_runner::catch_up() {
+  if (auto applied = apply_available(); !applied) return applied;
+  return checkpoint();
+}
+
+result<void> projection_runner::apply_available() {
   for (;;) {
     eventstore::position from;
     {
@@ -198,7 +203,7 @@ result<void> projection_runner::catch_up() {
     }
     notify_applied();
   }
-  return checkpoint();
+  return {};
 }
 
 // Rebuild's catch-up. A reader thread reads pages from the log and decodes them, a few pages

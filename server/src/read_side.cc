@@ -88,9 +88,11 @@ void read_side::remove_listener(const applied_listener* listener) {
 // two threads (apply_batch skips positions already applied).
 //
 // Applier thread: woken by the server's live event feed whenever events are committed (or every
-// 50 ms), it applies everything up to the head (catch_up, which also checkpoints, so the audit
-// and time indexes are readable at once), then tells every listener the new position.
-// Positions that arrive while listeners are busy are coalesced into the next round.
+// 50 ms), it applies everything up to the head, tells the listeners that read only the in-memory
+// state (rankings) at once, then checkpoints (so the audit and time indexes are readable) and tells
+// the rest. The checkpoint costs about as much as applying the round, so the rankings subscribers
+// no longer wait for it. Positions that arrive while listeners are busy are coalesced into the
+// next round.
 void read_side::apply_loop() {
   std::uint64_t notified = runner_->last_applied().value;
   while (!stopping_.load()) {
@@ -101,23 +103,28 @@ void read_side::apply_loop() {
     }
     if (stopping_.load()) break;
     if (runner_->last_applied() < store_.head()) {
-      if (auto done = runner_->catch_up(); !done) {
+      if (auto done = runner_->apply_available(); !done) {
         state_.log->warn("projections: applying the log failed: {}", done.error().message());
         continue;
       }
     }
     const std::uint64_t now = runner_->last_applied().value;
     if (now <= notified) continue;
-    notified = now;
-    published_.store(now);
-    std::vector<std::shared_ptr<applied_listener>> alive;
+    std::vector<std::shared_ptr<applied_listener>> in_memory, checkpointed;
     {
       std::lock_guard lock(listeners_mutex_);
-      alive.reserve(listeners_.size());
       for (const auto& [raw, weak] : listeners_)
-        if (auto l = weak.lock()) alive.push_back(std::move(l));
+        if (auto l = weak.lock()) (l->reads_checkpointed_state() ? checkpointed : in_memory).push_back(std::move(l));
     }
-    for (const auto& l : alive) l->on_applied(now);
+    for (const auto& l : in_memory) l->on_applied(now);
+    if (auto done = runner_->checkpoint(); !done) {
+      // The in-memory state is ahead of the store; the next round checkpoints it again.
+      state_.log->warn("projections: checkpoint failed: {}", done.error().message());
+      continue;
+    }
+    notified = now;
+    published_.store(now);
+    for (const auto& l : checkpointed) l->on_applied(now);
   }
 }
 

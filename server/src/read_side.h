@@ -46,6 +46,10 @@ class applied_listener {
   virtual ~applied_listener() = default;
   // Applier thread (read_side.h): the projections now reflect the log up to `position`. Must not block long.
   virtual void on_applied(std::uint64_t position) = 0;
+  // False for a listener that reads only the runner's in-memory state (rankings): it is told before
+  // the round's checkpoint is written. The others (audit, interviews) read what the checkpoint
+  // writes to the store, so they are told after it.
+  virtual bool reads_checkpointed_state() const { return true; }
 };
 
 struct read_side_options {

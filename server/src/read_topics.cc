@@ -79,6 +79,7 @@ class rankings_topic;
 class rankings_hub final : public applied_listener, public std::enable_shared_from_this<rankings_hub> {
  public:
   explicit rankings_hub(std::shared_ptr<read_side> reads) : reads_(std::move(reads)) {}
+  bool reads_checkpointed_state() const override { return false; }
 
   struct key {
     std::string code;

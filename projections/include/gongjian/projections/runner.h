@@ -68,6 +68,9 @@ class projection_runner {
 
   // Applies everything up to the head on the calling thread, then checkpoints.
   result<void> catch_up();
+  // The same without the final checkpoint: the state is checkpointed on the runner's cadence only
+  // (every N events or T ms). For a caller that tells in-memory readers first and checkpoints after.
+  result<void> apply_available();
   // consumer_reset, then replays the whole log from position 1 on the calling thread.
   result<rebuild_report> rebuild();
   // Persists state + checkpoint now (one commit_consumer).
