@@ -25,6 +25,16 @@ result<void> projection_runner::open() {
   std::unique_lock lock(mutex_);
   auto checkpoint = store_.consumer_checkpoint(options_.consumer);
   if (!checkpoint) return failure(checkpoint.error());
+  if (checkpoint->has_value() && (*checkpoint)->value > store_.head().value) {
+    // The state describes events the log no longer holds: a bulk import cut short by a crash
+    // (its consumer commits may outlive the log records they follow). Resuming would skip the
+    // positions the log assigns next, so the projections start again from the log's first event.
+    spdlog::warn("projections: checkpoint {} is past the log's end {}; rebuilding '{}' from the start",
+                 (*checkpoint)->value, store_.head().value, options_.consumer);
+    if (auto reset = store_.consumer_reset(options_.consumer); !reset) return failure(reset.error());
+    checkpoint = store_.consumer_checkpoint(options_.consumer);
+    if (!checkpoint) return failure(checkpoint.error());
+  }
   if (!state_.load(store_, options_.consumer)) return failure(make_error_code(errc::corrupt_state));
   const std::uint64_t stored = checkpoint->has_value() ? (*checkpoint)->value : 0;
   if (stored != state_.last_applied().value) return failure(make_error_code(errc::corrupt_state));

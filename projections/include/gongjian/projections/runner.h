@@ -60,6 +60,8 @@ class projection_runner {
   projection_runner& operator=(const projection_runner&) = delete;
 
   // Loads the persisted state (resuming at its checkpoint). Called once, before anything else.
+  // A checkpoint past the log's head (a bulk import cut short) resets the consumer: it starts
+  // again from the first event.
   result<void> open();
   // Subscribes from the last applied position; events are applied on the subscription's thread.
   void start();
