@@ -65,20 +65,21 @@ class rankings_topic;
 // the applier thread recomputes each subscribed ranking after every applied batch, compares it
 // with the last one sent, and hands a changed one (one shared string) to every subscriber.
 //
-// The hand-over is split into kFanoutChunks slices of the subscriber list (2: one per network
-// thread by default; 4 measured worse at the tail, ack->update p99 median 47.0 vs 34.8 ms over 6
-// alternating pairs), each one handler
+// The hand-over is split into slices of the subscriber list, one per network thread (with 2
+// threads, 4 slices measured worse at the tail than 2: ack->update p99 median 47.0 vs 34.8 ms over
+// 6 alternating pairs), each one handler
 // posted to the network io_context (not to a strand): a network thread running slice i visits
 // its subscribers and dispatches to each one's strand, which runs inline when that strand is idle
 // (the usual case), so the socket write of the ranking starts right there. Before, the applier
 // thread posted one handler per subscriber (1,000 posts per change from a foreign thread, each
-// through the scheduler's lock and then a strand hop); now a change costs kFanoutChunks posts
-// and the slices run on both network threads at once. A slice still waiting to run when the next
+// through the scheduler's lock and then a strand hop); now a change costs one post per slice
+// and the slices run on all network threads at once. A slice still waiting to run when the next
 // change comes is not posted again: it reads the newest change of its group when it runs, so a
-// lagging io_context holds at most kFanoutChunks handlers per ranking, never a backlog.
+// lagging io_context holds at most one handler per slice and ranking, never a backlog.
 class rankings_hub final : public applied_listener, public std::enable_shared_from_this<rankings_hub> {
  public:
-  explicit rankings_hub(std::shared_ptr<read_side> reads) : reads_(std::move(reads)) {}
+  rankings_hub(std::shared_ptr<read_side> reads, std::size_t slices)
+      : reads_(std::move(reads)), slices_(std::max<std::size_t>(slices, 1)) {}
   bool reads_checkpointed_state() const override { return false; }
 
   struct key {
@@ -99,7 +100,6 @@ class rankings_hub final : public applied_listener, public std::enable_shared_fr
   void on_applied(std::uint64_t position) override;
 
  private:
-  static constexpr std::size_t kFanoutChunks = 2;
   // One change of a ranking and who gets it, shared by the slices that hand it over.
   struct change {
     std::shared_ptr<const std::string> message;
@@ -112,12 +112,13 @@ class rankings_hub final : public applied_listener, public std::enable_shared_fr
     std::shared_ptr<const std::string> last_body;  // the ranking last pushed, without its position
     std::vector<std::pair<const rankings_topic*, std::weak_ptr<rankings_topic>>> subscribers;
     std::shared_ptr<const change> newest;          // what a slice hands over when it runs
-    std::array<bool, kFanoutChunks> slice_posted{};  // a slice handler is queued, not yet started
+    std::vector<char> slice_posted;                // per slice: its handler is queued, not yet started
   };
   // Network thread: hands the group's newest change to slice `index` of its subscribers.
   void run_slice(const std::string& text, std::size_t index);
 
   std::shared_ptr<read_side> reads_;
+  const std::size_t slices_;  // one per network thread
   std::mutex mutex_;  // guards the three below
   std::map<std::string, group> groups_;
   bool registered_ = false;
@@ -297,7 +298,7 @@ void rankings_hub::on_applied(std::uint64_t) {
     std::string body, error;
     auto [message, position] = compute(k, &body, &error);
     if (!message) continue;
-    std::array<bool, kFanoutChunks> post{};
+    std::vector<char> post(slices_, 0);
     net::any_io_executor network;
     {
       std::lock_guard lock(mutex_);
@@ -315,13 +316,14 @@ void rankings_hub::on_applied(std::uint64_t) {
         if (auto t = weak.lock()) c->to.push_back(std::move(t));
       const std::size_t n = c->to.size();
       g.newest = std::move(c);
-      for (std::size_t i = 0; i < kFanoutChunks; ++i) {
+      g.slice_posted.resize(slices_, 0);
+      for (std::size_t i = 0; i < slices_; ++i) {
         // Slice i is [i*n/K, (i+1)*n/K); an empty one is not posted (it has nobody this time).
-        if (g.slice_posted[i] || i * n / kFanoutChunks == (i + 1) * n / kFanoutChunks) continue;
-        g.slice_posted[i] = post[i] = true;
+        if (g.slice_posted[i] || i * n / slices_ == (i + 1) * n / slices_) continue;
+        g.slice_posted[i] = post[i] = 1;
       }
     }
-    for (std::size_t i = 0; i < kFanoutChunks; ++i)
+    for (std::size_t i = 0; i < slices_; ++i)
       if (post[i]) net::post(network, [self = shared_from_this(), text, i] { self->run_slice(text, i); });
   }
 }
@@ -332,12 +334,13 @@ void rankings_hub::run_slice(const std::string& text, std::size_t index) {
     std::lock_guard lock(mutex_);
     auto it = groups_.find(text);
     if (it == groups_.end()) return;
-    it->second.slice_posted[index] = false;
+    // A group left by all and joined again since this slice was posted starts with no flags.
+    if (auto& posted = it->second.slice_posted; index < posted.size()) posted[index] = 0;
     c = it->second.newest;
   }
   if (!c) return;
   const std::size_t n = c->to.size();
-  for (std::size_t j = index * n / kFanoutChunks; j < (index + 1) * n / kFanoutChunks; ++j)
+  for (std::size_t j = index * n / slices_; j < (index + 1) * n / slices_; ++j)
     c->to[j]->offer(c->message, c->body, c->position);
 }
 
@@ -567,8 +570,8 @@ class interviews_topic final : public pulled_topic {
 
 // ---------------------------------------------------------------------------------------------
 
-topic_factory::topic_factory(std::shared_ptr<read_side> reads)
-    : reads_(std::move(reads)), hub_(std::make_shared<rankings_hub>(reads_)) {}
+topic_factory::topic_factory(std::shared_ptr<read_side> reads, std::size_t network_threads)
+    : reads_(std::move(reads)), hub_(std::make_shared<rankings_hub>(reads_, network_threads)) {}
 
 topic_factory::~topic_factory() = default;
 

@@ -44,7 +44,8 @@ class rankings_hub;
 
 class topic_factory {
  public:
-  explicit topic_factory(std::shared_ptr<read_side> reads);
+  // `network_threads`: the ranking fan-out is cut into as many slices, so that all of them send.
+  topic_factory(std::shared_ptr<read_side> reads, std::size_t network_threads);
   ~topic_factory();
 
   // Session strand: the subscription for `topic` (rankings, audit, interviews), or an error to

@@ -70,7 +70,7 @@ server::server(const config::server_config& config) : impl_(std::make_unique<imp
   // follow the log live, and the campaign workflow starts on the wall clock (read_side.h).
   m.reads = std::make_shared<read_side>(*m.state, m.commands);
   m.reads->start();
-  m.state->topics = std::make_shared<topic_factory>(m.reads);
+  m.state->topics = std::make_shared<topic_factory>(m.reads, config.threads);
   m.state->extra_metrics = [reads = m.reads] { return reads->metrics_text(); };
   add_store_routes(*m.state, [commands = m.commands, reads = m.reads] { return commands->ready() && reads->ready(); });
   add_command_routes(*m.state, m.commands);
