@@ -827,9 +827,13 @@ rocksdb::Status rocks_event_store::write_derived(std::vector<written_batch>& gro
     for (const auto& e : b.index) index.push_back(&e);
     heads.insert(heads.end(), b.heads.begin(), b.heads.end());
   }
-  std::sort(index.begin(), index.end(), [](const auto* x, const auto* y) {
-    return x->stream != y->stream ? x->stream < y->stream : x->version < y->version;
-  });
+  // One comparison of the names per pair; a group that is already in order (one stream per
+  // importer, as in a bulk import) is only checked, not sorted.
+  const auto by_key = [](const auto* x, const auto* y) {
+    const int c = x->stream.compare(y->stream);
+    return c != 0 ? c < 0 : x->version < y->version;
+  };
+  if (!std::is_sorted(index.begin(), index.end(), by_key)) std::sort(index.begin(), index.end(), by_key);
   // Heads in write order; a stable sort keeps each stream's entries in that order, so the last
   // of each run is the stream's newest version.
   std::stable_sort(heads.begin(), heads.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
