@@ -10,7 +10,11 @@
 //                   --driver async:   one submitting thread keeping N append_async() in flight,
 //                                     bounded by a mutex and condition variable.
 //   --mode bulk     durability::bulk_import_without_fsync, --batch events per request, then sync();
-//                   the time includes the final sync.
+//                   the time includes the final sync. --inflight K (default 1): each writer keeps
+//                   K requests in flight with append_async, as a pipelining importer would (each
+//                   writer appends to its own stream with expected_version any, so the order of
+//                   its requests is the order it submitted them); 1 waits for each
+//                   acknowledgement with the blocking append(), as before the flag existed.
 //   --mode read     read_all() over the whole log in pages, touching every field of every event;
 //                   fills the directory first (bulk, untimed) when it is empty, then reopens it.
 //
@@ -62,6 +66,7 @@ struct bench_config {
   std::size_t payload = 200;       // payload bytes per event
   bool same_payloads = false;      // --payloads same: every event carries the same bytes
   std::size_t batch = 1000;        // events per request in bulk mode
+  std::size_t inflight = 1;        // bulk mode: requests each writer keeps in flight (1: blocking append)
   std::size_t page = 4096;         // events per read_all() page in read mode
   std::size_t shared_streams = 16;
   double max_seconds = 30;          // appends stop after this long even if --events is not reached
@@ -76,7 +81,8 @@ struct bench_config {
                "usage: eventstore_bench --mode durable|bulk|read [--writers N] [--events M]\n"
                "         [--payload BYTES] [--dir DIR] [--keep] [--driver threads|async]\n"
                "         [--streams own|shared|unique] [--shared-streams K] [--batch B] [--page P]\n"
-               "         [--max-seconds S] [--max-batch-requests R] [--payloads distinct|same]\n",
+               "         [--max-seconds S] [--max-batch-requests R] [--payloads distinct|same]\n"
+               "         [--inflight K]\n",
                why);
   std::exit(2);
 }
@@ -107,6 +113,7 @@ bench_config parse_args(int argc, char** argv) {
     else if (flag == "--events") c.events = parse_number(flag, v);
     else if (flag == "--payload") c.payload = parse_number(flag, v);
     else if (flag == "--batch") c.batch = parse_number(flag, v);
+    else if (flag == "--inflight") c.inflight = parse_number(flag, v);
     else if (flag == "--page") c.page = parse_number(flag, v);
     else if (flag == "--shared-streams") c.shared_streams = parse_number(flag, v);
     else if (flag == "--max-seconds") c.max_seconds = static_cast<double>(parse_number(flag, v));
@@ -121,7 +128,7 @@ bench_config parse_args(int argc, char** argv) {
   if (c.mode != "durable" && c.mode != "bulk" && c.mode != "read") usage("unknown --mode");
   if (c.driver != "threads" && c.driver != "async") usage("unknown --driver");
   if (c.streams != "own" && c.streams != "shared" && c.streams != "unique") usage("unknown --streams");
-  if (c.writers == 0 || c.events == 0 || c.batch == 0 || c.page == 0 || c.shared_streams == 0) {
+  if (c.writers == 0 || c.events == 0 || c.batch == 0 || c.inflight == 0 || c.page == 0 || c.shared_streams == 0) {
     usage("counts must be positive");
   }
   return c;
@@ -318,11 +325,11 @@ class in_flight_limit {
     cv_.wait(lock, [&] { return free_ > 0; });
     --free_;
   }
+  // Notifies under the lock: once wait_all_released() has seen the last permit come back, its
+  // caller may destroy this object, so no release() may touch it after unlocking.
   void release() {
-    {
-      std::lock_guard lock(mutex_);
-      ++free_;
-    }
+    std::lock_guard lock(mutex_);
+    ++free_;
     cv_.notify_all();
   }
   void wait_all_released() {
@@ -483,6 +490,9 @@ bulk_outcome bulk_fill(const bench_config& c, es::event_store& store) {
     for (std::size_t w = 0; w < c.writers; ++w) {
       threads.emplace_back([&, w] {
         const auto meta = make_metadata(w);
+        // --inflight > 1: completions run on the store's thread; they only count and release.
+        in_flight_limit in_flight(c.inflight);
+        std::atomic<bool> closed{false};
         start.arrive_and_wait();
         const auto begin = bench_clock::now();
         for (std::uint64_t seq = 0;; ++seq) {
@@ -490,7 +500,25 @@ bulk_outcome bulk_fill(const bench_config& c, es::event_store& store) {
           if (n >= requests) break;
           if (bench_clock::now() - begin > deadline) break;
           const std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(c.batch, c.events - n * c.batch));
-          auto r = store.append(make_request(c, tag, payload, meta, w, seq, count));
+          auto request = make_request(c, tag, payload, meta, w, seq, count);
+          if (c.inflight > 1) {
+            in_flight.acquire();
+            if (closed.load(std::memory_order_acquire)) {
+              in_flight.release();
+              break;
+            }
+            store.append_async(std::move(request), [&](gongjian::result<es::append_result> r) {
+              if (r) {
+                written.fetch_add(r->last.value - r->first.value + 1, std::memory_order_relaxed);
+              } else {
+                errors.note(r.error());
+                if (r.error() == es::errc::closed) closed.store(true, std::memory_order_release);
+              }
+              in_flight.release();
+            });
+            continue;
+          }
+          auto r = store.append(std::move(request));
           if (!r) {
             errors.note(r.error());
             if (r.error() == es::errc::closed) break;
@@ -498,6 +526,7 @@ bulk_outcome bulk_fill(const bench_config& c, es::event_store& store) {
           }
           written.fetch_add(r->last.value - r->first.value + 1, std::memory_order_relaxed);
         }
+        in_flight.wait_all_released();
       });
     }
     t0 = bench_clock::now();
@@ -525,9 +554,9 @@ int run_bulk(const bench_config& c) {
   store->close();
   const std::uint64_t bytes = directory_bytes(c.dir);
   std::printf(
-      "RESULT mode=bulk writers=%zu streams=%s payload=%zu payloads=%s batch=%zu events=%llu seconds=%.3f events_per_s=%.0f "
+      "RESULT mode=bulk writers=%zu inflight=%zu streams=%s payload=%zu payloads=%s batch=%zu events=%llu seconds=%.3f events_per_s=%.0f "
       "sync_seconds=%.3f bytes_per_event=%.0f cpu_us_per_event=%.2f busiest_thread_us_per_event=%.2f errors=%llu\n",
-      c.writers, c.streams.c_str(), c.payload, c.same_payloads ? "same" : "distinct", c.batch,
+      c.writers, c.inflight, c.streams.c_str(), c.payload, c.same_payloads ? "same" : "distinct", c.batch,
       static_cast<unsigned long long>(out.events), out.seconds,
       out.seconds > 0 ? static_cast<double>(out.events) / out.seconds : 0, out.sync_seconds,
       out.events ? static_cast<double>(bytes) / static_cast<double>(out.events) : 0.0, out.cpu.process_us_per_event,
