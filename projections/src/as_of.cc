@@ -1,6 +1,7 @@
 #include "gongjian/projections/as_of.h"
 
 #include "gongjian/domain/codec.h"
+#include "gongjian/projections/audit.h"
 #include "gongjian/projections/binary.h"
 #include "gongjian/projections/errc.h"
 
@@ -65,20 +66,36 @@ result<void> history_cursor::advance_to(eventstore::position p) {
   return {};
 }
 
+// The last line at or before unix_ms in (time, position) order, from the time index: going back
+// from the minute of unix_ms, the first minute that holds such a line holds the answer (a minute's
+// lines sit in one posting per checkpoint, so all of that minute's postings are looked at).
 result<eventstore::position> position_at_time(const eventstore::event_store& store, std::string_view consumer,
                                               std::int64_t unix_ms) {
-  std::string start = "a/m/";
-  binary::key_u64(start, static_cast<std::uint64_t>(unix_ms));
+  const std::string_view prefix = audit_time_prefix;
+  const auto until = static_cast<std::uint64_t>(unix_ms);
+  std::string start(prefix);
+  binary::key_u64(start, until / audit_time_bucket_ms);
   binary::key_u64(start, UINT64_MAX);
-  eventstore::position found;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> best;  // (time, position)
+  std::optional<std::uint64_t> best_minute;
   auto scanned = store.consumer_scan(consumer, start, eventstore::read_direction::backward,
-                                     [&](std::string_view key, std::string_view) {
-                                       if (key.starts_with("a/m/") && key.size() == 20)
-                                         found = eventstore::position{binary::parse_key_u64(key.substr(12))};
-                                       return false;
+                                     [&](std::string_view key, std::string_view value) {
+                                       if (!key.starts_with(prefix)) return false;
+                                       if (key.size() != prefix.size() + 16) return true;
+                                       const std::uint64_t minute = binary::parse_key_u64(key.substr(prefix.size(), 8));
+                                       if (best_minute && *best_minute != minute) return false;
+                                       for (std::size_t at = 0; at + 48 <= value.size(); at += 48) {
+                                         const std::pair<std::uint64_t, std::uint64_t> line{
+                                             binary::parse_key_u64(value.substr(at + 8, 8)),
+                                             binary::parse_key_u64(value.substr(at, 8))};
+                                         if (line.first > until || (best && line <= *best)) continue;
+                                         best = line;
+                                         best_minute = minute;
+                                       }
+                                       return true;
                                      });
   if (!scanned) return failure(scanned.error());
-  return found;
+  return eventstore::position{best ? best->second : 0};
 }
 
 result<std::vector<eventstore::recorded_event>> entity_history(const eventstore::event_store& store,

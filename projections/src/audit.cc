@@ -1,6 +1,9 @@
 #include "gongjian/projections/audit.h"
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "gongjian/eventstore/event_store.h"
 #include "gongjian/projections/binary.h"
@@ -92,29 +95,53 @@ audit_page read_audit(const keyed_state& state, const audit_query& q) {
   return page;
 }
 
+// Lines come out in (time, position) order, as the old one-key-per-event index gave them: the
+// scan starts at the minute of the first line wanted, gathers each minute's postings (one per
+// checkpoint that had lines in it), orders their lines and hands them on until the page is full
+// or a line is past `to_ms`. Times order as their unsigned 64-bit images, as keys do.
 audit_page read_audit_by_time(const keyed_state& state, std::int64_t from_ms, std::int64_t to_ms,
                               const std::optional<audit_line>& after, std::size_t limit) {
   audit_page page;
-  const std::string prefix = "a/m/";
+  using order = std::pair<std::uint64_t, std::uint64_t>;  // (time, position)
+  auto order_of = [](const audit_line& l) { return order{static_cast<std::uint64_t>(l.timestamp_ms), l.pos.value}; };
+  const order first = after ? order{static_cast<std::uint64_t>(after->timestamp_ms), after->pos.value + 1}
+                            : order{static_cast<std::uint64_t>(from_ms), 0};
+  const std::string prefix(audit_time_prefix);
   std::string start = prefix;
-  if (after) {
-    binary::key_u64(start, static_cast<std::uint64_t>(after->timestamp_ms));
-    binary::key_u64(start, after->pos.value + 1);
-  } else {
-    binary::key_u64(start, static_cast<std::uint64_t>(from_ms));
-  }
-  bool more = false;
-  state.scan(prefix, start, [&](std::string_view, std::string_view value) {
-    auto line = parse_line(value);
-    if (!line) return true;
-    if (line->timestamp_ms > to_ms) return false;
-    if (page.lines.size() == limit) {
-      more = true;
-      return false;
+  binary::key_u64(start, first.first / audit_time_bucket_ms);
+  std::vector<audit_line> minute;
+  std::optional<std::uint64_t> minute_key;
+  bool more = false, done = false;
+  auto hand_on = [&] {
+    std::sort(minute.begin(), minute.end(), [&](const audit_line& a, const audit_line& b) { return order_of(a) < order_of(b); });
+    for (const auto& line : minute) {
+      if (line.timestamp_ms > to_ms) {
+        done = true;
+        break;
+      }
+      if (page.lines.size() == limit) {
+        more = done = true;
+        break;
+      }
+      page.lines.push_back(line);
     }
-    page.lines.push_back(*line);
+    minute.clear();
+  };
+  state.scan(prefix, start, [&](std::string_view key, std::string_view value) {
+    if (key.size() != prefix.size() + 16 || value.size() % line_size != 0) return true;  // not a posting
+    const std::uint64_t bucket = binary::parse_key_u64(key.substr(prefix.size(), 8));
+    if (minute_key && *minute_key != bucket) {
+      hand_on();
+      if (done) return false;
+    }
+    minute_key = bucket;
+    for (std::size_t at = 0; at < value.size(); at += line_size) {
+      auto line = parse_line(value.substr(at, line_size));
+      if (line && order_of(*line) >= first) minute.push_back(*line);
+    }
     return true;
   });
+  if (!done) hand_on();
   if (more) page.next = page.lines.back().pos;
   return page;
 }

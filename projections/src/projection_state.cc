@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "gongjian/projections/audit.h"
 #include "gongjian/projections/binary.h"
 
 namespace gongjian::projections {
@@ -629,12 +630,15 @@ node_index projection_state::jurisdiction_of(const domain::event& event) const {
 // form one posting, written as one key that ends with the position of its last line, so a scan
 // from <value>\0<after + 1> finds every posting holding a line after `after`, in log order. By
 // entity needs no line of its own: the event store keeps every stream (read_stream). The time
-// index stays one key per event: it is ordered by time, not by position, and maps a time to a
-// position.
+// index is ordered by time, not by position: its lines are kept per minute of their timestamp
+// (audit_time_bucket_ms), one posting per minute and checkpoint, keyed by the minute and then by
+// the posting's last position; a reader takes a minute's postings together and orders their
+// lines by (time, position) (audit.cc). It was one key per event (a/m/<ms><pos>), half the keys
+// a checkpoint wrote; a store that still holds those is rebuilt at open (runner.cc).
 //
 //   a/u/<user>\0<u64 last pos>  a/j/<jurisdiction code>\0<u64 last pos>  a/y/<type>\0<u64 last pos>
 //       value = line line ... (log order)
-//   a/m/<timestamp ms, 8 bytes><pos>      value = line
+//   a/t/<u64 minute = timestamp ms / 60,000><u64 last pos>      value = line line ... (log order)
 //   line  = <pos, 8 bytes><timestamp ms, 8 bytes><SHA-256 hash, 32 bytes>   (48 bytes)
 void projection_state::index_audit(const eventstore::recorded_event& recorded, const domain::event& event,
                                    keyed_state& keyed) {
@@ -659,6 +663,7 @@ void projection_state::index_audit(const eventstore::recorded_event& recorded, c
     audit_epoch_ = keyed.postings_epoch();
     audit_by_node_.assign(audit_by_node_.size(), nullptr);
     for (auto& t : audit_by_type_) t.second = nullptr;
+    audit_by_time_ = nullptr;
   }
   if (!recorded.metadata.by.user.empty()) line("u", recorded.metadata.by.user);
   if (auto n = jurisdiction_of(event); n != no_node) {
@@ -677,10 +682,14 @@ void projection_state::index_audit(const eventstore::recorded_event& recorded, c
     type_posting = &keyed.posting_at(prefix);
   }
   keyed_state::append_line(*type_posting, value);
-  std::string time_key = "a/m/";
-  binary::key_u64(time_key, static_cast<std::uint64_t>(recorded.metadata.timestamp_ms));
-  binary::key_u64(time_key, recorded.pos.value);
-  keyed.append_only(std::move(time_key), std::move(value));
+  const std::uint64_t bucket = audit_time_bucket(recorded.metadata.timestamp_ms);
+  if (audit_by_time_ == nullptr || audit_time_bucket_ != bucket) {
+    prefix.assign(audit_time_prefix);
+    binary::key_u64(prefix, bucket);
+    audit_time_bucket_ = bucket;
+    audit_by_time_ = &keyed.posting_at(prefix);
+  }
+  keyed_state::append_line(*audit_by_time_, value);
 }
 
 // ---- persistence ----

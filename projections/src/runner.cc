@@ -35,6 +35,23 @@ result<void> projection_runner::open() {
     checkpoint = store_.consumer_checkpoint(options_.consumer);
     if (!checkpoint) return failure(checkpoint.error());
   }
+  // A time index of the former layout (one a/m/<ms><pos> key per event; now one posting per minute
+  // and checkpoint under a/t/, projection_state::index_audit) would leave time queries blind to
+  // every event it holds: the projections start again from the log's first event, once.
+  bool former_time_index = false;
+  auto scanned = store_.consumer_scan(options_.consumer, "a/m/", eventstore::read_direction::forward,
+                                      [&](std::string_view key, std::string_view) {
+                                        former_time_index = key.starts_with("a/m/");
+                                        return false;
+                                      });
+  if (!scanned) return failure(scanned.error());
+  if (former_time_index) {
+    spdlog::warn("projections: '{}' has a time index of the former layout; rebuilding it from the start",
+                 options_.consumer);
+    if (auto reset = store_.consumer_reset(options_.consumer); !reset) return failure(reset.error());
+    checkpoint = store_.consumer_checkpoint(options_.consumer);
+    if (!checkpoint) return failure(checkpoint.error());
+  }
   if (!state_.load(store_, options_.consumer)) return failure(make_error_code(errc::corrupt_state));
   const std::uint64_t stored = checkpoint->has_value() ? (*checkpoint)->value : 0;
   if (stored != state_.last_applied().value) return failure(make_error_code(errc::corrupt_state));

@@ -2,10 +2,12 @@
 // "crashes" between checkpoints), rebuild from zero, and compare byte for byte.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "gongjian/projections/as_of.h"
 #include "gongjian/projections/audit.h"
+#include "gongjian/projections/binary.h"
 #include "gongjian/projections/runner.h"
 #include "projections/campaign_generator.h"
 #include "support/temp_dir.h"
@@ -38,17 +40,19 @@ std::vector<timed_event> generated_campaign(std::uint64_t seed, std::size_t orgs
 }
 
 // Every key and value of a consumer except its as-of snapshots (taken at option-dependent points).
-// Audit postings (a/u, a/j, a/y) are cut at checkpoints, which differ between a live run with
-// restarts and a rebuild; they are compared line by line instead: each line becomes an entry
-// <posting prefix><line's position> -> line, so the same lines under the same axis values in the
-// same order compare equal, and a missing, extra or altered line does not.
+// Audit postings (a/u, a/j, a/y, and the time index's per-minute a/t) are cut at checkpoints, which
+// differ between a live run with restarts and a rebuild; they are compared line by line instead:
+// each line becomes an entry <posting prefix><line's position> -> line, so the same lines under the
+// same axis values (or minutes) in the same order compare equal, and a missing, extra or altered
+// line does not.
 std::vector<std::pair<std::string, std::string>> consumer_contents(const eventstore::event_store& store,
                                                                    const std::string& consumer) {
   std::vector<std::pair<std::string, std::string>> out;
   auto scanned = store.consumer_scan(consumer, "", eventstore::read_direction::forward,
                                      [&](std::string_view k, std::string_view v) {
                                        if (k.starts_with("s/")) return true;
-                                       const bool posting = k.starts_with("a/u/") || k.starts_with("a/j/") || k.starts_with("a/y/");
+                                       const bool posting =
+                                           k.starts_with("a/u/") || k.starts_with("a/j/") || k.starts_with("a/y/") || k.starts_with("a/t/");
                                        if (!posting) {
                                          out.emplace_back(std::string(k), std::string(v));
                                          return true;
@@ -294,6 +298,118 @@ TEST(runner, audit_index_by_entity_actor_jurisdiction_type_and_time) {
     EXPECT_EQ(by_time.lines.size(), on_day_three);
     return 0;
   });
+}
+
+// The time index against the log itself, with timestamps that go back and forth (within a minute,
+// across minutes, and across checkpoints, so that one minute's lines sit in several postings that
+// overlap in time): every window read page by page gives exactly the log's lines in the window, in
+// (time, position) order, and time -> position gives the last such line at or before the time.
+TEST(runner, time_index_orders_lines_by_time_across_checkpoints_and_minutes) {
+  gongjian::testing::temp_dir dir;
+  auto store = open_store(dir);
+  const auto events = generated_campaign(5, 20, 4);
+  std::mt19937_64 rng(99);
+  std::int64_t ms = campaign_start_ms;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    // Around 7 s apart, up to three minutes early or late; one in nine at the time of the one before.
+    if (rng() % 9 != 0) {
+      ms = campaign_start_ms + static_cast<std::int64_t>(i) * 7000 + static_cast<std::int64_t>(rng() % 360000) - 180000;
+    }
+    append_event(*store, events[i].event, ms, "gen:" + std::to_string(i));
+  }
+  runner_options small_checkpoints;
+  small_checkpoints.checkpoint_every_events = 17;
+  small_checkpoints.page_size = 23;
+  projection_runner runner(*store, small_checkpoints);
+  ASSERT_TRUE(runner.open().has_value());
+  ASSERT_TRUE(runner.catch_up().has_value());
+  auto all = store->read_all(eventstore::position{1}, 100000);
+  ASSERT_TRUE(all.has_value());
+  std::vector<audit_line> by_time;
+  for (const auto& rec : *all) by_time.push_back(audit_line{rec.pos, rec.metadata.timestamp_ms, rec.hash});
+  std::sort(by_time.begin(), by_time.end(), [](const audit_line& a, const audit_line& b) {
+    return std::pair(a.timestamp_ms, a.pos.value) < std::pair(b.timestamp_ms, b.pos.value);
+  });
+  const std::int64_t first_ms = by_time.front().timestamp_ms, last_ms = by_time.back().timestamp_ms;
+  std::vector<std::pair<std::int64_t, std::int64_t>> windows{{first_ms, last_ms}, {first_ms - 1, first_ms - 1}};
+  for (int w = 0; w < 20; ++w) {
+    const std::int64_t from = first_ms - 60000 + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(last_ms - first_ms + 120000));
+    windows.emplace_back(from, from + static_cast<std::int64_t>(rng() % 1000000));
+  }
+  runner.read([&](const projection_state&, const keyed_state& keyed) {
+    for (const auto& [from, to] : windows) {
+      std::vector<audit_line> expected;
+      for (const auto& line : by_time)
+        if (line.timestamp_ms >= from && line.timestamp_ms <= to) expected.push_back(line);
+      for (std::size_t limit : {std::size_t{1}, std::size_t{7}, std::size_t{100000}}) {
+        std::vector<audit_line> got;
+        std::optional<audit_line> after;
+        for (;;) {
+          auto page = read_audit_by_time(keyed, from, to, after, limit);
+          EXPECT_LE(page.lines.size(), limit);
+          got.insert(got.end(), page.lines.begin(), page.lines.end());
+          if (page.next.value == 0) break;
+          EXPECT_EQ(page.next, page.lines.back().pos);
+          after = page.lines.back();
+          if (got.size() > expected.size()) break;
+        }
+        EXPECT_EQ(got, expected) << "window " << from << ".." << to << ", " << limit << " a page";
+      }
+    }
+    return 0;
+  });
+  for (int k = 0; k < 40; ++k) {
+    const std::int64_t t = first_ms - 60000 + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(last_ms - first_ms + 120000));
+    std::uint64_t expected = 0;
+    for (const auto& line : by_time)
+      if (line.timestamp_ms <= t) expected = line.pos.value;
+    auto at = position_at_time(*store, "projections", t);
+    ASSERT_TRUE(at.has_value());
+    EXPECT_EQ(at->value, expected) << "at " << t;
+  }
+}
+
+// A store written before the time index took one posting per minute holds one a/m/<ms><pos> key
+// per event, which nothing reads any more: its projections start again from the log's first event
+// instead of answering time queries from an index that lacks every earlier event.
+TEST(runner, a_time_index_of_the_former_layout_starts_the_projections_again) {
+  gongjian::testing::temp_dir dir;
+  auto store = open_store(dir);
+  const auto events = generated_campaign(13, 20, 5);
+  for (std::size_t k = 0; k < events.size(); ++k)
+    append_event(*store, events[k].event, campaign_start_ms + events[k].day * 86400000LL + static_cast<std::int64_t>(k),
+                 "gen:" + std::to_string(k));
+  {
+    projection_runner first(*store, runner_options{});
+    ASSERT_TRUE(first.open().has_value());
+    ASSERT_TRUE(first.catch_up().has_value());
+  }
+  // What the former layout wrote for the first event, beside the state of the current one.
+  const auto first_event = store->read_all(eventstore::position{1}, 1).value().front();
+  std::string former_key = "a/m/";
+  binary::key_u64(former_key, static_cast<std::uint64_t>(first_event.metadata.timestamp_ms));
+  binary::key_u64(former_key, 1);
+  eventstore::consumer_commit former;
+  former.consumer = "projections";
+  former.checkpoint = store->head();
+  former.puts.emplace_back(former_key, std::string(48, 'x'));
+  ASSERT_TRUE(store->commit_consumer(former).has_value());
+
+  projection_runner reopened(*store, runner_options{});
+  ASSERT_TRUE(reopened.open().has_value());
+  EXPECT_EQ(reopened.last_applied().value, 0u);
+  bool former_key_left = false;
+  ASSERT_TRUE(store->consumer_scan("projections", "a/m/", eventstore::read_direction::forward,
+                                   [&](std::string_view k, std::string_view) {
+                                     former_key_left = k.starts_with("a/m/");
+                                     return false;
+                                   }).has_value());
+  EXPECT_FALSE(former_key_left);
+  ASSERT_TRUE(reopened.catch_up().has_value());
+  EXPECT_EQ(reopened.last_applied(), store->head());
+  auto at = position_at_time(*store, "projections", first_event.metadata.timestamp_ms);
+  ASSERT_TRUE(at.has_value());
+  EXPECT_GE(at->value, 1u);
 }
 
 // After a bulk import cut short by a crash, the projections' state can describe events the log no

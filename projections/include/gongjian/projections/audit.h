@@ -9,12 +9,23 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gongjian/eventstore/types.h"
 #include "gongjian/projections/keyed_state.h"
 
 namespace gongjian::projections {
+
+// The time index's layout (written by projection_state::index_audit, read here and by
+// position_at_time): the lines of one checkpoint whose timestamps fall in one minute form one
+// posting, <audit_time_prefix><u64 minute><u64 position of its last line> -> lines in log order.
+inline constexpr std::string_view audit_time_prefix = "a/t/";
+inline constexpr std::uint64_t audit_time_bucket_ms = 60000;
+// Times order as their unsigned 64-bit images, as keys do.
+inline std::uint64_t audit_time_bucket(std::int64_t timestamp_ms) {
+  return static_cast<std::uint64_t>(timestamp_ms) / audit_time_bucket_ms;
+}
 
 enum class audit_axis : std::uint8_t { stream, actor, jurisdiction, event_type };
 

@@ -229,6 +229,9 @@ class projection_state {
   std::uint64_t audit_epoch_ = 0;
   std::vector<keyed_state::posting*> audit_by_node_;
   std::array<std::pair<std::string, keyed_state::posting*>, std::variant_size_v<domain::event>> audit_by_type_{};
+  // And the time index's posting of minute `audit_time_bucket_` (most events follow the one before).
+  keyed_state::posting* audit_by_time_ = nullptr;
+  std::uint64_t audit_time_bucket_ = 0;
 
   std::vector<bool> member_dirty_, branch_dirty_, instructor_dirty_;
   std::vector<std::uint32_t> dirty_members_, dirty_branches_, dirty_instructors_;
