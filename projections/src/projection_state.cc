@@ -655,17 +655,21 @@ void projection_state::index_audit(const eventstore::recorded_event& recorded, c
     prefix.append(name);
     prefix.push_back('\0');
   };
-  auto line = [&](std::string_view axis, std::string_view name) {
-    build_prefix(axis, name);
-    keyed.append_posting(prefix, value);
-  };
   if (audit_epoch_ != keyed.postings_epoch()) {
     audit_epoch_ = keyed.postings_epoch();
     audit_by_node_.assign(audit_by_node_.size(), nullptr);
     for (auto& t : audit_by_type_) t.second = nullptr;
     audit_by_time_ = nullptr;
+    audit_by_actor_ = nullptr;
   }
-  if (!recorded.metadata.by.user.empty()) line("u", recorded.metadata.by.user);
+  if (const auto& user = recorded.metadata.by.user; !user.empty()) {
+    if (audit_by_actor_ == nullptr || audit_actor_ != user) {
+      build_prefix("u", user);
+      audit_actor_ = user;
+      audit_by_actor_ = &keyed.posting_at(prefix);
+    }
+    keyed_state::append_line(*audit_by_actor_, value);
+  }
   if (auto n = jurisdiction_of(event); n != no_node) {
     if (audit_by_node_.size() <= n) audit_by_node_.resize(std::size_t{n} + 1, nullptr);
     auto*& p = audit_by_node_[n];

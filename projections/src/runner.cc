@@ -247,6 +247,10 @@ result<void> projection_runner::catch_up_pipelined() {
   std::mutex m;
   std::condition_variable changed;
   std::deque<page> queue;
+  // Pages folded, handed back for the reader to free: their strings were allocated on its thread,
+  // and frees of another thread's chunks were a sixth of the folding thread's samples (perf), the
+  // thread that bounds a rebuild; the reader has time to spare.
+  std::vector<page> spent;
   bool finished = false;  // the reader read an empty page, failed, or was told to stop
   bool stop = false;
   eventstore::position from;
@@ -255,7 +259,13 @@ result<void> projection_runner::catch_up_pipelined() {
     from = state_.last_applied().next();
   }
   std::thread reader([&] {
+    std::vector<page> to_free;
     for (;;) {
+      {
+        std::lock_guard lock(m);
+        to_free.swap(spent);
+      }
+      to_free.clear();
       page p;
       auto got = store_.read_all(from, options_.page_size);
       const bool last = !got || got->empty();
@@ -299,6 +309,8 @@ result<void> projection_runner::catch_up_pipelined() {
       apply_decoded(p.events, p.decoded);
     }
     notify_applied();
+    std::lock_guard lock(m);
+    spent.push_back(std::move(p));
   }
   {
     std::lock_guard lock(m);

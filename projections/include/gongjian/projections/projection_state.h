@@ -229,9 +229,13 @@ class projection_state {
   std::uint64_t audit_epoch_ = 0;
   std::vector<keyed_state::posting*> audit_by_node_;
   std::array<std::pair<std::string, keyed_state::posting*>, std::variant_size_v<domain::event>> audit_by_type_{};
-  // And the time index's posting of minute `audit_time_bucket_` (most events follow the one before).
+  // And the time index's posting of minute `audit_time_bucket_`, and the posting of the actor
+  // `audit_actor_` (most events share both with the event before: a command's events, one clerk's
+  // session).
   keyed_state::posting* audit_by_time_ = nullptr;
   std::uint64_t audit_time_bucket_ = 0;
+  keyed_state::posting* audit_by_actor_ = nullptr;
+  std::string audit_actor_;
 
   std::vector<bool> member_dirty_, branch_dirty_, instructor_dirty_;
   std::vector<std::uint32_t> dirty_members_, dirty_branches_, dirty_instructors_;
