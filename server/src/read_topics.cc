@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "event_json.h"
+#include "fanout_sweep.h"
 #include "gongjian/projections/audit.h"
 #include "query_json.h"
 #include "shared_state.h"
@@ -73,9 +74,11 @@ class rankings_topic;
 // (the usual case), so the socket write of the ranking starts right there. Before, the applier
 // thread posted one handler per subscriber (1,000 posts per change from a foreign thread, each
 // through the scheduler's lock and then a strand hop); now a change costs one post per slice
-// and the slices run on all network threads at once. A slice still waiting to run when the next
-// change comes is not posted again: it reads the newest change of its group when it runs, so a
-// lagging io_context holds at most one handler per slice and ranking, never a backlog.
+// and the slices run on all network threads at once. A slice still queued or sweeping when the
+// next change comes is not posted again: it takes the newest change of its group at its next
+// chunk of subscribers and carries on from where it is (fanout_sweep.h), so a lagging io_context
+// holds at most one handler per slice and ranking, never a backlog, and a change that comes in
+// the middle of a sweep reaches the rest of the slice in that same sweep.
 class rankings_hub final : public applied_listener, public std::enable_shared_from_this<rankings_hub> {
  public:
   rankings_hub(std::shared_ptr<read_side> reads, std::size_t slices)
@@ -112,9 +115,12 @@ class rankings_hub final : public applied_listener, public std::enable_shared_fr
     std::shared_ptr<const std::string> last_body;  // the ranking last pushed, without its position
     std::vector<std::pair<const rankings_topic*, std::weak_ptr<rankings_topic>>> subscribers;
     std::shared_ptr<const change> newest;          // what a slice hands over when it runs
-    std::vector<char> slice_posted;                // per slice: its handler is queued, not yet started
+    std::vector<fanout_sweep> sweeps;              // per slice: where its sweep is, what is left
   };
-  // Network thread: hands the group's newest change to slice `index` of its subscribers.
+  // Subscribers per lock of the hub's mutex in a sweep (where a newer change is picked up).
+  static constexpr std::size_t kChunk = 32;
+  // Network thread: sweeps slice `index` of the group's subscribers with its newest change, at
+  // most one lap per call (then it posts itself again, so other handlers of the thread get a turn).
   void run_slice(const std::string& text, std::size_t index);
 
   std::shared_ptr<read_side> reads_;
@@ -316,12 +322,11 @@ void rankings_hub::on_applied(std::uint64_t) {
         if (auto t = weak.lock()) c->to.push_back(std::move(t));
       const std::size_t n = c->to.size();
       g.newest = std::move(c);
-      g.slice_posted.resize(slices_, 0);
-      for (std::size_t i = 0; i < slices_; ++i) {
-        // Slice i is [i*n/K, (i+1)*n/K); an empty one is not posted (it has nobody this time).
-        if (g.slice_posted[i] || i * n / slices_ == (i + 1) * n / slices_) continue;
-        g.slice_posted[i] = post[i] = 1;
-      }
+      g.sweeps.resize(slices_);
+      // Slice i is [i*n/K, (i+1)*n/K); an empty one is not posted (it has nobody this time), nor
+      // one whose handler is queued or sweeping (it takes the newest change at its next chunk).
+      for (std::size_t i = 0; i < slices_; ++i)
+        if (g.sweeps[i].on_change((i + 1) * n / slices_ - i * n / slices_)) post[i] = 1;
     }
     for (std::size_t i = 0; i < slices_; ++i)
       if (post[i]) net::post(network, [self = shared_from_this(), text, i] { self->run_slice(text, i); });
@@ -329,19 +334,37 @@ void rankings_hub::on_applied(std::uint64_t) {
 }
 
 void rankings_hub::run_slice(const std::string& text, std::size_t index) {
-  std::shared_ptr<const change> c;
-  {
-    std::lock_guard lock(mutex_);
-    auto it = groups_.find(text);
-    if (it == groups_.end()) return;
-    // A group left by all and joined again since this slice was posted starts with no flags.
-    if (auto& posted = it->second.slice_posted; index < posted.size()) posted[index] = 0;
-    c = it->second.newest;
+  std::size_t offered = 0;  // in this call
+  for (;;) {
+    std::shared_ptr<const change> c;
+    std::size_t first = 0, size = 0;
+    fanout_sweep::chunk next;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = groups_.find(text);
+      if (it == groups_.end()) return;
+      // A group left by all and joined again since this handler was posted has its own sweeps.
+      auto& g = it->second;
+      if (index >= g.sweeps.size() || !g.newest) return;
+      c = g.newest;
+      const std::size_t n = c->to.size();
+      first = index * n / slices_;
+      size = (index + 1) * n / slices_ - first;
+      auto& sweep = g.sweeps[index];
+      if (offered >= size && size > 0) {
+        // One lap done in this call: let the thread's other handlers (requests, the other
+        // rankings) run before the next.
+        if (sweep.more_after_yield())
+          net::post(network_, [self = shared_from_this(), text, index] { self->run_slice(text, index); });
+        return;
+      }
+      next = sweep.next(size, kChunk);
+      if (next.count == 0) return;
+    }
+    for (std::size_t k = 0; k < next.count; ++k)
+      c->to[first + (next.first + k) % size]->offer(c->message, c->body, c->position);
+    offered += next.count;
   }
-  if (!c) return;
-  const std::size_t n = c->to.size();
-  for (std::size_t j = index * n / slices_; j < (index + 1) * n / slices_; ++j)
-    c->to[j]->offer(c->message, c->body, c->position);
 }
 
 // ---------------------------------------------------------------------------------------------
