@@ -142,12 +142,15 @@ class subscriber {
 
   int fd() const { return fd_; }
   // Loop thread: reads what is there and handles every complete frame. False once closed.
+  // A read that does not fill the chunk has drained the socket: no second recv just to see
+  // EAGAIN (the epoll loop is level-triggered, so bytes that come later wake it again).
   bool on_readable() {
     char chunk[65536];
     while (true) {
       const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
       if (n > 0) {
         in_.append(chunk, static_cast<std::size_t>(n));
+        if (static_cast<std::size_t>(n) < sizeof chunk) break;
         continue;
       }
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
@@ -220,6 +223,8 @@ class subscriber {
       const bool fin = (b0 & 0x80) != 0;
       if (opcode == 0x9) {
         send_frame(0xA, payload);
+      } else if ((opcode == 0x1 || opcode == 0x0) && fin && message_.empty()) {
+        on_message(payload);  // a whole message in one frame (the usual case): no copy
       } else if (opcode == 0x1 || opcode == 0x0) {
         message_.append(payload);
         if (fin) {
@@ -230,8 +235,11 @@ class subscriber {
     }
     in_.erase(0, at);
   }
+  // The server writes "type", "topic" and "position" after the ranking's body, so both are looked
+  // for from the end (a scan from the start read the whole ranking and was most of this thread's
+  // user time).
   void on_message(std::string_view text) {
-    if (text.find("\"type\":\"ranking\"") == std::string_view::npos) return;
+    if (text.rfind("\"type\":\"ranking\"") == std::string_view::npos) return;
     // "position" is the last field the server writes; parse only the number.
     const auto at = text.rfind("\"position\":");
     if (at == std::string_view::npos) return;
