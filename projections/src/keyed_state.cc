@@ -75,7 +75,7 @@ void keyed_state::drain_into(eventstore::consumer_commit& commit) {
     }
   }
   pending_.clear();
-  drain_appends(commit);
+  drain_postings(commit);
 }
 
 void keyed_state::drain_into_in_flight(eventstore::consumer_commit& commit) {
@@ -88,12 +88,10 @@ void keyed_state::drain_into_in_flight(eventstore::consumer_commit& commit) {
   }
   in_flight_ = std::move(pending_);
   pending_.clear();
-  drain_appends(commit);
+  drain_postings(commit);
 }
 
-void keyed_state::drain_appends(eventstore::consumer_commit& commit) {
-  for (auto& kv : appends_) commit.puts.push_back(std::move(kv));
-  appends_.clear();
+void keyed_state::drain_postings(eventstore::consumer_commit& commit) {
   for (auto& [prefix, p] : postings_) {
     std::string key;
     key.reserve(prefix.size() + 8);

@@ -29,10 +29,6 @@ class keyed_state {
   std::optional<std::string> get(std::string_view key) const;
   void put(std::string key, std::string value) { pending_[std::move(key)] = std::move(value); }
   void erase(std::string key) { pending_[std::move(key)] = std::nullopt; }
-  // A write that is never read back before the next checkpoint and whose key is unique (audit
-  // index lines carry their position): kept in a plain list, which is far cheaper than the
-  // ordered buffer at a million events a second. Invisible to get/scan until committed.
-  void append_only(std::string key, std::string value) { appends_.emplace_back(std::move(key), std::move(value)); }
   // A posting: `line` (which starts with its log position as 8 big-endian bytes) joins the other
   // lines under `prefix` since the last checkpoint; drain_into writes them as ONE key,
   // <prefix><u64 position of the last line> -> the lines in log order. One key per prefix and
@@ -56,7 +52,7 @@ class keyed_state {
   void scan(std::string_view prefix, std::string_view start,
             const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
 
-  std::size_t pending_size() const { return pending_.size() + appends_.size() + postings_.size(); }
+  std::size_t pending_size() const { return pending_.size() + postings_.size(); }
   // Moves the buffered writes into a commit (puts and deletes), leaving the buffer empty.
   void drain_into(eventstore::consumer_commit& commit);
   // The same for a commit that another thread hands to the store while this one goes on: the
@@ -70,7 +66,6 @@ class keyed_state {
     epoch_.value = epoch::next();
     pending_.clear();
     in_flight_.clear();
-    appends_.clear();
     postings_.clear();
   }
   const eventstore::event_store* store() const { return store_; }
@@ -80,10 +75,9 @@ class keyed_state {
   const eventstore::event_store* store_;
   std::string consumer_;
   using buffer = std::map<std::string, std::optional<std::string>, std::less<>>;
-  void drain_appends(eventstore::consumer_commit& commit);
+  void drain_postings(eventstore::consumer_commit& commit);
   buffer pending_;
   buffer in_flight_;  // drained into a commit the store may not hold yet; pending_ wins over it
-  std::vector<std::pair<std::string, std::string>> appends_;
   struct string_hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
