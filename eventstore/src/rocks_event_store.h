@@ -24,11 +24,12 @@
 //
 // Bulk mode (bulk_import_without_fsync) writes the `log` column family differently: the writer
 // encodes each batch's records into a log_segment instead of a WriteBatch; the syncer writes the
-// derived data as above (no WAL), publishes the segments as the in-memory log tail (readers take
+// stream heads and command ids as above (no WAL; not the stream index), publishes the segments as the in-memory log tail (readers take
 // positions past the last ingested one from it), hands them to the ingester thread and completes
 // the callbacks. The ingester (ingester_loop) appends the records to an SstFileWriter; every
-// 64 MiB, and when sync() or close() asks, it finishes that file and ingests it into `log`
-// (RocksDB fsyncs it and its MANIFEST entry), writes the meta head of what is ingested, and drops
+// 64 MiB, and when sync() or close() asks, it finishes that file, writes the chunk's stream index
+// entries (sorted) to a second file and ingests both, into `log` and `streams`, in one atomic
+// IngestExternalFiles (RocksDB fsyncs them and their MANIFEST entry), writes the meta head of what is ingested, and drops
 // those segments from the tail. So the log never passes through a memtable, a flush or a
 // compaction, and the file is written beside the writer and the syncer, not in their way;
 // start() repairs what a crash left (purge_derived_past).
@@ -185,8 +186,9 @@ class rocks_event_store final : public event_store {
   void ingester_loop();
   // Bulk mode, ingester thread: appends the records of published segments to the chunk file.
   rocksdb::Status add_to_chunk(const std::vector<std::shared_ptr<const log_segment>>& segments);
-  // Bulk mode, ingester thread: finishes the chunk file, ingests it into `log`, records the meta
-  // head and publishes a tail without its records.
+  // Bulk mode, ingester thread: finishes the chunk file, writes its stream index entries to a
+  // second file, ingests both (into `log` and `streams`) atomically, records the meta head and
+  // publishes a tail without its records.
   rocksdb::Status ingest_chunk();
   // Sets failed_ (the writer then refuses appends, sync() reports io_error).
   void fail();
@@ -206,7 +208,8 @@ class rocks_event_store final : public event_store {
   mutable std::shared_mutex lifetime_mutex_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  rocksdb::Options log_file_options_;  // bulk mode: the `log` column family's, for chunk files
+  rocksdb::Options log_file_options_;    // bulk mode: the `log` column family's, for chunk files
+  rocksdb::Options index_file_options_;  // bulk mode: the `streams` column family's, for their index
 
   std::mutex close_mutex_;  // serialises close() callers
   bool closed_ = false;     // guarded by close_mutex_
@@ -248,6 +251,15 @@ class rocks_event_store final : public event_store {
   // Bulk mode, ingester thread only: the chunk file being written.
   std::unique_ptr<rocksdb::SstFileWriter> chunk_;
   std::string chunk_path_;
+  // The chunk's stream index entries (views into the records of chunk_segments_, which they keep
+  // alive), written to their own file at ingestion and ingested with the chunk in one step.
+  struct chunk_index_entry {
+    std::string_view stream;
+    std::uint64_t version;
+    std::uint64_t position;
+  };
+  std::vector<chunk_index_entry> chunk_index_;
+  std::vector<std::shared_ptr<const log_segment>> chunk_segments_;
   std::uint64_t chunk_number_ = 0;
   std::uint64_t chunk_last_ = 0;  // last position in the chunk file
   sha256_digest chunk_last_hash_{};
