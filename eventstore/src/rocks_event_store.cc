@@ -132,6 +132,19 @@ sha256_digest digest_from(std::string_view bytes) {
   return d;
 }
 
+// Stream index key order (stream, then version) without building the keys: the names are
+// compared once per pair.
+constexpr auto in_stream_index_order = [](const auto& x, const auto& y) {
+  const int c = x.stream.compare(y.stream);
+  return c != 0 ? c < 0 : x.version < y.version;
+};
+
+// Entries already in order (one stream per importer, as in a bulk import) are only checked.
+template <typename It, typename Less>
+void sort_unless_sorted(It first, It last, Less less) {
+  if (!std::is_sorted(first, last, less)) std::sort(first, last, less);
+}
+
 }  // namespace
 
 result<std::unique_ptr<event_store>> event_store::open(const options& opts) {
@@ -809,7 +822,7 @@ rocksdb::Status rocks_event_store::add_to_chunk(const std::vector<std::shared_pt
       encoding::put_big_endian64(key, p);
       const std::string_view record = s.record(p);
       if (auto status = chunk_->Put(key, rocksdb::Slice(record.data(), record.size())); !status.ok()) return status;
-      chunk_index_entry& e = chunk_index_.emplace_back();
+      auto& e = chunk_index_.emplace_back();
       e.position = p;
       if (!record_stream_version(record, e.stream, e.version)) {
         return rocksdb::Status::Corruption("bulk chunk: a record the writer encoded is unreadable");
@@ -829,13 +842,7 @@ rocksdb::Status rocks_event_store::ingest_chunk() {
   // arrive in order and are only checked; anything else is sorted here, off the syncer's path).
   const std::string index_path = chunk_path_.substr(0, chunk_path_.size() - 4) + "-index.sst";
   if (status.ok()) {
-    const auto by_key = [](const chunk_index_entry& x, const chunk_index_entry& y) {
-      const int c = x.stream.compare(y.stream);
-      return c != 0 ? c < 0 : x.version < y.version;
-    };
-    if (!std::is_sorted(chunk_index_.begin(), chunk_index_.end(), by_key)) {
-      std::sort(chunk_index_.begin(), chunk_index_.end(), by_key);
-    }
+    sort_unless_sorted(chunk_index_.begin(), chunk_index_.end(), in_stream_index_order);
     rocksdb::SstFileWriter index(rocksdb::EnvOptions(index_file_options_), index_file_options_, cf(cf_streams),
                                  /*invalidate_page_cache=*/false);
     status = index.Open(index_path);
@@ -914,24 +921,16 @@ rocksdb::Status rocks_event_store::write_derived(std::vector<written_batch>& gro
   auto& heads = derived_heads_;
   index.clear();
   heads.clear();
-  // Bulk mode: the stream index is not written here but ingested with the log (ingest_chunk);
-  // readers take the entries not yet ingested from the tail.
-  const bool bulk = opts_.mode == durability::bulk_import_without_fsync;
+  // Bulk mode: a batch carries no stream index entries (process_batch); they are ingested with
+  // the log (ingest_chunk), and readers take the entries not yet ingested from the tail.
   for (const auto& b : group) {
     if (!b.wrote) continue;
     last = b.last_position;
-    if (!bulk) {
-      for (const auto& e : b.index) index.push_back(&e);
-    }
+    for (const auto& e : b.index) index.push_back(&e);
     heads.insert(heads.end(), b.heads.begin(), b.heads.end());
   }
-  // One comparison of the names per pair; a group that is already in order (one stream per
-  // importer, as in a bulk import) is only checked, not sorted.
-  const auto by_key = [](const auto* x, const auto* y) {
-    const int c = x->stream.compare(y->stream);
-    return c != 0 ? c < 0 : x->version < y->version;
-  };
-  if (!std::is_sorted(index.begin(), index.end(), by_key)) std::sort(index.begin(), index.end(), by_key);
+  sort_unless_sorted(index.begin(), index.end(),
+                     [](const auto* x, const auto* y) { return in_stream_index_order(*x, *y); });
   // Heads in write order; a stable sort keeps each stream's entries in that order, so the last
   // of each run is the stream's newest version.
   std::stable_sort(heads.begin(), heads.end(), [](const auto& x, const auto& y) { return x.first < y.first; });

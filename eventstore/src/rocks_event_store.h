@@ -253,12 +253,7 @@ class rocks_event_store final : public event_store {
   std::string chunk_path_;
   // The chunk's stream index entries (views into the records of chunk_segments_, which they keep
   // alive), written to their own file at ingestion and ingested with the chunk in one step.
-  struct chunk_index_entry {
-    std::string_view stream;
-    std::uint64_t version;
-    std::uint64_t position;
-  };
-  std::vector<chunk_index_entry> chunk_index_;
+  std::vector<written_batch::index_entry> chunk_index_;
   std::vector<std::shared_ptr<const log_segment>> chunk_segments_;
   std::uint64_t chunk_number_ = 0;
   std::uint64_t chunk_last_ = 0;  // last position in the chunk file
