@@ -91,6 +91,8 @@ class rocks_event_store final : public event_store {
   result<void> consumer_scan(std::string_view consumer, std::string_view start, read_direction direction,
                              const std::function<bool(std::string_view, std::string_view)>& visit) const override;
   result<void> consumer_reset(std::string_view consumer) override;
+  result<void> begin_consumer_rebuild(std::string_view consumer) override;
+  result<void> end_consumer_rebuild(std::string_view consumer) override;
 
   result<void> sync() override;
   void close() override;
@@ -210,6 +212,14 @@ class rocks_event_store final : public event_store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::Options log_file_options_;    // bulk mode: the `log` column family's, for chunk files
   rocksdb::Options index_file_options_;  // bulk mode: the `streams` column family's, for their index
+
+  // Consumers between begin_consumer_rebuild and end_consumer_rebuild (their commits skip the
+  // WAL); the consumers' column family has the rebuild settings while it is not empty.
+  mutable std::mutex rebuilding_mutex_;
+  std::vector<std::string> rebuilding_;  // guarded by rebuilding_mutex_
+  bool rebuilding(std::string_view consumer) const;
+  // Flushes the consumers' column family to synced files (unlogged consumer commits).
+  std::error_code flush_consumers();
 
   std::mutex close_mutex_;  // serialises close() callers
   bool closed_ = false;     // guarded by close_mutex_

@@ -335,6 +335,11 @@ result<rebuild_report> projection_runner::rebuild() {
     log_bytes_since_snapshot_ = 0;
     last_snapshot_bytes_ = 0;
   }
+  // The store's rebuild settings for this consumer's commits (no WAL, no compression, no automatic
+  // compaction) until every one of them is in; end_consumer_rebuild makes them durable and puts
+  // the live settings back, also when the rebuild fails. A crash in between leaves an earlier
+  // checkpoint with the state it describes (or none), which `open` resumes from.
+  if (auto begun = store_.begin_consumer_rebuild(options_.consumer); !begun) return failure(begun.error());
   {
     std::unique_lock lock(mutex_);
     commits_in_flight_ = true;
@@ -346,8 +351,10 @@ result<rebuild_report> projection_runner::rebuild() {
     auto settled = settle_locked();
     if (caught_up && !settled) caught_up = settled;
   }
+  if (caught_up) caught_up = checkpoint();
+  auto ended = store_.end_consumer_rebuild(options_.consumer);
   if (!caught_up) return failure(caught_up.error());
-  if (auto done = checkpoint(); !done) return failure(done.error());
+  if (!ended) return failure(ended.error());
   rebuild_report report;
   {
     std::shared_lock lock(mutex_);

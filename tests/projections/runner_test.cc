@@ -2,7 +2,13 @@
 // "crashes" between checkpoints), rebuild from zero, and compare byte for byte.
 #include <gtest/gtest.h>
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <random>
 
 #include "gongjian/projections/as_of.h"
@@ -11,6 +17,8 @@
 #include "gongjian/projections/runner.h"
 #include "projections/campaign_generator.h"
 #include "support/temp_dir.h"
+
+extern char** environ;
 
 namespace gongjian::projections::testing {
 namespace {
@@ -456,6 +464,183 @@ TEST(runner, a_checkpoint_past_the_logs_end_starts_the_projections_again) {
   ASSERT_TRUE(rebuilt.open().has_value());
   ASSERT_TRUE(rebuilt.rebuild().has_value());
   EXPECT_TRUE(canonical_of(resumed) == canonical_of(rebuilt));
+}
+
+// A rebuild killed mid-way (the process dies without closing the store) and the runner opened
+// afterwards: it resumes from whatever checkpoint survived and ends equal to a rebuild. The child
+// (this binary run again, see kill_child_environment) rebuilds through a store that, after its
+// third commit, ends and begins the rebuild settings again (which flushes, as a full memtable
+// would), and dies right after its sixth: the unlogged commits 4 to 6 are lost with it.
+constexpr const char* rebuild_child_dir_variable = "GONGJIAN_REBUILD_CHILD_DIR";
+constexpr int rebuild_child_flush_at = 3;
+constexpr int rebuild_child_die_at = 6;
+
+runner_options rebuild_child_options() {
+  runner_options o;
+  o.checkpoint_every_events = 400;
+  o.checkpoint_every = std::chrono::hours(1);
+  o.snapshot_every_events = 700;
+  o.page_size = 256;
+  return o;
+}
+
+// Forwards everything to `inner`, and counts consumer commits.
+class commit_counting_store final : public eventstore::event_store {
+ public:
+  commit_counting_store(eventstore::event_store& inner, std::function<void(int, const eventstore::consumer_commit&)> after)
+      : inner_(inner), after_(std::move(after)) {}
+  result<eventstore::append_result> append(eventstore::append_request r) override { return inner_.append(std::move(r)); }
+  void append_async(eventstore::append_request r, std::function<void(result<eventstore::append_result>)> done) override {
+    inner_.append_async(std::move(r), std::move(done));
+  }
+  result<eventstore::stream_version> stream_head(std::string_view s) const override { return inner_.stream_head(s); }
+  result<std::vector<eventstore::recorded_event>> read_stream(std::string_view s, eventstore::stream_version from,
+                                                              eventstore::read_direction d, std::size_t n) const override {
+    return inner_.read_stream(s, from, d, n);
+  }
+  result<std::vector<eventstore::recorded_event>> read_all(eventstore::position from, std::size_t n) const override {
+    return inner_.read_all(from, n);
+  }
+  eventstore::position head() const override { return inner_.head(); }
+  eventstore::sha256_digest head_hash() const override { return inner_.head_hash(); }
+  std::unique_ptr<eventstore::subscription> subscribe(eventstore::subscribe_options o,
+                                                      eventstore::batch_handler h) override {
+    return inner_.subscribe(o, std::move(h));
+  }
+  result<eventstore::verify_report> verify(eventstore::position from, eventstore::position to) const override {
+    return inner_.verify(from, to);
+  }
+  result<void> commit_consumer(const eventstore::consumer_commit& c) override {
+    auto done = inner_.commit_consumer(c);
+    if (done) after_(++commits_, c);
+    return done;
+  }
+  result<std::optional<eventstore::position>> consumer_checkpoint(std::string_view c) const override {
+    return inner_.consumer_checkpoint(c);
+  }
+  result<std::optional<std::string>> consumer_get(std::string_view c, std::string_view k) const override {
+    return inner_.consumer_get(c, k);
+  }
+  result<void> consumer_scan(std::string_view c, std::string_view start, eventstore::read_direction d,
+                             const std::function<bool(std::string_view, std::string_view)>& visit) const override {
+    return inner_.consumer_scan(c, start, d, visit);
+  }
+  result<void> consumer_reset(std::string_view c) override { return inner_.consumer_reset(c); }
+  result<void> begin_consumer_rebuild(std::string_view c) override { return inner_.begin_consumer_rebuild(c); }
+  result<void> end_consumer_rebuild(std::string_view c) override { return inner_.end_consumer_rebuild(c); }
+  result<void> sync() override { return inner_.sync(); }
+  void close() override { inner_.close(); }
+
+ private:
+  eventstore::event_store& inner_;
+  std::function<void(int, const eventstore::consumer_commit&)> after_;
+  std::atomic<int> commits_{0};
+};
+
+void write_number(const std::filesystem::path& file, std::uint64_t n) {
+  std::ofstream out(file);
+  out << n << '\n';
+}
+
+std::uint64_t read_number(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::uint64_t n = 0;
+  in >> n;
+  return n;
+}
+
+[[noreturn]] void run_rebuild_child(const std::filesystem::path& dir) {
+  eventstore::options o;
+  o.directory = dir / "db";
+  o.mode = eventstore::durability::bulk_import_without_fsync;
+  auto opened = eventstore::event_store::open(o);
+  if (!opened) std::_Exit(3);
+  eventstore::event_store& inner = **opened;
+  commit_counting_store store(inner, [&](int n, const eventstore::consumer_commit& c) {
+    if (n == rebuild_child_flush_at) {
+      if (!inner.end_consumer_rebuild(c.consumer) || !inner.begin_consumer_rebuild(c.consumer)) std::_Exit(4);
+      write_number(dir / "flushed", c.checkpoint.value);
+    }
+    if (n == rebuild_child_die_at) {
+      write_number(dir / "died", c.checkpoint.value);
+      std::_Exit(0);  // no close: the memtables, and the unlogged commits in them, are lost
+    }
+  });
+  projection_runner runner(store, rebuild_child_options());
+  if (!runner.open()) std::_Exit(5);
+  (void)runner.rebuild();
+  std::_Exit(6);  // finished without dying: too few commits for the test
+}
+
+class rebuild_child_environment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    if (const char* dir = std::getenv(rebuild_child_dir_variable)) run_rebuild_child(dir);
+  }
+};
+
+[[maybe_unused]] ::testing::Environment* const rebuild_child_environment_registered =
+    ::testing::AddGlobalTestEnvironment(new rebuild_child_environment);
+
+TEST(runner, a_rebuild_killed_midway_resumes_from_a_surviving_checkpoint_and_equals_a_rebuild) {
+  gongjian::testing::temp_dir dir;
+  const auto events = generated_campaign(7, 200, 50);
+  {
+    auto store = open_store(dir);
+    for (std::size_t k = 0; k < events.size(); ++k)
+      append_event(*store, events[k].event, campaign_start_ms + events[k].day * 86400000LL + static_cast<std::int64_t>(k),
+                   "gen:" + std::to_string(k));
+    // A live state to be replaced by the rebuild.
+    projection_runner live(*store, runner_options{});
+    ASSERT_TRUE(live.open().has_value());
+    ASSERT_TRUE(live.catch_up().has_value());
+    store->close();
+  }
+  {
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+    env_strings.push_back(std::string(rebuild_child_dir_variable) + "=" + dir.path().string());
+    std::vector<char*> envp;
+    for (auto& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+    std::string exe = "/proc/self/exe";
+    // One cheap test, so that gtest sets up the environments, where the child takes over.
+    std::string filter = "--gtest_filter=indicators.canonical_form_round_trips";
+    char* argv[] = {exe.data(), filter.data(), nullptr};
+    pid_t pid = 0;
+    ASSERT_EQ(::posix_spawn(&pid, exe.c_str(), nullptr, nullptr, argv, envp.data()), 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  }
+  const std::uint64_t flushed = read_number(dir / "flushed"), died = read_number(dir / "died");
+  ASSERT_GT(flushed, 0u);
+  ASSERT_LT(flushed, died);
+
+  auto store = open_store(dir);
+  // The checkpoint of the last flushed commit survived with its state; the later, unlogged ones
+  // did not (logged, they would have: the process died, the machine did not).
+  auto checkpoint = store->consumer_checkpoint("projections");
+  ASSERT_TRUE(checkpoint && checkpoint->has_value());
+  EXPECT_EQ((*checkpoint)->value, flushed);
+  projection_runner resumed(*store, rebuild_child_options());
+  ASSERT_TRUE(resumed.open().has_value());
+  EXPECT_EQ(resumed.last_applied().value, flushed);
+  ASSERT_TRUE(resumed.catch_up().has_value());
+  EXPECT_EQ(resumed.last_applied(), store->head());
+
+  runner_options rebuilt_options = rebuild_child_options();
+  rebuilt_options.consumer = "projections-rebuilt";
+  projection_runner rebuilt(*store, rebuilt_options);
+  ASSERT_TRUE(rebuilt.open().has_value());
+  ASSERT_TRUE(rebuilt.rebuild().has_value());
+  EXPECT_TRUE(canonical_of(resumed) == canonical_of(rebuilt));
+  EXPECT_TRUE(consumer_contents(*store, "projections") == consumer_contents(*store, "projections-rebuilt"));
+  // And the rebuild's own state is durable once rebuild returns: it reads back after a reopen.
+  const auto rebuilt_contents = consumer_contents(*store, "projections-rebuilt");
+  store->close();
+  store = open_store(dir);
+  EXPECT_TRUE(consumer_contents(*store, "projections-rebuilt") == rebuilt_contents);
 }
 
 }  // namespace

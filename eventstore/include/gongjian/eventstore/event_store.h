@@ -151,6 +151,25 @@ class event_store {
   // Removes all of a consumer's state and its checkpoint (before a rebuild).
   virtual result<void> consumer_reset(std::string_view consumer) = 0;
 
+  // Rebuild write settings for a consumer's commits, from begin to end: a rebuild writes its whole
+  // state again, in a few large commits, with nobody reading it. Until `end_consumer_rebuild`,
+  // that consumer's commits skip the WAL and the consumers' column family writes uncompressed
+  // files and runs no automatic compaction. A crash in between loses the commits no memtable
+  // flush has written yet; since every one of the consumer's commits in between is unlogged and a
+  // flush writes a whole memtable (and memtables are flushed in order), what survives is the
+  // state of some earlier commit, whole, with its checkpoint (or what preceded `begin`). `end`
+  // flushes them to synced files, puts the live settings back and returns once the commits are
+  // durable. Call them around consumer_reset's replay with nobody else committing for that
+  // consumer. A store that has no such settings does nothing (the defaults).
+  virtual result<void> begin_consumer_rebuild(std::string_view consumer) {
+    (void)consumer;
+    return {};
+  }
+  virtual result<void> end_consumer_rebuild(std::string_view consumer) {
+    (void)consumer;
+    return {};
+  }
+
   // Makes everything written so far durable (needed after bulk_import_without_fsync).
   virtual result<void> sync() = 0;
 
