@@ -6,10 +6,13 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <algorithm>
+#include <array>
 
 #include "static_files.h"
 #include "store_routes.h"
@@ -246,17 +249,51 @@ void http_session::upgrade(http::request<http::string_body>&& req, const parsed_
       ->run(std::move(req));
 }
 
+namespace {
+
+bool overridden(std::string_view name, const std::vector<std::pair<std::string, std::string>>& headers,
+                std::size_t from) {
+  for (std::size_t i = from; i < headers.size(); ++i) {
+    if (beast::iequals(headers[i].first, name)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void http_session::send(api_response response, bool keep_alive) {
   if (stopping_) keep_alive = false;
-  auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), 11);
-  res->set(http::field::server, "gongjian");
-  res->set(http::field::content_type, response.content_type);
-  res->set("X-Request-Id", request_id_);
-  for (auto& [name, value] : response.headers) res->set(name, value);
-  res->keep_alive(keep_alive);
-  res->body() = std::move(response.body);
-  res->prepare_payload();
-  response_ = res;
+  // The response head is written here into one reused string, not through a Beast message and
+  // serializer (a field list allocated per field, a composed write of a buffer sequence over the
+  // fields): the same bytes Beast wrote, in the same order. A header of the response's `headers`
+  // replaces a fixed one of the same name (Beast's set: the later value, at the end), and of two
+  // with one name the later wins. HTTP/1.1 always; keep-alive is the default, so only "close" is
+  // written; Content-Length always (no route answers 1xx, 204 or 304).
+  auto& head = head_out_;
+  head.clear();
+  head += "HTTP/1.1 ";
+  head += std::to_string(response.status);
+  head += ' ';
+  head += http::obsolete_reason(static_cast<http::status>(response.status));
+  head += "\r\n";
+  auto field = [&head](std::string_view name, std::string_view value) {
+    head += name;
+    head += ": ";
+    head += value;
+    head += "\r\n";
+  };
+  const auto& extra = response.headers;
+  if (!overridden("Server", extra, 0)) field("Server", "gongjian");
+  if (!overridden("Content-Type", extra, 0)) field("Content-Type", response.content_type);
+  if (!overridden("X-Request-Id", extra, 0)) field("X-Request-Id", request_id_);
+  for (std::size_t i = 0; i < extra.size(); ++i) {
+    if (beast::iequals(extra[i].first, "Connection") || beast::iequals(extra[i].first, "Content-Length")) continue;
+    if (!overridden(extra[i].first, extra, i + 1)) field(extra[i].first, extra[i].second);
+  }
+  if (!keep_alive) field("Connection", "close");
+  field("Content-Length", std::to_string(response.body.size()));
+  head += "\r\n";
+  body_out_ = std::move(response.body);
   // Counted and logged when the response is ready (before it is written), so a client that has
   // read it sees it in /metrics. Durations run from the request read to here.
   const int status = response.status;
@@ -267,8 +304,8 @@ void http_session::send(api_response response, bool keep_alive) {
   const auto level = status >= 400 ? spdlog::level::info : spdlog::level::debug;
   state_->log->log(level, "request_id={} method={} path={} route={} status={} duration_us={} caller={}", request_id_,
                    method_, path_, route_name_, status, micros, caller_.empty() ? "-" : caller_);
-  http::async_write(stream_, *res, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-    self->response_.reset();
+  const std::array<net::const_buffer, 2> buffers{net::buffer(head_out_), net::buffer(body_out_)};
+  net::async_write(stream_, buffers, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
     self->on_write(ec, !keep_alive);
   });
 }

@@ -43,7 +43,9 @@ class http_session : public session, public std::enable_shared_from_this<http_se
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<shared_state> state_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> response_;
+  // The response being written: its head (reused from one response to the next) and body.
+  std::string head_out_;
+  std::string body_out_;
   bool refuse_;
   bool reading_ = false;  // an async_read for the next request is outstanding
   bool stopping_ = false;

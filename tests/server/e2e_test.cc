@@ -153,6 +153,64 @@ TEST_F(ServerE2E, CommandsReturnPositionsAndRetriesAreSafe) {
   EXPECT_EQ(exists.status, 409) << exists.body;
 }
 
+// The session writes response heads itself (not through Beast's serializer): the bytes on a
+// keep-alive connection, the close on "Connection: close", and a command's body is Boost.JSON's
+// serialization (also with a command id that needs escaping).
+TEST_F(ServerE2E, ResponseBytesOnAKeepAliveConnection) {
+  start();
+  register_basic_jurisdictions();
+  raw_connection c(port());
+  const std::string body = R"({"command_id":"q\"1\\x","code":"110101","jurisdiction_name":"东城区"})";
+  const std::string target = "/api/v1/commands/register_jurisdiction";
+  auto request = [&](const std::string& id, const std::string& token, const std::string& extra) {
+    return "POST " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+           "\r\nX-Request-Id: " + id + "\r\nContent-Type: application/json\r\n" + extra +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  c.send(request("keep-1", "t-admin", "") + request("keep-2", "nobody", "") +
+         request("keep-3", "t-admin", "Connection: close\r\n"));
+  const std::string reply = c.read_all();  // the server closes after the third response
+
+  std::vector<std::pair<std::string, std::string>> responses;  // head, body
+  std::size_t at = 0;
+  while (at < reply.size()) {
+    const auto end = reply.find("\r\n\r\n", at);
+    ASSERT_NE(end, std::string::npos) << reply.substr(at);
+    std::string head = reply.substr(at, end + 4 - at);
+    const auto length_at = head.find("Content-Length: ");
+    ASSERT_NE(length_at, std::string::npos) << head;
+    const std::size_t length = std::stoul(head.substr(length_at + 16));
+    responses.emplace_back(head, reply.substr(end + 4, length));
+    at = end + 4 + length;
+  }
+  ASSERT_EQ(responses.size(), 3u) << reply;
+
+  const auto& [head1, body1] = responses[0];
+  EXPECT_EQ(head1, "HTTP/1.1 200 OK\r\nServer: gongjian\r\nContent-Type: application/json\r\nX-Request-Id: keep-1\r\n"
+                   "Content-Length: " + std::to_string(body1.size()) + "\r\n\r\n");
+  EXPECT_EQ(body1, json::serialize(json::parse(body1)));
+  const auto first = json::parse(body1);
+  EXPECT_EQ(first.at("command_id"), "q\"1\\x");
+  EXPECT_EQ(first.at("status"), 200);
+  EXPECT_EQ(first.at("duplicate"), false);
+  EXPECT_EQ(first.at("first_position").to_number<std::uint64_t>(), 5u);
+  EXPECT_EQ(first.at("events").at(0).at("position").to_number<std::uint64_t>(), 5u);
+  EXPECT_EQ(first.at("events").at(0).at("type"), "jurisdiction_registered");
+
+  const auto& [head2, body2] = responses[1];
+  EXPECT_EQ(head2, "HTTP/1.1 401 Unauthorized\r\nServer: gongjian\r\nContent-Type: application/json\r\n"
+                   "X-Request-Id: keep-2\r\nWWW-Authenticate: Bearer\r\nContent-Length: " + std::to_string(body2.size()) +
+                   "\r\n\r\n");
+  EXPECT_EQ(json::parse(body2).at("error").at("code"), "unauthenticated");
+
+  const auto& [head3, body3] = responses[2];
+  EXPECT_EQ(head3, "HTTP/1.1 200 OK\r\nServer: gongjian\r\nContent-Type: application/json\r\nX-Request-Id: keep-3\r\n"
+                   "Connection: close\r\nContent-Length: " + std::to_string(body3.size()) + "\r\n\r\n");
+  EXPECT_EQ(body3, json::serialize(json::parse(body3)));
+  EXPECT_EQ(json::parse(body3).at("duplicate"), true);
+  EXPECT_EQ(head(), 5u);
+}
+
 TEST_F(ServerE2E, AccessControlPerRoleAndScope) {
   start();
   register_basic_jurisdictions();
