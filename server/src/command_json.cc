@@ -1,6 +1,9 @@
 #include "command_json.h"
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json.hpp>
+
+#include <algorithm>
 
 #include <limits>
 #include <set>
@@ -164,7 +167,9 @@ class reader {
     fields(*this, target);
     if (error) return;
     for (const auto& [key, value] : object) {
-      if (known_.count(key) || std::find(reserved.begin(), reserved.end(), key) != reserved.end()) continue;
+      if (std::find(known_.begin(), known_.end(), key) != known_.end() ||
+          std::find(reserved.begin(), reserved.end(), key) != reserved.end())
+        continue;
       fail(std::string(key), "unknown_field", "unknown field");
       return;
     }
@@ -172,29 +177,35 @@ class reader {
 
   template <class T>
   void operator()(std::string_view name, T& field) {
-    known_.insert(name);
+    known_.push_back(name);
     if (error) return;
     const json::value* value = object_->if_contains(name);
     if (value == nullptr || (value->is_null() && is_optional<T>::value)) {
-      if constexpr (!may_be_absent<T>()) fail(std::string(name), "required", "is required");
+      if constexpr (!may_be_absent<T>()) fail(name, "required", "is required");
       return;
     }
-    read(*value, field, path(name));
+    // At the top level a field's path is its name: no string is built unless it is needed.
+    if (prefix_.empty()) {
+      read(*value, field, name);
+    } else {
+      const std::string where = path(name);
+      read(*value, field, where);
+    }
   }
 
  private:
   std::string path(std::string_view name) const { return prefix_.empty() ? std::string(name) : prefix_ + "." + std::string(name); }
 
-  void fail(const std::string& field, const char* rule, const std::string& what) {
+  void fail(std::string_view field, const char* rule, const std::string& what) {
     if (error) return;
     const std::string full = field.find('.') != std::string::npos || field.find('[') != std::string::npos || prefix_.empty()
-                                 ? field
-                                 : prefix_ + "." + field;
+                                 ? std::string(field)
+                                 : prefix_ + "." + std::string(field);
     error = api_error{error_kind::invalid_input, "'" + full + "' " + what, full, rule};
   }
 
   template <class Int>
-  void read_integer(const json::value& v, Int& out, const std::string& where) {
+  void read_integer(const json::value& v, Int& out, std::string_view where) {
     if (v.is_uint64()) {
       const auto x = v.get_uint64();
       if (x > static_cast<std::uint64_t>(std::numeric_limits<Int>::max()))
@@ -216,7 +227,7 @@ class reader {
   }
 
   template <class T>
-  void read(const json::value& v, T& out, const std::string& where) {
+  void read(const json::value& v, T& out, std::string_view where) {
     if constexpr (std::is_same_v<T, bool>) {
       if (!v.is_bool()) return fail(where, "type", "must be true or false");
       out = v.get_bool();
@@ -255,13 +266,13 @@ class reader {
       out.reserve(array.size());
       for (std::size_t i = 0; i < array.size() && !error; ++i) {
         typename T::value_type item{};
-        read(array[i], item, where + "[" + std::to_string(i) + "]");
+        read(array[i], item, std::string(where) + "[" + std::to_string(i) + "]");
         out.push_back(std::move(item));
       }
     } else {
       // A nested struct with its own field list.
       if (!v.is_object()) return fail(where, "type", "must be an object");
-      reader nested(where);
+      reader nested{std::string(where)};
       nested.read_object(v.get_object(), out, {});
       if (nested.error) error = std::move(nested.error);
     }
@@ -269,7 +280,8 @@ class reader {
 
   std::string prefix_;
   const json::object* object_ = nullptr;
-  std::set<std::string_view, std::less<>> known_;
+  // The field names read_object's field list visited (a command has at most a few dozen).
+  boost::container::small_vector<std::string_view, 24> known_;
 };
 
 template <std::size_t I = 0>

@@ -196,9 +196,9 @@ void command_service::rebuild_from_log() {
 void command_service::remember(const std::string& command_id, recent_result r) {
   auto [it, inserted] = recent_.insert_or_assign(command_id, r);
   if (!inserted) return;
-  recent_order_.push_back(it->first);
+  recent_order_.push_back(&it->first);
   while (recent_order_.size() > recent_capacity_) {
-    recent_.erase(recent_order_.front());
+    recent_.erase(recent_.find(*recent_order_.front()));
     recent_order_.pop_front();
   }
 }

@@ -139,7 +139,9 @@ class command_service : public std::enable_shared_from_this<command_service> {
   // strand from touching them).
   domain::state state_;
   std::unordered_map<std::string, recent_result> recent_;
-  std::deque<std::string> recent_order_;
+  // The window's ids, oldest first: pointers to recent_'s own keys (a node's key never moves), not
+  // a second copy of each id.
+  std::deque<const std::string*> recent_order_;
   // Command ids in flight -> callbacks waiting for their first result (retries).
   std::unordered_map<std::string, std::vector<std::function<void(const command_outcome&)>>> pending_;
   std::size_t in_flight_ = 0;
