@@ -26,7 +26,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -55,6 +57,18 @@ namespace json = boost::json;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
+
+double process_cpu_s() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double clock_s(clockid_t id) {
+  timespec t{};
+  ::clock_gettime(id, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
 
 constexpr const char* kToken = "fanout-bench-token";
 
@@ -353,6 +367,14 @@ int main(int argc, char** argv) {
   // more than batch/rate, it fell behind the rate it was asked for.
   std::vector<std::pair<std::uint64_t, clock_type::time_point>> acks;  // last position of a batch, ack time
   std::mutex acks_mutex;
+  // CPU time during the load (from the writers' start to the end of the wait for the last
+  // updates): the process's, less the subscribers' thread's and the writers' own, is the
+  // server's; per update received it is a steadier figure than the latency on a shared machine.
+  clockid_t client_clock{};
+  ::pthread_getcpuclockid(client_thread.native_handle(), &client_clock);
+  const double process_cpu_before = process_cpu_s();
+  const double client_cpu_before = clock_s(client_clock);
+  double writers_cpu = 0;
   {
     const auto period = std::chrono::duration<double>(static_cast<double>(batch) / static_cast<double>(rate));
     const auto start = clock_type::now();
@@ -374,12 +396,17 @@ int main(int argc, char** argv) {
           std::lock_guard lock(acks_mutex);
           acks.emplace_back(last, acked);
         }
+        const double own = clock_s(CLOCK_THREAD_CPUTIME_ID);
+        std::lock_guard lock(acks_mutex);
+        writers_cpu += own;
       });
     }
     for (auto& t : writer_threads) t.join();
   }
   std::sort(acks.begin(), acks.end());
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the last updates arrive
+  const double client_cpu = clock_s(client_clock) - client_cpu_before;
+  const double server_cpu = process_cpu_s() - process_cpu_before - client_cpu - writers_cpu;
   auto first_ack = acks.empty() ? clock_type::time_point{} : acks.front().second;
   auto last_ack = first_ack;
   for (const auto& a : acks) {
@@ -409,11 +436,17 @@ int main(int argc, char** argv) {
     }
   }
   // Per ack: each subscriber's rankings arrive in position order.
+  // Also per ack, over the subscribers: when the first one got a covering ranking (signed: before
+  // the ack is negative; the publication's latency plus one write) and how long after it the last
+  // one did (the hand-over's spread: a sweep over all subscribers), to tell the two apart.
   std::vector<double> ack_ms;
+  std::vector<clock_type::time_point> first_at(acks.size(), clock_type::time_point::max());
+  std::vector<clock_type::time_point> last_at(acks.size(), clock_type::time_point::min());
   std::size_t missed = 0;
   for (const auto& s : subs) {
     if (!s->ready.load()) continue;
-    for (const auto& [last, acked] : acks) {
+    for (std::size_t a = 0; a < acks.size(); ++a) {
+      const auto& [last, acked] = acks[a];
       auto r = std::lower_bound(s->got.begin(), s->got.end(), last,
                                 [](const received& g, std::uint64_t p) { return g.position < p; });
       if (r == s->got.end()) {
@@ -421,8 +454,18 @@ int main(int argc, char** argv) {
         continue;
       }
       ack_ms.push_back(std::max(0.0, std::chrono::duration<double, std::milli>(r->at - acked).count()));
+      first_at[a] = std::min(first_at[a], r->at);
+      last_at[a] = std::max(last_at[a], r->at);
     }
   }
+  std::vector<double> first_ms, spread_ms;
+  for (std::size_t a = 0; a < acks.size(); ++a) {
+    if (first_at[a] == clock_type::time_point::max()) continue;
+    first_ms.push_back(std::chrono::duration<double, std::milli>(first_at[a] - acks[a].second).count());
+    spread_ms.push_back(std::chrono::duration<double, std::milli>(last_at[a] - first_at[a]).count());
+  }
+  std::sort(first_ms.begin(), first_ms.end());
+  std::sort(spread_ms.begin(), spread_ms.end());
   std::sort(latencies_ms.begin(), latencies_ms.end());
   std::sort(ack_ms.begin(), ack_ms.end());
   auto pct_of = [](const std::vector<double>& v, double q) {
@@ -440,6 +483,13 @@ int main(int argc, char** argv) {
               "p99=%.2f p99.9=%.2f max=%.2f\n",
               ack_ms.size(), missed, pct_of(ack_ms, 0.5), pct_of(ack_ms, 0.99), pct_of(ack_ms, 0.999),
               ack_ms.empty() ? 0.0 : ack_ms.back());
+  std::printf("per ack, first subscriber (ack -> earliest covering ranking, signed): p50=%.2f p99=%.2f max=%.2f; "
+              "spread (earliest -> last subscriber): p50=%.2f p99=%.2f max=%.2f\n",
+              pct_of(first_ms, 0.5), pct_of(first_ms, 0.99), first_ms.empty() ? 0.0 : first_ms.back(), pct_of(spread_ms, 0.5),
+              pct_of(spread_ms, 0.99), spread_ms.empty() ? 0.0 : spread_ms.back());
+  std::printf("cpu during the load: server %.2f s (%.1f us per update received), subscribers' thread %.2f s, writers %.2f s\n",
+              server_cpu, latencies_ms.empty() ? 0.0 : server_cpu * 1e6 / static_cast<double>(latencies_ms.size()), client_cpu,
+              writers_cpu);
   std::printf("RESULT bench=ws_fanout subscribers=%zu writers=%zu rate=%.0f updates=%zu p50_ms=%.3f p99_ms=%.3f max_ms=%.3f "
               "ack_p50_ms=%.3f ack_p99_ms=%.3f ack_max_ms=%.3f missed=%zu\n",
               connected, writers, events_per_s, latencies_ms.size(), pct(0.5), pct(0.99), latencies_ms.empty() ? 0.0 : latencies_ms.back(),
