@@ -1,14 +1,18 @@
 #pragma once
-// The rankings fan-out's sweep over one slice of a ranking's subscribers (read_topics.cc,
-// rankings_hub). A network-thread handler offers the ranking's newest change to the slice's
-// subscribers a chunk at a time, round-robin. A newer change does not restart the sweep at the
-// slice's first subscriber: the sweep goes on from where it is, with the newer change, once round
-// the slice (so those given the older change get the newer one at the end of the lap, and those
-// not reached yet skip the older one). The subscriber just past the cursor then waits at most one
-// lap for the newest ranking, where a restart made it wait for the rest of the older pass and then
-// its place in the new one; and the first subscribers of a slice are not always served first.
+// The rankings fan-out's sweep over a ranking's subscribers (read_topics.cc, rankings_hub). Up to
+// `workers` network-thread handlers (one per network thread) offer the ranking's newest change to
+// the subscribers a chunk at a time, taking their chunks from one shared cursor, round-robin. A
+// newer change does not restart the sweep at the first subscriber: the sweep goes on from where it
+// is, with the newer change, once round the list (so those given the older change get the newer
+// one at the end of the lap, and those not reached yet skip the older one). The subscriber just
+// past the cursor then waits at most one lap for the newest ranking.
 //
-// Not thread-safe: the hub's mutex guards it. Offsets are within the slice and wrap at its size.
+// One cursor for all handlers, not a fixed slice of the list per handler: a handler whose thread
+// is descheduled (the machine's other threads, or requests on that thread) holds up at most the
+// chunk it took, and the other handlers go on with the rest of the lap, where a fixed slice waited
+// for its one thread.
+//
+// Not thread-safe: the hub's mutex guards it. Offsets wrap at the list's size.
 
 #include <algorithm>
 #include <cstddef>
@@ -18,27 +22,30 @@ namespace gongjian::server {
 class fanout_sweep {
  public:
   struct chunk {
-    std::size_t first = 0;  // offset of the first subscriber in the slice
-    std::size_t count = 0;  // subscribers from `first` on, wrapping at the slice's size
+    std::size_t first = 0;  // offset of the first subscriber
+    std::size_t count = 0;  // subscribers from `first` on, wrapping at the list's size
   };
 
-  // A change for a slice of `size` subscribers: every one of them needs it. True when no handler
-  // is queued or running for the slice, so the caller must post one.
-  bool on_change(std::size_t size) {
+  explicit fanout_sweep(std::size_t workers = 1) : workers_(std::max<std::size_t>(workers, 1)) {}
+
+  // A change for a list of `size` subscribers: every one of them needs it. Returns how many
+  // handlers the caller must post (those that bring the running ones up to `workers`).
+  std::size_t on_change(std::size_t size) {
     remaining_ = size;
-    if (scheduled_ || size == 0) return false;
-    scheduled_ = true;
-    return true;
+    if (size == 0) return 0;
+    const std::size_t post = workers_ - active_;
+    active_ = workers_;
+    return post;
   }
 
-  // Handler: the next at most `max` subscribers to offer the newest change to, in a slice that
-  // now has `size` subscribers. A chunk of count 0 means the slice is done: the handler ends and
-  // the next change posts a new one.
+  // Handler: the next at most `max` subscribers to offer the newest change to, in a list that now
+  // has `size` subscribers. A chunk of count 0 means the sweep is done for this handler: it ends
+  // (the next change posts handlers again).
   chunk next(std::size_t size, std::size_t max) {
     remaining_ = std::min(remaining_, size);  // the list may have shrunk since the change
     if (remaining_ == 0 || max == 0) {
       remaining_ = 0;
-      scheduled_ = false;
+      if (active_ > 0) --active_;
       return {};
     }
     if (cursor_ >= size) cursor_ = 0;
@@ -48,21 +55,25 @@ class fanout_sweep {
     return c;
   }
 
-  // Handler, after a lap's worth of offers (it yields to the other handlers of its thread): true
-  // when subscribers remain, and the handler posts itself again (the slice stays scheduled).
+  // Handler, after its share of a lap (it yields to the other handlers of its thread): true when
+  // subscribers remain, and the handler posts itself again (it stays running); false ends it.
   bool more_after_yield() {
     if (remaining_ > 0) return true;
-    scheduled_ = false;
+    if (active_ > 0) --active_;
     return false;
   }
 
-  bool scheduled() const { return scheduled_; }
+  // A handler's share of a lap of `size` subscribers before it yields.
+  std::size_t share(std::size_t size) const { return (size + workers_ - 1) / workers_; }
+
+  std::size_t active() const { return active_; }
   std::size_t remaining() const { return remaining_; }
 
  private:
+  std::size_t workers_;
   std::size_t cursor_ = 0;     // next offset to visit
   std::size_t remaining_ = 0;  // subscribers still to be offered the newest change
-  bool scheduled_ = false;     // a handler is queued or running
+  std::size_t active_ = 0;     // handlers queued or running
 };
 
 }  // namespace gongjian::server

@@ -66,23 +66,23 @@ class rankings_topic;
 // the applier thread recomputes each subscribed ranking after every applied batch, compares it
 // with the last one sent, and hands a changed one (one shared string) to every subscriber.
 //
-// The hand-over is split into slices of the subscriber list, one per network thread (with 2
-// threads, 4 slices measured worse at the tail than 2: ack->update p99 median 47.0 vs 34.8 ms over
-// 6 alternating pairs), each one handler
-// posted to the network io_context (not to a strand): a network thread running slice i visits
-// its subscribers and dispatches to each one's strand, which runs inline when that strand is idle
-// (the usual case), so the socket write of the ranking starts right there. Before, the applier
-// thread posted one handler per subscriber (1,000 posts per change from a foreign thread, each
-// through the scheduler's lock and then a strand hop); now a change costs one post per slice
-// and the slices run on all network threads at once. A slice still queued or sweeping when the
-// next change comes is not posted again: it takes the newest change of its group at its next
-// chunk of subscribers and carries on from where it is (fanout_sweep.h), so a lagging io_context
-// holds at most one handler per slice and ranking, never a backlog, and a change that comes in
-// the middle of a sweep reaches the rest of the slice in that same sweep.
+// The hand-over is done by up to one handler per network thread, posted to the network
+// io_context (not to a strand): a handler takes chunks of the subscriber list from the group's one
+// sweep cursor and dispatches to each subscriber's strand, which runs inline when that strand is
+// idle (the usual case), so the socket write of the ranking starts right there. Before, the
+// applier thread posted one handler per subscriber (1,000 posts per change from a foreign thread,
+// each through the scheduler's lock and then a strand hop); now a change costs at most one post
+// per network thread and the handlers run on all of them at once. Handlers still queued or
+// sweeping when the next change comes are not posted again: they take the newest change of the
+// group at their next chunk and carry on from where the cursor is (fanout_sweep.h), so a lagging
+// io_context holds at most one handler per thread and ranking, never a backlog, and a change that
+// comes in the middle of a sweep reaches the rest of the list in that same sweep. The handlers
+// share the cursor instead of owning fixed slices of the list (as before): a handler whose thread
+// is descheduled or busy with requests holds up only the chunk it took, not its whole slice.
 class rankings_hub final : public applied_listener, public std::enable_shared_from_this<rankings_hub> {
  public:
-  rankings_hub(std::shared_ptr<read_side> reads, std::size_t slices)
-      : reads_(std::move(reads)), slices_(std::max<std::size_t>(slices, 1)) {}
+  rankings_hub(std::shared_ptr<read_side> reads, std::size_t threads)
+      : reads_(std::move(reads)), threads_(std::max<std::size_t>(threads, 1)) {}
   bool reads_checkpointed_state() const override { return false; }
 
   struct key {
@@ -103,7 +103,7 @@ class rankings_hub final : public applied_listener, public std::enable_shared_fr
   void on_applied(std::uint64_t position) override;
 
  private:
-  // One change of a ranking and who gets it, shared by the slices that hand it over.
+  // One change of a ranking and who gets it, shared by the handlers that hand it over.
   struct change {
     std::shared_ptr<const std::string> message;
     std::shared_ptr<const std::string> body;
@@ -114,17 +114,21 @@ class rankings_hub final : public applied_listener, public std::enable_shared_fr
     key k;
     std::shared_ptr<const std::string> last_body;  // the ranking last pushed, without its position
     std::vector<std::pair<const rankings_topic*, std::weak_ptr<rankings_topic>>> subscribers;
-    std::shared_ptr<const change> newest;          // what a slice hands over when it runs
-    std::vector<fanout_sweep> sweeps;              // per slice: where its sweep is, what is left
+    std::shared_ptr<const change> newest;          // what the sweep's handlers hand over
+    fanout_sweep sweep;                            // where the sweep is, what is left, handlers running
+    std::uint64_t generation = 0;                  // tells a re-created group from the one a handler was posted for
   };
-  // Subscribers per lock of the hub's mutex in a sweep (where a newer change is picked up).
-  static constexpr std::size_t kChunk = 32;
-  // Network thread: sweeps slice `index` of the group's subscribers with its newest change, at
-  // most one lap per call (then it posts itself again, so other handlers of the thread get a turn).
-  void run_slice(const std::string& text, std::size_t index);
+  // Subscribers per lock of the hub's mutex in a sweep (where a newer change is picked up); the
+  // most a descheduled handler holds up.
+  static constexpr std::size_t kChunk = 16;
+  // Network thread: sweeps the group's subscribers with its newest change, chunks from the shared
+  // cursor, at most its share of a lap per call (then it posts itself again, so other handlers of
+  // the thread get a turn).
+  void run_sweep(const std::string& text, std::uint64_t generation);
 
   std::shared_ptr<read_side> reads_;
-  const std::size_t slices_;  // one per network thread
+  const std::size_t threads_;  // sweep handlers per group: one per network thread
+  std::uint64_t generations_ = 0;  // under mutex_
   std::mutex mutex_;  // guards the three below
   std::map<std::string, group> groups_;
   bool registered_ = false;
@@ -258,7 +262,12 @@ void rankings_hub::join(const key& k, const std::shared_ptr<rankings_topic>& t, 
   {
     std::lock_guard lock(mutex_);
     if (!network_) network_ = static_cast<net::io_context&>(net::query(strand, net::execution::context)).get_executor();
-    auto& g = groups_[k.text()];
+    auto [it, created] = groups_.try_emplace(k.text());
+    auto& g = it->second;
+    if (created) {
+      g.sweep = fanout_sweep(threads_);
+      g.generation = ++generations_;
+    }
     g.k = k;
     g.subscribers.emplace_back(t.get(), t);
     first = !registered_;
@@ -304,7 +313,8 @@ void rankings_hub::on_applied(std::uint64_t) {
     std::string body, error;
     auto [message, position] = compute(k, &body, &error);
     if (!message) continue;
-    std::vector<char> post(slices_, 0);
+    std::size_t post = 0;
+    std::uint64_t generation = 0;
     net::any_io_executor network;
     {
       std::lock_guard lock(mutex_);
@@ -320,49 +330,43 @@ void rankings_hub::on_applied(std::uint64_t) {
       c->to.reserve(g.subscribers.size());
       for (const auto& [raw, weak] : g.subscribers)
         if (auto t = weak.lock()) c->to.push_back(std::move(t));
-      const std::size_t n = c->to.size();
+      // Handlers already queued or sweeping take the newest change at their next chunk; only
+      // those that bring them up to one per network thread are posted.
+      post = g.sweep.on_change(c->to.size());
+      generation = g.generation;
       g.newest = std::move(c);
-      g.sweeps.resize(slices_);
-      // Slice i is [i*n/K, (i+1)*n/K); an empty one is not posted (it has nobody this time), nor
-      // one whose handler is queued or sweeping (it takes the newest change at its next chunk).
-      for (std::size_t i = 0; i < slices_; ++i)
-        if (g.sweeps[i].on_change((i + 1) * n / slices_ - i * n / slices_)) post[i] = 1;
     }
-    for (std::size_t i = 0; i < slices_; ++i)
-      if (post[i]) net::post(network, [self = shared_from_this(), text, i] { self->run_slice(text, i); });
+    for (std::size_t i = 0; i < post; ++i)
+      net::post(network, [self = shared_from_this(), text, generation] { self->run_sweep(text, generation); });
   }
 }
 
-void rankings_hub::run_slice(const std::string& text, std::size_t index) {
+void rankings_hub::run_sweep(const std::string& text, std::uint64_t generation) {
   std::size_t offered = 0;  // in this call
   for (;;) {
     std::shared_ptr<const change> c;
-    std::size_t first = 0, size = 0;
     fanout_sweep::chunk next;
+    std::size_t size = 0;
     {
       std::lock_guard lock(mutex_);
       auto it = groups_.find(text);
       if (it == groups_.end()) return;
-      // A group left by all and joined again since this handler was posted has its own sweeps.
+      // A group left by all and joined again since this handler was posted has its own sweep.
       auto& g = it->second;
-      if (index >= g.sweeps.size() || !g.newest) return;
+      if (g.generation != generation || !g.newest) return;
       c = g.newest;
-      const std::size_t n = c->to.size();
-      first = index * n / slices_;
-      size = (index + 1) * n / slices_ - first;
-      auto& sweep = g.sweeps[index];
-      if (offered >= size && size > 0) {
-        // One lap done in this call: let the thread's other handlers (requests, the other
-        // rankings) run before the next.
-        if (sweep.more_after_yield())
-          net::post(network_, [self = shared_from_this(), text, index] { self->run_slice(text, index); });
+      size = c->to.size();
+      if (offered >= g.sweep.share(size) && size > 0) {
+        // This handler's share of a lap done in this call: let the thread's other handlers
+        // (requests, the other rankings) run before the next.
+        if (g.sweep.more_after_yield())
+          net::post(network_, [self = shared_from_this(), text, generation] { self->run_sweep(text, generation); });
         return;
       }
-      next = sweep.next(size, kChunk);
+      next = g.sweep.next(size, kChunk);
       if (next.count == 0) return;
     }
-    for (std::size_t k = 0; k < next.count; ++k)
-      c->to[first + (next.first + k) % size]->offer(c->message, c->body, c->position);
+    for (std::size_t k = 0; k < next.count; ++k) c->to[(next.first + k) % size]->offer(c->message, c->body, c->position);
     offered += next.count;
   }
 }
