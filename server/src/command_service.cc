@@ -182,7 +182,11 @@ class subject_finder {
 }  // namespace
 
 command_service::command_service(shared_state& state, net::io_context& ioc, std::size_t recent_ids)
-    : shared_(state), strand_(net::make_strand(ioc)), recent_capacity_(recent_ids) {}
+    : shared_(state), strand_(net::make_strand(ioc)), recent_capacity_(recent_ids) {
+  // The window's buckets for its full size up front: growing it rehashed every id so far on the
+  // decision strand (at 2^18 ids and beyond, milliseconds in which no command was decided).
+  recent_.reserve(recent_capacity_);
+}
 
 void command_service::rebuild_from_log() {
   auto loaded = load_log(shared_.store, recent_capacity_);
