@@ -505,7 +505,12 @@ std::error_code rocks_event_store::purge_derived_past(std::uint64_t head) {
       }
       if (!heads->status().ok()) return to_error_code(heads->status(), "purging stream heads");
     }
-    std::unique_ptr<rocksdb::Iterator> commands(db_->NewIterator(rocksdb::ReadOptions(), cf(cf_commands)));
+    // commands has the same prefix extractor and hash memtable as stream_heads: without a total
+    // order seek, SeekToFirst over a memtable finds nothing (today its entries past the head are
+    // only in flushed files, bulk mode writing them without the WAL; this keeps it so if not).
+    rocksdb::ReadOptions all;
+    all.total_order_seek = true;
+    std::unique_ptr<rocksdb::Iterator> commands(db_->NewIterator(all, cf(cf_commands)));
     for (commands->SeekToFirst(); commands->Valid(); commands->Next()) {
       auto r = keys::decode_command_result(std::string_view(commands->value().data(), commands->value().size()));
       if (!r) return code(errc::corruption);
