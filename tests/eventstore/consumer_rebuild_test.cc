@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,8 +16,7 @@
 #include <vector>
 
 #include "store_fixture.h"
-
-extern char** environ;
+#include "support/spawn_self.h"
 
 namespace gongjian::eventstore::test {
 namespace {
@@ -88,18 +86,9 @@ class child_environment : public ::testing::Environment {
     ::testing::AddGlobalTestEnvironment(new child_environment);
 
 void run_child_process(const std::filesystem::path& dir, const std::string& scenario) {
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-  env_strings.push_back(std::string(child_dir_variable) + "=" + dir.string());
-  env_strings.push_back(std::string(child_scenario_variable) + "=" + scenario);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::string exe = "/proc/self/exe";
-  std::string filter = "--gtest_filter=crc32c.matches_published_check_values";
-  char* argv[] = {exe.data(), filter.data(), nullptr};
-  pid_t pid = 0;
-  ASSERT_EQ(::posix_spawn(&pid, exe.c_str(), nullptr, nullptr, argv, envp.data()), 0);
+  const pid_t pid = gongjian::testing::spawn_self({{child_dir_variable, dir.string()}, {child_scenario_variable, scenario}},
+                                                  "crc32c.matches_published_check_values");
+  ASSERT_GT(pid, 0);
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;

@@ -26,8 +26,7 @@
 #include <vector>
 
 #include "store_fixture.h"
-
-extern char** environ;
+#include "support/spawn_self.h"
 
 namespace gongjian::eventstore::test {
 namespace {
@@ -124,21 +123,11 @@ std::vector<acknowledged> run_and_kill(const std::filesystem::path& dir, std::si
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], child_report_fd);  // dup2 clears CLOEXEC
 
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-  env_strings.push_back(std::string(child_dir_variable) + "=" + dir.string());
-  env_strings.push_back(std::string(child_fd_variable) + "=" + std::to_string(child_report_fd));
-  if (bulk) env_strings.push_back(std::string(child_bulk_variable) + "=1");
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  // One cheap test so gtest sets up the environments, which is where the child takes over.
-  std::string exe = "/proc/self/exe";
-  std::string filter = "--gtest_filter=crc32c.matches_published_check_values";
-  char* argv[] = {exe.data(), filter.data(), nullptr};
-
-  pid_t pid = 0;
-  EXPECT_EQ(::posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv, envp.data()), 0);
+  std::vector<std::pair<std::string, std::string>> variables{
+      {child_dir_variable, dir.string()}, {child_fd_variable, std::to_string(child_report_fd)}};
+  if (bulk) variables.emplace_back(child_bulk_variable, "1");
+  const pid_t pid = gongjian::testing::spawn_self(variables, "crc32c.matches_published_check_values", &actions);
+  EXPECT_GT(pid, 0);
   posix_spawn_file_actions_destroy(&actions);
   ::close(fds[1]);
 

@@ -2,7 +2,6 @@
 // "crashes" between checkpoints), rebuild from zero, and compare byte for byte.
 #include <gtest/gtest.h>
 
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,9 +15,8 @@
 #include "gongjian/projections/binary.h"
 #include "gongjian/projections/runner.h"
 #include "projections/campaign_generator.h"
+#include "support/spawn_self.h"
 #include "support/temp_dir.h"
-
-extern char** environ;
 
 namespace gongjian::projections::testing {
 namespace {
@@ -597,18 +595,9 @@ TEST(runner, a_rebuild_killed_midway_resumes_from_a_surviving_checkpoint_and_equ
     store->close();
   }
   {
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-    env_strings.push_back(std::string(rebuild_child_dir_variable) + "=" + dir.path().string());
-    std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-    std::string exe = "/proc/self/exe";
-    // One cheap test, so that gtest sets up the environments, where the child takes over.
-    std::string filter = "--gtest_filter=indicators.canonical_form_round_trips";
-    char* argv[] = {exe.data(), filter.data(), nullptr};
-    pid_t pid = 0;
-    ASSERT_EQ(::posix_spawn(&pid, exe.c_str(), nullptr, nullptr, argv, envp.data()), 0);
+    const pid_t pid = gongjian::testing::spawn_self({{rebuild_child_dir_variable, dir.path().string()}},
+                                                    "indicators.canonical_form_round_trips");
+    ASSERT_GT(pid, 0);
     int status = 0;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
