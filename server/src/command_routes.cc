@@ -2,10 +2,8 @@
 
 #include <boost/json.hpp>
 
-#include <algorithm>
-#include <string_view>
-
 #include "command_json.h"
+#include "command_outcome_json.h"
 
 namespace gongjian::server {
 
@@ -34,69 +32,6 @@ result<std::string, api_error> command_id_of(const json::object& o, const std::s
   if (!id->is_string() || id->get_string().empty() || id->get_string().size() > kMaxCommandIdBytes)
     return failure(api_error{error_kind::invalid_input, "'" + field + "' must be a non-empty string of at most 200 bytes", field, "type"});
   return std::string(id->get_string());
-}
-
-// A JSON string: as is when nothing in it needs escaping (the usual case: ids, stream names and
-// event types), else through Boost.JSON's serializer, so the bytes are Boost.JSON's either way.
-void append_json_string(std::string& out, std::string_view s) {
-  const bool plain = std::all_of(s.begin(), s.end(), [](char ch) {
-    return ch != '"' && ch != '\\' && static_cast<unsigned char>(ch) >= 0x20;
-  });
-  if (!plain) {
-    out += json::serialize(json::string_view(s.data(), s.size()));
-    return;
-  }
-  out += '"';
-  out += s;
-  out += '"';
-}
-
-// The body of a successful single command, written directly: the same bytes as
-// json::serialize(outcome_to_json(o)) without building the JSON object first.
-std::string success_body(const command_outcome& o) {
-  std::string out;
-  out.reserve(160 + o.events.size() * 96);
-  out += "{\"command_id\":";
-  append_json_string(out, o.command_id);
-  out += ",\"command\":";
-  append_json_string(out, o.command);
-  out += ",\"status\":200,\"duplicate\":";
-  out += o.duplicate ? "true" : "false";
-  out += ",\"first_position\":";
-  out += std::to_string(o.first_position);
-  out += ",\"last_position\":";
-  out += std::to_string(o.last_position);
-  out += ",\"events\":[";
-  for (std::size_t i = 0; i < o.events.size(); ++i) {
-    const auto& e = o.events[i];
-    if (i != 0) out += ',';
-    out += "{\"position\":";
-    out += std::to_string(e.position);
-    out += ",\"stream\":";
-    append_json_string(out, e.stream);
-    out += ",\"type\":";
-    append_json_string(out, e.type);
-    out += '}';
-  }
-  out += "]}";
-  return out;
-}
-
-json::object outcome_to_json(const command_outcome& o) {
-  json::object out{{"command_id", o.command_id}, {"command", o.command}};
-  if (o.error) {
-    out["status"] = http_status(o.error->kind);
-    out["error"] = json::parse(to_json(*o.error)).at("error");
-    return out;
-  }
-  out["status"] = 200;
-  out["duplicate"] = o.duplicate;
-  out["first_position"] = o.first_position;
-  out["last_position"] = o.last_position;
-  json::array events;
-  for (const auto& e : o.events) events.push_back(json::object{{"position", e.position}, {"stream", e.stream}, {"type", e.type}});
-  out["events"] = std::move(events);
-  return out;
 }
 
 }  // namespace
