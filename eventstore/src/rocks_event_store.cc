@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include <rocksdb/cache.h>
@@ -1929,6 +1932,90 @@ result<void> rocks_event_store::end_consumer_rebuild(std::string_view consumer) 
     if (!status.ok()) return failure(to_error_code(status, "restoring the consumers' options"));
   }
   return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Background work
+
+// RocksDB 7.8 has no WaitForCompact, and nothing calls back when the last flush or compaction is
+// done (an EventListener sees each job end, not whether the picker will start another), so this
+// polls the DB's properties, a few integer reads under the DB mutex, every 20 ms: short against a
+// compaction's hundreds of milliseconds, negligible CPU. Busy means any of:
+// `rocksdb.num-running-flushes` and `rocksdb.num-running-compactions` (DB-wide counters, the same
+// through any handle), and per column family `rocksdb.mem-table-flush-pending` (an immutable
+// memtable waits for its flush) and `rocksdb.compaction-pending` (the picker's NeedsCompaction;
+// it does not look at disable_auto_compactions, so the consumers' column family is left out while
+// a rebuild has them off, or the wait would never end). Checked in RocksDB 7.8's
+// db/internal_stats.cc. Something pending with nothing running for 1 s (a compaction the picker
+// wants but cannot start, or a DB stopped by a background error) ends the wait rather than spin
+// on; a background error during the wait is reported as io_error.
+namespace {
+constexpr auto background_poll_interval = std::chrono::milliseconds(20);
+constexpr int background_stalled_polls = 50;  // 1 s of pending work with nothing running
+}  // namespace
+
+result<bool> rocks_event_store::background_work_busy(std::uint64_t& background_errors, bool& running) const {
+  std::shared_lock lock(lifetime_mutex_);
+  if (!db_ || closing_.load(std::memory_order_acquire)) return failure(code(errc::closed));
+  const bool consumers_compaction_off = [&] {
+    std::lock_guard rebuilding_lock(rebuilding_mutex_);
+    return !rebuilding_.empty();
+  }();
+  auto value = [&](rocksdb::ColumnFamilyHandle* h, const rocksdb::Slice& property) -> std::uint64_t {
+    std::uint64_t v = 0;
+    return db_->GetIntProperty(h, property, &v) ? v : 0;
+  };
+  background_errors = value(cf(cf_default), rocksdb::DB::Properties::kBackgroundErrors);
+  running = value(cf(cf_default), rocksdb::DB::Properties::kNumRunningFlushes) != 0 ||
+            value(cf(cf_default), rocksdb::DB::Properties::kNumRunningCompactions) != 0;
+  bool pending = false;
+  for (std::size_t i = 0; i < handles_.size() && !pending; ++i) {
+    pending = value(handles_[i], rocksdb::DB::Properties::kMemTableFlushPending) != 0 ||
+              (!(i == cf_consumers && consumers_compaction_off) &&
+               value(handles_[i], rocksdb::DB::Properties::kCompactionPending) != 0);
+  }
+  return running || pending;
+}
+
+result<void> rocks_event_store::await_background_work() {
+  std::uint64_t errors_before = 0;
+  int stalled = 0;
+  for (bool first = true;; first = false) {
+    std::uint64_t errors = 0;
+    bool running = false;
+    auto busy = background_work_busy(errors, running);
+    if (!busy) return failure(busy.error());
+    if (first) errors_before = errors;
+    if (errors != errors_before) {
+      log().error("a background flush or compaction failed while waiting for them");
+      return failure(code(errc::io_error));
+    }
+    if (!*busy) return {};
+    stalled = running ? 0 : stalled + 1;
+    if (stalled >= background_stalled_polls) {
+      log().warn("background work pending for 1 s with none running; no longer waiting for it");
+      return {};
+    }
+    std::this_thread::sleep_for(background_poll_interval);
+  }
+}
+
+std::optional<std::uint64_t> rocks_event_store::int_property(std::string_view column_family,
+                                                             const std::string& property) const {
+  std::shared_lock lock(lifetime_mutex_);
+  if (!db_) return std::nullopt;
+  for (auto* h : handles_) {
+    if (h->GetName() != column_family) continue;
+    std::uint64_t v = 0;
+    if (db_->GetIntProperty(h, property, &v)) return v;
+    // Some integer properties are string-valued ("rocksdb.num-files-at-level<N>").
+    std::string text;
+    if (!db_->GetProperty(h, property, &text)) return std::nullopt;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
+    return v;
+  }
+  return std::nullopt;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -93,6 +94,11 @@ class rocks_event_store final : public event_store {
   result<void> consumer_reset(std::string_view consumer) override;
   result<void> begin_consumer_rebuild(std::string_view consumer) override;
   result<void> end_consumer_rebuild(std::string_view consumer) override;
+  result<void> await_background_work() override;
+
+  // Diagnostics (tests): an integer RocksDB property of the column family named `column_family`
+  // (keys.h), e.g. "rocksdb.num-files-at-level0"; nullopt when closed, or no such family or property.
+  std::optional<std::uint64_t> int_property(std::string_view column_family, const std::string& property) const;
 
   result<void> sync() override;
   void close() override;
@@ -220,6 +226,9 @@ class rocks_event_store final : public event_store {
   bool rebuilding(std::string_view consumer) const;
   // Flushes the consumers' column family to synced files (unlogged consumer commits).
   std::error_code flush_consumers();
+  // await_background_work's poll: whether a flush or compaction is pending or running (closed
+  // when the store is closing); `running`: one is running; `background_errors`: RocksDB's count.
+  result<bool> background_work_busy(std::uint64_t& background_errors, bool& running) const;
 
   std::mutex close_mutex_;  // serialises close() callers
   bool closed_ = false;     // guarded by close_mutex_

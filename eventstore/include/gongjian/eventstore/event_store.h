@@ -170,6 +170,15 @@ class event_store {
     return {};
   }
 
+  // Waits until the store's background work is done: no memtable flush and no compaction pending
+  // or running. After a rebuild (end_consumer_rebuild) the store compacts what it wrote in the
+  // background, and reads meanwhile compete with that compaction for the disk and the cores; call
+  // this before timing them, or before handing the store to readers when that matters. Returns at
+  // once when there is nothing to do. Errors: closed (the store is closed, or closes meanwhile),
+  // io_error (a background flush or compaction failed meanwhile). A store without background work
+  // returns at once (the default).
+  virtual result<void> await_background_work() { return {}; }
+
   // Makes everything written so far durable (needed after bulk_import_without_fsync).
   virtual result<void> sync() = 0;
 
