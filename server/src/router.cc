@@ -1,12 +1,18 @@
 #include "gongjian/server/router.h"
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 
 namespace gongjian::server {
 namespace {
 
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
+// Inline room for the API's paths (at most 6 segments today): matching a request allocates nothing
+// for its segments.
+using path_segments = boost::container::small_vector<std::string_view, 8>;
+
+path_segments split_path(std::string_view path) {
+  path_segments out;
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);
   while (true) {
     auto slash = path.find('/');

@@ -51,7 +51,7 @@ api_response read_static_file(const std::filesystem::path& root, std::string_vie
   std::ostringstream body;
   body << in.rdbuf();
   api_response response;
-  response.content_type = std::string(content_type_for(file));
+  response.content_type = content_type_for(file);
   response.body = body.str();
   response.headers.emplace_back("Cache-Control", file.filename() == "index.html" ? "no-cache" : "public, max-age=3600");
   return response;

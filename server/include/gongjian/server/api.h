@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -27,7 +28,9 @@ struct api_request {
 
 struct api_response {
   int status = 200;
-  std::string content_type = "application/json";
+  // Always a string literal (static storage): not a std::string, whose 15-byte inline buffer is one
+  // short of "application/json", so every response allocated for it.
+  std::string_view content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
 };
