@@ -4,6 +4,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/asio/write.hpp>
@@ -305,8 +306,23 @@ void http_session::send(api_response response, bool keep_alive) {
   state_->log->log(level, "request_id={} method={} path={} route={} status={} duration_us={} caller={}", request_id_,
                    method_, path_, route_name_, status, micros, caller_.empty() ? "-" : caller_);
   const std::array<net::const_buffer, 2> buffers{net::buffer(head_out_), net::buffer(body_out_)};
-  net::async_write(stream_, buffers, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-    self->on_write(ec, !keep_alive);
+  // First one non-blocking send on the bare socket: a response usually fits the socket's send
+  // buffer, and then it is written here without an asynchronous write (an operation allocated and
+  // completed through the scheduler) and without arming and cancelling the stream's deadline timer
+  // for it. Whatever did not fit (a client that does not read, a large body) goes through the
+  // stream as before, under the request's deadline. One write at a time per connection still
+  // holds: nothing else writes while this runs on the connection's strand.
+  beast::error_code ec;
+  std::size_t written = 0;
+  auto& socket = stream_.socket();
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  if (!ec) written = socket.write_some(buffers, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+  if (ec || written == head_out_.size() + body_out_.size()) return on_write(ec, !keep_alive);
+  beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(buffers);
+  rest.consume(written);
+  net::async_write(stream_, rest, [self = shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
+    self->on_write(error, !keep_alive);
   });
 }
 

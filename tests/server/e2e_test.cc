@@ -566,6 +566,35 @@ TEST_F(ServerE2E, ServesTheDashboardFilesSafely) {
   std::filesystem::remove_all(dashboard);
 }
 
+// A response is first sent with one non-blocking write on the socket; what does not fit goes
+// through an asynchronous write. A client with a small receive window that reads late gets two
+// 4 MiB responses on one keep-alive connection whole and in order.
+TEST_F(ServerE2E, LargeResponsesToASlowReaderArriveWhole) {
+  const auto dashboard = std::filesystem::temp_directory_path() / ("gongjian-large-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dashboard);
+  std::string big(4 << 20, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + (i * 7919) % 26);
+  std::ofstream(dashboard / "big.txt", std::ios::binary) << big;
+  start("dashboard_dir = \"" + dashboard.string() + "\"");
+  raw_connection c(port(), 4096);
+  c.send("GET /big.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /big.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the server fill the window first
+  const std::string reply = c.read_all(std::chrono::seconds(30));
+  std::size_t at = 0;
+  for (int i = 0; i < 2; ++i) {
+    const auto end = reply.find("\r\n\r\n", at);
+    ASSERT_NE(end, std::string::npos) << "response " << i << " of 2 missing; " << reply.size() << " bytes read";
+    const std::string head = reply.substr(at, end + 4 - at);
+    EXPECT_EQ(head.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << head;
+    EXPECT_NE(head.find("Content-Length: " + std::to_string(big.size()) + "\r\n"), std::string::npos) << head;
+    ASSERT_GE(reply.size(), end + 4 + big.size()) << "response " << i << " cut short";
+    EXPECT_TRUE(reply.compare(end + 4, big.size(), big) == 0) << "response " << i << "'s body differs";
+    at = end + 4 + big.size();
+  }
+  EXPECT_EQ(at, reply.size());
+  std::filesystem::remove_all(dashboard);
+}
+
 }  // namespace
 }  // namespace gongjian::testing
 
