@@ -1,6 +1,8 @@
 #include "gongjian/projections/projection_state.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <type_traits>
 
 #include "gongjian/projections/audit.h"
@@ -642,11 +644,15 @@ node_index projection_state::jurisdiction_of(const domain::event& event) const {
 //   line  = <pos, 8 bytes><timestamp ms, 8 bytes><SHA-256 hash, 32 bytes>   (48 bytes)
 void projection_state::index_audit(const eventstore::recorded_event& recorded, const domain::event& event,
                                    keyed_state& keyed) {
-  std::string value;
-  value.reserve(48);
-  binary::key_u64(value, recorded.pos.value);
-  binary::key_u64(value, static_cast<std::uint64_t>(recorded.metadata.timestamp_ms));
-  value.append(reinterpret_cast<const char*>(recorded.hash.data()), recorded.hash.size());
+  static_assert(sizeof(recorded.hash) == 32);
+  std::array<char, 48> line;  // on the stack: no allocation per event
+  auto put_u64 = [](char* out, std::uint64_t v) {
+    for (int k = 7; k >= 0; --k, v >>= 8) out[k] = static_cast<char>(v & 0xff);
+  };
+  put_u64(line.data(), recorded.pos.value);
+  put_u64(line.data() + 8, static_cast<std::uint64_t>(recorded.metadata.timestamp_ms));
+  std::memcpy(line.data() + 16, recorded.hash.data(), 32);
+  const std::string_view value(line.data(), line.size());
   std::string& prefix = audit_prefix_scratch_;
   auto build_prefix = [&](std::string_view axis, std::string_view name) {
     prefix.assign("a/");
@@ -660,15 +666,15 @@ void projection_state::index_audit(const eventstore::recorded_event& recorded, c
     audit_by_node_.assign(audit_by_node_.size(), nullptr);
     for (auto& t : audit_by_type_) t.second = nullptr;
     audit_by_time_ = nullptr;
-    audit_by_actor_ = nullptr;
+    audit_by_actor_.clear();
   }
   if (const auto& user = recorded.metadata.by.user; !user.empty()) {
-    if (audit_by_actor_ == nullptr || audit_actor_ != user) {
+    auto it = audit_by_actor_.find(std::string_view(user));
+    if (it == audit_by_actor_.end()) {
       build_prefix("u", user);
-      audit_actor_ = user;
-      audit_by_actor_ = &keyed.posting_at(prefix);
+      it = audit_by_actor_.emplace(user, &keyed.posting_at(prefix)).first;
     }
-    keyed_state::append_line(*audit_by_actor_, value);
+    keyed_state::append_line(*it->second, value);
   }
   if (auto n = jurisdiction_of(event); n != no_node) {
     if (audit_by_node_.size() <= n) audit_by_node_.resize(std::size_t{n} + 1, nullptr);
