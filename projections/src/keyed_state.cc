@@ -1,6 +1,8 @@
 #include "gongjian/projections/keyed_state.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstring>
 #include <vector>
 
@@ -91,7 +93,11 @@ void keyed_state::drain_into_in_flight(eventstore::consumer_commit& commit) {
   drain_postings(commit);
 }
 
+// In key order (std::sort: the keys are distinct, as their prefixes are), so that the commit's
+// puts stay a few ordered runs for the runner's merge (runner.cc, in_key_order) rather than the
+// hash table's order.
 void keyed_state::drain_postings(eventstore::consumer_commit& commit) {
+  const auto first = commit.puts.size();
   for (auto& [prefix, p] : postings_) {
     std::string key;
     key.reserve(prefix.size() + 8);
@@ -99,6 +105,8 @@ void keyed_state::drain_postings(eventstore::consumer_commit& commit) {
     key.append(p.last_position.data(), p.last_position.size());
     commit.puts.emplace_back(std::move(key), std::move(p.lines));
   }
+  std::sort(commit.puts.begin() + static_cast<std::ptrdiff_t>(first), commit.puts.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   postings_.clear();
   epoch_.value = epoch::next();
 }

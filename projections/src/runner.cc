@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <deque>
 #include <thread>
+#include <vector>
 
 #include "gongjian/domain/codec.h"
 #include "gongjian/projections/as_of.h"
@@ -120,8 +122,33 @@ namespace {
 // the last insert point) instead of searching from the top for every key: over a 101,612-event
 // rebuild (callgrind) the memtable inserts cost 478 M instructions instead of 882 M, the sort 205 M.
 // Stable, so that were a key ever put twice, the last put would still win.
+// A commit's puts come as a few runs already in key order (persist_into's n/o/p, b/i/w, m;
+// keyed_state's buffer; its postings), so the runs are found and merged pairwise (a few passes
+// over the puts) instead of sorting from scratch (a merge sort's ~17 passes over a rebuild's
+// ~250k puts). With many runs (no order to use) it falls back to the plain stable sort.
 void in_key_order(eventstore::consumer_commit& commit) {
-  std::stable_sort(commit.puts.begin(), commit.puts.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  auto& puts = commit.puts;
+  auto less = [](const auto& a, const auto& b) { return a.first < b.first; };
+  std::vector<std::size_t> bounds{0};  // run r is [bounds[r], bounds[r + 1])
+  for (std::size_t i = 1; i < puts.size(); ++i)
+    if (puts[i].first < puts[i - 1].first) bounds.push_back(i);
+  bounds.push_back(puts.size());
+  constexpr std::size_t max_runs = 256;
+  if (bounds.size() - 1 > max_runs) {
+    std::stable_sort(puts.begin(), puts.end(), less);
+    return;
+  }
+  const auto at = [&](std::size_t i) { return puts.begin() + static_cast<std::ptrdiff_t>(i); };
+  while (bounds.size() > 2) {
+    std::vector<std::size_t> merged{0};
+    std::size_t r = 0;
+    for (; r + 2 < bounds.size(); r += 2) {
+      std::inplace_merge(at(bounds[r]), at(bounds[r + 1]), at(bounds[r + 2]), less);
+      merged.push_back(bounds[r + 2]);
+    }
+    if (r + 1 < bounds.size()) merged.push_back(bounds.back());  // an odd run out: carried as is
+    bounds = std::move(merged);
+  }
 }
 }  // namespace
 

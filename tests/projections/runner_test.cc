@@ -632,5 +632,29 @@ TEST(runner, a_rebuild_killed_midway_resumes_from_a_surviving_checkpoint_and_equ
   EXPECT_TRUE(consumer_contents(*store, "projections-rebuilt") == rebuilt_contents);
 }
 
+// A checkpoint's puts reach the runner as a few runs in key order, which it merges instead of
+// sorting: keyed_state hands its postings over in key order, not its hash table's.
+TEST(keyed_state, drains_its_postings_in_key_order_after_its_buffered_writes) {
+  keyed_state keyed(nullptr, "c");
+  keyed.put("k/2", "two");
+  keyed.put("k/1", "one");
+  keyed.erase("k/3");
+  std::string line(48, '\0');
+  for (int i = 0; i < 200; ++i) {
+    line[7] = static_cast<char>(i);
+    keyed.append_posting("a/u/user" + std::to_string((i * 37) % 101) + std::string(1, '\0'), line);
+  }
+  eventstore::consumer_commit commit;
+  commit.puts.emplace_back("m", "meta");
+  keyed.drain_into(commit);
+  ASSERT_EQ(commit.puts.size(), 1u + 2u + 101u);
+  EXPECT_EQ(commit.puts[1].first, "k/1");
+  EXPECT_EQ(commit.puts[2].first, "k/2");
+  ASSERT_EQ(commit.deletes, std::vector<std::string>{"k/3"});
+  const auto less = [](const auto& a, const auto& b) { return a.first < b.first; };
+  EXPECT_TRUE(std::is_sorted(commit.puts.begin() + 3, commit.puts.end(), less));
+  EXPECT_EQ(keyed.pending_size(), 0u);
+}
+
 }  // namespace
 }  // namespace gongjian::projections::testing
