@@ -5,7 +5,7 @@
 #include <bit>
 #include <cstring>
 #include <exception>
-#include <sstream>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -54,6 +54,51 @@ class payload_archive : public cereal::InputArchive<payload_archive, cereal::All
   bool swap_ = false;
 };
 
+// Writes a payload as cereal's PortableBinaryOutputArchive with Options::LittleEndian() does
+// (the little-endian flag byte, then the values, byte-swapped on a big-endian host), appending to
+// a string instead of an std::ostringstream: encode runs once per event on the command path, and
+// the stream's set-up, its buffer's growth and the final copy were paid every time.
+class payload_writer : public cereal::OutputArchive<payload_writer, cereal::AllowEmptyClassElision> {
+ public:
+  explicit payload_writer(std::string& out) : OutputArchive(this), out_(out) {
+    const std::uint8_t little = 1;
+    (*this)(little);
+  }
+
+  template <std::streamsize DataSize>
+  void saveBinary(const void* data, std::size_t size) {
+    const auto* p = static_cast<const char*>(data);
+    if constexpr (std::endian::native == std::endian::little || DataSize == 1) {
+      out_.append(p, size);
+    } else {
+      for (std::size_t i = 0; i < size; i += DataSize) {
+        for (std::size_t j = DataSize; j > 0; --j) out_.push_back(p[i + j - 1]);
+      }
+    }
+  }
+
+ private:
+  std::string& out_;
+};
+
+template <class T>
+std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_SAVE_FUNCTION_NAME(payload_writer& ar, const T& t) {
+  ar.template saveBinary<sizeof(T)>(std::addressof(t), sizeof(t));
+}
+template <class T>
+void CEREAL_SERIALIZE_FUNCTION_NAME(payload_writer& ar, cereal::NameValuePair<T>& t) {
+  ar(t.value);
+}
+template <class T>
+void CEREAL_SERIALIZE_FUNCTION_NAME(payload_writer& ar, cereal::SizeTag<T>& t) {
+  ar(t.size);
+}
+template <class T>
+void CEREAL_SAVE_FUNCTION_NAME(payload_writer& ar, const cereal::BinaryData<T>& bd) {
+  using element = std::remove_pointer_t<T>;
+  ar.template saveBinary<sizeof(element)>(bd.data, static_cast<std::size_t>(bd.size));
+}
+
 template <class T>
 std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_LOAD_FUNCTION_NAME(payload_archive& ar, T& t) {
   ar.template loadBinary<sizeof(T)>(std::addressof(t), sizeof(t));
@@ -84,12 +129,18 @@ void CEREAL_LOAD_FUNCTION_NAME(payload_archive& ar, cereal::BinaryData<T>& bd) {
 }  // namespace gongjian::domain
 
 CEREAL_REGISTER_ARCHIVE(gongjian::domain::payload_archive)
+CEREAL_REGISTER_ARCHIVE(gongjian::domain::payload_writer)
 // The input half of CEREAL_SETUP_ARCHIVE_TRAITS only: the output archive already names
 // PortableBinaryInputArchive as its partner. cereal uses this to check each load has its save.
 namespace cereal::traits::detail {
 template <>
 struct get_output_from_input<gongjian::domain::payload_archive> {
   using type = cereal::PortableBinaryOutputArchive;
+};
+// And the output half for payload_writer, which writes what PortableBinaryInputArchive reads.
+template <>
+struct get_input_from_output<gongjian::domain::payload_writer> {
+  using type = cereal::PortableBinaryInputArchive;
 };
 }  // namespace cereal::traits::detail
 
@@ -244,12 +295,15 @@ encoded_event encode(const event& e) {
   return std::visit(
       [](const auto& value) {
         using T = std::decay_t<decltype(value)>;
-        std::ostringstream out(std::ios::binary);
+        // Written into a buffer this thread reuses, then copied once at its final size: one
+        // allocation for the payload, none for the buffer once it has grown to the largest event.
+        thread_local std::string scratch;
+        scratch.clear();
         {
-          cereal::PortableBinaryOutputArchive archive(out, cereal::PortableBinaryOutputArchive::Options::LittleEndian());
+          payload_writer archive(scratch);
           archive(value);
         }
-        return encoded_event{T::type, T::schema_version, std::move(out).str()};
+        return encoded_event{T::type, T::schema_version, std::string(scratch)};
       },
       e);
 }
