@@ -23,6 +23,7 @@
 #include <rocksdb/table.h>
 
 #include "encoding.h"
+#include "hash_table_rep.h"
 #include "keys.h"
 #include "logger.h"
 #include "record_format.h"
@@ -222,15 +223,17 @@ std::error_code rocks_event_store::start() {
 
   // stream_heads and commands: point lookups only, never scanned, mostly misses (new streams, new
   // command ids). Their keys arrive in random order, which in a skiplist memtable costs a search
-  // from the top per insert (measured: the writer's largest cost); a hash of skiplists keyed by
-  // the whole key (the "prefix") makes an insert and a lookup one bucket. Bloom filters in the
+  // from the top per insert (measured: the writer's largest cost); a hash table of the whole key
+  // (src/hash_table_rep.h) makes an insert and a lookup one slot, and a flush one std::sort of
+  // the entries. (RocksDB's hash-skiplist memtable, used before, rebuilt a whole skiplist at each
+  // flush, and Debian's build checks Contains before every insert.) Bloom filters in the
   // memtable and the SSTs keep a miss off the disk.
   rocksdb::ColumnFamilyOptions lookup_options;
   lookup_options.write_buffer_size = 32u << 20;
   lookup_options.compression = rocksdb::kLZ4Compression;
   lookup_options.level_compaction_dynamic_level_bytes = true;
   lookup_options.prefix_extractor.reset(rocksdb::NewNoopTransform());
-  lookup_options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1u << 20));
+  lookup_options.memtable_factory = new_hash_table_rep_factory();
   lookup_options.memtable_prefix_bloom_size_ratio = 0.05;
   lookup_options.memtable_whole_key_filtering = true;
   lookup_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options(cache, true)));
