@@ -666,15 +666,19 @@ void projection_state::index_audit(const eventstore::recorded_event& recorded, c
     audit_by_node_.assign(audit_by_node_.size(), nullptr);
     for (auto& t : audit_by_type_) t.second = nullptr;
     audit_by_time_ = nullptr;
-    audit_by_actor_.clear();
+    std::fill(audit_actor_slots_.begin(), audit_actor_slots_.end(), actor_slot{});
+    audit_actors_ = 0;
+    audit_actor_names_.clear();
   }
-  if (const auto& user = recorded.metadata.by.user; !user.empty()) {
-    auto it = audit_by_actor_.find(std::string_view(user));
-    if (it == audit_by_actor_.end()) {
+  if (const std::string_view user = recorded.metadata.by.user; !user.empty()) {
+    const std::uint64_t hash = std::hash<std::string_view>{}(user);
+    auto* p = find_actor(user, hash);
+    if (p == nullptr) {
       build_prefix("u", user);
-      it = audit_by_actor_.emplace(user, &keyed.posting_at(prefix)).first;
+      p = &keyed.posting_at(prefix);
+      add_actor(user, hash, p);
     }
-    keyed_state::append_line(*it->second, value);
+    keyed_state::append_line(*p, value);
   }
   if (auto n = jurisdiction_of(event); n != no_node) {
     if (audit_by_node_.size() <= n) audit_by_node_.resize(std::size_t{n} + 1, nullptr);
@@ -700,6 +704,46 @@ void projection_state::index_audit(const eventstore::recorded_event& recorded, c
     audit_by_time_ = &keyed.posting_at(prefix);
   }
   keyed_state::append_line(*audit_by_time_, value);
+}
+
+keyed_state::posting* projection_state::find_actor(std::string_view user, std::uint64_t hash) const {
+  if (audit_actor_slots_.empty()) return nullptr;
+  const std::size_t mask = audit_actor_slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const auto& s = audit_actor_slots_[i];
+    if (s.posting == nullptr) return nullptr;
+    if (s.hash != hash || s.size != user.size()) continue;
+    const char* name = s.size <= s.name.size() ? s.name.data() : audit_actor_names_.data() + s.spilled;
+    if (std::string_view(name, s.size) == user) return s.posting;
+  }
+}
+
+void projection_state::add_actor(std::string_view user, std::uint64_t hash, keyed_state::posting* posting) {
+  if (2 * (audit_actors_ + 1) > audit_actor_slots_.size()) {
+    std::vector<actor_slot> grown(std::max<std::size_t>(1024, 2 * audit_actor_slots_.size()));
+    const std::size_t mask = grown.size() - 1;
+    for (const auto& s : audit_actor_slots_) {
+      if (s.posting == nullptr) continue;
+      std::size_t i = s.hash & mask;
+      while (grown[i].posting != nullptr) i = (i + 1) & mask;
+      grown[i] = s;
+    }
+    audit_actor_slots_.swap(grown);
+  }
+  const std::size_t mask = audit_actor_slots_.size() - 1;
+  std::size_t i = hash & mask;
+  while (audit_actor_slots_[i].posting != nullptr) i = (i + 1) & mask;
+  auto& s = audit_actor_slots_[i];
+  s.hash = hash;
+  s.posting = posting;
+  s.size = static_cast<std::uint32_t>(user.size());
+  if (user.size() <= s.name.size()) {
+    std::copy(user.begin(), user.end(), s.name.begin());
+  } else {
+    s.spilled = static_cast<std::uint32_t>(audit_actor_names_.size());
+    audit_actor_names_.append(user);
+  }
+  ++audit_actors_;
 }
 
 // ---- persistence ----

@@ -632,6 +632,42 @@ TEST(runner, a_rebuild_killed_midway_resumes_from_a_surviving_checkpoint_and_equ
   EXPECT_TRUE(consumer_contents(*store, "projections-rebuilt") == rebuilt_contents);
 }
 
+// The actors' postings table of index_audit grows past its first 1,024 slots (701 actors) and holds
+// names too long for a slot; each actor's lines are exactly its events, with one checkpoint for
+// the whole log and with many (the table is emptied at each).
+TEST(runner, audit_index_by_actor_with_many_actors_and_long_names) {
+  gongjian::testing::temp_dir dir;
+  auto store = open_store(dir);
+  const auto events = generated_campaign(5, 200, 20);
+  ASSERT_GT(events.size(), 2000u);
+  auto actor_name = [](std::size_t i) {
+    const auto n = std::to_string(i % 701);
+    return i % 701 % 3 == 0 ? std::string(50, 'x') + "-" + n : "op-" + n;
+  };
+  for (std::size_t i = 0; i < events.size(); ++i)
+    append_event(*store, events[i].event, campaign_start_ms + events[i].day * 86400000LL + static_cast<std::int64_t>(i),
+                 "gen:" + std::to_string(i), eventstore::actor{actor_name(i), "operator", "110101001"});
+  auto all = store->read_all(eventstore::position{1}, 100000);
+  ASSERT_TRUE(all.has_value());
+  for (const std::uint64_t every : {std::uint64_t{1000000}, std::uint64_t{97}}) {
+    runner_options options;
+    options.consumer = "projections-" + std::to_string(every);
+    options.checkpoint_every_events = every;
+    options.checkpoint_every = std::chrono::hours(1);
+    projection_runner runner(*store, options);
+    ASSERT_TRUE(runner.open().has_value());
+    ASSERT_TRUE(runner.catch_up().has_value());
+    for (const std::size_t actor : {std::size_t{0}, std::size_t{1}, std::size_t{350}, std::size_t{699}, std::size_t{700}}) {
+      const auto name = actor_name(actor);
+      std::vector<audit_line> expected;
+      for (const auto& rec : *all)
+        if (rec.metadata.by.user == name) expected.push_back(audit_line{rec.pos, rec.metadata.timestamp_ms, rec.hash});
+      ASSERT_FALSE(expected.empty());
+      EXPECT_EQ(all_audit_lines(runner, audit_axis::actor, name, 1000), expected) << name << " every " << every;
+    }
+  }
+}
+
 // A checkpoint's puts reach the runner as a few runs in key order, which it merges instead of
 // sorting: keyed_state hands its postings over in key order, not its hash table's.
 TEST(keyed_state, drains_its_postings_in_key_order_after_its_buffered_writes) {

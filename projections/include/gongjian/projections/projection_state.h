@@ -238,11 +238,21 @@ class projection_state {
   // table holds only the actors.
   keyed_state::posting* audit_by_time_ = nullptr;
   std::uint64_t audit_time_bucket_ = 0;
-  struct actor_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  // That table is open-addressed, one cache line a slot with the user's name inside when it fits
+  // (a demo's "demo-op-<office code>" does): a hit reads one slot, where std::unordered_map read a
+  // bucket, a node and the name's heap buffer, three cache misses with a few thousand actors.
+  struct actor_slot {
+    std::uint64_t hash = 0;
+    keyed_state::posting* posting = nullptr;  // null: an empty slot
+    std::uint32_t size = 0;                   // of the user's name
+    std::uint32_t spilled = 0;                // its offset in audit_actor_names_ when too long
+    std::array<char, 40> name{};              // the name, when it fits
   };
-  std::unordered_map<std::string, keyed_state::posting*, actor_hash, std::equal_to<>> audit_by_actor_;
+  keyed_state::posting* find_actor(std::string_view user, std::uint64_t hash) const;
+  void add_actor(std::string_view user, std::uint64_t hash, keyed_state::posting* posting);
+  std::vector<actor_slot> audit_actor_slots_;  // a power of two, at most half full
+  std::size_t audit_actors_ = 0;
+  std::string audit_actor_names_;  // the names that do not fit a slot
 
   std::vector<bool> member_dirty_, branch_dirty_, instructor_dirty_;
   std::vector<std::uint32_t> dirty_members_, dirty_branches_, dirty_instructors_;
