@@ -185,7 +185,7 @@ std::error_code rocks_event_store::start() {
   // writer thread context switches (measured: most of its time on this 2-core machine).
   db_options.enable_pipelined_write = false;
   db_options.enable_write_thread_adaptive_yield = false;
-  // Required by the hash memtables below, and free: there is one writer.
+  // Required by the hash-table memtables below (src/hash_table_rep.h), and free: there is one writer.
   db_options.allow_concurrent_memtable_write = false;
   // kPointInTimeRecovery (the default) drops a torn WAL tail after a crash: nothing acknowledged
   // is in it, because acknowledgement waits for the fsync.
