@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstring>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -54,51 +55,6 @@ class payload_archive : public cereal::InputArchive<payload_archive, cereal::All
   bool swap_ = false;
 };
 
-// Writes a payload as cereal's PortableBinaryOutputArchive with Options::LittleEndian() does
-// (the little-endian flag byte, then the values, byte-swapped on a big-endian host), appending to
-// a string instead of an std::ostringstream: encode runs once per event on the command path, and
-// the stream's set-up, its buffer's growth and the final copy were paid every time.
-class payload_writer : public cereal::OutputArchive<payload_writer, cereal::AllowEmptyClassElision> {
- public:
-  explicit payload_writer(std::string& out) : OutputArchive(this), out_(out) {
-    const std::uint8_t little = 1;
-    (*this)(little);
-  }
-
-  template <std::streamsize DataSize>
-  void saveBinary(const void* data, std::size_t size) {
-    const auto* p = static_cast<const char*>(data);
-    if constexpr (std::endian::native == std::endian::little || DataSize == 1) {
-      out_.append(p, size);
-    } else {
-      for (std::size_t i = 0; i < size; i += DataSize) {
-        for (std::size_t j = DataSize; j > 0; --j) out_.push_back(p[i + j - 1]);
-      }
-    }
-  }
-
- private:
-  std::string& out_;
-};
-
-template <class T>
-std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_SAVE_FUNCTION_NAME(payload_writer& ar, const T& t) {
-  ar.template saveBinary<sizeof(T)>(std::addressof(t), sizeof(t));
-}
-template <class T>
-void CEREAL_SERIALIZE_FUNCTION_NAME(payload_writer& ar, cereal::NameValuePair<T>& t) {
-  ar(t.value);
-}
-template <class T>
-void CEREAL_SERIALIZE_FUNCTION_NAME(payload_writer& ar, cereal::SizeTag<T>& t) {
-  ar(t.size);
-}
-template <class T>
-void CEREAL_SAVE_FUNCTION_NAME(payload_writer& ar, const cereal::BinaryData<T>& bd) {
-  using element = std::remove_pointer_t<T>;
-  ar.template saveBinary<sizeof(element)>(bd.data, static_cast<std::size_t>(bd.size));
-}
-
 template <class T>
 std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_LOAD_FUNCTION_NAME(payload_archive& ar, T& t) {
   ar.template loadBinary<sizeof(T)>(std::addressof(t), sizeof(t));
@@ -129,18 +85,12 @@ void CEREAL_LOAD_FUNCTION_NAME(payload_archive& ar, cereal::BinaryData<T>& bd) {
 }  // namespace gongjian::domain
 
 CEREAL_REGISTER_ARCHIVE(gongjian::domain::payload_archive)
-CEREAL_REGISTER_ARCHIVE(gongjian::domain::payload_writer)
 // The input half of CEREAL_SETUP_ARCHIVE_TRAITS only: the output archive already names
 // PortableBinaryInputArchive as its partner. cereal uses this to check each load has its save.
 namespace cereal::traits::detail {
 template <>
 struct get_output_from_input<gongjian::domain::payload_archive> {
   using type = cereal::PortableBinaryOutputArchive;
-};
-// And the output half for payload_writer, which writes what PortableBinaryInputArchive reads.
-template <>
-struct get_input_from_output<gongjian::domain::payload_writer> {
-  using type = cereal::PortableBinaryInputArchive;
 };
 }  // namespace cereal::traits::detail
 
@@ -206,6 +156,71 @@ template <class T>
 struct is_optional : std::false_type {};
 template <class T>
 struct is_optional<std::optional<T>> : std::true_type {};
+
+// Writes a payload byte for byte as cereal's PortableBinaryOutputArchive with
+// Options::LittleEndian() does (codec.h draws the layout; the golden bytes pin it), without going
+// through cereal's OutputArchive: that one keeps a hash set of the versioned types it has written
+// and looks each class version up in cereal's global map (a node allocated and freed per lookup),
+// per event on the command path. Here a payload's versioned types are a short inline list and the
+// versions are the CEREAL_CLASS_VERSION constants above. The `serialize` members are cereal's.
+class payload_writer {
+ public:
+  explicit payload_writer(std::string& out) : out_(out) { out_.push_back(1); }  // little-endian flag
+
+  template <class... T>
+  void operator()(const T&... values) {
+    (write(values), ...);
+  }
+
+ private:
+  template <class T>
+  void raw(const T& value) {
+    if constexpr (std::endian::native == std::endian::little || sizeof(T) == 1) {
+      out_.append(reinterpret_cast<const char*>(&value), sizeof(T));
+    } else {
+      const auto* p = reinterpret_cast<const char*>(&value);
+      for (std::size_t i = sizeof(T); i > 0; --i) out_.push_back(p[i - 1]);
+    }
+  }
+
+  template <class T>
+  void write(const T& value) {
+    if constexpr (std::is_arithmetic_v<T>) {
+      raw(value);
+    } else if constexpr (std::is_enum_v<T>) {
+      raw(static_cast<std::underlying_type_t<T>>(value));
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      raw(static_cast<std::uint64_t>(value.size()));
+      out_.append(value);
+    } else if constexpr (is_vector<T>::value) {
+      raw(static_cast<std::uint64_t>(value.size()));
+      for (const auto& element : value) write(element);
+    } else if constexpr (is_optional<T>::value) {
+      const bool nullopt = !value.has_value();  // cereal writes "nullopt", then the value if engaged
+      raw(nullopt);
+      if (value) write(*value);
+    } else if constexpr (requires(T& x) { x.serialize(*this, std::uint32_t{1}); }) {
+      // A versioned struct: its class version before its first occurrence in the payload.
+      const void* tag = &type_tag<T>;
+      if (std::find(seen_.begin(), seen_.begin() + seen_count_, tag) == seen_.begin() + seen_count_) {
+        if (seen_count_ == seen_.size()) throw std::logic_error("payload_writer: too many versioned types");
+        seen_[seen_count_++] = tag;
+        raw(static_cast<std::uint32_t>(cereal::detail::Version<T>::version));
+      }
+      const_cast<T&>(value).serialize(*this, cereal::detail::Version<T>::version);
+    } else {
+      const_cast<T&>(value).serialize(*this);
+    }
+  }
+
+  template <class T>
+  static constexpr char type_tag = 0;
+
+  std::string& out_;
+  std::array<const void*, 16> seen_{};
+  std::size_t seen_count_ = 0;
+};
+
 
 // Walks an event with the same `serialize` functions cereal uses and checks that every enum read
 // from a payload names an enumerator: a corrupt or hostile payload must not smuggle a value the
