@@ -68,15 +68,18 @@ void keyed_state::scan(std::string_view prefix, std::string_view start,
   }
 }
 
+// The keys are moved out of the map's nodes (extract), not copied: most of the ledger's are longer
+// than std::string's inline buffer, so each copy was a malloc, a copy and a free.
 void keyed_state::drain_into(eventstore::consumer_commit& commit) {
-  for (auto& [key, value] : pending_) {
-    if (value) {
-      commit.puts.emplace_back(key, std::move(*value));
+  commit.puts.reserve(commit.puts.size() + pending_.size() + postings_.size());
+  while (!pending_.empty()) {
+    auto node = pending_.extract(pending_.begin());
+    if (node.mapped()) {
+      commit.puts.emplace_back(std::move(node.key()), std::move(*node.mapped()));
     } else {
-      commit.deletes.push_back(key);
+      commit.deletes.push_back(std::move(node.key()));
     }
   }
-  pending_.clear();
   drain_postings(commit);
 }
 
