@@ -6,6 +6,7 @@
 #include <functional>
 #include <mutex>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace gongjian::eventstore {
@@ -79,10 +80,20 @@ class hash_table_rep final : public rocksdb::MemTableRep {
 
   // MemTableRep::Get (RocksDB's) seeks GetDynamicPrefixIterator() and follows it while its
   // callback asks for more: with the whole key as the prefix, that iterator is the key's chain.
-  // (rocksdb::LookupKey, which an own Get would take apart, is not in the installed headers.)
+  // (rocksdb::LookupKey, which an own lookup would take apart, is not in the installed headers.)
+  // That Get never deletes the iterator, so it gets one on this Get's stack, handed over through
+  // a thread-local pointer: no allocation per lookup, and nothing left behind.
+  void Get(const rocksdb::LookupKey& k, void* callback_args, bool (*callback_func)(void*, const char*)) override {
+    chain_iterator on_stack(*this);
+    lookup_iterator = &on_stack;
+    MemTableRep::Get(k, callback_args, callback_func);
+    lookup_iterator = nullptr;
+  }
+
   Iterator* GetDynamicPrefixIterator(rocksdb::Arena* arena) override {
     if (arena != nullptr) return GetIterator(arena);
-    return new chain_iterator(*this);
+    if (lookup_iterator != nullptr) return std::exchange(lookup_iterator, nullptr);
+    return new chain_iterator(*this);  // any other caller owns (deletes) what it asked for
   }
 
   std::size_t ApproximateMemoryUsage() override {
@@ -222,6 +233,8 @@ class hash_table_rep final : public rocksdb::MemTableRep {
     std::unique_ptr<Iterator> all_;
   };
 
+  static thread_local Iterator* lookup_iterator;
+
   std::string_view user_key(const char* entry) const {
     const rocksdb::Slice internal = compare_.decode_key(entry);
     return {internal.data(), internal.size() - 8};
@@ -260,6 +273,8 @@ class hash_table_rep final : public rocksdb::MemTableRep {
   std::size_t entries_ = 0;
   std::vector<std::unique_ptr<Iterator>> arena_iterators_;
 };
+
+thread_local rocksdb::MemTableRep::Iterator* hash_table_rep::lookup_iterator = nullptr;
 
 class hash_table_rep_factory final : public rocksdb::MemTableRepFactory {
  public:
