@@ -50,7 +50,7 @@ void add_command_routes(shared_state& state, const std::shared_ptr<command_servi
                       std::vector<command_submission> items;
                       items.push_back({std::move(id.value()), std::move(command.value())});
                       commands->submit(std::move(*request.caller), std::move(request.request_id), std::move(items),
-                                       [respond](std::vector<command_outcome> outcomes) {
+                                       [respond = std::move(respond)](std::vector<command_outcome> outcomes) {
                                          const auto& o = outcomes.front();
                                          if (o.error) return respond(error_response(*o.error));
                                          respond(json_response(success_body(o)));
@@ -99,7 +99,7 @@ void add_command_routes(shared_state& state, const std::shared_ptr<command_servi
                         items.push_back({std::move(id.value()), std::move(command.value())});
                       }
                       commands->submit(std::move(*request.caller), std::move(request.request_id), std::move(items),
-                                       [respond](std::vector<command_outcome> outcomes) {
+                                       [respond = std::move(respond)](std::vector<command_outcome> outcomes) {
                                          json::array results;
                                          std::size_t failed = 0;
                                          for (const auto& o : outcomes) {
