@@ -221,7 +221,6 @@ class payload_writer {
   std::size_t seen_count_ = 0;
 };
 
-
 // Walks an event with the same `serialize` functions cereal uses and checks that every enum read
 // from a payload names an enumerator: a corrupt or hostile payload must not smuggle a value the
 // rules have never seen into the state.
