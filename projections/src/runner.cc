@@ -58,6 +58,7 @@ result<void> projection_runner::open() {
   const std::uint64_t stored = checkpoint->has_value() ? (*checkpoint)->value : 0;
   if (stored != state_.last_applied().value) return failure(make_error_code(errc::corrupt_state));
   applied_position_.store(stored);
+  checkpointed_position_.store(stored);
   spdlog::info("projections: resuming at position {} ({} events applied so far)", stored, state_.events_applied());
   return {};
 }
@@ -181,7 +182,9 @@ result<void> projection_runner::checkpoint_locked() {
   commit.consumer = options_.consumer;
   commit.checkpoint = state_.last_applied();
   state_.persist_into(commit);
+  const auto at = commit.checkpoint.value;
   auto done = commit_locked(std::move(commit));
+  if (done) checkpointed_position_.store(at);
   since_checkpoint_ = 0;
   last_checkpoint_ = std::chrono::steady_clock::now();
   return done;
@@ -199,7 +202,9 @@ result<void> projection_runner::snapshot_locked() {
   auto snapshot = state_.canonical();
   last_snapshot_bytes_ = snapshot.size();
   commit.puts.emplace_back(snapshot_key(state_.last_applied()), std::move(snapshot));
+  const auto at = commit.checkpoint.value;
   auto done = commit_locked(std::move(commit));
+  if (done) checkpointed_position_.store(at);
   since_checkpoint_ = 0;
   last_checkpoint_ = std::chrono::steady_clock::now();
   return done;
@@ -356,6 +361,7 @@ result<rebuild_report> projection_runner::rebuild() {
     if (auto reset = store_.consumer_reset(options_.consumer); !reset) return failure(reset.error());
     state_ = projection_state();
     applied_position_.store(0);
+    checkpointed_position_.store(0);
     keyed_.clear();
     since_checkpoint_ = 0;
     since_snapshot_ = 0;

@@ -989,7 +989,9 @@ void audit_route(shared_state& state, const std::shared_ptr<read_side>& reads, a
         proj::audit_page page;
         std::uint64_t position = 0;
         reads->runner().read([&](const proj::projection_state& s, const proj::keyed_state& keyed) {
-          position = s.last_applied().value;
+          // The postings hold what the last checkpoint wrote; the applier checkpoints less often
+          // than it applies (read_side_options::checkpoint_interval).
+          position = std::min(s.last_applied().value, reads->runner().checkpointed().value);
           if (axis) {
             proj::audit_query q;
             q.axis = *axis;

@@ -60,6 +60,10 @@ struct read_side_options {
   std::chrono::milliseconds workflow_tick{2000};
   // As-of states kept (an auditor stepping a slider asks for the same positions again).
   std::size_t as_of_cache = 4;
+  // The live applier writes a checkpoint at most this often while no listener reads checkpointed
+  // state (audit, interviews topics); with one, after every round. Rounds in between are applied,
+  // published and told to the in-memory listeners (rankings) at once.
+  std::chrono::milliseconds checkpoint_interval{20};
 };
 
 class read_side {

@@ -84,6 +84,11 @@ class projection_runner {
   // Blocks until `p` is applied or the timeout passes; true when applied.
   bool wait_for(eventstore::position p, std::chrono::milliseconds timeout);
   eventstore::position last_applied() const;
+  // The position of the last checkpoint the store holds. The audit index's postings are written by
+  // checkpoints and invisible until then, so an audit answer reflects this position, which may be
+  // behind last_applied(). Without a lock; inside read(f) it is consistent with the state f sees
+  // (it changes only under the exclusive lock).
+  eventstore::position checkpointed() const { return eventstore::position{checkpointed_position_.load()}; }
   std::uint64_t decode_failures() const;
 
   // Runs `f(const projection_state&, const keyed_state&)` under the shared lock.
@@ -132,6 +137,7 @@ class projection_runner {
   // The last applied position, readable without mutex_ (wait_for's predicate runs under
   // applied_mutex_, which must never be held while taking mutex_).
   std::atomic<std::uint64_t> applied_position_{0};
+  std::atomic<std::uint64_t> checkpointed_position_{0};  // see checkpointed()
   mutable std::mutex applied_mutex_;
   std::condition_variable applied_;
 };
