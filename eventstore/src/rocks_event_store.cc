@@ -337,7 +337,7 @@ std::error_code rocks_event_store::start() {
   writer_head_hash_ = hash;
   head_.store(head, std::memory_order_release);
   head_hash_ = hash;
-  read_snapshot_ = take_snapshot();
+  if (opts_.mode == durability::bulk_import_without_fsync) read_snapshot_ = take_snapshot();
   if (opts_.mode == durability::bulk_import_without_fsync) {
     tail_first_ = head + 1;
     chunk_last_ = head;
@@ -692,7 +692,11 @@ void rocks_event_store::syncer_loop() {
     if (wrote && !failed_.load(std::memory_order_acquire)) {
       status = write_derived(group);
       if (status.ok()) {
-        snapshot = take_snapshot();
+        // Durable mode publishes no RocksDB snapshot: readers bound what they read by the head
+        // (read_stream, stream_head), and a snapshot released per group made RocksDB 7.8.3 rewrite
+        // every flushed file at the bottom of its column family to zero its sequence numbers.
+        if (bulk) snapshot = take_snapshot();
+        if (has_before_sync_for_testing_.load(std::memory_order_acquire)) before_sync_for_testing_();
         if (opts_.mode == durability::fsync_each_batch) status = db_->SyncWAL();
       }
     }
@@ -712,9 +716,9 @@ void rocks_event_store::syncer_loop() {
       continue;
     }
     if (snapshot) {
-      // Before the head moves: a reader that sees the new head finds its data in the snapshot
-      // (and, in bulk mode, its records in the tail).
-      if (bulk) {
+      // Bulk mode, before the head moves: a reader that sees the new head finds its data in the
+      // snapshot and its records in the tail.
+      {
         std::lock_guard lock(tail_mutex_);
         for (const auto& b : group) {
           if (b.wrote) tail_segments_.push_back(b.segment);
@@ -1393,6 +1397,10 @@ result<stream_version> rocks_event_store::stream_head(std::string_view stream) c
   if (!valid_name(stream)) return failure(code(errc::invalid_argument));
   std::shared_lock lock(lifetime_mutex_);
   if (!db_) return failure(code(errc::closed));
+  // Durable mode: the head first; `stream_heads` is then read at its latest state, which may hold
+  // versions the syncer has written but not yet published, so the answer is the newest version
+  // whose position the head covers (bulk mode: at the published snapshot).
+  const std::uint64_t head = head_.load(std::memory_order_acquire);
   const auto snapshot = read_snapshot();
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot.get();
@@ -1401,8 +1409,49 @@ result<stream_version> rocks_event_store::stream_head(std::string_view stream) c
   if (status.IsNotFound()) return stream_version{0};
   if (!status.ok()) return failure(to_error_code(status, "reading a stream head"));
   if (value.size() != 8) return failure(code(errc::corruption));
-  return stream_version{encoding::get_big_endian64(value.data())};
+  const stream_version latest{encoding::get_big_endian64(value.data())};
+  if (snapshot) return latest;
+  return published_version(stream, latest, head);
 }
+
+result<stream_version> rocks_event_store::published_version(std::string_view stream, stream_version latest,
+                                                             std::uint64_t head) const {
+  // Usually the latest version is published: one lookup of its index entry says so.
+  std::string key;
+  std::string value;
+  keys::stream_index_key(key, stream, latest);
+  auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_streams), key, &value);
+  if (!status.ok() && !status.IsNotFound()) return failure(to_error_code(status, "reading a stream index"));
+  if (status.ok() && value.size() == 8 && encoding::get_big_endian64(value.data()) <= head) return latest;
+  // Otherwise back through the index to the newest version the head covers (positions grow with
+  // versions).
+  const std::string prefix = keys::stream_prefix(stream);
+  std::string upper = prefix;
+  upper.back() = '\1';
+  rocksdb::Slice lower_bound(prefix), upper_bound(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_bound;
+  ro.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_streams)));
+  for (it->SeekForPrev(key); it->Valid(); it->Prev()) {
+    const auto k = it->key();
+    const auto v = it->value();
+    if (v.size() != 8 || k.size() < 8) return failure(code(errc::corruption));
+    if (encoding::get_big_endian64(v.data()) <= head) {
+      return stream_version{encoding::get_big_endian64(k.data() + k.size() - 8)};
+    }
+  }
+  if (!it->status().ok()) return failure(to_error_code(it->status(), "reading a stream index"));
+  return stream_version{0};
+}
+
+namespace {
+// Whether a stream index entry names a position past the head (a malformed one is not skipped:
+// reading its record reports it).
+bool past(const rocksdb::Slice& position_key, std::uint64_t head) {
+  return position_key.size() == 8 && encoding::get_big_endian64(position_key.data()) > head;
+}
+}  // namespace
 
 result<std::vector<recorded_event>> rocks_event_store::read_stream(std::string_view stream, stream_version from,
                                                                    read_direction direction,
@@ -1422,6 +1471,10 @@ result<std::vector<recorded_event>> rocks_event_store::read_stream(std::string_v
   const bool forward = direction == read_direction::forward;
   if (!forward && from.value == 0) return events;
   // What is in the newest memtables may be written but not yet synced: read what is durable.
+  // Durable mode: index entries whose position is past the head (taken first: everything it
+  // covers is written before it moves) are not published yet and are skipped; positions grow
+  // with versions, so they are the stream's newest. Bulk mode: at the published snapshot.
+  const std::uint64_t head = head_.load(std::memory_order_acquire);
   const auto snapshot = read_snapshot();
   // Bulk mode: the stream index holds only ingested positions (ingest_chunk adds them with the
   // log, atomically, at a sequence number newer than the snapshot), so it is read at its latest
@@ -1443,6 +1496,7 @@ result<std::vector<recorded_event>> rocks_event_store::read_stream(std::string_v
     keys::stream_index_key(seek_key, stream, stream_version{std::max<std::uint64_t>(from.value, 1)});
     for (it->Seek(seek_key); it->Valid() && indexed.size() < max_count; it->Next()) {
       const auto k = it->key();
+      if (!snapshot && past(it->value(), head)) break;
       indexed.emplace_back(k.size() >= 8 ? encoding::get_big_endian64(k.data() + k.size() - 8) : 0,
                            std::string(it->value().data(), it->value().size()));
     }
@@ -1450,6 +1504,7 @@ result<std::vector<recorded_event>> rocks_event_store::read_stream(std::string_v
     keys::stream_index_key(seek_key, stream, from);
     for (it->SeekForPrev(seek_key); it->Valid() && indexed.size() < max_count; it->Prev()) {
       const auto k = it->key();
+      if (!snapshot && past(it->value(), head)) continue;
       indexed.emplace_back(k.size() >= 8 ? encoding::get_big_endian64(k.data() + k.size() - 8) : 0,
                            std::string(it->value().data(), it->value().size()));
     }

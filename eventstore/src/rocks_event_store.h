@@ -10,16 +10,19 @@
 //   WITHOUT waiting for its fsync; then hands the batch to the syncer;
 // - one syncer thread (syncer_loop) takes every batch written so far, writes their derived data
 //   (stream index, stream heads, command ids: random keys, the costly memtable inserts) in one
-//   sorted WriteBatch with the meta `derived` marker, takes a snapshot, calls SyncWAL once (it
-//   begins after all those writes returned), and only then publishes: the read snapshot and head
-//   readers use, the live buffer, the callbacks. So the writer builds batch k+1 while the syncer
+//   sorted WriteBatch with the meta `derived` marker, calls SyncWAL once (it begins after all
+//   those writes returned), and only then publishes: the head readers are bounded by (bulk mode:
+//   and a read snapshot taken before it), the live buffer, the callbacks. So the writer builds batch k+1 while the syncer
 //   indexes and the disk syncs batch k, and nothing is acknowledged or visible before it is
 //   durable. Both writes go through the WAL, so a crash keeps a prefix of them; start() rebuilds
 //   the derived data of the log tail past the `derived` marker (written only with it);
 // - readers (read_stream, read_all, verify, consumer_*) run on the caller's thread under a shared
-//   lock of lifetime_mutex_, which close() takes exclusively before it destroys the DB; they read
-//   at the published snapshot (or bounded by the published head), never the newest memtable
-//   state, which may hold written but not yet synced batches;
+//   lock of lifetime_mutex_, which close() takes exclusively before it destroys the DB; they
+//   take the published head first and never look past it (a stream index entry, or a stream
+//   head, whose position is past it is not published yet), never trusting the newest memtable
+//   state, which may hold written but not yet synced batches (bulk mode: at the published
+//   snapshot). No RocksDB snapshot in durable mode: one released per group made RocksDB 7.8.3
+//   rewrite each flushed file at the bottom of its column family to zero its sequence numbers;
 // - each subscription has its own thread (subscription_impl.h).
 //
 // Bulk mode (bulk_import_without_fsync) writes the `log` column family differently: the writer
@@ -100,6 +103,13 @@ class rocks_event_store final : public event_store {
   // (keys.h), e.g. "rocksdb.num-files-at-level0"; nullopt when closed, or no such family or property.
   std::optional<std::uint64_t> int_property(std::string_view column_family, const std::string& property) const;
 
+  // Tests only: the syncer calls `hook` after it has written a group's derived data and before
+  // its fsync, i.e. while that group is written but not published. Set it before any append.
+  void set_before_sync_for_testing(std::function<void()> hook) {
+    before_sync_for_testing_ = std::move(hook);
+    has_before_sync_for_testing_.store(true, std::memory_order_release);
+  }
+
   result<void> sync() override;
   void close() override;
 
@@ -178,6 +188,9 @@ class rocks_event_store final : public event_store {
   void clear_head_cache();
   // Writer thread: forgets recent command ids the syncer has written to `commands`.
   void prune_recent_commands();
+  // The newest version of `stream` up to `latest` whose position is at most `head`, from the
+  // stream index at its latest state (durable mode's stream_head).
+  result<stream_version> published_version(std::string_view stream, stream_version latest, std::uint64_t head) const;
   // A snapshot of the DB as it is now, released when its last holder lets go.
   std::shared_ptr<const rocksdb::Snapshot> take_snapshot();
   // The snapshot readers use: everything in it is durable.
@@ -304,6 +317,8 @@ class rocks_event_store final : public event_store {
 
   // Published by the syncer after each durable group of batches.
   std::atomic<std::uint64_t> head_{0};
+  std::function<void()> before_sync_for_testing_;
+  std::atomic<bool> has_before_sync_for_testing_{false};
   mutable std::mutex head_hash_mutex_;
   sha256_digest head_hash_{};  // guarded by head_hash_mutex_
   std::shared_ptr<const rocksdb::Snapshot> read_snapshot_;  // guarded by head_hash_mutex_
