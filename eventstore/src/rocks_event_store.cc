@@ -19,7 +19,6 @@
 #include <rocksdb/iterator.h>
 #include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
-#include <rocksdb/rate_limiter.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
@@ -178,12 +177,6 @@ std::error_code rocks_event_store::start() {
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;  // the target machine has two cores
   db_options.bytes_per_sync = 1u << 20;
-  // Flushes and compactions write through an auto-tuned rate limiter (at most 200 MB/s, brought
-  // down when they need less): a flush's SST written in one burst was the writeback that the
-  // WAL's next fdatasync (an ext4 journal commit) waited for. The WAL is not limited.
-  rate_limiter_.reset(rocksdb::NewGenericRateLimiter(200'000'000, 100'000, 10,
-                                                     rocksdb::RateLimiter::Mode::kWritesOnly, true));
-  db_options.rate_limiter = rate_limiter_;
   db_options.max_total_wal_size = 512u << 20;
   db_options.keep_log_file_num = 4;
   db_options.manual_wal_flush = false;  // every Write reaches the WAL file; sync=true fsyncs it
@@ -2081,10 +2074,6 @@ std::optional<std::uint64_t> rocks_event_store::int_property(std::string_view co
     return v;
   }
   return std::nullopt;
-}
-
-std::uint64_t rocks_event_store::rate_limited_bytes() const {
-  return rate_limiter_ ? static_cast<std::uint64_t>(rate_limiter_->GetTotalBytesThrough()) : 0;
 }
 
 // ---------------------------------------------------------------------------------------------

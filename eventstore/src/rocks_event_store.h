@@ -103,9 +103,6 @@ class rocks_event_store final : public event_store {
   // (keys.h), e.g. "rocksdb.num-files-at-level0"; nullopt when closed, or no such family or property.
   std::optional<std::uint64_t> int_property(std::string_view column_family, const std::string& property) const;
 
-  // Diagnostics (tests): bytes flushes and compactions have written through the rate limiter.
-  std::uint64_t rate_limited_bytes() const;
-
   // Tests only: the syncer calls `hook` after it has written a group's derived data and before
   // its fsync, i.e. while that group is written but not published. Set it before any append.
   void set_before_sync_for_testing(std::function<void()> hook) {
@@ -320,7 +317,6 @@ class rocks_event_store final : public event_store {
 
   // Published by the syncer after each durable group of batches.
   std::atomic<std::uint64_t> head_{0};
-  std::shared_ptr<rocksdb::RateLimiter> rate_limiter_;  // set in start(), before the DB opens
   std::function<void()> before_sync_for_testing_;
   std::atomic<bool> has_before_sync_for_testing_{false};
   mutable std::mutex head_hash_mutex_;

@@ -113,15 +113,6 @@ TEST_F(background_work_test, waits_for_the_compaction_a_rebuild_leaves) {
   }
 }
 
-TEST_F(background_work_test, flushes_write_through_the_rate_limiter) {
-  EXPECT_EQ(rocks().rate_limited_bytes(), 0u);
-  // More than the consumers' 16 MiB write buffer: one flush at least.
-  for (std::uint64_t i = 1; i <= 200; ++i) ASSERT_TRUE(store->commit_consumer(state_commit("p", i)));
-  ASSERT_TRUE(store->await_background_work());
-  ASSERT_GE(consumers_property(rocksdb::DB::Properties::kNumFilesAtLevelPrefix + "0"), 1u);
-  EXPECT_GT(rocks().rate_limited_bytes(), 0u);
-}
-
 TEST_F(background_work_test, a_closed_store_says_closed) {
   store->close();
   auto waited = store->await_background_work();
