@@ -337,8 +337,8 @@ std::error_code rocks_event_store::start() {
   writer_head_hash_ = hash;
   head_.store(head, std::memory_order_release);
   head_hash_ = hash;
-  if (opts_.mode == durability::bulk_import_without_fsync) read_snapshot_ = take_snapshot();
   if (opts_.mode == durability::bulk_import_without_fsync) {
+    read_snapshot_ = take_snapshot();
     tail_first_ = head + 1;
     chunk_last_ = head;
     chunk_last_hash_ = hash;
