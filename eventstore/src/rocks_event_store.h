@@ -12,9 +12,9 @@
 //   (stream index, stream heads, command ids: random keys, the costly memtable inserts) in one
 //   sorted WriteBatch with the meta `derived` marker, calls SyncWAL once (it begins after all
 //   those writes returned), and only then publishes: the head readers are bounded by (bulk mode:
-//   and a read snapshot taken before it), the live buffer, the callbacks. So the writer builds batch k+1 while the syncer
-//   indexes and the disk syncs batch k, and nothing is acknowledged or visible before it is
-//   durable. Both writes go through the WAL, so a crash keeps a prefix of them; start() rebuilds
+//   and a read snapshot taken before it), the live buffer, the callbacks. So the writer builds
+//   batch k+1 while the syncer indexes and the disk syncs batch k, and nothing is acknowledged or
+//   visible before it is durable. Both writes go through the WAL, so a crash keeps a prefix of them; start() rebuilds
 //   the derived data of the log tail past the `derived` marker (written only with it);
 // - readers (read_stream, read_all, verify, consumer_*) run on the caller's thread under a shared
 //   lock of lifetime_mutex_, which close() takes exclusively before it destroys the DB; they
