@@ -160,7 +160,12 @@ result<std::unique_ptr<event_store>> event_store::open(const options& opts) {
   return std::unique_ptr<event_store>(std::move(store));
 }
 
-rocks_event_store::rocks_event_store(const options& opts) : opts_(opts) {}
+rocks_event_store::rocks_event_store(const options& opts) : opts_(opts) {
+  // Buckets for the whole bound (and the one batch it may be outgrown by) up front, ~9 MB: grown
+  // on demand, the map rehashed every key on the writer thread, which at a few hundred thousand
+  // streams held every append in flight for ~28 ms (an HTTP p999 of ~40 ms).
+  head_cache_.reserve(max_cached_stream_heads + max_cached_stream_heads / 8);
+}
 
 rocks_event_store::~rocks_event_store() { close(); }
 
