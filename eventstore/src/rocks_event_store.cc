@@ -92,20 +92,6 @@ std::string describe_expected(const expected_version& e) {
   return "?";
 }
 
-// Insert hints (memtable_insert_with_hint_prefix_extractor): the writer's keys arrive in order
-// within a prefix — log positions ascend, a stream's index keys ascend, a stream head is rewritten
-// in place — so the memtable resumes each insert where the last one with that prefix ended instead
-// of searching its skiplist from the top.
-class stream_prefix_transform final : public rocksdb::SliceTransform {
- public:
-  const char* Name() const override { return "gongjian.stream_prefix"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-    const void* nul = std::memchr(key.data(), 0, key.size());
-    return {key.data(), static_cast<std::size_t>(static_cast<const char*>(nul) - key.data()) + 1};
-  }
-  bool InDomain(const rocksdb::Slice& key) const override { return std::memchr(key.data(), 0, key.size()) != nullptr; }
-};
-
 rocksdb::BlockBasedTableOptions table_options(const std::shared_ptr<rocksdb::Cache>& cache, bool bloom) {
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = cache;
@@ -216,7 +202,9 @@ std::error_code rocks_event_store::start() {
   log_options.bottommost_compression = rocksdb::kNoCompression;
   log_options.level_compaction_dynamic_level_bytes = true;
   log_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options(cache, false)));
-  // Positions share their top six bytes for 65536 events at a time.
+  // Insert hints: positions share their top six bytes for 65536 events at a time, and ascend, so
+  // the memtable resumes each insert where the last one ended instead of searching its skiplist
+  // from the top.
   log_options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(6));
 
   rocksdb::ColumnFamilyOptions index_options;  // streams: range scans by stream prefix
@@ -224,7 +212,10 @@ std::error_code rocks_event_store::start() {
   index_options.compression = rocksdb::kLZ4Compression;
   index_options.level_compaction_dynamic_level_bytes = true;
   index_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options(cache, false)));
-  index_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<stream_prefix_transform>();
+  // No insert hints here (memtable_insert_with_hint_prefix_extractor keyed by stream): they pay
+  // off when the same streams are appended to over and over, but a campaign mostly opens new
+  // streams, and the memtable's map of one hint per stream then grew, and was rehashed, on the
+  // syncer thread while every append in flight waited for its fsync.
 
   // stream_heads and commands: point lookups only, never scanned, mostly misses (new streams, new
   // command ids). Their keys arrive in random order, which in a skiplist memtable costs a search
