@@ -38,7 +38,8 @@ function(gongjian_tests module)
   endif()
   add_executable(${module}_tests ${sources})
   target_include_directories(${module}_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
-  target_link_libraries(${module}_tests PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main gongjian_warnings)
+  target_link_libraries(${module}_tests PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main
+                                                gongjian_allocator gongjian_warnings)
   gtest_discover_tests(${module}_tests
     DISCOVERY_TIMEOUT 60
     # Two properties of one value each: gtest_discover_tests splits a ;-list value into words.

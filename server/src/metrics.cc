@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "allocator.h"
+
 namespace gongjian::server {
 
 void latency_histogram::observe(double seconds) {
@@ -43,6 +45,10 @@ std::string metrics::render(const std::string& extra) const {
   auto gauge = [&out](const char* name, const char* help, const char* type, auto value) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
   };
+  static const std::string allocator = malloc_in_use();
+  out += fmt::format("# HELP gongjian_build_info The malloc the server runs with (docs/operations.md).\n"
+                     "# TYPE gongjian_build_info gauge\ngongjian_build_info{{allocator=\"{}\"}} 1\n",
+                     allocator);
   gauge("gongjian_connections_open", "Open HTTP and WebSocket connections.", "gauge", connections_open.load());
   gauge("gongjian_connections_total", "Accepted connections.", "counter", connections_total.load());
   gauge("gongjian_connections_refused_total", "Connections refused over max_connections.", "counter",

@@ -13,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "allocator.h"
 #include "command_routes.h"
 #include "command_service.h"
 #include "listener.h"
@@ -120,8 +121,8 @@ void server::run() {
   std::vector<std::thread> threads;
   threads.reserve(m.config.threads);
   for (std::uint32_t i = 0; i < m.config.threads; ++i) threads.emplace_back([&m] { m.ioc.run(); });
-  log.info("listening on http://{}:{}/ threads={} data_dir={}", m.config.listen_address, port(), m.config.threads,
-           m.config.data_dir.string());
+  log.info("listening on http://{}:{}/ threads={} data_dir={} malloc={}", m.config.listen_address, port(),
+           m.config.threads, m.config.data_dir.string(), malloc_in_use());
 
   {
     std::unique_lock lock(m.stop_mutex);

@@ -94,7 +94,7 @@ TEST_F(ServerE2E, HealthReadinessAndMetrics) {
   for (const char* series : {"gongjian_connections_open", "gongjian_websocket_subscribers", "gongjian_store_head_position 0",
                              "gongjian_http_requests_total{route=\"healthz\",status=\"200\"}",
                              "gongjian_http_request_duration_seconds_bucket", "gongjian_store_reads_queued",
-                             "gongjian_commands_appended_total"}) {
+                             "gongjian_commands_appended_total", "gongjian_build_info{allocator=\""}) {
     EXPECT_NE(m.body.find(series), std::string::npos) << series;
   }
   // A client-supplied request id is echoed and logged.
