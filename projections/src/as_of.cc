@@ -84,7 +84,8 @@ result<eventstore::position> position_at_time(const eventstore::event_store& sto
                                        if (key.size() != prefix.size() + 16) return true;
                                        const std::uint64_t minute = binary::parse_key_u64(key.substr(prefix.size(), 8));
                                        if (best_minute && *best_minute != minute) return false;
-                                       for (std::size_t at = 0; at + 48 <= value.size(); at += 48) {
+                                       for (std::size_t at = 0; at + audit_line_size <= value.size();
+                                            at += audit_line_size) {
                                          const std::pair<std::uint64_t, std::uint64_t> line{
                                              binary::parse_key_u64(value.substr(at + 8, 8)),
                                              binary::parse_key_u64(value.substr(at, 8))};

@@ -1,7 +1,6 @@
 #include "gongjian/projections/audit.h"
 
 #include <algorithm>
-#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -22,15 +21,13 @@ std::string_view axis_letter(audit_axis a) {
   return "s";
 }
 
-// line = <pos, 8><timestamp ms, 8><hash, 32> (see projection_state::index_audit)
-constexpr std::size_t line_size = 48;
+constexpr std::size_t line_size = audit_line_size;
 
 std::optional<audit_line> parse_line(std::string_view value) {
   if (value.size() != line_size) return std::nullopt;
   audit_line line;
   line.pos = eventstore::position{binary::parse_key_u64(value.substr(0, 8))};
   line.timestamp_ms = static_cast<std::int64_t>(binary::parse_key_u64(value.substr(8, 8)));
-  std::memcpy(line.hash.data(), value.data() + 16, 32);
   return line;
 }
 
@@ -52,7 +49,7 @@ audit_page read_stream_audit(const eventstore::event_store& store, const audit_q
         more = true;
         break;
       }
-      page.lines.push_back(audit_line{rec.pos, rec.metadata.timestamp_ms, rec.hash});
+      page.lines.push_back(audit_line{rec.pos, rec.metadata.timestamp_ms});
     }
     from = events->back().version.next();
   }

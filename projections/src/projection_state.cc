@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <type_traits>
 
 #include "gongjian/projections/audit.h"
@@ -641,17 +640,15 @@ node_index projection_state::jurisdiction_of(const domain::event& event) const {
 //   a/u/<user>\0<u64 last pos>  a/j/<jurisdiction code>\0<u64 last pos>  a/y/<type>\0<u64 last pos>
 //       value = line line ... (log order)
 //   a/t/<u64 minute = timestamp ms / 60,000><u64 last pos>      value = line line ... (log order)
-//   line  = <pos, 8 bytes><timestamp ms, 8 bytes><SHA-256 hash, 32 bytes>   (48 bytes)
+//   line  = <pos, 8 bytes><timestamp ms, 8 bytes>   (audit_line_size; the hash is the log's)
 void projection_state::index_audit(const eventstore::recorded_event& recorded, const domain::event& event,
                                    keyed_state& keyed) {
-  static_assert(sizeof(recorded.hash) == 32);
-  std::array<char, 48> line;  // on the stack: no allocation per event
+  std::array<char, audit_line_size> line;  // on the stack: no allocation per event
   auto put_u64 = [](char* out, std::uint64_t v) {
     for (int k = 7; k >= 0; --k, v >>= 8) out[k] = static_cast<char>(v & 0xff);
   };
   put_u64(line.data(), recorded.pos.value);
   put_u64(line.data() + 8, static_cast<std::uint64_t>(recorded.metadata.timestamp_ms));
-  std::memcpy(line.data() + 16, recorded.hash.data(), 32);
   const std::string_view value(line.data(), line.size());
   std::string& prefix = audit_prefix_scratch_;
   auto build_prefix = [&](std::string_view axis, std::string_view name) {
@@ -966,6 +963,7 @@ void projection_state::persist_into(eventstore::consumer_commit& commit) {
   meta.u(events_applied_);
   meta.str(model_.encode_meta());
   commit.puts.emplace_back("m", meta.take());
+  commit.puts.emplace_back(std::string(audit_line_marker), std::to_string(audit_line_size));
 }
 
 bool projection_state::load(const eventstore::event_store& store, std::string_view consumer) {

@@ -10,6 +10,7 @@
 
 #include "gongjian/domain/codec.h"
 #include "gongjian/projections/as_of.h"
+#include "gongjian/projections/audit.h"
 #include "gongjian/projections/errc.h"
 
 namespace gongjian::projections {
@@ -37,18 +38,13 @@ result<void> projection_runner::open() {
     checkpoint = store_.consumer_checkpoint(options_.consumer);
     if (!checkpoint) return failure(checkpoint.error());
   }
-  // A time index of the former layout (one a/m/<ms><pos> key per event; now one posting per minute
-  // and checkpoint under a/t/, projection_state::index_audit) would leave time queries blind to
-  // every event it holds: the projections start again from the log's first event, once.
-  bool former_time_index = false;
-  auto scanned = store_.consumer_scan(options_.consumer, "a/m/", eventstore::read_direction::forward,
-                                      [&](std::string_view key, std::string_view) {
-                                        former_time_index = key.starts_with("a/m/");
-                                        return false;
-                                      });
-  if (!scanned) return failure(scanned.error());
-  if (former_time_index) {
-    spdlog::warn("projections: '{}' has a time index of the former layout; rebuilding it from the start",
+  // An audit index of a former layout (lines of 48 bytes with a copy of the hash; before that, one
+  // a/m/<ms><pos> key per event for the time index) cannot be read as today's: the projections
+  // start again from the log's first event, once. Every commit since writes audit_line_marker.
+  auto marker = store_.consumer_get(options_.consumer, audit_line_marker);
+  if (!marker) return failure(marker.error());
+  if (checkpoint->has_value() && *marker != std::to_string(audit_line_size)) {
+    spdlog::warn("projections: '{}' has an audit index of a former layout; rebuilding it from the start",
                  options_.consumer);
     if (auto reset = store_.consumer_reset(options_.consumer); !reset) return failure(reset.error());
     checkpoint = store_.consumer_checkpoint(options_.consumer);

@@ -963,7 +963,7 @@ void audit_route(shared_state& state, const std::shared_ptr<read_side>& reads, a
     if (colon == std::string::npos) {
       after = a;
     } else {
-      after_line = proj::audit_line{eventstore::position{b}, static_cast<std::int64_t>(a), {}};
+      after_line = proj::audit_line{eventstore::position{b}, static_cast<std::int64_t>(a)};
     }
   } else if (auto from = query_uint(request, "from", 0); from && *from > 0) {
     after = *from - 1;
@@ -1016,20 +1016,26 @@ void audit_route(shared_state& state, const std::shared_ptr<read_side>& reads, a
         }
         json::array lines;
         for (const auto& l : page.lines) {
-          json::object line{{"position", l.pos.value},
-                            {"time", iso_time(l.timestamp_ms)},
-                            {"timestamp_ms", l.timestamp_ms},
-                            {"hash", hex_encode(l.hash.data(), l.hash.size())}};
-          // The event itself, so an auditor sees what it was without a second call.
+          // The event itself, with its hash in the chain (the index keeps positions and times
+          // only), so an auditor sees what it was without a second call.
           auto e = reads->store().read_all(l.pos, 1);
-          if (e && !e->empty() && e->front().pos == l.pos) {
-            const auto& r = e->front();
-            line["stream"] = r.stream;
-            line["type"] = r.type;
-            line["actor"] = json::object{{"user", r.metadata.by.user}, {"role", r.metadata.by.role}, {"jurisdiction", r.metadata.by.jurisdiction}};
-            line["command_id"] = r.command_id;
+          if (!e) return error_response(from_store_error(e.error()));
+          if (e->empty() || e->front().pos != l.pos) {
+            return error_response(api_error{error_kind::internal,
+                                            "the audit index names position " + std::to_string(l.pos.value) +
+                                                ", which the event log does not hold",
+                                            "", ""});
           }
-          lines.push_back(std::move(line));
+          const auto& r = e->front();
+          lines.push_back(json::object{
+              {"position", l.pos.value},
+              {"time", iso_time(l.timestamp_ms)},
+              {"timestamp_ms", l.timestamp_ms},
+              {"hash", hex_encode(r.hash.data(), r.hash.size())},
+              {"stream", r.stream},
+              {"type", r.type},
+              {"actor", json::object{{"user", r.metadata.by.user}, {"role", r.metadata.by.role}, {"jurisdiction", r.metadata.by.jurisdiction}}},
+              {"command_id", r.command_id}});
         }
         json::value next = nullptr;
         if (!cut && page.next.value != 0 && !page.lines.empty()) {

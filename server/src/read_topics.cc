@@ -492,7 +492,7 @@ class audit_topic final : public pulled_topic {
         json::object m{{"type", "audit"},
                        {"topic", "audit"},
                        {"position", l.pos.value},
-                       {"hash", hex_encode(l.hash.data(), l.hash.size())},
+                       {"hash", hex_encode(e->front().hash.data(), e->front().hash.size())},
                        {"event", event_to_json(e->front())}};
         p.messages.emplace_back(l.pos.value, std::make_shared<const std::string>(json::serialize(m)));
       }

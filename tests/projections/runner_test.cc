@@ -63,17 +63,18 @@ std::vector<std::pair<std::string, std::string>> consumer_contents(const eventst
                                          out.emplace_back(std::string(k), std::string(v));
                                          return true;
                                        }
-                                       EXPECT_EQ(v.size() % 48, 0u) << "posting of " << v.size() << " bytes";
+                                       constexpr std::size_t line = audit_line_size;
+                                       EXPECT_EQ(v.size() % line, 0u) << "posting of " << v.size() << " bytes";
                                        EXPECT_FALSE(v.empty());
                                        const std::string_view prefix = k.substr(0, k.size() - 8);
-                                       for (std::size_t at = 0; at + 48 <= v.size(); at += 48) {
+                                       for (std::size_t at = 0; at + line <= v.size(); at += line) {
                                          std::string key(prefix);
                                          key.append(v.substr(at, 8));
-                                         out.emplace_back(std::move(key), std::string(v.substr(at, 48)));
+                                         out.emplace_back(std::move(key), std::string(v.substr(at, line)));
                                        }
                                        // The key names the posting's last line.
-                                       if (v.size() >= 48) {
-                                         EXPECT_EQ(k.substr(k.size() - 8), v.substr(v.size() - 48, 8));
+                                       if (v.size() >= line) {
+                                         EXPECT_EQ(k.substr(k.size() - 8), v.substr(v.size() - line, 8));
                                        }
                                        return true;
                                      });
@@ -274,7 +275,7 @@ TEST(runner, audit_index_by_entity_actor_jurisdiction_type_and_time) {
     }
     std::vector<audit_line> expected;
     for (const auto& rec : *all)
-      if (rec.metadata.by.user == "alice") expected.push_back(audit_line{rec.pos, rec.metadata.timestamp_ms, rec.hash});
+      if (rec.metadata.by.user == "alice") expected.push_back(audit_line{rec.pos, rec.metadata.timestamp_ms});
     EXPECT_EQ(alice, expected);
     // By entity (stream) and by event type.
     const auto& some = (*all)[all->size() / 2];
@@ -384,7 +385,7 @@ TEST(runner, time_index_orders_lines_by_time_across_checkpoints_and_minutes) {
   auto all = store->read_all(eventstore::position{1}, 100000);
   ASSERT_TRUE(all.has_value());
   std::vector<audit_line> by_time;
-  for (const auto& rec : *all) by_time.push_back(audit_line{rec.pos, rec.metadata.timestamp_ms, rec.hash});
+  for (const auto& rec : *all) by_time.push_back(audit_line{rec.pos, rec.metadata.timestamp_ms});
   std::sort(by_time.begin(), by_time.end(), [](const audit_line& a, const audit_line& b) {
     return std::pair(a.timestamp_ms, a.pos.value) < std::pair(b.timestamp_ms, b.pos.value);
   });
@@ -427,10 +428,11 @@ TEST(runner, time_index_orders_lines_by_time_across_checkpoints_and_minutes) {
   }
 }
 
-// A store written before the time index took one posting per minute holds one a/m/<ms><pos> key
-// per event, which nothing reads any more: its projections start again from the log's first event
-// instead of answering time queries from an index that lacks every earlier event.
-TEST(runner, a_time_index_of_the_former_layout_starts_the_projections_again) {
+// A store written before audit lines lost their copy of the hash holds 48-byte lines (and, before
+// the time index took one posting per minute, one a/m/<ms><pos> key per event), and no
+// audit_line_marker: read as today's 16-byte lines they would name wrong positions, so its
+// projections start again from the log's first event.
+TEST(runner, an_audit_index_of_a_former_layout_starts_the_projections_again) {
   gongjian::testing::temp_dir dir;
   auto store = open_store(dir);
   const auto events = generated_campaign(13, 20, 5);
@@ -442,15 +444,20 @@ TEST(runner, a_time_index_of_the_former_layout_starts_the_projections_again) {
     ASSERT_TRUE(first.open().has_value());
     ASSERT_TRUE(first.catch_up().has_value());
   }
-  // What the former layout wrote for the first event, beside the state of the current one.
+  // What the former layouts wrote for the first event, beside the state of the current one, and
+  // no marker.
   const auto first_event = store->read_all(eventstore::position{1}, 1).value().front();
   std::string former_key = "a/m/";
   binary::key_u64(former_key, static_cast<std::uint64_t>(first_event.metadata.timestamp_ms));
   binary::key_u64(former_key, 1);
+  std::string former_posting = "a/y/" + first_event.type + '\0';
+  binary::key_u64(former_posting, 1);
   eventstore::consumer_commit former;
   former.consumer = "projections";
   former.checkpoint = store->head();
   former.puts.emplace_back(former_key, std::string(48, 'x'));
+  former.puts.emplace_back(former_posting, std::string(48, 'x'));
+  former.deletes.emplace_back(audit_line_marker);
   ASSERT_TRUE(store->commit_consumer(former).has_value());
 
   projection_runner reopened(*store, runner_options{});
@@ -465,6 +472,13 @@ TEST(runner, a_time_index_of_the_former_layout_starts_the_projections_again) {
   EXPECT_FALSE(former_key_left);
   ASSERT_TRUE(reopened.catch_up().has_value());
   EXPECT_EQ(reopened.last_applied(), store->head());
+  EXPECT_EQ(store->consumer_get("projections", audit_line_marker).value(), std::to_string(audit_line_size));
+  reopened.read([&](const projection_state&, const keyed_state& keyed) {
+    audit_query by_type{audit_axis::event_type, first_event.type};
+    const auto page = read_audit(keyed, by_type);
+    ASSERT_FALSE(page.lines.empty());
+    EXPECT_EQ(page.lines.front(), (audit_line{first_event.pos, first_event.metadata.timestamp_ms}));
+  });
   auto at = position_at_time(*store, "projections", first_event.metadata.timestamp_ms);
   ASSERT_TRUE(at.has_value());
   EXPECT_GE(at->value, 1u);
@@ -713,7 +727,7 @@ TEST(runner, audit_index_by_actor_with_many_actors_and_long_names) {
       const auto name = actor_name(actor);
       std::vector<audit_line> expected;
       for (const auto& rec : *all)
-        if (rec.metadata.by.user == name) expected.push_back(audit_line{rec.pos, rec.metadata.timestamp_ms, rec.hash});
+        if (rec.metadata.by.user == name) expected.push_back(audit_line{rec.pos, rec.metadata.timestamp_ms});
       ASSERT_FALSE(expected.empty());
       EXPECT_EQ(all_audit_lines(runner, audit_axis::actor, name, 1000), expected) << name << " every " << every;
     }
