@@ -52,6 +52,7 @@ constexpr std::size_t recent_command_window = 4096;
 // `log` memtable before), named with this prefix in the store's directory until RocksDB takes them.
 constexpr std::uint64_t bulk_chunk_bytes = 64u << 20;
 constexpr std::string_view bulk_chunk_prefix = "gongjian-bulk-chunk-";
+constexpr std::string_view consumer_file_prefix = "gongjian-consumer-commit-";
 // Bulk mode: the ingester is woken once this much is queued for it (or by sync() and close()), not
 // for every group: a wake-up per small append cost more than writing its records.
 constexpr std::size_t bulk_ingest_wake_bytes = 1u << 20;
@@ -260,10 +261,14 @@ std::error_code rocks_event_store::start() {
   handles_ = std::move(handles);
   log_file_options_ = rocksdb::Options(db_options, log_options);
   index_file_options_ = rocksdb::Options(db_options, index_options);
+  consumer_file_options_ = rocksdb::Options(db_options, small_options);
+  consumer_file_options_.compression = rocksdb::kNoCompression;  // as during a rebuild (below)
   // Chunk files a crash left before RocksDB took them: their records were never acknowledged as
-  // durable (sync() waits for the ingestion), and the log is whole without them.
+  // durable (sync() waits for the ingestion), and the log is whole without them. Likewise a
+  // consumer commit's file: the commit had not returned.
   for (const auto& entry : std::filesystem::directory_iterator(opts_.directory, fs_error)) {
-    if (entry.path().filename().string().starts_with(bulk_chunk_prefix)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with(bulk_chunk_prefix) || name.starts_with(consumer_file_prefix)) {
       std::filesystem::remove(entry.path(), fs_error);
     }
   }
@@ -1817,6 +1822,13 @@ result<void> rocks_event_store::commit_consumer(const consumer_commit& commit) {
   if (!valid_name(commit.consumer)) return failure(code(errc::invalid_argument));
   std::shared_lock lock(lifetime_mutex_);
   if (!db_) return failure(code(errc::closed));
+  if (rebuilding(commit.consumer)) {
+    std::size_t bytes = 0;
+    for (const auto& [k, v] : commit.puts) bytes += k.size() + v.size();
+    // Smaller commits, snapshots' among them, go through the memtable: a file each would pile up
+    // in level 0 while the rebuild keeps compactions off.
+    if (bytes >= opts_.rebuild_ingest_bytes) return ingest_consumer_commit(commit);
+  }
   rocksdb::WriteBatch batch;
   const std::string prefix = keys::consumer_state_prefix(commit.consumer);
   std::string key;
@@ -1835,6 +1847,67 @@ result<void> rocks_event_store::commit_consumer(const consumer_commit& commit) {
   w.disableWAL = rebuilding(commit.consumer);
   auto status = db_->Write(w, &batch);
   if (!status.ok()) return failure(to_error_code(status, "committing consumer state"));
+  return {};
+}
+
+// A rebuild's commits are its whole state written again (the demo's final one: 250,000 keys,
+// 46 MB). Through a memtable each was copied into a WriteBatch, inserted into the skiplist, then
+// read back and written to a file by the flush that end_consumer_rebuild waits for; here it goes
+// straight into one table file, which RocksDB links in with a sequence number above everything
+// the column family holds. Same meaning as the WriteBatch: deletes first, then puts, the last put
+// of a key winning; the checkpoint in the same file, so the commit is whole or absent. It is
+// durable when this returns (the file and the MANIFEST are synced). Earlier unlogged commits of
+// the consumer are not left behind it: every commit writes the checkpoint key, so the file
+// overlaps whatever memtable holds them, and RocksDB flushes that memtable before it ingests.
+result<void> rocks_event_store::ingest_consumer_commit(const consumer_commit& commit) {
+  using entry = std::pair<std::string_view, const std::string*>;  // key, value (null: delete)
+  std::vector<entry> entries;
+  entries.reserve(commit.puts.size() + commit.deletes.size());
+  for (const auto& [k, v] : commit.puts) entries.emplace_back(k, &v);
+  const auto by_key = [](const entry& a, const entry& b) { return a.first < b.first; };
+  std::stable_sort(entries.begin(), entries.end(), by_key);  // a single pass when already sorted
+  // The last put of a key wins.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (i + 1 < entries.size() && entries[i + 1].first == entries[i].first) continue;
+    entries[kept++] = entries[i];
+  }
+  entries.resize(kept);
+  // Deletes of keys not put again.
+  std::vector<std::string_view> deletes(commit.deletes.begin(), commit.deletes.end());
+  std::sort(deletes.begin(), deletes.end());
+  deletes.erase(std::unique(deletes.begin(), deletes.end()), deletes.end());
+  const std::size_t puts = entries.size();
+  for (auto k : deletes) {
+    const auto at = std::lower_bound(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(puts),
+                                     entry{k, nullptr}, by_key);
+    if (at == entries.begin() + static_cast<std::ptrdiff_t>(puts) || at->first != k) entries.emplace_back(k, nullptr);
+  }
+  std::inplace_merge(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(puts), entries.end(), by_key);
+
+  const std::string path =
+      (opts_.directory / (std::string(consumer_file_prefix) + std::to_string(++consumer_file_number_) + ".sst")).string();
+  rocksdb::SstFileWriter file(rocksdb::EnvOptions(consumer_file_options_), consumer_file_options_, cf(cf_consumers),
+                              /*invalidate_page_cache=*/false);
+  auto status = file.Open(path);
+  // The checkpoint key (consumer 0x00 0x00) sorts before every state key (consumer 0x00 0x01 ...).
+  if (status.ok()) status = file.Put(keys::consumer_checkpoint_key(commit.consumer), keys::log_key(commit.checkpoint));
+  std::string key = keys::consumer_state_prefix(commit.consumer);
+  const std::size_t prefix_size = key.size();
+  for (std::size_t i = 0; status.ok() && i < entries.size(); ++i) {
+    key.resize(prefix_size);
+    key.append(entries[i].first);
+    status = entries[i].second != nullptr ? file.Put(key, *entries[i].second) : file.Delete(key);
+  }
+  if (status.ok()) status = file.Finish();  // fsyncs the file
+  if (status.ok()) {
+    rocksdb::IngestExternalFileOptions ingest;
+    ingest.move_files = true;  // a hard link: the state is not copied again
+    status = db_->IngestExternalFile(cf(cf_consumers), {path}, ingest);
+  }
+  std::error_code ignored;
+  std::filesystem::remove(path, ignored);  // RocksDB keeps its own link
+  if (!status.ok()) return failure(to_error_code(status, "ingesting consumer state"));
   return {};
 }
 

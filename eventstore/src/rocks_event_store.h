@@ -231,6 +231,8 @@ class rocks_event_store final : public event_store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::Options log_file_options_;    // bulk mode: the `log` column family's, for chunk files
   rocksdb::Options index_file_options_;  // bulk mode: the `streams` column family's, for their index
+  rocksdb::Options consumer_file_options_;  // rebuilds: the `consumers` column family's, uncompressed
+  std::atomic<std::uint64_t> consumer_file_number_{0};
 
   // Consumers between begin_consumer_rebuild and end_consumer_rebuild (their commits skip the
   // WAL); the consumers' column family has the rebuild settings while it is not empty.
@@ -239,6 +241,8 @@ class rocks_event_store final : public event_store {
   bool rebuilding(std::string_view consumer) const;
   // Flushes the consumers' column family to synced files (unlogged consumer commits).
   std::error_code flush_consumers();
+  // A rebuilding consumer's large commit, written as one table file and ingested.
+  result<void> ingest_consumer_commit(const consumer_commit& commit);
   // await_background_work's poll: whether a flush or compaction is pending or running (closed
   // when the store is closing); `running`: one is running; `background_errors`: RocksDB's count.
   result<bool> background_work_busy(std::uint64_t& background_errors, bool& running) const;

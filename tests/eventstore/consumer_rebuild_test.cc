@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,9 +29,11 @@ constexpr const char* child_scenario_variable = "GONGJIAN_CONSUMER_REBUILD_CHILD
 // Scenario "crash": 300 commits of 200 KiB (more than the column family's memtables hold, so some
 // are flushed on the way), each followed by a logged commit of another consumer, then one small
 // commit, then death. Scenario "ended": 5 commits, end_consumer_rebuild, one more (logged) commit,
-// then death.
+// then death. Scenario "ingested": a small commit, a large one (at least 8 MiB: written as a file
+// and ingested), another small one, then death.
 constexpr std::uint64_t crash_commits = 300;
 constexpr std::size_t keys_per_commit = 200;
+constexpr std::size_t keys_of_a_large_commit = 9000;  // 9000 values of 1 KiB: above 8 MiB
 
 std::string value_for(std::uint64_t commit, std::size_t key) {
   std::string v = numbered("v", commit * 1000 + key);
@@ -37,11 +41,13 @@ std::string value_for(std::uint64_t commit, std::size_t key) {
   return v;
 }
 
+std::string key_of(std::uint64_t commit, std::size_t key) { return numbered(numbered("k/", commit) + "/", key); }
+
 consumer_commit rebuild_commit(std::uint64_t i, std::size_t keys) {
   consumer_commit c;
   c.consumer = "rebuilt";
   c.checkpoint = position{i};
-  for (std::size_t k = 0; k < keys; ++k) c.puts.emplace_back(numbered(numbered("k/", i) + "/", k), value_for(i, k));
+  for (std::size_t k = 0; k < keys; ++k) c.puts.emplace_back(key_of(i, k), value_for(i, k));
   return c;
 }
 
@@ -64,6 +70,10 @@ consumer_commit rebuild_commit(std::uint64_t i, std::size_t keys) {
       if (!store.commit_consumer(other)) std::_Exit(7);
     }
     if (!store.commit_consumer(rebuild_commit(crash_commits + 1, 1))) std::_Exit(8);
+  } else if (scenario == "ingested") {
+    if (!store.commit_consumer(rebuild_commit(1, 10))) std::_Exit(6);
+    if (!store.commit_consumer(rebuild_commit(2, keys_of_a_large_commit))) std::_Exit(7);
+    if (!store.commit_consumer(rebuild_commit(3, 10))) std::_Exit(8);
   } else {
     for (std::uint64_t i = 1; i <= 5; ++i)
       if (!store.commit_consumer(rebuild_commit(i, 10))) std::_Exit(6);
@@ -175,6 +185,75 @@ TEST(consumer_rebuild, end_makes_the_rebuild_durable_before_commits_are_logged_a
   // flushed by end: were they not, the WAL would bring back commit 6 without them.
   EXPECT_EQ((*checkpoint)->value, 6u);
   EXPECT_TRUE(contents(*store, "rebuilt") == expected_after(6, 10, 7));
+}
+
+// A large commit goes into a file of its own; the unlogged commit before it must not be lost
+// while it survives (the ingestion flushes the memtable holding it first).
+TEST(consumer_rebuild, a_crash_after_a_large_commit_keeps_it_and_everything_before_it) {
+  gongjian::testing::temp_dir dir;
+  const auto store_dir = dir.path() / "store";
+  plant_old_state(store_dir);
+  run_child_process(store_dir, "ingested");
+  if (HasFatalFailure()) return;
+
+  auto store = open_at(store_dir);
+  auto checkpoint = store->consumer_checkpoint("rebuilt");
+  ASSERT_TRUE(checkpoint && checkpoint->has_value());
+  EXPECT_EQ((*checkpoint)->value, 2u) << "the ingested commit is durable, the small one after it was not logged";
+  std::map<std::string, std::string> want;
+  for (auto& [k, v] : rebuild_commit(1, 10).puts) want.emplace(k, v);
+  for (auto& [k, v] : rebuild_commit(2, keys_of_a_large_commit).puts) want.emplace(k, v);
+  EXPECT_TRUE(contents(*store, "rebuilt") == want);
+  for (const auto& entry : std::filesystem::directory_iterator(store_dir))
+    EXPECT_FALSE(entry.path().filename().string().starts_with("gongjian-consumer-commit-")) << entry.path();
+}
+
+// Written as a file or through a WriteBatch, a commit means the same: deletes first, then puts in
+// order (the last put of a key wins), in any key order the caller gives them.
+TEST(consumer_rebuild, a_large_commit_means_the_same_ingested_as_written) {
+  gongjian::testing::temp_dir dir;
+  auto ingested = open_at(dir.path() / "ingested");
+  auto written = open_at(dir.path() / "written");
+  ASSERT_TRUE(ingested->begin_consumer_rebuild("rebuilt"));
+  std::vector<consumer_commit> commits;
+  {
+    consumer_commit c = rebuild_commit(1, keys_of_a_large_commit);
+    std::reverse(c.puts.begin(), c.puts.end());                            // out of key order
+    c.puts.emplace_back(key_of(1, 7), "put twice: this one");  // the last put wins
+    commits.push_back(std::move(c));
+  }
+  {
+    consumer_commit c = rebuild_commit(2, 5);  // small: through the memtable either way
+    c.deletes.push_back(key_of(1, 8));
+    commits.push_back(std::move(c));
+  }
+  {
+    consumer_commit c = rebuild_commit(3, keys_of_a_large_commit);
+    c.deletes.push_back(key_of(1, 9));  // deleted
+    c.deletes.push_back(key_of(1, 9));  // twice
+    c.deletes.push_back(key_of(3, 4));  // deleted and put: the put wins
+    c.deletes.push_back("never/written");
+    c.puts.emplace(c.puts.begin(), key_of(3, 5), "put before its later put");
+    commits.push_back(std::move(c));
+  }
+  for (const auto& c : commits) {
+    ASSERT_TRUE(ingested->commit_consumer(c));
+    ASSERT_TRUE(written->commit_consumer(c));
+    EXPECT_EQ(ingested->consumer_checkpoint("rebuilt").value(), std::optional<position>{c.checkpoint});
+  }
+  const auto want = contents(*written, "rebuilt");
+  EXPECT_EQ(want.at(key_of(1, 7)), "put twice: this one");
+  EXPECT_EQ(want.count(key_of(1, 8)), 0u);
+  EXPECT_EQ(want.count(key_of(1, 9)), 0u);
+  EXPECT_EQ(want.at(key_of(3, 4)), value_for(3, 4));
+  EXPECT_EQ(want.at(key_of(3, 5)), value_for(3, 5));
+  EXPECT_EQ(want.size(), keys_of_a_large_commit * 2 + 5 - 2);
+  EXPECT_TRUE(contents(*ingested, "rebuilt") == want);
+  ASSERT_TRUE(ingested->end_consumer_rebuild("rebuilt"));
+  ingested->close();
+  auto reopened = open_at(dir.path() / "ingested");
+  EXPECT_TRUE(contents(*reopened, "rebuilt") == want);
+  EXPECT_EQ(reopened->consumer_checkpoint("rebuilt").value(), std::optional<position>{position{3}});
 }
 
 TEST(consumer_rebuild, begin_and_end_keep_reads_and_tolerate_repeats) {

@@ -45,6 +45,9 @@ struct options {
   std::size_t live_buffer_events = 65536;
   // RocksDB block cache for reads, in bytes.
   std::size_t block_cache_bytes = 256u << 20;
+  // Between begin_consumer_rebuild and end_consumer_rebuild, a commit whose puts hold at least
+  // this many bytes is written as a table file and ingested instead of through a memtable.
+  std::size_t rebuild_ingest_bytes = 8u << 20;
 };
 
 // A live or catching-up reader of the global log. Destroying it (or stop()) ends delivery; the
