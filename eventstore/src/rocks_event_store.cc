@@ -1865,7 +1865,8 @@ result<void> rocks_event_store::ingest_consumer_commit(const consumer_commit& co
   entries.reserve(commit.puts.size() + commit.deletes.size());
   for (const auto& [k, v] : commit.puts) entries.emplace_back(k, &v);
   const auto by_key = [](const entry& a, const entry& b) { return a.first < b.first; };
-  std::stable_sort(entries.begin(), entries.end(), by_key);  // a single pass when already sorted
+  // The projections hand their puts over in key order: then this is one pass.
+  if (!std::is_sorted(entries.begin(), entries.end(), by_key)) std::stable_sort(entries.begin(), entries.end(), by_key);
   // The last put of a key wins.
   std::size_t kept = 0;
   for (std::size_t i = 0; i < entries.size(); ++i) {
