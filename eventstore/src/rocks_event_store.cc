@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <future>
 #include <thread>
 #include <utility>
 
@@ -1886,28 +1887,52 @@ result<void> rocks_event_store::ingest_consumer_commit(const consumer_commit& co
   }
   std::inplace_merge(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(puts), entries.end(), by_key);
 
-  const std::string path =
-      (opts_.directory / (std::string(consumer_file_prefix) + std::to_string(++consumer_file_number_) + ".sst")).string();
-  rocksdb::SstFileWriter file(rocksdb::EnvOptions(consumer_file_options_), consumer_file_options_, cf(cf_consumers),
-                              /*invalidate_page_cache=*/false);
-  auto status = file.Open(path);
-  // The checkpoint key (consumer 0x00 0x00) sorts before every state key (consumer 0x00 0x01 ...).
-  if (status.ok()) status = file.Put(keys::consumer_checkpoint_key(commit.consumer), keys::log_key(commit.checkpoint));
-  std::string key = keys::consumer_state_prefix(commit.consumer);
-  const std::size_t prefix_size = key.size();
-  for (std::size_t i = 0; status.ok() && i < entries.size(); ++i) {
-    key.resize(prefix_size);
-    key.append(entries[i].first);
-    status = entries[i].second != nullptr ? file.Put(key, *entries[i].second) : file.Delete(key);
+  // Entries [from, to) into one file; the first file also holds the checkpoint, whose key
+  // (consumer 0x00 0x00) sorts before every state key (consumer 0x00 0x01 ...).
+  auto write_file = [&](const std::string& path, std::size_t from, std::size_t to, bool with_checkpoint) {
+    rocksdb::SstFileWriter file(rocksdb::EnvOptions(consumer_file_options_), consumer_file_options_, cf(cf_consumers),
+                                /*invalidate_page_cache=*/false);
+    auto status = file.Open(path);
+    if (status.ok() && with_checkpoint) {
+      status = file.Put(keys::consumer_checkpoint_key(commit.consumer), keys::log_key(commit.checkpoint));
+    }
+    std::string key = keys::consumer_state_prefix(commit.consumer);
+    const std::size_t prefix_size = key.size();
+    for (std::size_t i = from; status.ok() && i < to; ++i) {
+      key.resize(prefix_size);
+      key.append(entries[i].first);
+      status = entries[i].second != nullptr ? file.Put(key, *entries[i].second) : file.Delete(key);
+    }
+    if (status.ok()) status = file.Finish();  // fsyncs the file
+    return status;
+  };
+  auto file_path = [&] {
+    return (opts_.directory / (std::string(consumer_file_prefix) + std::to_string(++consumer_file_number_) + ".sst"))
+        .string();
+  };
+  // A large commit is written as two files side by side (building a table's blocks, filters and
+  // index is CPU, and a rebuild's final commit holds up its end): their key ranges do not
+  // overlap, and one IngestExternalFile takes both or neither.
+  constexpr std::size_t split_above = 50000;
+  const std::size_t split = entries.size() > split_above ? entries.size() / 2 : entries.size();
+  std::vector<std::string> paths{file_path()};
+  std::future<rocksdb::Status> second;
+  if (split < entries.size()) {
+    paths.push_back(file_path());
+    second = std::async(std::launch::async, write_file, paths[1], split, entries.size(), false);
   }
-  if (status.ok()) status = file.Finish();  // fsyncs the file
+  auto status = write_file(paths[0], 0, split, true);
+  if (second.valid()) {
+    auto second_status = second.get();
+    if (status.ok()) status = second_status;
+  }
   if (status.ok()) {
     rocksdb::IngestExternalFileOptions ingest;
     ingest.move_files = true;  // a hard link: the state is not copied again
-    status = db_->IngestExternalFile(cf(cf_consumers), {path}, ingest);
+    status = db_->IngestExternalFile(cf(cf_consumers), paths, ingest);
   }
   std::error_code ignored;
-  std::filesystem::remove(path, ignored);  // RocksDB keeps its own link
+  for (const auto& path : paths) std::filesystem::remove(path, ignored);  // RocksDB keeps its own links
   if (!status.ok()) return failure(to_error_code(status, "ingesting consumer state"));
   return {};
 }

@@ -34,6 +34,7 @@ constexpr const char* child_scenario_variable = "GONGJIAN_CONSUMER_REBUILD_CHILD
 constexpr std::uint64_t crash_commits = 300;
 constexpr std::size_t keys_per_commit = 200;
 constexpr std::size_t keys_of_a_large_commit = 9000;  // 9000 values of 1 KiB: above 8 MiB
+constexpr std::size_t many_keys = 60000;                // 60,000 values of 160 B: two files
 
 std::string value_for(std::uint64_t commit, std::size_t key) {
   std::string v = numbered("v", commit * 1000 + key);
@@ -236,6 +237,19 @@ TEST(consumer_rebuild, a_large_commit_means_the_same_ingested_as_written) {
     c.puts.emplace(c.puts.begin(), key_of(3, 5), "put before its later put");
     commits.push_back(std::move(c));
   }
+  {
+    // Enough keys to be written as two files: deletes, duplicates and the order in both halves.
+    consumer_commit c;
+    c.consumer = "rebuilt";
+    c.checkpoint = position{4};
+    for (std::size_t k = 0; k < many_keys; ++k) c.puts.emplace_back(key_of(4, k), value_for(4, k).substr(0, 160));
+    std::reverse(c.puts.begin(), c.puts.end());
+    c.puts.emplace_back(key_of(4, 10), "the last put, in the first half");
+    c.puts.emplace_back(key_of(4, many_keys - 10), "the last put, in the second half");
+    c.deletes.push_back(key_of(1, 20));
+    c.deletes.push_back(key_of(4, many_keys - 20));  // and put again: the put wins
+    commits.push_back(std::move(c));
+  }
   for (const auto& c : commits) {
     ASSERT_TRUE(ingested->commit_consumer(c));
     ASSERT_TRUE(written->commit_consumer(c));
@@ -247,13 +261,16 @@ TEST(consumer_rebuild, a_large_commit_means_the_same_ingested_as_written) {
   EXPECT_EQ(want.count(key_of(1, 9)), 0u);
   EXPECT_EQ(want.at(key_of(3, 4)), value_for(3, 4));
   EXPECT_EQ(want.at(key_of(3, 5)), value_for(3, 5));
-  EXPECT_EQ(want.size(), keys_of_a_large_commit * 2 + 5 - 2);
+  EXPECT_EQ(want.at(key_of(4, 10)), "the last put, in the first half");
+  EXPECT_EQ(want.at(key_of(4, many_keys - 10)), "the last put, in the second half");
+  EXPECT_EQ(want.at(key_of(4, many_keys - 20)), value_for(4, many_keys - 20).substr(0, 160));
+  EXPECT_EQ(want.size(), keys_of_a_large_commit * 2 + 5 - 3 + many_keys);
   EXPECT_TRUE(contents(*ingested, "rebuilt") == want);
   ASSERT_TRUE(ingested->end_consumer_rebuild("rebuilt"));
   ingested->close();
   auto reopened = open_at(dir.path() / "ingested");
   EXPECT_TRUE(contents(*reopened, "rebuilt") == want);
-  EXPECT_EQ(reopened->consumer_checkpoint("rebuilt").value(), std::optional<position>{position{3}});
+  EXPECT_EQ(reopened->consumer_checkpoint("rebuilt").value(), std::optional<position>{position{4}});
 }
 
 TEST(consumer_rebuild, begin_and_end_keep_reads_and_tolerate_repeats) {
