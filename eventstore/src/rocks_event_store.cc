@@ -9,9 +9,9 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <future>
 #include <limits>
 #include <optional>
-#include <future>
 #include <thread>
 #include <utility>
 
@@ -1854,8 +1854,8 @@ result<void> rocks_event_store::commit_consumer(const consumer_commit& commit) {
 // A rebuild's commits are its whole state written again (the demo's final one: 250,000 keys,
 // 46 MB). Through a memtable each was copied into a WriteBatch, inserted into the skiplist, then
 // read back and written to a file by the flush that end_consumer_rebuild waits for; here it goes
-// straight into one table file, which RocksDB links in with a sequence number above everything
-// the column family holds. Same meaning as the WriteBatch: deletes first, then puts, the last put
+// straight into a table file (two, side by side, when large), which RocksDB links in with a
+// sequence number above everything the column family holds. Same meaning as the WriteBatch: deletes first, then puts, the last put
 // of a key winning; the checkpoint in the same file, so the commit is whole or absent. It is
 // durable when this returns (the file and the MANIFEST are synced). Earlier unlogged commits of
 // the consumer are not left behind it: every commit writes the checkpoint key, so the file
