@@ -4,8 +4,8 @@
 // bulletins and interviews from the projections' workflow. Everything goes through the domain's
 // decide, and is appended in bulk-import mode (no fsync per batch, one sync at the end).
 #include <charconv>
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -196,21 +196,20 @@ int demo_command(int argc, char** argv) {
   // comes next (the server's first queries, a rebuild) for the two cores: done here, the log is
   // handed over at rest. sync() flushes every memtable (bulk mode); the wait covers the
   // compactions those flushes start.
-  double settled_seconds = 0;
+  const auto settling = std::chrono::steady_clock::now();
+  result<void> settled;
   if (report) {
-    const auto settling = std::chrono::steady_clock::now();
-    auto synced = (*store)->sync();
-    if (synced) synced = (*store)->await_background_work();
-    settled_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - settling).count();
-    if (!synced) {
-      std::fprintf(stderr, "gongjian demo: settling the event log failed: %s\n", synced.error().message().c_str());
-      (*store)->close();
-      return 1;
-    }
+    settled = (*store)->sync();
+    if (settled) settled = (*store)->await_background_work();
   }
+  const double settled_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - settling).count();
   (*store)->close();
   if (!report) {
     std::fprintf(stderr, "gongjian demo: %s\n", report.error().c_str());
+    return 1;
+  }
+  if (!settled) {
+    std::fprintf(stderr, "gongjian demo: settling the event log failed: %s\n", settled.error().message().c_str());
     return 1;
   }
 
