@@ -1,6 +1,7 @@
 #pragma once
 
 #include <rocksdb/memtablerep.h>
+#include <rocksdb/slice_transform.h>
 
 #include <memory>
 
@@ -16,5 +17,15 @@ namespace gongjian::eventstore {
 // serialized by a mutex. An iterator (flush, a total-order scan) holds its own sorted copy of the
 // entry pointers taken when it was created; entries are never removed from a memtable.
 std::shared_ptr<rocksdb::MemTableRepFactory> new_hash_table_rep_factory();
+
+// A memtable for the stream index (`streams`): a hash table of streams, each with its entries in
+// order, for a column family whose prefix extractor is new_stream_prefix_transform(). An insert of
+// a stream's next version is one hash and one append; a lookup or a seek within one stream (every
+// read of the store's) is one hash and one binary search; a total-order iterator (a flush) sorts
+// the streams, each already in order.
+std::shared_ptr<rocksdb::MemTableRepFactory> new_stream_index_rep_factory();
+
+// A stream index key's prefix: the stream's name and its '\0' terminator (keys.h).
+std::shared_ptr<const rocksdb::SliceTransform> new_stream_prefix_transform();
 
 }  // namespace gongjian::eventstore

@@ -209,15 +209,18 @@ std::error_code rocks_event_store::start() {
   // from the top.
   log_options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(6));
 
-  rocksdb::ColumnFamilyOptions index_options;  // streams: range scans by stream prefix
+  rocksdb::ColumnFamilyOptions index_options;  // streams: range scans within one stream
   index_options.write_buffer_size = 32u << 20;
   index_options.compression = rocksdb::kLZ4Compression;
   index_options.level_compaction_dynamic_level_bytes = true;
   index_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options(cache, false)));
-  // No insert hints here (memtable_insert_with_hint_prefix_extractor keyed by stream): they pay
-  // off when the same streams are appended to over and over, but a campaign mostly opens new
-  // streams, and the memtable's map of one hint per stream then grew, and was rehashed, on the
-  // syncer thread while every append in flight waited for its fsync.
+  // Every read of the index stays within one stream, so the memtable is a hash table of streams
+  // (src/hash_table_rep.h): an insert was a skiplist search from the top, the syncer's largest
+  // cost at 256 writers (a campaign mostly opens new streams, so their keys land all over the
+  // skiplist). The prefix extractor makes iterators seek within one stream; a scan of the whole
+  // column family asks for total_order_seek.
+  index_options.prefix_extractor = new_stream_prefix_transform();
+  index_options.memtable_factory = new_stream_index_rep_factory();
 
   // stream_heads and commands: point lookups only, never scanned, mostly misses (new streams, new
   // command ids). Their keys arrive in random order, which in a skiplist memtable costs a search
@@ -459,7 +462,9 @@ std::error_code rocks_event_store::purge_derived_past(std::uint64_t head) {
   {
     log().warn("derived data reaches past the log's end at position {} (a bulk import was cut short); removing it",
                head);
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(cf_streams)));
+    rocksdb::ReadOptions every_stream;
+    every_stream.total_order_seek = true;  // the index has a prefix extractor
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(every_stream, cf(cf_streams)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const auto k = it->key();
       const auto v = it->value();
