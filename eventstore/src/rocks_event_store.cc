@@ -43,7 +43,7 @@ constexpr std::size_t max_payload_bytes = 16u << 20;
 constexpr std::size_t max_events_per_request = 100'000;
 // read_all pages at least this long are scans and bypass the block cache.
 constexpr std::size_t scan_page_events = 1024;
-// Past this many streams the writer's stream-version cache is dropped (once the syncer has
+// Past this many streams the writer's stream-version cache is dropped (once the indexer has
 // written every head to stream_heads, the truth then) and refilled, bounding its memory.
 constexpr std::size_t max_cached_stream_heads = 1u << 20;
 // Recent command ids the writer keeps in memory beyond those not yet in `commands`; older ones
@@ -215,9 +215,9 @@ std::error_code rocks_event_store::start() {
   index_options.level_compaction_dynamic_level_bytes = true;
   index_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options(cache, false)));
   // Every read of the index stays within one stream, so the memtable is a hash table of streams
-  // (src/hash_table_rep.h): an insert was a skiplist search from the top, the syncer's largest
-  // cost at 256 writers (a campaign mostly opens new streams, so their keys land all over the
-  // skiplist). The prefix extractor makes iterators seek within one stream; a scan of the whole
+  // (src/hash_table_rep.h): an insert was a skiplist search from the top, the largest cost of
+  // writing derived data at 256 writers (a campaign mostly opens new streams, so their keys land
+  // all over the skiplist). The prefix extractor makes iterators seek within one stream; a scan of the whole
   // column family asks for total_order_seek.
   index_options.prefix_extractor = new_stream_prefix_transform();
   index_options.memtable_factory = new_stream_index_rep_factory();
@@ -307,7 +307,7 @@ std::error_code rocks_event_store::start() {
   }
 
   // Derived data (streams, stream_heads, commands) is written after the log records, by the
-  // syncer; whatever of the log's tail a crash left without it is derived again here.
+  // indexer; whatever of the log's tail a crash left without it is derived again here.
   std::string derived;
   status = db_->Get(rocksdb::ReadOptions(), cf(cf_meta), std::string(keys::meta_derived), &derived);
   std::uint64_t derived_through = 0;
@@ -356,6 +356,7 @@ std::error_code rocks_event_store::start() {
   }
   accepting_ = true;
   syncer_ = std::thread([this] { syncer_loop(); });
+  indexer_ = std::thread([this] { indexer_loop(); });
   if (opts_.mode == durability::bulk_import_without_fsync) ingester_ = std::thread([this] { ingester_loop(); });
   writer_ = std::thread([this] { writer_loop(); });
   return {};
@@ -680,32 +681,65 @@ void rocks_event_store::writer_loop() {
   sync_cv_.notify_one();
 }
 
-void rocks_event_store::syncer_loop() {
-  pthread_setname_np(pthread_self(), "es-syncer");
+void rocks_event_store::indexer_loop() {
+  pthread_setname_np(pthread_self(), "es-indexer");
   const bool bulk = opts_.mode == durability::bulk_import_without_fsync;
   std::vector<written_batch> group;
   for (;;) {
     {
       std::unique_lock lock(sync_mutex_);
       sync_cv_.wait(lock, [&] { return !sync_queue_.empty() || writer_finished_; });
-      if (sync_queue_.empty()) break;  // the writer is gone and everything is completed
+      if (sync_queue_.empty()) break;  // the writer is gone and everything is indexed
       group.swap(sync_queue_);
     }
-    // Derived data, then one sync for every batch written so far: it begins after all their
-    // writes returned, so when it succeeds every one of them is on disk.
+    indexed_group indexed;
     const bool wrote = std::any_of(group.begin(), group.end(), [](const written_batch& b) { return b.wrote; });
-    rocksdb::Status status;
-    std::shared_ptr<const rocksdb::Snapshot> snapshot;
     if (wrote && !failed_.load(std::memory_order_acquire)) {
-      status = write_derived(group);
-      if (status.ok()) {
-        // Durable mode publishes no RocksDB snapshot: readers bound what they read by the head
-        // (read_stream, stream_head), and a snapshot released per group made RocksDB 7.8.3 rewrite
-        // every flushed file at the bottom of its column family to zero its sequence numbers.
-        if (bulk) snapshot = take_snapshot();
-        if (has_before_sync_for_testing_.load(std::memory_order_acquire)) before_sync_for_testing_();
-        if (opts_.mode == durability::fsync_each_batch) status = db_->SyncWAL();
+      indexed.status = write_derived(group);
+      if (!indexed.status.ok()) {
+        fail();  // nothing more is written, by the writer or here
+      } else if (bulk) {
+        // Taken before the next group's derived data is written: readers that see this group's
+        // head see its derived data and none of a later group's.
+        indexed.snapshot = take_snapshot();
       }
+    }
+    indexed.batches.swap(group);
+    {
+      std::lock_guard lock(sync_mutex_);
+      indexed_queue_.push_back(std::move(indexed));
+    }
+    syncer_cv_.notify_one();
+  }
+  {
+    std::lock_guard lock(sync_mutex_);
+    indexer_finished_ = true;
+  }
+  syncer_cv_.notify_one();
+}
+
+void rocks_event_store::syncer_loop() {
+  pthread_setname_np(pthread_self(), "es-syncer");
+  const bool bulk = opts_.mode == durability::bulk_import_without_fsync;
+  std::vector<indexed_group> groups;
+  for (;;) {
+    {
+      std::unique_lock lock(sync_mutex_);
+      syncer_cv_.wait(lock, [&] { return !indexed_queue_.empty() || indexer_finished_; });
+      if (indexed_queue_.empty()) break;  // the indexer is gone and everything is completed
+      groups.swap(indexed_queue_);
+    }
+    // One sync for every group indexed so far: it begins after all their writes returned (the
+    // writer's and the indexer's), so when it succeeds every one of them is on disk.
+    bool wrote = false;
+    rocksdb::Status status;
+    for (const auto& g : groups) {
+      wrote = wrote || std::any_of(g.batches.begin(), g.batches.end(), [](const written_batch& b) { return b.wrote; });
+      if (status.ok()) status = g.status;
+    }
+    if (wrote && status.ok() && !failed_.load(std::memory_order_acquire)) {
+      if (has_before_sync_for_testing_.load(std::memory_order_acquire)) before_sync_for_testing_();
+      if (opts_.mode == durability::fsync_each_batch) status = db_->SyncWAL();
     }
     if (failed_.load(std::memory_order_acquire) || !status.ok()) {
       // Written, maybe even on disk, but not known to be: nothing of it is acknowledged or
@@ -713,56 +747,34 @@ void rocks_event_store::syncer_loop() {
       std::error_code ec = status.ok() ? code(errc::io_error) : to_error_code(status, "syncing the WAL");
       if (ec == errc::not_found) ec = code(errc::io_error);
       fail();
-      for (auto& b : group) {
-        for (auto& o : b.outcomes) {
-          if (o.has_value()) o = failure(append_error{ec, "the write-ahead log could not be synced", {}, {}});
+      for (auto& g : groups) {
+        for (auto& b : g.batches) {
+          for (auto& o : b.outcomes) {
+            if (o.has_value()) o = failure(append_error{ec, "the write-ahead log could not be synced", {}, {}});
+          }
+          complete(b);
+        }
+      }
+      groups.clear();
+      continue;
+    }
+    if (bulk && wrote) publish_bulk(groups);
+    for (auto& g : groups) {
+      for (auto& b : g.batches) {
+        if (b.wrote) {
+          {
+            std::lock_guard lock(head_hash_mutex_);
+            head_hash_ = b.last_hash;
+          }
+          head_.store(b.last_position, std::memory_order_release);
+          // A batch nobody listened to still moves the buffer on (empty), so a subscriber that
+          // joins later goes to disk for it.
+          live_->publish(position{b.last_position}, b.published);
         }
         complete(b);
       }
-      group.clear();
-      continue;
     }
-    if (snapshot) {
-      // Bulk mode, before the head moves: a reader that sees the new head finds its data in the
-      // snapshot and its records in the tail.
-      {
-        std::lock_guard lock(tail_mutex_);
-        for (const auto& b : group) {
-          if (b.wrote) tail_segments_.push_back(b.segment);
-        }
-      }
-      std::lock_guard lock(head_hash_mutex_);
-      read_snapshot_ = std::move(snapshot);
-    }
-    if (bulk && wrote) {
-      // To the ingester before any callback: a sync() that follows an acknowledgement finds
-      // the acknowledged records queued or ingested.
-      bool wake = false;
-      {
-        std::lock_guard lock(ingest_mutex_);
-        for (const auto& b : group) {
-          if (!b.wrote) continue;
-          ingest_queue_.push_back(b.segment);
-          ingest_queue_bytes_ += b.segment->bytes.size();
-        }
-        wake = ingest_queue_bytes_ >= bulk_ingest_wake_bytes;
-      }
-      if (wake) ingest_cv_.notify_one();
-    }
-    for (auto& b : group) {
-      if (b.wrote) {
-        {
-          std::lock_guard lock(head_hash_mutex_);
-          head_hash_ = b.last_hash;
-        }
-        head_.store(b.last_position, std::memory_order_release);
-        // A batch nobody listened to still moves the buffer on (empty), so a subscriber that
-        // joins later goes to disk for it.
-        live_->publish(position{b.last_position}, b.published);
-      }
-      complete(b);
-    }
-    group.clear();
+    groups.clear();
   }
   if (bulk) {
     {
@@ -771,6 +783,40 @@ void rocks_event_store::syncer_loop() {
     }
     ingest_cv_.notify_one();
   }
+}
+
+void rocks_event_store::publish_bulk(const std::vector<indexed_group>& groups) {
+  // Before the head moves: a reader that sees the new head finds its data in the snapshot (the
+  // newest group's, which covers the others) and its records in the tail.
+  {
+    std::lock_guard lock(tail_mutex_);
+    for (const auto& g : groups) {
+      for (const auto& b : g.batches) {
+        if (b.wrote) tail_segments_.push_back(b.segment);
+      }
+    }
+  }
+  for (auto g = groups.rbegin(); g != groups.rend(); ++g) {
+    if (!g->snapshot) continue;
+    std::lock_guard lock(head_hash_mutex_);
+    read_snapshot_ = g->snapshot;
+    break;
+  }
+  // To the ingester before any callback: a sync() that follows an acknowledgement finds the
+  // acknowledged records queued or ingested.
+  bool wake = false;
+  {
+    std::lock_guard lock(ingest_mutex_);
+    for (const auto& g : groups) {
+      for (const auto& b : g.batches) {
+        if (!b.wrote) continue;
+        ingest_queue_.push_back(b.segment);
+        ingest_queue_bytes_ += b.segment->bytes.size();
+      }
+    }
+    wake = ingest_queue_bytes_ >= bulk_ingest_wake_bytes;
+  }
+  if (wake) ingest_cv_.notify_one();
 }
 
 void rocks_event_store::fail() {
@@ -925,7 +971,7 @@ rocksdb::Status rocks_event_store::ingest_chunk() {
   if (!status.ok()) return status;
   // Readers that take the tail from now on find these positions in `log`: at sequence number 0
   // they are in every snapshot, so the published one need not change (and must not: a newer one
-  // could show derived data the syncer has written but not yet published).
+  // could show derived data the indexer has written but not yet published).
   std::lock_guard lock(tail_mutex_);
   while (!tail_segments_.empty() && tail_segments_.front()->first <= chunk_last_) tail_segments_.pop_front();
   tail_first_ = chunk_last_ + 1;
@@ -937,7 +983,7 @@ rocksdb::Status rocks_event_store::write_derived(std::vector<written_batch>& gro
   std::uint64_t last = 0;
   // Stream index entries sorted by key: each stream's run then follows the memtable's insert
   // hint for its prefix instead of searching the skiplist from the top.
-  // The buffers are the syncer's members, kept with their capacity from group to group: no
+  // The buffers are the indexer's members, kept with their capacity from group to group: no
   // allocation per event here.
   auto& index = derived_index_;
   auto& heads = derived_heads_;
@@ -1006,8 +1052,8 @@ void rocks_event_store::prune_recent_commands() {
   if (recent_commands_.size() < std::max(prune_recent_commands_at_, recent_command_window)) return;
   const std::uint64_t indexed = indexed_through_.load(std::memory_order_acquire);
   std::erase_if(recent_commands_, [&](const auto& entry) { return entry.second.last_position <= indexed; });
-  // Ids still waiting for the syncer stay; scanning again only once the map has doubled keeps
-  // the cost per append constant when the syncer lags.
+  // Ids still waiting for the indexer stay; scanning again only once the map has doubled keeps
+  // the cost per append constant when the indexer lags.
   prune_recent_commands_at_ = recent_commands_.size() * 2;
 }
 
@@ -1356,7 +1402,7 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
         if (auto it = head_cache_.find(stream); it != head_cache_.end()) {
           it->second = version;
         } else {
-          // No clearing here: this batch is not yet with the syncer (clear_head_cache would wait
+          // No clearing here: this batch is not yet with the indexer (clear_head_cache would wait
           // for it forever); the cache outgrows its bound by at most one batch until prefetch.
           head_cache_.emplace(std::string(stream), version);
         }
@@ -1405,7 +1451,7 @@ result<stream_version> rocks_event_store::stream_head(std::string_view stream) c
   std::shared_lock lock(lifetime_mutex_);
   if (!db_) return failure(code(errc::closed));
   // Durable mode: the head first; `stream_heads` is then read at its latest state, which may hold
-  // versions the syncer has written but not yet published, so the answer is the newest version
+  // versions the indexer has written but not yet published, so the answer is the newest version
   // whose position the head covers (bulk mode: at the published snapshot).
   const std::uint64_t head = head_.load(std::memory_order_acquire);
   const auto snapshot = read_snapshot();
@@ -2218,13 +2264,14 @@ void rocks_event_store::close() {
   closing_.store(true, std::memory_order_release);
 
   // 1. Refuse new appends; the writer writes everything already queued and exits, then the
-  //    syncer makes it durable, completes it and exits.
+  //    indexer and the syncer make it durable, complete it and exit.
   {
     std::lock_guard lock(queue_mutex_);
     accepting_ = false;
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  if (indexer_.joinable()) indexer_.join();
   if (syncer_.joinable()) syncer_.join();
   if (ingester_.joinable()) ingester_.join();  // after ingesting everything the syncer published
 

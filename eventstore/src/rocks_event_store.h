@@ -8,14 +8,17 @@
 //   queue, validates (stream heads and recent command ids from memory), assigns positions, and
 //   writes one WriteBatch holding only the `log` records and the meta head (sequential keys),
 //   WITHOUT waiting for its fsync; then hands the batch to the syncer;
-// - one syncer thread (syncer_loop) takes every batch written so far, writes their derived data
-//   (stream index, stream heads, command ids: random keys, the costly memtable inserts) in one
-//   sorted WriteBatch with the meta `derived` marker, calls SyncWAL once (it begins after all
-//   those writes returned), and only then publishes: the head readers are bounded by (bulk mode:
-//   and a read snapshot taken before it), the live buffer, the callbacks. So the writer builds
-//   batch k+1 while the syncer indexes and the disk syncs batch k, and nothing is acknowledged or
-//   visible before it is durable. Both writes go through the WAL, so a crash keeps a prefix of them; start() rebuilds
-//   the derived data of the log tail past the `derived` marker (written only with it);
+// - one indexer thread (indexer_loop) takes every batch written so far and writes their derived
+//   data (stream index, stream heads, command ids: random keys, the costly memtable inserts) in
+//   one sorted WriteBatch with the meta `derived` marker, then hands the group to the syncer;
+// - one syncer thread (syncer_loop) takes every group indexed so far, calls SyncWAL once (it
+//   begins after all those writes returned, the writer's and the indexer's), and only then
+//   publishes: the head readers are bounded by (bulk mode: and a read snapshot the indexer took
+//   just after the group's derived data), the live buffer, the callbacks. So the writer builds
+//   batch k+2 while the indexer indexes batch k+1 and the disk syncs batch k, and nothing is
+//   acknowledged or visible before it is durable. Both writes go through the WAL, so a crash
+//   keeps a prefix of them; start() rebuilds the derived data of the log tail past the
+//   `derived` marker (written only with it);
 // - readers (read_stream, read_all, verify, consumer_*) run on the caller's thread under a shared
 //   lock of lifetime_mutex_, which close() takes exclusively before it destroys the DB; they
 //   take the published head first and never look past it (a stream index entry, or a stream
@@ -26,10 +29,10 @@
 // - each subscription has its own thread (subscription_impl.h).
 //
 // Bulk mode (bulk_import_without_fsync) writes the `log` column family differently: the writer
-// encodes each batch's records into a log_segment instead of a WriteBatch; the syncer writes the
-// stream heads and command ids as above (no WAL; not the stream index), publishes the segments as the in-memory log tail (readers take
-// positions past the last ingested one from it), hands them to the ingester thread and completes
-// the callbacks. The ingester (ingester_loop) appends the records to an SstFileWriter; every
+// encodes each batch's records into a log_segment instead of a WriteBatch; the indexer writes the
+// stream heads and command ids as above (no WAL; not the stream index); the syncer publishes the
+// segments as the in-memory log tail (readers take positions past the last ingested one from it),
+// hands them to the ingester thread and completes the callbacks. The ingester (ingester_loop) appends the records to an SstFileWriter; every
 // 64 MiB, and when sync() or close() asks, it finishes that file, writes the chunk's stream index
 // entries (sorted) to a second file and ingests both, into `log` and `streams`, in one atomic
 // IngestExternalFiles (RocksDB fsyncs them and their MANIFEST entry), writes the meta head of what is ingested, and drops
@@ -152,8 +155,8 @@ class rocks_event_store final : public event_store {
     std::string_view find(std::uint64_t p) const;
   };
 
-  // A batch the writer has written (or refused whole) and the syncer has yet to make durable and
-  // complete. Batches reach the syncer in the order they were written.
+  // A batch the writer has written (or refused whole) and the indexer and the syncer have yet to
+  // index, make durable and complete. Batches reach them in the order they were written.
   struct written_batch {
     std::vector<pending_append> requests;
     std::vector<outcome> outcomes;            // by index in requests
@@ -161,7 +164,7 @@ class rocks_event_store final : public event_store {
     std::uint64_t last_position = 0;          // head once this batch is durable (if wrote)
     sha256_digest last_hash{};
     std::vector<recorded_event> published;    // for the live buffer (empty if nobody listens)
-    // Derived data for the syncer to write. Views point into `requests`, which own the strings.
+    // Derived data for the indexer to write. Views point into `requests`, which own the strings.
     struct index_entry {
       std::string_view stream;
       std::uint64_t version;
@@ -175,18 +178,28 @@ class rocks_event_store final : public event_store {
 
   void enqueue(pending_append item);
   void writer_loop();
+  // A group of written batches whose derived data the indexer wrote (status), for the syncer.
+  struct indexed_group {
+    std::vector<written_batch> batches;
+    rocksdb::Status status;
+    std::shared_ptr<const rocksdb::Snapshot> snapshot;  // bulk mode: taken just after its derived data
+  };
+  void indexer_loop();
   void syncer_loop();
+  // Syncer thread, bulk mode: the groups' segments to the tail and the ingester, their snapshot
+  // to readers.
+  void publish_bulk(const std::vector<indexed_group>& groups);
   written_batch process_batch(std::vector<pending_append>& batch);
   static void complete(written_batch& b);
-  // Syncer thread: writes the derived data of `group` and the `derived` marker in one batch.
+  // Indexer thread: writes the derived data of `group` and the `derived` marker in one batch.
   rocksdb::Status write_derived(std::vector<written_batch>& group);
   // start(): rebuilds stream index, heads and command ids of log positions [from, to] from the
   // records themselves (the derived data of a tail written just before a crash).
   std::error_code rebuild_derived(std::uint64_t from, std::uint64_t to);
-  // Writer thread: empties the stream-head cache once the syncer has indexed everything written,
+  // Writer thread: empties the stream-head cache once the indexer has indexed everything written,
   // so that lookups that miss the cache find the truth in stream_heads.
   void clear_head_cache();
-  // Writer thread: forgets recent command ids the syncer has written to `commands`.
+  // Writer thread: forgets recent command ids the indexer has written to `commands`.
   void prune_recent_commands();
   // The newest version of `stream` up to `latest` whose position is at most `head`, from the
   // stream index at its latest state (durable mode's stream_head).
@@ -200,7 +213,7 @@ class rocks_event_store final : public event_store {
   // Writer thread: the committed version of `stream`, from the cache or the stream_heads CF.
   result<std::uint64_t> committed_version(std::string_view stream);
   rocksdb::WriteOptions write_options() const;         // consumer commits
-  rocksdb::WriteOptions append_write_options() const;  // the writer's and syncer's batches
+  rocksdb::WriteOptions append_write_options() const;  // the writer's and indexer's batches
   // Bulk mode: flushes the memtables, where bulk appends alone live, to SST files.
   std::error_code flush_unlogged();
   // Bulk mode: the ingester thread.
@@ -261,16 +274,20 @@ class rocks_event_store final : public event_store {
   std::condition_variable sync_cv_;
   std::vector<written_batch> sync_queue_;  // guarded by sync_mutex_
   bool writer_finished_ = false;           // guarded by sync_mutex_
+  std::thread indexer_;
+  std::condition_variable syncer_cv_;         // with sync_mutex_: indexed_queue_ or indexer_finished_ moved
+  std::vector<indexed_group> indexed_queue_;  // guarded by sync_mutex_
+  bool indexer_finished_ = false;             // guarded by sync_mutex_
   std::thread syncer_;
   std::condition_variable indexed_cv_;           // with sync_mutex_: indexed_through_ moved
   std::atomic<std::uint64_t> indexed_through_{0};  // derived data written (not yet synced) up to here
-  rocksdb::WriteBatch derived_batch_;            // syncer thread only
-  // Syncer thread only: write_derived's buffers, reused from group to group.
+  rocksdb::WriteBatch derived_batch_;            // indexer thread only
+  // Indexer thread only: write_derived's buffers, reused from group to group.
   std::vector<const written_batch::index_entry*> derived_index_;
   std::vector<std::pair<std::string_view, std::uint64_t>> derived_heads_;
   std::string derived_key_;
   std::string derived_value_;
-  // Set by the syncer when a WAL sync failed: what was written since cannot be promised durable,
+  // Set by the syncer when a WAL sync failed (or by the indexer when its write did): what was written since cannot be promised durable,
   // so the writer refuses every later append (io_error) until the store is reopened.
   std::atomic<bool> failed_{false};
   // Bulk mode: published segments for the ingester, and sync()'s requests to ingest now.
@@ -296,10 +313,10 @@ class rocks_event_store final : public event_store {
   sha256_digest chunk_last_hash_{};
 
   // Writer thread only.
-  // Stream heads as the writer has left them. Entries the syncer has not yet indexed are the only
+  // Stream heads as the writer has left them. Entries the indexer has not yet indexed are the only
   // truth about their streams, so the cache is emptied only once it has (clear_head_cache).
   version_map head_cache_;
-  // Command ids of recent appends and their results; every id the syncer has not yet written to
+  // Command ids of recent appends and their results; every id the indexer has not yet written to
   // `commands` is here, older ones are looked up there (prefetch).
   struct recent_command {
     append_result result;
