@@ -100,8 +100,10 @@ void keyed_state::drain_into_in_flight(eventstore::consumer_commit& commit) {
 // puts stay a few ordered runs for the runner's merge (runner.cc, in_key_order) rather than the
 // hash table's order.
 void keyed_state::drain_postings(eventstore::consumer_commit& commit) {
+  place_deferred_lines();
   const auto first = commit.puts.size();
-  for (auto& [prefix, p] : postings_) {
+  for (auto& [prefix, index] : postings_) {
+    posting& p = posting_list_[index];
     std::string key;
     key.reserve(prefix.size() + 8);
     key.append(prefix);
@@ -111,7 +113,31 @@ void keyed_state::drain_postings(eventstore::consumer_commit& commit) {
   std::sort(commit.puts.begin() + static_cast<std::ptrdiff_t>(first), commit.puts.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   postings_.clear();
+  posting_list_.clear();
   epoch_.value = epoch::next();
+}
+
+void keyed_state::place_deferred_lines() {
+  for (auto& p : posting_list_) {
+    p.lines.reserve(p.lines.size() + p.deferred_bytes);
+    p.deferred_bytes = 0;
+  }
+  for (const auto& chunk : deferred_) {
+    const char* at = chunk.bytes.get();
+    const char* const end = at + chunk.used;
+    while (at < end) {
+      std::uint32_t index = 0;
+      std::uint32_t size = 0;
+      std::memcpy(&index, at, 4);
+      std::memcpy(&size, at + 4, 4);
+      at += 8;
+      posting& p = posting_list_[index];
+      p.lines.append(at, size);
+      if (size >= 8) std::memcpy(p.last_position.data(), at, 8);
+      at += size;
+    }
+  }
+  deferred_.clear();
 }
 
 std::uint64_t keyed_state::epoch::next() {
@@ -121,13 +147,27 @@ std::uint64_t keyed_state::epoch::next() {
 
 keyed_state::posting& keyed_state::posting_at(std::string_view prefix) {
   auto it = postings_.find(prefix);
-  if (it == postings_.end()) it = postings_.emplace(std::string(prefix), posting{}).first;
-  return it->second;
+  if (it == postings_.end()) {
+    it = postings_.emplace(std::string(prefix), static_cast<std::uint32_t>(posting_list_.size())).first;
+    posting_list_.emplace_back().index = it->second;
+  }
+  return posting_list_[it->second];
 }
 
 void keyed_state::append_line(posting& p, std::string_view line) {
-  p.lines.append(line);
-  if (line.size() >= 8) std::memcpy(p.last_position.data(), line.data(), 8);
+  const auto size = static_cast<std::uint32_t>(line.size());
+  const std::size_t needed = 8 + line.size();
+  if (deferred_.empty() || deferred_.back().capacity - deferred_.back().used < needed) {
+    const std::size_t capacity = std::max(deferred_chunk_bytes, needed);
+    deferred_.push_back(deferred_chunk{std::make_unique_for_overwrite<char[]>(capacity), 0, capacity});
+  }
+  auto& chunk = deferred_.back();
+  char* at = chunk.bytes.get() + chunk.used;
+  std::memcpy(at, &p.index, 4);
+  std::memcpy(at + 4, &size, 4);
+  std::memcpy(at + 8, line.data(), line.size());
+  chunk.used += needed;
+  p.deferred_bytes += size;
 }
 
 void keyed_state::append_posting(std::string_view prefix, std::string_view line) {

@@ -675,7 +675,7 @@ void projection_state::index_audit(const eventstore::recorded_event& recorded, c
       p = &keyed.posting_at(prefix);
       add_actor(user, hash, p);
     }
-    keyed_state::append_line(*p, value);
+    keyed.append_line(*p, value);
   }
   if (auto n = jurisdiction_of(event); n != no_node) {
     if (audit_by_node_.size() <= n) audit_by_node_.resize(std::size_t{n} + 1, nullptr);
@@ -684,7 +684,7 @@ void projection_state::index_audit(const eventstore::recorded_event& recorded, c
       build_prefix("j", model_.tree().at(n).code);
       p = &keyed.posting_at(prefix);
     }
-    keyed_state::append_line(*p, value);
+    keyed.append_line(*p, value);
   }
   auto& [type_name, type_posting] = audit_by_type_[event.index()];
   if (type_posting == nullptr || type_name != recorded.type) {
@@ -692,7 +692,7 @@ void projection_state::index_audit(const eventstore::recorded_event& recorded, c
     type_name = recorded.type;
     type_posting = &keyed.posting_at(prefix);
   }
-  keyed_state::append_line(*type_posting, value);
+  keyed.append_line(*type_posting, value);
   const std::uint64_t bucket = audit_time_bucket(recorded.metadata.timestamp_ms);
   if (audit_by_time_ == nullptr || audit_time_bucket_ != bucket) {
     prefix.assign(audit_time_prefix);
@@ -700,7 +700,7 @@ void projection_state::index_audit(const eventstore::recorded_event& recorded, c
     audit_time_bucket_ = bucket;
     audit_by_time_ = &keyed.posting_at(prefix);
   }
-  keyed_state::append_line(*audit_by_time_, value);
+  keyed.append_line(*audit_by_time_, value);
 }
 
 keyed_state::posting* projection_state::find_actor(std::string_view user, std::uint64_t hash) const {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -798,6 +799,43 @@ TEST(keyed_state, drains_its_postings_in_key_order_after_its_buffered_writes) {
   const auto less = [](const auto& a, const auto& b) { return a.first < b.first; };
   EXPECT_TRUE(std::is_sorted(commit.puts.begin() + 3, commit.puts.end(), less));
   EXPECT_EQ(keyed.pending_size(), 0u);
+}
+
+// Lines are held back in one buffer until the drain, then placed: each posting gets exactly its
+// lines, in the order appended, keyed by its last line's position, across drains and lengths.
+TEST(keyed_state, places_each_posting_s_lines_in_order_when_drained) {
+  keyed_state keyed(nullptr, "c");
+  auto line = [](std::uint64_t position, std::size_t size) {
+    std::string l(size, static_cast<char>('a' + position % 26));
+    for (int k = 7; k >= 0; --k, position >>= 8) l[static_cast<std::size_t>(k)] = static_cast<char>(position & 0xff);
+    return l;
+  };
+  for (int round = 0; round < 2; ++round) {
+    std::map<std::string, std::string> expected;  // key -> lines
+    std::map<std::string, std::uint64_t> last;
+    auto& often = keyed.posting_at("a/y/often");
+    for (std::uint64_t p = 1; p <= 70'000; ++p) {  // ~2.5 MiB of lines: several chunks
+      const std::string prefix = "a/u/user" + std::to_string(p % 7) + std::string(1, '\0');
+      const auto l = line(p + static_cast<std::uint64_t>(round) * 100'000, p % 3 == 0 ? 40 : 16);
+      keyed.append_posting(prefix, l);
+      expected[prefix] += l;
+      last[prefix] = p + static_cast<std::uint64_t>(round) * 100'000;
+      if (p % 10 == 0) {
+        keyed.append_line(often, l);
+        expected["a/y/often"] += l;
+        last["a/y/often"] = p + static_cast<std::uint64_t>(round) * 100'000;
+      }
+    }
+    eventstore::consumer_commit commit;
+    keyed.drain_into(commit);
+    ASSERT_EQ(commit.puts.size(), expected.size());
+    for (const auto& [key, value] : commit.puts) {
+      const std::string prefix = key.substr(0, key.size() - 8);
+      ASSERT_TRUE(expected.contains(prefix)) << key;
+      EXPECT_EQ(value, expected[prefix]) << prefix;
+      EXPECT_EQ(key.substr(key.size() - 8), line(last[prefix], 8)) << prefix;
+    }
+  }
 }
 
 }  // namespace
