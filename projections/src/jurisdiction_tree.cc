@@ -10,11 +10,12 @@ jurisdiction_tree::jurisdiction_tree() {
   root.name = "全国";
   root.lvl = level::national;
   nodes_.push_back(std::move(root));
+  parents_.push_back(no_node);
   by_code_.emplace(std::string(national_code), 0);
 }
 
 std::optional<node_index> jurisdiction_tree::find(std::string_view code) const {
-  auto it = by_code_.find(std::string(code));
+  auto it = by_code_.find(code);
   if (it == by_code_.end()) return std::nullopt;
   return it->second;
 }
@@ -58,13 +59,14 @@ node_index jurisdiction_tree::ensure(std::string_view code, std::string_view par
   node.parent = parent_index;
   auto index = static_cast<node_index>(nodes_.size());
   nodes_.push_back(std::move(node));
+  parents_.push_back(parent_index);
   by_code_.emplace(std::string(code), index);
   link_child(parent_index, index);
   return index;
 }
 
 bool jurisdiction_tree::within(node_index node, node_index ancestor) const {
-  for (node_index n = node; n != no_node; n = nodes_[n].parent)
+  for (node_index n = node; n != no_node; n = parents_[n])
     if (n == ancestor) return true;
   return false;
 }
@@ -81,9 +83,13 @@ std::string jurisdiction_tree::path(node_index i) const {
 }
 
 void jurisdiction_tree::restore(node_index i, jurisdiction_node node) {
-  if (nodes_.size() <= i) nodes_.resize(i + 1);
+  if (nodes_.size() <= i) {
+    nodes_.resize(i + 1);
+    parents_.resize(i + 1, no_node);
+  }
   node.children.clear();
   by_code_[node.code] = i;
+  parents_[i] = node.parent;
   nodes_[i] = std::move(node);
 }
 

@@ -8,6 +8,7 @@
 // Threading: owned by the read model; not synchronized (see read_model.h).
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,7 +52,7 @@ class jurisdiction_tree {
   // The node and its ancestors up to the root, nearest first.
   template <class F>
   void for_self_and_ancestors(node_index i, F&& f) const {
-    for (node_index n = i; n != no_node; n = nodes_[n].parent) f(n);
+    for (node_index n = i; n != no_node; n = parents_[n]) f(n);
   }
   // True when `ancestor` is `node` or one of its ancestors.
   bool within(node_index node, node_index ancestor) const;
@@ -71,8 +72,16 @@ class jurisdiction_tree {
  private:
   void link_child(node_index parent, node_index child);
 
+  struct code_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
   std::vector<jurisdiction_node> nodes_;
-  std::unordered_map<std::string, node_index> by_code_;
+  // Each node's parent (nodes_[i].parent) in 4 bytes: the walk up to the root, once per counter
+  // change, touched a whole node (codes, names, children) per level.
+  std::vector<node_index> parents_;
+  std::unordered_map<std::string, node_index, code_hash, std::equal_to<>> by_code_;
 };
 
 }  // namespace gongjian::projections
