@@ -801,6 +801,44 @@ TEST(keyed_state, drains_its_postings_in_key_order_after_its_buffered_writes) {
   EXPECT_EQ(keyed.pending_size(), 0u);
 }
 
+// A scan sees the buffered writes in key order, the pending ones over those of a commit in
+// flight (erases included), and keys put after an earlier scan; a drain empties what it sees.
+TEST(keyed_state, scans_buffered_writes_in_key_order_over_a_commit_in_flight) {
+  keyed_state keyed(nullptr, "c");
+  keyed.put("a/1", "one");
+  keyed.put("a/3", "three");
+  keyed.put("b/1", "other prefix");
+  eventstore::consumer_commit in_flight;
+  keyed.drain_into_in_flight(in_flight);
+  keyed.put("a/2", "two");
+  keyed.erase("a/3");
+  keyed.put("a/1", "one again");
+  auto scan = [&](std::string_view start, std::size_t at_most = 100) {
+    std::vector<std::string> seen;
+    keyed.scan("a/", start, [&](std::string_view k, std::string_view v) {
+      seen.push_back(std::string(k) + "=" + std::string(v));
+      return seen.size() < at_most;
+    });
+    return seen;
+  };
+  EXPECT_EQ(scan("a/"), (std::vector<std::string>{"a/1=one again", "a/2=two"}));
+  EXPECT_EQ(scan("a/2"), (std::vector<std::string>{"a/2=two"}));
+  EXPECT_EQ(scan("a/", 1), (std::vector<std::string>{"a/1=one again"}));
+  keyed.put("a/0", "zero");  // after a scan: joins the ordered index
+  keyed.put("a/3", "three again");
+  EXPECT_EQ(scan("a/"), (std::vector<std::string>{"a/0=zero", "a/1=one again", "a/2=two", "a/3=three again"}));
+  EXPECT_EQ(keyed.get("a/3"), "three again");
+  keyed.landed();
+  eventstore::consumer_commit commit;
+  keyed.drain_into(commit);
+  ASSERT_EQ(commit.puts.size(), 4u);
+  EXPECT_EQ(commit.puts.front().first, "a/0");
+  EXPECT_EQ(commit.puts.back().first, "a/3");
+  EXPECT_EQ(scan("a/"), std::vector<std::string>{});
+  keyed.put("a/5", "five");
+  EXPECT_EQ(scan("a/"), (std::vector<std::string>{"a/5=five"}));
+}
+
 // Lines are held back in one buffer until the drain, then placed: each posting gets exactly its
 // lines, in the order appended, keyed by its last line's position, across drains and lengths.
 TEST(keyed_state, places_each_posting_s_lines_in_order_when_drained) {
