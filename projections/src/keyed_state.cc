@@ -138,6 +138,7 @@ void keyed_state::place_deferred_lines() {
     }
   }
   deferred_.clear();
+  deferred_lines_ = 0;
 }
 
 std::uint64_t keyed_state::epoch::next() {
@@ -168,6 +169,7 @@ void keyed_state::append_line(posting& p, std::string_view line) {
   std::memcpy(at + 8, line.data(), line.size());
   chunk.used += needed;
   p.deferred_bytes += size;
+  ++deferred_lines_;
 }
 
 void keyed_state::append_posting(std::string_view prefix, std::string_view line) {

@@ -156,10 +156,17 @@ result<void> projection_runner::settle_locked() {
   return done;
 }
 
-result<void> projection_runner::commit_locked(eventstore::consumer_commit commit) {
+result<void> projection_runner::commit_locked(eventstore::consumer_commit commit,
+                                              std::future<eventstore::consumer_commit> keyed) {
   auto previous = settle_locked();  // commits land in order, one in flight at most
   if (!commits_in_flight_) {
-    keyed_.drain_into(commit);
+    if (keyed.valid()) {
+      auto drained = keyed.get();
+      std::move(drained.puts.begin(), drained.puts.end(), std::back_inserter(commit.puts));
+      std::move(drained.deletes.begin(), drained.deletes.end(), std::back_inserter(commit.deletes));
+    } else {
+      keyed_.drain_into(commit);
+    }
     in_key_order(commit);
     auto done = store_.commit_consumer(commit);
     if (!previous) return previous;
@@ -174,12 +181,24 @@ result<void> projection_runner::commit_locked(eventstore::consumer_commit commit
 }
 
 result<void> projection_runner::checkpoint_locked() {
+  // A large buffer of keyed writes (a rebuild's last checkpoint: its ledger and its audit lines,
+  // placed into their postings as they drain) drains on another thread while this one encodes
+  // the in-memory state: the two touch nothing in common. A commit handed to the store in
+  // flight drains here, as it keeps a copy of what it hands over.
+  std::future<eventstore::consumer_commit> keyed;
+  if (!commits_in_flight_ && keyed_.pending_size() + keyed_.deferred_lines() >= drain_aside_at) {
+    keyed = std::async(std::launch::async, [this] {
+      eventstore::consumer_commit part;
+      keyed_.drain_into(part);
+      return part;
+    });
+  }
   eventstore::consumer_commit commit;
   commit.consumer = options_.consumer;
   commit.checkpoint = state_.last_applied();
   state_.persist_into(commit);
   const auto at = commit.checkpoint.value;
-  auto done = commit_locked(std::move(commit));
+  auto done = commit_locked(std::move(commit), std::move(keyed));
   if (done) checkpointed_position_.store(at);
   since_checkpoint_ = 0;
   last_checkpoint_ = std::chrono::steady_clock::now();

@@ -61,6 +61,8 @@ class keyed_state {
             const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
 
   std::size_t pending_size() const { return pending_.size() + posting_list_.size(); }
+  // Lines appended to postings since the last drain.
+  std::size_t deferred_lines() const { return deferred_lines_; }
   // Moves the buffered writes into a commit (puts and deletes), leaving the buffer empty.
   void drain_into(eventstore::consumer_commit& commit);
   // The same for a commit that another thread hands to the store while this one goes on: the
@@ -77,6 +79,7 @@ class keyed_state {
     postings_.clear();
     posting_list_.clear();
     deferred_.clear();
+    deferred_lines_ = 0;
   }
   const eventstore::event_store* store() const { return store_; }
   const std::string& consumer() const { return consumer_; }
@@ -122,6 +125,7 @@ class keyed_state {
     std::size_t capacity = 0;
   };
   std::vector<deferred_chunk> deferred_;
+  std::size_t deferred_lines_ = 0;
 };
 
 }  // namespace gongjian::projections

@@ -113,7 +113,10 @@ class projection_runner {
   result<void> snapshot_locked();
   // Hands `commit` to the store: on this thread, or, while a rebuild runs (commits_in_flight_), on
   // another while this one goes on folding (one commit in flight at most, in order).
-  result<void> commit_locked(eventstore::consumer_commit commit);
+  // `keyed`, when valid, is keyed_'s writes drained on another thread (checkpoint_locked).
+  result<void> commit_locked(eventstore::consumer_commit commit, std::future<eventstore::consumer_commit> keyed = {});
+  // Buffered keyed writes and audit lines from which checkpoint_locked drains them aside.
+  static constexpr std::size_t drain_aside_at = 50'000;
   // Waits for the commit in flight, if any; its result.
   result<void> settle_locked();
   // Rebuild's catch-up: one thread reads and decodes pages ahead while this one folds.
