@@ -69,7 +69,16 @@ void projection_runner::apply_batch(std::span<const eventstore::recorded_event> 
 
 void projection_runner::apply_decoded(std::span<const eventstore::recorded_event> events,
                                       std::span<const result<domain::event, domain::rejection>> decoded) {
+  // The strings of an event a few ahead are fetched while this one is applied: the reading thread
+  // allocated them, so without this the fold's first touch of each (the audit index hashing the
+  // actor's name, comparing the type's) was a cache miss, a twentieth of its time.
+  constexpr std::size_t fetch_ahead = 2;
   for (std::size_t k = 0; k < events.size(); ++k) {
+    if (k + fetch_ahead < events.size()) {
+      const auto& next = events[k + fetch_ahead];
+      __builtin_prefetch(next.metadata.by.user.data());
+      __builtin_prefetch(next.type.data());
+    }
     if (events[k].pos.value <= state_.last_applied().value) continue;
     apply_one(events[k], decoded[k]);
   }
