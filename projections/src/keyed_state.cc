@@ -114,31 +114,32 @@ void keyed_state::drain_postings(eventstore::consumer_commit& commit) {
             [](const auto& a, const auto& b) { return a.first < b.first; });
   postings_.clear();
   posting_list_.clear();
+  deferred_bytes_.clear();
   epoch_.value = epoch::next();
 }
 
 void keyed_state::place_deferred_lines() {
-  for (auto& p : posting_list_) {
-    p.lines.reserve(p.lines.size() + p.deferred_bytes);
-    p.deferred_bytes = 0;
+  for (posting_id id = 0; id < posting_list_.size(); ++id) {
+    auto& lines = posting_list_[id].lines;
+    lines.reserve(lines.size() + deferred_bytes_[id]);
   }
   for (const auto& chunk : deferred_) {
     const char* at = chunk.bytes.get();
     const char* const end = at + chunk.used;
     while (at < end) {
-      std::uint32_t index = 0;
+      posting_id id = 0;
       std::uint32_t size = 0;
-      std::memcpy(&index, at, 4);
+      std::memcpy(&id, at, 4);
       std::memcpy(&size, at + 4, 4);
-      at += 8;
-      posting& p = posting_list_[index];
-      p.lines.append(at, size);
-      if (size >= 8) std::memcpy(p.last_position.data(), at, 8);
-      at += size;
+      posting& p = posting_list_[id];
+      p.lines.append(at + 8, size);
+      if (size >= 8) std::memcpy(p.last_position.data(), at + 8, 8);
+      at += 8 + size;
     }
   }
   deferred_.clear();
   deferred_lines_ = 0;
+  std::fill(deferred_bytes_.begin(), deferred_bytes_.end(), 0);
 }
 
 std::uint64_t keyed_state::epoch::next() {
@@ -146,16 +147,17 @@ std::uint64_t keyed_state::epoch::next() {
   return ++counter;
 }
 
-keyed_state::posting& keyed_state::posting_at(std::string_view prefix) {
+keyed_state::posting_id keyed_state::posting_at(std::string_view prefix) {
   auto it = postings_.find(prefix);
   if (it == postings_.end()) {
-    it = postings_.emplace(std::string(prefix), static_cast<std::uint32_t>(posting_list_.size())).first;
-    posting_list_.emplace_back().index = it->second;
+    it = postings_.emplace(std::string(prefix), static_cast<posting_id>(posting_list_.size())).first;
+    posting_list_.emplace_back();
+    deferred_bytes_.push_back(0);
   }
-  return posting_list_[it->second];
+  return it->second;
 }
 
-void keyed_state::append_line(posting& p, std::string_view line) {
+void keyed_state::append_line(posting_id p, std::string_view line) {
   const auto size = static_cast<std::uint32_t>(line.size());
   const std::size_t needed = 8 + line.size();
   if (deferred_.empty() || deferred_.back().capacity - deferred_.back().used < needed) {
@@ -164,11 +166,11 @@ void keyed_state::append_line(posting& p, std::string_view line) {
   }
   auto& chunk = deferred_.back();
   char* at = chunk.bytes.get() + chunk.used;
-  std::memcpy(at, &p.index, 4);
+  std::memcpy(at, &p, 4);
   std::memcpy(at + 4, &size, 4);
   std::memcpy(at + 8, line.data(), line.size());
   chunk.used += needed;
-  p.deferred_bytes += size;
+  deferred_bytes_[p] += size;
   ++deferred_lines_;
 }
 

@@ -660,76 +660,76 @@ void projection_state::index_audit(const eventstore::recorded_event& recorded, c
   };
   if (audit_epoch_ != keyed.postings_epoch()) {
     audit_epoch_ = keyed.postings_epoch();
-    audit_by_node_.assign(audit_by_node_.size(), nullptr);
-    for (auto& t : audit_by_type_) t.second = nullptr;
-    audit_by_time_ = nullptr;
+    audit_by_node_.assign(audit_by_node_.size(), keyed_state::no_posting);
+    for (auto& t : audit_by_type_) t.second = keyed_state::no_posting;
+    audit_by_time_ = keyed_state::no_posting;
     std::fill(audit_actor_slots_.begin(), audit_actor_slots_.end(), actor_slot{});
     audit_actors_ = 0;
     audit_actor_names_.clear();
   }
   if (const std::string_view user = recorded.metadata.by.user; !user.empty()) {
     const std::uint64_t hash = std::hash<std::string_view>{}(user);
-    auto* p = find_actor(user, hash);
-    if (p == nullptr) {
+    auto p = find_actor(user, hash);
+    if (p == keyed_state::no_posting) {
       build_prefix("u", user);
-      p = &keyed.posting_at(prefix);
+      p = keyed.posting_at(prefix);
       add_actor(user, hash, p);
     }
-    keyed.append_line(*p, value);
+    keyed.append_line(p, value);
   }
   if (auto n = jurisdiction_of(event); n != no_node) {
-    if (audit_by_node_.size() <= n) audit_by_node_.resize(std::size_t{n} + 1, nullptr);
-    auto*& p = audit_by_node_[n];
-    if (p == nullptr) {
+    if (audit_by_node_.size() <= n) audit_by_node_.resize(std::size_t{n} + 1, keyed_state::no_posting);
+    auto& p = audit_by_node_[n];
+    if (p == keyed_state::no_posting) {
       build_prefix("j", model_.tree().at(n).code);
-      p = &keyed.posting_at(prefix);
+      p = keyed.posting_at(prefix);
     }
-    keyed.append_line(*p, value);
+    keyed.append_line(p, value);
   }
   auto& [type_name, type_posting] = audit_by_type_[event.index()];
-  if (type_posting == nullptr || type_name != recorded.type) {
+  if (type_posting == keyed_state::no_posting || type_name != recorded.type) {
     build_prefix("y", recorded.type);
     type_name = recorded.type;
-    type_posting = &keyed.posting_at(prefix);
+    type_posting = keyed.posting_at(prefix);
   }
-  keyed.append_line(*type_posting, value);
+  keyed.append_line(type_posting, value);
   const std::uint64_t bucket = audit_time_bucket(recorded.metadata.timestamp_ms);
-  if (audit_by_time_ == nullptr || audit_time_bucket_ != bucket) {
+  if (audit_by_time_ == keyed_state::no_posting || audit_time_bucket_ != bucket) {
     prefix.assign(audit_time_prefix);
     binary::key_u64(prefix, bucket);
     audit_time_bucket_ = bucket;
-    audit_by_time_ = &keyed.posting_at(prefix);
+    audit_by_time_ = keyed.posting_at(prefix);
   }
-  keyed.append_line(*audit_by_time_, value);
+  keyed.append_line(audit_by_time_, value);
 }
 
-keyed_state::posting* projection_state::find_actor(std::string_view user, std::uint64_t hash) const {
-  if (audit_actor_slots_.empty()) return nullptr;
+keyed_state::posting_id projection_state::find_actor(std::string_view user, std::uint64_t hash) const {
+  if (audit_actor_slots_.empty()) return keyed_state::no_posting;
   const std::size_t mask = audit_actor_slots_.size() - 1;
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
     const auto& s = audit_actor_slots_[i];
-    if (s.posting == nullptr) return nullptr;
+    if (s.posting == keyed_state::no_posting) return keyed_state::no_posting;
     if (s.hash != hash || s.size != user.size()) continue;
     const char* name = s.size <= s.name.size() ? s.name.data() : audit_actor_names_.data() + s.spilled;
     if (std::string_view(name, s.size) == user) return s.posting;
   }
 }
 
-void projection_state::add_actor(std::string_view user, std::uint64_t hash, keyed_state::posting* posting) {
+void projection_state::add_actor(std::string_view user, std::uint64_t hash, keyed_state::posting_id posting) {
   if (2 * (audit_actors_ + 1) > audit_actor_slots_.size()) {
     std::vector<actor_slot> grown(std::max<std::size_t>(1024, 2 * audit_actor_slots_.size()));
     const std::size_t mask = grown.size() - 1;
     for (const auto& s : audit_actor_slots_) {
-      if (s.posting == nullptr) continue;
+      if (s.posting == keyed_state::no_posting) continue;
       std::size_t i = s.hash & mask;
-      while (grown[i].posting != nullptr) i = (i + 1) & mask;
+      while (grown[i].posting != keyed_state::no_posting) i = (i + 1) & mask;
       grown[i] = s;
     }
     audit_actor_slots_.swap(grown);
   }
   const std::size_t mask = audit_actor_slots_.size() - 1;
   std::size_t i = hash & mask;
-  while (audit_actor_slots_[i].posting != nullptr) i = (i + 1) & mask;
+  while (audit_actor_slots_[i].posting != keyed_state::no_posting) i = (i + 1) & mask;
   auto& s = audit_actor_slots_[i];
   s.hash = hash;
   s.posting = posting;

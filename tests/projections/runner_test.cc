@@ -851,7 +851,7 @@ TEST(keyed_state, places_each_posting_s_lines_in_order_when_drained) {
   for (int round = 0; round < 2; ++round) {
     std::map<std::string, std::string> expected;  // key -> lines
     std::map<std::string, std::uint64_t> last;
-    auto& often = keyed.posting_at("a/y/often");
+    const auto often = keyed.posting_at("a/y/often");
     for (std::uint64_t p = 1; p <= 70'000; ++p) {  // ~2.5 MiB of lines: several chunks
       const std::string prefix = "a/u/user" + std::to_string(p % 7) + std::string(1, '\0');
       const auto l = line(p + static_cast<std::uint64_t>(round) * 100'000, p % 3 == 0 ? 40 : 16);

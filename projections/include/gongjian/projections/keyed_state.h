@@ -39,19 +39,16 @@ class keyed_state {
   // events a second. Lines must come in log order. Invisible to get/scan until committed.
   void append_posting(std::string_view prefix, std::string_view line);
   // The same in two steps, for a caller that appends to the same prefixes again and again: the
-  // posting of `prefix` (created empty), whose address stays valid while `postings_epoch()` is
+  // posting of `prefix` (created empty), whose id stays valid while `postings_epoch()` is
   // unchanged, and the append to it.
-  struct posting {
-    std::string lines;
-    std::array<char, 8> last_position{};  // big-endian, as the line starts
-    std::uint32_t index = 0;              // in postings_
-    std::uint32_t deferred_bytes = 0;     // of the lines still in deferred_
-  };
-  posting& posting_at(std::string_view prefix);
+  using posting_id = std::uint32_t;
+  static constexpr posting_id no_posting = UINT32_MAX;
+  posting_id posting_at(std::string_view prefix);
   // Appends go to one sequential buffer (deferred_), and reach their postings when drained: an
   // audit line is written to four postings, and appending to each one's tail at once cost a
-  // cache miss or two per posting and the strings' regrowth (an eighth of a rebuild's fold).
-  void append_line(posting& p, std::string_view line);
+  // cache miss or two per posting and the strings' regrowth (an eighth of a rebuild's fold). The
+  // append touches nothing of the posting itself (its id is all it needs): that was a miss too.
+  void append_line(posting_id p, std::string_view line);
   // Changes whenever postings may be dropped or moved (drained, cleared, this object copied or
   // moved); unique across every keyed_state of the process.
   std::uint64_t postings_epoch() const { return epoch_.value; }
@@ -78,6 +75,7 @@ class keyed_state {
     in_flight_.clear();
     postings_.clear();
     posting_list_.clear();
+    deferred_bytes_.clear();
     deferred_.clear();
     deferred_lines_ = 0;
   }
@@ -88,6 +86,10 @@ class keyed_state {
   const eventstore::event_store* store_;
   std::string consumer_;
   using buffer = std::map<std::string, std::optional<std::string>, std::less<>>;
+  struct posting {
+    std::string lines;
+    std::array<char, 8> last_position{};  // big-endian, as the line starts
+  };
   void drain_postings(eventstore::consumer_commit& commit);
   // Moves the deferred lines into their postings, each sized once.
   void place_deferred_lines();
@@ -126,6 +128,9 @@ class keyed_state {
   };
   std::vector<deferred_chunk> deferred_;
   std::size_t deferred_lines_ = 0;
+  // Bytes of each posting's lines in deferred_, by id: dense (4 bytes a posting, in cache), where
+  // a count kept in the posting itself was a cache miss per line.
+  std::vector<std::uint32_t> deferred_bytes_;
 };
 
 }  // namespace gongjian::projections

@@ -229,27 +229,34 @@ class projection_state {
   // jurisdiction node, and by event type (the variant's index, with the type's name to check),
   // so that most lines need no key built and no hash lookup.
   std::uint64_t audit_epoch_ = 0;
-  std::vector<keyed_state::posting*> audit_by_node_;
-  std::array<std::pair<std::string, keyed_state::posting*>, std::variant_size_v<domain::event>> audit_by_type_{};
+  std::vector<keyed_state::posting_id> audit_by_node_;
+  std::array<std::pair<std::string, keyed_state::posting_id>, std::variant_size_v<domain::event>> audit_by_type_ =
+      no_type_postings();
   // And the time index's posting of minute `audit_time_bucket_` (most events share it with the
   // event before), and the actors' postings by user: the actor changes on 60% of a demo log's
   // events (clerks interleave), so a last-actor cache missed into keyed_state's table of every
   // posting (one per node, minute and actor: large, and a cache miss or two per lookup); this
   // table holds only the actors.
-  keyed_state::posting* audit_by_time_ = nullptr;
+  keyed_state::posting_id audit_by_time_ = keyed_state::no_posting;
   std::uint64_t audit_time_bucket_ = 0;
   // That table is open-addressed, one cache line a slot with the user's name inside when it fits
   // (a demo's "demo-op-<office code>" does): a hit reads one slot, where std::unordered_map read a
   // bucket, a node and the name's heap buffer, three cache misses with a few thousand actors.
   struct actor_slot {
     std::uint64_t hash = 0;
-    keyed_state::posting* posting = nullptr;  // null: an empty slot
+    keyed_state::posting_id posting = keyed_state::no_posting;  // no_posting: an empty slot
     std::uint32_t size = 0;                   // of the user's name
     std::uint32_t spilled = 0;                // its offset in audit_actor_names_ when too long
     std::array<char, 40> name{};              // the name, when it fits
   };
-  keyed_state::posting* find_actor(std::string_view user, std::uint64_t hash) const;
-  void add_actor(std::string_view user, std::uint64_t hash, keyed_state::posting* posting);
+  keyed_state::posting_id find_actor(std::string_view user, std::uint64_t hash) const;
+  void add_actor(std::string_view user, std::uint64_t hash, keyed_state::posting_id posting);
+  static std::array<std::pair<std::string, keyed_state::posting_id>, std::variant_size_v<domain::event>>
+  no_type_postings() {
+    std::array<std::pair<std::string, keyed_state::posting_id>, std::variant_size_v<domain::event>> none;
+    for (auto& t : none) t.second = keyed_state::no_posting;
+    return none;
+  }
   std::vector<actor_slot> audit_actor_slots_;  // a power of two, at most half full
   std::size_t audit_actors_ = 0;
   std::string audit_actor_names_;  // the names that do not fit a slot
