@@ -186,8 +186,10 @@ class rocks_event_store final : public event_store {
   };
   void indexer_loop();
   void syncer_loop();
-  // Syncer thread, bulk mode: the groups' segments to the tail and the ingester, their snapshot
-  // to readers.
+  // Syncer thread (bulk mode: the indexer's): syncs the WAL once for `groups` (durable mode),
+  // then publishes them and completes their callbacks; or fails them. Leaves `groups` empty.
+  void publish(std::vector<indexed_group>& groups);
+  // Bulk mode: the groups' segments to the tail and the ingester, their snapshot to readers.
   void publish_bulk(const std::vector<indexed_group>& groups);
   written_batch process_batch(std::vector<pending_append>& batch);
   static void complete(written_batch& b);
