@@ -116,7 +116,7 @@ class sorted_copy_rep : public rocksdb::MemTableRep {
   }
 
   const KeyComparator& compare_;
-  mutable std::mutex mutex_;  // one writer (the syncer) and any number of readers
+  mutable std::mutex mutex_;  // one writer (the indexer) and any number of readers
 
  private:
   std::vector<std::unique_ptr<Iterator>> arena_iterators_;
@@ -341,9 +341,9 @@ class iterator_pool {
 // The stream index's memtable: an open-addressing hash table of key prefixes (a stream's name; the
 // column family's prefix extractor), each slot owning a vector of that stream's entries in internal
 // key order. A stream's versions arrive in ascending order, so an insert is one hash and one
-// push_back (a skiplist searched ~20 levels from the top for each, the syncer's largest cost at 256
-// writers); a lookup or a prefix-mode seek is one hash and a binary search within one stream; a
-// flush sorts the streams by name, not every entry.
+// push_back (a skiplist searched ~20 levels from the top for each was the largest cost of writing
+// derived data at 256 writers); a lookup or a prefix-mode seek is one hash and a binary search
+// within one stream; a flush sorts the streams by name, not every entry.
 class stream_index_rep final : public sorted_copy_rep {
  public:
   stream_index_rep(const KeyComparator& compare, rocksdb::Allocator* allocator, const rocksdb::SliceTransform* prefix)
@@ -440,7 +440,7 @@ class stream_index_rep final : public sorted_copy_rep {
   };
 
   // The entries of one stream: what a lookup, or a prefix-mode iterator, needs. Each step takes
-  // the mutex, since the syncer may grow the same vector meanwhile; a position is an index.
+  // the mutex, since the indexer may grow the same vector meanwhile; a position is an index.
   // Asked for a total order (SeekToFirst, SeekToLast), it switches to a sorted copy of everything,
   // a superset of what a prefix-mode iterator owes.
   class stream_iterator final : public Iterator {
