@@ -8,7 +8,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -116,9 +115,9 @@ class keyed_state {
     }
   };
   epoch epoch_;
-  std::unordered_map<std::string, std::uint32_t, string_hash, std::equal_to<>> postings_;  // prefix -> index
-  std::deque<posting> posting_list_;  // stable addresses as it grows
-  // Each deferred line: its posting's index (4 bytes), its length (4 bytes), its bytes; in chunks
+  std::unordered_map<std::string, posting_id, string_hash, std::equal_to<>> postings_;  // prefix -> id
+  std::vector<posting> posting_list_;                                                  // by id
+  // Each deferred line: its posting's id (4 bytes), its length (4 bytes), its bytes; in chunks
   // of deferred_chunk_bytes, so that growing never copies what is written.
   static constexpr std::size_t deferred_chunk_bytes = 1u << 20;
   struct deferred_chunk {
