@@ -355,8 +355,14 @@ std::error_code rocks_event_store::start() {
                opts_.directory.string());
   }
   accepting_ = true;
-  if (opts_.mode != durability::bulk_import_without_fsync) syncer_ = std::thread([this] { syncer_loop(); });
-  indexer_ = std::thread([this] { indexer_loop(); });
+  // Durable mode: the writer writes the derived data with the records; the syncer syncs and
+  // publishes. Bulk mode: nothing to sync; the indexer writes the derived data (unlogged) and
+  // publishes.
+  if (opts_.mode == durability::bulk_import_without_fsync) {
+    indexer_ = std::thread([this] { indexer_loop(); });
+  } else {
+    syncer_ = std::thread([this] { syncer_loop(); });
+  }
   if (opts_.mode == durability::bulk_import_without_fsync) ingester_ = std::thread([this] { ingester_loop(); });
   writer_ = std::thread([this] { writer_loop(); });
   return {};
@@ -683,76 +689,57 @@ void rocks_event_store::writer_loop() {
 
 void rocks_event_store::indexer_loop() {
   pthread_setname_np(pthread_self(), "es-indexer");
-  const bool bulk = opts_.mode == durability::bulk_import_without_fsync;
   std::vector<written_batch> group;
-  std::vector<indexed_group> indexed(1);
+  std::vector<indexed_group> indexed;
   for (;;) {
     {
       std::unique_lock lock(sync_mutex_);
       sync_cv_.wait(lock, [&] { return !sync_queue_.empty() || writer_finished_; });
-      if (sync_queue_.empty()) break;  // the writer is gone and everything is indexed
+      if (sync_queue_.empty()) break;  // the writer is gone and everything is published
       group.swap(sync_queue_);
     }
-    indexed.resize(1);  // publish() leaves it empty
-    indexed_group& g = indexed.front();
-    g = indexed_group{};
+    indexed_group& g = indexed.emplace_back();
     const bool wrote = std::any_of(group.begin(), group.end(), [](const written_batch& b) { return b.wrote; });
     if (wrote && !failed_.load(std::memory_order_acquire)) {
       g.status = write_derived(group);
       if (!g.status.ok()) {
         fail();  // nothing more is written, by the writer or here
-      } else if (bulk) {
+      } else {
         // Taken before the next group's derived data is written: readers that see this group's
         // head see its derived data and none of a later group's.
         g.snapshot = take_snapshot();
       }
     }
     g.batches.swap(group);
-    if (bulk) {
-      // Nothing to sync: this thread publishes, with no hop to the syncer (which bulk mode does
-      // not start: the hop cost a tenth of a bulk import).
-      publish(indexed);
-      continue;
-    }
-    {
-      std::lock_guard lock(sync_mutex_);
-      indexed_queue_.push_back(std::move(g));
-    }
-    syncer_cv_.notify_one();
-  }
-  if (bulk) {
-    {
-      std::lock_guard lock(ingest_mutex_);
-      syncer_finished_ = true;
-    }
-    ingest_cv_.notify_one();
-    return;
+    publish(indexed);  // nothing to sync in bulk mode
   }
   {
-    std::lock_guard lock(sync_mutex_);
-    indexer_finished_ = true;
+    std::lock_guard lock(ingest_mutex_);
+    syncer_finished_ = true;
   }
-  syncer_cv_.notify_one();
+  ingest_cv_.notify_one();
 }
 
 void rocks_event_store::syncer_loop() {
   pthread_setname_np(pthread_self(), "es-syncer");
   std::vector<indexed_group> groups;
+  std::vector<written_batch> written;
   for (;;) {
     {
       std::unique_lock lock(sync_mutex_);
-      syncer_cv_.wait(lock, [&] { return !indexed_queue_.empty() || indexer_finished_; });
-      if (indexed_queue_.empty()) break;  // the indexer is gone and everything is completed
-      groups.swap(indexed_queue_);
+      sync_cv_.wait(lock, [&] { return !sync_queue_.empty() || writer_finished_; });
+      if (sync_queue_.empty()) break;  // the writer is gone and everything is completed
+      written.swap(sync_queue_);
     }
+    groups.emplace_back().batches.swap(written);
     publish(groups);
   }
 }
 
 void rocks_event_store::publish(std::vector<indexed_group>& groups) {
   const bool bulk = opts_.mode == durability::bulk_import_without_fsync;
-  // One sync for every group indexed so far: it begins after all their writes returned (the
-  // writer's and the indexer's), so when it succeeds every one of them is on disk.
+  // One sync for every group written so far: it begins after all their writes returned (each
+  // batch's records and derived data are one write), so when it succeeds every one is on disk.
   bool wrote = false;
   rocksdb::Status status;
   for (const auto& g : groups) {
@@ -995,35 +982,21 @@ rocksdb::Status rocks_event_store::ingest_chunk() {
 rocksdb::Status rocks_event_store::write_derived(std::vector<written_batch>& group) {
   derived_batch_.Clear();
   std::uint64_t last = 0;
-  // Stream index entries sorted by key: each stream's run then follows the memtable's insert
-  // hint for its prefix instead of searching the skiplist from the top.
-  // The buffers are the indexer's members, kept with their capacity from group to group: no
-  // allocation per event here.
-  auto& index = derived_index_;
+  // Bulk mode only (durable mode's writer writes its derived data with the records). No stream
+  // index entries: they are ingested with the log (ingest_chunk), and readers take the entries
+  // not yet ingested from the tail. The buffers are the indexer's members, kept with their
+  // capacity from group to group: no allocation per event here.
   auto& heads = derived_heads_;
-  index.clear();
   heads.clear();
-  // Bulk mode: a batch carries no stream index entries (process_batch); they are ingested with
-  // the log (ingest_chunk), and readers take the entries not yet ingested from the tail.
   for (const auto& b : group) {
     if (!b.wrote) continue;
     last = b.last_position;
-    for (const auto& e : b.index) index.push_back(&e);
     heads.insert(heads.end(), b.heads.begin(), b.heads.end());
   }
-  sort_unless_sorted(index.begin(), index.end(),
-                     [](const auto* x, const auto* y) { return in_stream_index_order(*x, *y); });
   // Heads in write order; a stable sort keeps each stream's entries in that order, so the last
   // of each run is the stream's newest version.
   std::stable_sort(heads.begin(), heads.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
-  std::string& key = derived_key_;
   std::string& value = derived_value_;
-  for (const auto* e : index) {
-    keys::stream_index_key(key, e->stream, stream_version{e->version});
-    value.clear();
-    encoding::put_big_endian64(value, e->position);
-    derived_batch_.Put(cf(cf_streams), key, value);
-  }
   for (std::size_t h = 0; h < heads.size(); ++h) {
     if (h + 1 < heads.size() && heads[h + 1].first == heads[h].first) continue;
     const auto& [stream, version] = heads[h];
@@ -1238,6 +1211,8 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
   std::string record;
   std::string position_bytes;
   std::string key;
+  std::string index_key;
+  std::string index_value;
   // Bulk mode: the records go into one segment (no WriteBatch, no memtable; see the header).
   const bool bulk = opts_.mode == durability::bulk_import_without_fsync;
   std::shared_ptr<log_segment> segment;
@@ -1364,7 +1339,13 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
           encoding::put_big_endian64(key, pos.value);
           write_batch_.Put(cf(cf_log), key, record);
         }
-        if (!bulk) done.index.push_back({write.stream, version, pos.value});  // bulk: ingest_chunk's
+        if (!bulk) {
+          // The stream index entry, in the same batch as its record (bulk mode: ingest_chunk's).
+          keys::stream_index_key(index_key, write.stream, stream_version{version});
+          index_value.clear();
+          encoding::put_big_endian64(index_value, pos.value);
+          write_batch_.Put(cf(cf_streams), index_key, index_value);
+        }
 
         if (publish_events) {
           recorded_event& ev = published.emplace_back();
@@ -1379,7 +1360,7 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
           ev.hash = chain;
         }
       }
-      done.heads.emplace_back(write.stream, version);
+      if (bulk) done.heads.emplace_back(write.stream, version);  // for the indexer (durable mode: below)
       batch_versions[write.stream] = version;
       res.streams.push_back(stream_outcome{write.stream, stream_version{version}});
     }
@@ -1396,14 +1377,35 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
       encoding::put_big_endian64(position_bytes, next_position - 1);
       position_bytes.append(reinterpret_cast<const char*>(chain.data()), chain.size());
       write_batch_.Put(cf(cf_meta), std::string(keys::meta_head), position_bytes);
+      // The rest of the derived data in the same batch: stream heads, command results and the
+      // `derived` marker. One write, one WAL record: nothing to hand to another thread.
+      for (const auto& [stream, version] : batch_versions) {
+        index_value.clear();
+        encoding::put_big_endian64(index_value, version);
+        write_batch_.Put(cf(cf_heads), rocksdb::Slice(stream.data(), stream.size()), index_value);
+      }
+      for (auto i : accepted) {
+        index_value.clear();
+        keys::encode_command_result(index_value, outcomes[i]->value());
+        write_batch_.Put(cf(cf_commands), batch[i].request.command_id, index_value);
+      }
+      index_value.clear();
+      encoding::put_big_endian64(index_value, next_position - 1);
+      write_batch_.Put(cf(cf_meta), std::string(keys::meta_derived), index_value);
       status = db_->Write(append_write_options(), &write_batch_);
+      if (status.ok()) {
+        {
+          std::lock_guard lock(sync_mutex_);
+          indexed_through_.store(next_position - 1, std::memory_order_release);
+        }
+        indexed_cv_.notify_all();
+      }
     }
     if (!status.ok()) {
       // Nothing of this batch is acknowledged; the head stays where it was.
       auto ec = to_error_code(status, "writing an append batch");
       for (auto i : accepted) outcomes[i].emplace(failure(append_error{ec, ec.message(), {}, {}}));
       published.clear();
-      done.index.clear();
       done.heads.clear();
     } else {
       done.wrote = true;

@@ -8,17 +8,12 @@
 //   queue, validates (stream heads and recent command ids from memory), assigns positions, and
 //   writes one WriteBatch holding only the `log` records and the meta head (sequential keys),
 //   WITHOUT waiting for its fsync; then hands the batch to the syncer;
-// - one indexer thread (indexer_loop) takes every batch written so far and writes their derived
-//   data (stream index, stream heads, command ids: random keys, the costly memtable inserts) in
-//   one sorted WriteBatch with the meta `derived` marker, then hands the group to the syncer;
-// - one syncer thread (syncer_loop) takes every group indexed so far, calls SyncWAL once (it
-//   begins after all those writes returned, the writer's and the indexer's), and only then
-//   publishes: the head readers are bounded by (bulk mode: and a read snapshot the indexer took
-//   just after the group's derived data), the live buffer, the callbacks. So the writer builds
-//   batch k+2 while the indexer indexes batch k+1 and the disk syncs batch k, and nothing is
-//   acknowledged or visible before it is durable. Both writes go through the WAL, so a crash
-//   keeps a prefix of them; start() rebuilds the derived data of the log tail past the
-//   `derived` marker (written only with it);
+// - one syncer thread (syncer_loop) takes every batch written so far, calls SyncWAL once (it
+//   begins after all their writes returned), and only then publishes: the head readers are
+//   bounded by, the live buffer, the callbacks. So the writer builds batch k+1 while the disk
+//   syncs batch k, and nothing is acknowledged or visible before it is durable. Each batch's
+//   derived data (stream index, stream heads, command results, the meta `derived` marker) is in
+//   the writer's WriteBatch with its records: one write, one WAL record, atomic with them;
 // - readers (read_stream, read_all, verify, consumer_*) run on the caller's thread under a shared
 //   lock of lifetime_mutex_, which close() takes exclusively before it destroys the DB; they
 //   take the published head first and never look past it (a stream index entry, or a stream
@@ -29,10 +24,11 @@
 // - each subscription has its own thread (subscription_impl.h).
 //
 // Bulk mode (bulk_import_without_fsync) writes the `log` column family differently: the writer
-// encodes each batch's records into a log_segment instead of a WriteBatch; the indexer writes the
-// stream heads and command ids as above (no WAL; not the stream index); the syncer publishes the
-// segments as the in-memory log tail (readers take positions past the last ingested one from it),
-// hands them to the ingester thread and completes the callbacks. The ingester (ingester_loop) appends the records to an SstFileWriter; every
+// encodes each batch's records into a log_segment instead of a WriteBatch; an indexer thread
+// (indexer_loop, in place of the syncer: there is nothing to sync) writes the stream heads and
+// command ids (no WAL; not the stream index), takes a read snapshot, publishes the segments as
+// the in-memory log tail (readers take positions past the last ingested one from it), hands them
+// to the ingester thread and completes the callbacks. The ingester (ingester_loop) appends the records to an SstFileWriter; every
 // 64 MiB, and when sync() or close() asks, it finishes that file, writes the chunk's stream index
 // entries (sorted) to a second file and ingests both, into `log` and `streams`, in one atomic
 // IngestExternalFiles (RocksDB fsyncs them and their MANIFEST entry), writes the meta head of what is ingested, and drops
@@ -155,8 +151,8 @@ class rocks_event_store final : public event_store {
     std::string_view find(std::uint64_t p) const;
   };
 
-  // A batch the writer has written (or refused whole) and the indexer and the syncer have yet to
-  // index, make durable and complete. Batches reach them in the order they were written.
+  // A batch the writer has written (or refused whole) and the syncer (bulk mode: the indexer) has
+  // yet to make durable and complete. Batches reach it in the order they were written.
   struct written_batch {
     std::vector<pending_append> requests;
     std::vector<outcome> outcomes;            // by index in requests
@@ -164,13 +160,13 @@ class rocks_event_store final : public event_store {
     std::uint64_t last_position = 0;          // head once this batch is durable (if wrote)
     sha256_digest last_hash{};
     std::vector<recorded_event> published;    // for the live buffer (empty if nobody listens)
-    // Derived data for the indexer to write. Views point into `requests`, which own the strings.
-    struct index_entry {
+    // Bulk mode: derived data for the indexer to write. Views point into `requests`, which own
+    // the strings.
+    struct index_entry {  // (bulk mode's stream index entries are ingest_chunk's)
       std::string_view stream;
       std::uint64_t version;
       std::uint64_t position;
     };
-    std::vector<index_entry> index;
     std::vector<std::pair<std::string_view, std::uint64_t>> heads;  // in write order
     std::vector<std::size_t> accepted;  // requests whose command results go to `commands`
     std::shared_ptr<const log_segment> segment;  // bulk mode: the records (if wrote)
@@ -178,22 +174,23 @@ class rocks_event_store final : public event_store {
 
   void enqueue(pending_append item);
   void writer_loop();
-  // A group of written batches whose derived data the indexer wrote (status), for the syncer.
+  // Written batches for publish(); bulk mode: with what the indexer did with their derived data.
   struct indexed_group {
     std::vector<written_batch> batches;
     rocksdb::Status status;
     std::shared_ptr<const rocksdb::Snapshot> snapshot;  // bulk mode: taken just after its derived data
   };
-  void indexer_loop();
-  void syncer_loop();
-  // Syncer thread (bulk mode: the indexer's): syncs the WAL once for `groups` (durable mode),
-  // then publishes them and completes their callbacks; or fails them. Leaves `groups` empty.
+  void indexer_loop();  // bulk mode
+  void syncer_loop();   // durable mode
+  // Syncs the WAL once for `groups` (durable mode), then publishes them and completes their
+  // callbacks; or fails them. Leaves `groups` empty.
   void publish(std::vector<indexed_group>& groups);
   // Bulk mode: the groups' segments to the tail and the ingester, their snapshot to readers.
   void publish_bulk(const std::vector<indexed_group>& groups);
   written_batch process_batch(std::vector<pending_append>& batch);
   static void complete(written_batch& b);
-  // Indexer thread: writes the derived data of `group` and the `derived` marker in one batch.
+  // Indexer thread (bulk mode): writes the stream heads and command results of `group` and the
+  // `derived` marker in one batch.
   rocksdb::Status write_derived(std::vector<written_batch>& group);
   // start(): rebuilds stream index, heads and command ids of log positions [from, to] from the
   // records themselves (the derived data of a tail written just before a crash).
@@ -276,18 +273,13 @@ class rocks_event_store final : public event_store {
   std::condition_variable sync_cv_;
   std::vector<written_batch> sync_queue_;  // guarded by sync_mutex_
   bool writer_finished_ = false;           // guarded by sync_mutex_
-  std::thread indexer_;
-  std::condition_variable syncer_cv_;         // with sync_mutex_: indexed_queue_ or indexer_finished_ moved
-  std::vector<indexed_group> indexed_queue_;  // guarded by sync_mutex_
-  bool indexer_finished_ = false;             // guarded by sync_mutex_
-  std::thread syncer_;
+  std::thread indexer_;  // bulk mode
+  std::thread syncer_;   // durable mode
   std::condition_variable indexed_cv_;           // with sync_mutex_: indexed_through_ moved
   std::atomic<std::uint64_t> indexed_through_{0};  // derived data written (not yet synced) up to here
   rocksdb::WriteBatch derived_batch_;            // indexer thread only
   // Indexer thread only: write_derived's buffers, reused from group to group.
-  std::vector<const written_batch::index_entry*> derived_index_;
   std::vector<std::pair<std::string_view, std::uint64_t>> derived_heads_;
-  std::string derived_key_;
   std::string derived_value_;
   // Set by the syncer when a WAL sync failed (or by the indexer when its write did): what was written since cannot be promised durable,
   // so the writer refuses every later append (io_error) until the store is reopened.
