@@ -8,7 +8,6 @@
 
 #include <rocksdb/db.h>
 
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,32 +15,22 @@
 #include <string>
 #include <vector>
 
-#include "encoding.h"
 #include "hash_table_rep.h"
+#include "keys.h"
+#include "support/temp_dir.h"
 
 namespace gongjian::eventstore {
 namespace {
 
 std::string index_key(const std::string& stream, std::uint64_t version) {
-  std::string k = stream;
-  k.push_back('\0');
-  encoding::put_big_endian64(k, version);
+  std::string k;
+  keys::stream_index_key(k, stream, stream_version{version});
   return k;
 }
 
 class stream_index_rep_test : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("gongjian-stream-rep-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    open();
-  }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { open(); }
   void open() {
     rocksdb::Options options;
     options.create_if_missing = true;
@@ -49,7 +38,7 @@ class stream_index_rep_test : public ::testing::Test {
     options.prefix_extractor = new_stream_prefix_transform();  // as the store configures `streams`
     options.memtable_factory = new_stream_index_rep_factory();
     rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, dir_.string(), &db).ok());
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir_.path().string(), &db).ok());
     db_.reset(db);
   }
   void put(const std::string& key, const std::string& value) {
@@ -118,8 +107,8 @@ class stream_index_rep_test : public ::testing::Test {
     return out;
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<rocksdb::DB> db_;
+  testing::temp_dir dir_{"gongjian-stream-rep"};
+  std::unique_ptr<rocksdb::DB> db_;  // closed before dir_ is removed
   std::map<std::string, std::string> model_;
 };
 
