@@ -43,8 +43,9 @@ constexpr std::size_t max_payload_bytes = 16u << 20;
 constexpr std::size_t max_events_per_request = 100'000;
 // read_all pages at least this long are scans and bypass the block cache.
 constexpr std::size_t scan_page_events = 1024;
-// Past this many streams the writer's stream-version cache is dropped (once the indexer has
-// written every head to stream_heads, the truth then) and refilled, bounding its memory.
+// Past this many streams the writer's stream-version cache is dropped (once every head is in
+// stream_heads, the truth then: at once in durable mode, where the writer writes them; after the
+// indexer in bulk mode) and refilled, bounding its memory.
 constexpr std::size_t max_cached_stream_heads = 1u << 20;
 // Recent command ids the writer keeps in memory beyond those not yet in `commands`; older ones
 // are found in `commands` (one MultiGet per batch).
@@ -1039,8 +1040,8 @@ void rocks_event_store::prune_recent_commands() {
   if (recent_commands_.size() < std::max(prune_recent_commands_at_, recent_command_window)) return;
   const std::uint64_t indexed = indexed_through_.load(std::memory_order_acquire);
   std::erase_if(recent_commands_, [&](const auto& entry) { return entry.second.last_position <= indexed; });
-  // Ids still waiting for the indexer stay; scanning again only once the map has doubled keeps
-  // the cost per append constant when the indexer lags.
+  // Ids still waiting for the indexer (bulk mode) stay; scanning again only once the map has
+  // doubled keeps the cost per append constant when the indexer lags.
   prune_recent_commands_at_ = recent_commands_.size() * 2;
 }
 

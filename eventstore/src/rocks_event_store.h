@@ -195,10 +195,10 @@ class rocks_event_store final : public event_store {
   // start(): rebuilds stream index, heads and command ids of log positions [from, to] from the
   // records themselves (the derived data of a tail written just before a crash).
   std::error_code rebuild_derived(std::uint64_t from, std::uint64_t to);
-  // Writer thread: empties the stream-head cache once the indexer has indexed everything written,
-  // so that lookups that miss the cache find the truth in stream_heads.
+  // Writer thread: empties the stream-head cache once everything written is indexed (bulk mode:
+  // by the indexer), so that lookups that miss the cache find the truth in stream_heads.
   void clear_head_cache();
-  // Writer thread: forgets recent command ids the indexer has written to `commands`.
+  // Writer thread: forgets recent command ids already written to `commands`.
   void prune_recent_commands();
   // The newest version of `stream` up to `latest` whose position is at most `head`, from the
   // stream index at its latest state (durable mode's stream_head).
@@ -307,11 +307,11 @@ class rocks_event_store final : public event_store {
   sha256_digest chunk_last_hash_{};
 
   // Writer thread only.
-  // Stream heads as the writer has left them. Entries the indexer has not yet indexed are the only
-  // truth about their streams, so the cache is emptied only once it has (clear_head_cache).
+  // Stream heads as the writer has left them. Entries not yet indexed (bulk mode) are the only
+  // truth about their streams, so the cache is emptied only once they are (clear_head_cache).
   version_map head_cache_;
-  // Command ids of recent appends and their results; every id the indexer has not yet written to
-  // `commands` is here, older ones are looked up there (prefetch).
+  // Command ids of recent appends and their results; every id not yet written to `commands` is
+  // here, older ones are looked up there (prefetch).
   struct recent_command {
     append_result result;
     std::uint64_t last_position;
