@@ -116,7 +116,7 @@ class sorted_copy_rep : public rocksdb::MemTableRep {
   }
 
   const KeyComparator& compare_;
-  mutable std::mutex mutex_;  // one writer (the indexer) and any number of readers
+  mutable std::mutex mutex_;  // one inserter (the writer; bulk mode: the syncer), any readers
 
  private:
   std::vector<std::unique_ptr<Iterator>> arena_iterators_;
@@ -440,7 +440,7 @@ class stream_index_rep final : public sorted_copy_rep {
   };
 
   // The entries of one stream: what a lookup, or a prefix-mode iterator, needs. Each step takes
-  // the mutex, since the indexer may grow the same vector meanwhile; a position is an index.
+  // the mutex, since the writer may grow the same vector meanwhile; a position is an index.
   // Asked for a total order (SeekToFirst, SeekToLast), it switches to a sorted copy of everything,
   // a superset of what a prefix-mode iterator owes.
   class stream_iterator final : public Iterator {

@@ -45,7 +45,7 @@ constexpr std::size_t max_events_per_request = 100'000;
 constexpr std::size_t scan_page_events = 1024;
 // Past this many streams the writer's stream-version cache is dropped (once every head is in
 // stream_heads, the truth then: at once in durable mode, where the writer writes them; after the
-// indexer in bulk mode) and refilled, bounding its memory.
+// syncer in bulk mode) and refilled, bounding its memory.
 constexpr std::size_t max_cached_stream_heads = 1u << 20;
 // Recent command ids the writer keeps in memory beyond those not yet in `commands`; older ones
 // are found in `commands` (one MultiGet per batch).
@@ -307,8 +307,9 @@ std::error_code rocks_event_store::start() {
     return to_error_code(status, "reading the recorded head");
   }
 
-  // Derived data (streams, stream_heads, commands) is written after the log records, by the
-  // indexer; whatever of the log's tail a crash left without it is derived again here.
+  // Derived data (streams, stream_heads, commands) is written in the records' own batch (by earlier
+  // builds, and in bulk mode, after them); whatever of the log's tail a crash left without it is
+  // derived again here.
   std::string derived;
   status = db_->Get(rocksdb::ReadOptions(), cf(cf_meta), std::string(keys::meta_derived), &derived);
   std::uint64_t derived_through = 0;
@@ -356,14 +357,7 @@ std::error_code rocks_event_store::start() {
                opts_.directory.string());
   }
   accepting_ = true;
-  // Durable mode: the writer writes the derived data with the records; the syncer syncs and
-  // publishes. Bulk mode: nothing to sync; the indexer writes the derived data (unlogged) and
-  // publishes.
-  if (opts_.mode == durability::bulk_import_without_fsync) {
-    indexer_ = std::thread([this] { indexer_loop(); });
-  } else {
-    syncer_ = std::thread([this] { syncer_loop(); });
-  }
+  syncer_ = std::thread([this] { syncer_loop(); });
   if (opts_.mode == durability::bulk_import_without_fsync) ingester_ = std::thread([this] { ingester_loop(); });
   writer_ = std::thread([this] { writer_loop(); });
   return {};
@@ -688,89 +682,49 @@ void rocks_event_store::writer_loop() {
   sync_cv_.notify_one();
 }
 
-void rocks_event_store::indexer_loop() {
-  pthread_setname_np(pthread_self(), "es-indexer");
-  std::vector<written_batch> group;
-  std::vector<indexed_group> indexed;
-  for (;;) {
-    {
-      std::unique_lock lock(sync_mutex_);
-      sync_cv_.wait(lock, [&] { return !sync_queue_.empty() || writer_finished_; });
-      if (sync_queue_.empty()) break;  // the writer is gone and everything is published
-      group.swap(sync_queue_);
-    }
-    indexed_group& g = indexed.emplace_back();
-    const bool wrote = std::any_of(group.begin(), group.end(), [](const written_batch& b) { return b.wrote; });
-    if (wrote && !failed_.load(std::memory_order_acquire)) {
-      g.status = write_derived(group);
-      if (!g.status.ok()) {
-        fail();  // nothing more is written, by the writer or here
-      } else {
-        // Taken before the next group's derived data is written: readers that see this group's
-        // head see its derived data and none of a later group's.
-        g.snapshot = take_snapshot();
-      }
-    }
-    g.batches.swap(group);
-    publish(indexed);  // nothing to sync in bulk mode
-  }
-  {
-    std::lock_guard lock(ingest_mutex_);
-    syncer_finished_ = true;
-  }
-  ingest_cv_.notify_one();
-}
-
 void rocks_event_store::syncer_loop() {
   pthread_setname_np(pthread_self(), "es-syncer");
-  std::vector<indexed_group> groups;
-  std::vector<written_batch> written;
+  const bool bulk = opts_.mode == durability::bulk_import_without_fsync;
+  std::vector<written_batch> group;
   for (;;) {
     {
       std::unique_lock lock(sync_mutex_);
       sync_cv_.wait(lock, [&] { return !sync_queue_.empty() || writer_finished_; });
       if (sync_queue_.empty()) break;  // the writer is gone and everything is completed
-      written.swap(sync_queue_);
+      group.swap(sync_queue_);
     }
-    groups.emplace_back().batches.swap(written);
-    publish(groups);
-  }
-}
-
-void rocks_event_store::publish(std::vector<indexed_group>& groups) {
-  const bool bulk = opts_.mode == durability::bulk_import_without_fsync;
-  // One sync for every group written so far: it begins after all their writes returned (each
-  // batch's records and derived data are one write), so when it succeeds every one is on disk.
-  bool wrote = false;
-  rocksdb::Status status;
-  for (const auto& g : groups) {
-    wrote = wrote || std::any_of(g.batches.begin(), g.batches.end(), [](const written_batch& b) { return b.wrote; });
-    if (status.ok()) status = g.status;
-  }
-  if (wrote && status.ok() && !failed_.load(std::memory_order_acquire)) {
-    if (has_before_sync_for_testing_.load(std::memory_order_acquire)) before_sync_for_testing_();
-    if (opts_.mode == durability::fsync_each_batch) status = db_->SyncWAL();
-  }
-  if (failed_.load(std::memory_order_acquire) || !status.ok()) {
-    // Written, maybe even on disk, but not known to be: nothing of it is acknowledged or
-    // published, and (failed_) nothing is written after it.
-    std::error_code ec = status.ok() ? code(errc::io_error) : to_error_code(status, "syncing the WAL");
-    if (ec == errc::not_found) ec = code(errc::io_error);
-    fail();
-    for (auto& g : groups) {
-      for (auto& b : g.batches) {
+    // Durable mode: one sync for every batch written so far; it begins after all their writes
+    // returned (each batch's records and derived data are one write), so when it succeeds every
+    // one of them is on disk. Bulk mode: nothing to sync; the batches' stream heads and command
+    // ids are written here (no WAL), then the read snapshot is taken, before any later group's.
+    const bool wrote = std::any_of(group.begin(), group.end(), [](const written_batch& b) { return b.wrote; });
+    rocksdb::Status status;
+    std::shared_ptr<const rocksdb::Snapshot> snapshot;
+    if (wrote && !failed_.load(std::memory_order_acquire)) {
+      if (bulk) {
+        status = write_derived(group);
+        if (status.ok()) snapshot = take_snapshot();
+      }
+      if (status.ok() && has_before_sync_for_testing_.load(std::memory_order_acquire)) before_sync_for_testing_();
+      if (status.ok() && opts_.mode == durability::fsync_each_batch) status = db_->SyncWAL();
+    }
+    if (failed_.load(std::memory_order_acquire) || !status.ok()) {
+      // Written, maybe even on disk, but not known to be: nothing of it is acknowledged or
+      // published, and (failed_) nothing is written after it.
+      std::error_code ec = status.ok() ? code(errc::io_error) : to_error_code(status, "syncing the WAL");
+      if (ec == errc::not_found) ec = code(errc::io_error);
+      fail();
+      for (auto& b : group) {
         for (auto& o : b.outcomes) {
           if (o.has_value()) o = failure(append_error{ec, "the write-ahead log could not be synced", {}, {}});
         }
         complete(b);
       }
+      group.clear();
+      continue;
     }
-    groups.clear();
-    return;
-  }
-  if (bulk && wrote) publish_bulk(groups);
-  for (auto& g : groups) {
-    for (auto& b : g.batches) {
+    if (bulk && wrote) publish_bulk(group, std::move(snapshot));
+    for (auto& b : group) {
       if (b.wrote) {
         {
           std::lock_guard lock(head_hash_mutex_);
@@ -783,38 +737,40 @@ void rocks_event_store::publish(std::vector<indexed_group>& groups) {
       }
       complete(b);
     }
+    group.clear();
   }
-  groups.clear();
+  if (bulk) {
+    {
+      std::lock_guard lock(ingest_mutex_);
+      syncer_finished_ = true;
+    }
+    ingest_cv_.notify_one();
+  }
 }
 
-void rocks_event_store::publish_bulk(const std::vector<indexed_group>& groups) {
-  // Before the head moves: a reader that sees the new head finds its data in the snapshot (the
-  // newest group's, which covers the others) and its records in the tail.
+void rocks_event_store::publish_bulk(const std::vector<written_batch>& group,
+                                     std::shared_ptr<const rocksdb::Snapshot> snapshot) {
+  // Before the head moves: a reader that sees the new head finds its data in the snapshot and
+  // its records in the tail.
   {
     std::lock_guard lock(tail_mutex_);
-    for (const auto& g : groups) {
-      for (const auto& b : g.batches) {
-        if (b.wrote) tail_segments_.push_back(b.segment);
-      }
+    for (const auto& b : group) {
+      if (b.wrote) tail_segments_.push_back(b.segment);
     }
   }
-  for (auto g = groups.rbegin(); g != groups.rend(); ++g) {
-    if (!g->snapshot) continue;
+  {
     std::lock_guard lock(head_hash_mutex_);
-    read_snapshot_ = g->snapshot;
-    break;
+    read_snapshot_ = std::move(snapshot);
   }
   // To the ingester before any callback: a sync() that follows an acknowledgement finds the
   // acknowledged records queued or ingested.
   bool wake = false;
   {
     std::lock_guard lock(ingest_mutex_);
-    for (const auto& g : groups) {
-      for (const auto& b : g.batches) {
-        if (!b.wrote) continue;
-        ingest_queue_.push_back(b.segment);
-        ingest_queue_bytes_ += b.segment->bytes.size();
-      }
+    for (const auto& b : group) {
+      if (!b.wrote) continue;
+      ingest_queue_.push_back(b.segment);
+      ingest_queue_bytes_ += b.segment->bytes.size();
     }
     wake = ingest_queue_bytes_ >= bulk_ingest_wake_bytes;
   }
@@ -973,7 +929,7 @@ rocksdb::Status rocks_event_store::ingest_chunk() {
   if (!status.ok()) return status;
   // Readers that take the tail from now on find these positions in `log`: at sequence number 0
   // they are in every snapshot, so the published one need not change (and must not: a newer one
-  // could show derived data the indexer has written but not yet published).
+  // could show derived data the syncer has written but not yet published).
   std::lock_guard lock(tail_mutex_);
   while (!tail_segments_.empty() && tail_segments_.front()->first <= chunk_last_) tail_segments_.pop_front();
   tail_first_ = chunk_last_ + 1;
@@ -985,7 +941,7 @@ rocksdb::Status rocks_event_store::write_derived(std::vector<written_batch>& gro
   std::uint64_t last = 0;
   // Bulk mode only (durable mode's writer writes its derived data with the records). No stream
   // index entries: they are ingested with the log (ingest_chunk), and readers take the entries
-  // not yet ingested from the tail. The buffers are the indexer's members, kept with their
+  // not yet ingested from the tail. The buffers are the syncer's members, kept with their
   // capacity from group to group: no allocation per event here.
   auto& heads = derived_heads_;
   heads.clear();
@@ -1040,8 +996,8 @@ void rocks_event_store::prune_recent_commands() {
   if (recent_commands_.size() < std::max(prune_recent_commands_at_, recent_command_window)) return;
   const std::uint64_t indexed = indexed_through_.load(std::memory_order_acquire);
   std::erase_if(recent_commands_, [&](const auto& entry) { return entry.second.last_position <= indexed; });
-  // Ids still waiting for the indexer (bulk mode) stay; scanning again only once the map has
-  // doubled keeps the cost per append constant when the indexer lags.
+  // Ids still waiting for the syncer (bulk mode) stay; scanning again only once the map has
+  // doubled keeps the cost per append constant when the syncer lags.
   prune_recent_commands_at_ = recent_commands_.size() * 2;
 }
 
@@ -1361,7 +1317,7 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
           ev.hash = chain;
         }
       }
-      if (bulk) done.heads.emplace_back(write.stream, version);  // for the indexer (durable mode: below)
+      if (bulk) done.heads.emplace_back(write.stream, version);  // for the syncer (durable mode: below)
       batch_versions[write.stream] = version;
       res.streams.push_back(stream_outcome{write.stream, stream_version{version}});
     }
@@ -1419,7 +1375,7 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
         if (auto it = head_cache_.find(stream); it != head_cache_.end()) {
           it->second = version;
         } else {
-          // No clearing here: this batch is not yet with the indexer (clear_head_cache would wait
+          // No clearing here: this batch is not yet with the syncer (clear_head_cache would wait
           // for it forever); the cache outgrows its bound by at most one batch until prefetch.
           head_cache_.emplace(std::string(stream), version);
         }
@@ -1468,7 +1424,7 @@ result<stream_version> rocks_event_store::stream_head(std::string_view stream) c
   std::shared_lock lock(lifetime_mutex_);
   if (!db_) return failure(code(errc::closed));
   // Durable mode: the head first; `stream_heads` is then read at its latest state, which may hold
-  // versions the indexer has written but not yet published, so the answer is the newest version
+  // versions the writer has written but not yet published, so the answer is the newest version
   // whose position the head covers (bulk mode: at the published snapshot).
   const std::uint64_t head = head_.load(std::memory_order_acquire);
   const auto snapshot = read_snapshot();
@@ -2281,14 +2237,13 @@ void rocks_event_store::close() {
   closing_.store(true, std::memory_order_release);
 
   // 1. Refuse new appends; the writer writes everything already queued and exits, then the
-  //    indexer and the syncer make it durable, complete it and exit.
+  //    syncer makes it durable, completes it and exits.
   {
     std::lock_guard lock(queue_mutex_);
     accepting_ = false;
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
-  if (indexer_.joinable()) indexer_.join();
   if (syncer_.joinable()) syncer_.join();
   if (ingester_.joinable()) ingester_.join();  // after ingesting everything the syncer published
 

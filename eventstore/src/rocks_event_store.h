@@ -24,11 +24,10 @@
 // - each subscription has its own thread (subscription_impl.h).
 //
 // Bulk mode (bulk_import_without_fsync) writes the `log` column family differently: the writer
-// encodes each batch's records into a log_segment instead of a WriteBatch; an indexer thread
-// (indexer_loop, in place of the syncer: there is nothing to sync) writes the stream heads and
-// command ids (no WAL; not the stream index), takes a read snapshot, publishes the segments as
-// the in-memory log tail (readers take positions past the last ingested one from it), hands them
-// to the ingester thread and completes the callbacks. The ingester (ingester_loop) appends the records to an SstFileWriter; every
+// encodes each batch's records into a log_segment instead of a WriteBatch; the syncer, with
+// nothing to sync, writes the stream heads and command ids (no WAL; not the stream index), takes
+// a read snapshot, publishes the segments as the in-memory log tail (readers take positions past
+// the last ingested one from it), hands them to the ingester thread and completes the callbacks. The ingester (ingester_loop) appends the records to an SstFileWriter; every
 // 64 MiB, and when sync() or close() asks, it finishes that file, writes the chunk's stream index
 // entries (sorted) to a second file and ingests both, into `log` and `streams`, in one atomic
 // IngestExternalFiles (RocksDB fsyncs them and their MANIFEST entry), writes the meta head of what is ingested, and drops
@@ -151,8 +150,8 @@ class rocks_event_store final : public event_store {
     std::string_view find(std::uint64_t p) const;
   };
 
-  // A batch the writer has written (or refused whole) and the syncer (bulk mode: the indexer) has
-  // yet to make durable and complete. Batches reach it in the order they were written.
+  // A batch the writer has written (or refused whole) and the syncer has yet to make durable and
+  // complete. Batches reach it in the order they were written.
   struct written_batch {
     std::vector<pending_append> requests;
     std::vector<outcome> outcomes;            // by index in requests
@@ -160,7 +159,7 @@ class rocks_event_store final : public event_store {
     std::uint64_t last_position = 0;          // head once this batch is durable (if wrote)
     sha256_digest last_hash{};
     std::vector<recorded_event> published;    // for the live buffer (empty if nobody listens)
-    // Bulk mode: derived data for the indexer to write. Views point into `requests`, which own
+    // Bulk mode: derived data for the syncer to write. Views point into `requests`, which own
     // the strings.
     struct index_entry {  // (bulk mode's stream index entries are ingest_chunk's)
       std::string_view stream;
@@ -174,29 +173,20 @@ class rocks_event_store final : public event_store {
 
   void enqueue(pending_append item);
   void writer_loop();
-  // Written batches for publish(); bulk mode: with what the indexer did with their derived data.
-  struct indexed_group {
-    std::vector<written_batch> batches;
-    rocksdb::Status status;
-    std::shared_ptr<const rocksdb::Snapshot> snapshot;  // bulk mode: taken just after its derived data
-  };
-  void indexer_loop();  // bulk mode
-  void syncer_loop();   // durable mode
-  // Syncs the WAL once for `groups` (durable mode), then publishes them and completes their
-  // callbacks; or fails them. Leaves `groups` empty.
-  void publish(std::vector<indexed_group>& groups);
-  // Bulk mode: the groups' segments to the tail and the ingester, their snapshot to readers.
-  void publish_bulk(const std::vector<indexed_group>& groups);
+  void syncer_loop();
+  // Syncer thread, bulk mode: the group's segments to the tail and the ingester, its snapshot to
+  // readers.
+  void publish_bulk(const std::vector<written_batch>& group, std::shared_ptr<const rocksdb::Snapshot> snapshot);
   written_batch process_batch(std::vector<pending_append>& batch);
   static void complete(written_batch& b);
-  // Indexer thread (bulk mode): writes the stream heads and command results of `group` and the
+  // Syncer thread, bulk mode: writes the stream heads and command results of `group` and the
   // `derived` marker in one batch.
   rocksdb::Status write_derived(std::vector<written_batch>& group);
   // start(): rebuilds stream index, heads and command ids of log positions [from, to] from the
   // records themselves (the derived data of a tail written just before a crash).
   std::error_code rebuild_derived(std::uint64_t from, std::uint64_t to);
   // Writer thread: empties the stream-head cache once everything written is indexed (bulk mode:
-  // by the indexer), so that lookups that miss the cache find the truth in stream_heads.
+  // by the syncer), so that lookups that miss the cache find the truth in stream_heads.
   void clear_head_cache();
   // Writer thread: forgets recent command ids already written to `commands`.
   void prune_recent_commands();
@@ -212,7 +202,7 @@ class rocks_event_store final : public event_store {
   // Writer thread: the committed version of `stream`, from the cache or the stream_heads CF.
   result<std::uint64_t> committed_version(std::string_view stream);
   rocksdb::WriteOptions write_options() const;         // consumer commits
-  rocksdb::WriteOptions append_write_options() const;  // the writer's and indexer's batches
+  rocksdb::WriteOptions append_write_options() const;  // the writer's batches, bulk mode's derived data
   // Bulk mode: flushes the memtables, where bulk appends alone live, to SST files.
   std::error_code flush_unlogged();
   // Bulk mode: the ingester thread.
@@ -273,16 +263,16 @@ class rocks_event_store final : public event_store {
   std::condition_variable sync_cv_;
   std::vector<written_batch> sync_queue_;  // guarded by sync_mutex_
   bool writer_finished_ = false;           // guarded by sync_mutex_
-  std::thread indexer_;  // bulk mode
-  std::thread syncer_;   // durable mode
+  std::thread syncer_;
   std::condition_variable indexed_cv_;           // with sync_mutex_: indexed_through_ moved
   std::atomic<std::uint64_t> indexed_through_{0};  // derived data written (not yet synced) up to here
-  rocksdb::WriteBatch derived_batch_;            // indexer thread only
-  // Indexer thread only: write_derived's buffers, reused from group to group.
+  rocksdb::WriteBatch derived_batch_;            // syncer thread only
+  // Syncer thread only: write_derived's buffers, reused from group to group.
   std::vector<std::pair<std::string_view, std::uint64_t>> derived_heads_;
   std::string derived_value_;
-  // Set by the syncer when a WAL sync failed (or by the indexer when its write did): what was written since cannot be promised durable,
-  // so the writer refuses every later append (io_error) until the store is reopened.
+  // Set by the syncer when a WAL sync (bulk mode: a write of derived data) failed: what was written
+  // since cannot be promised durable, so the writer refuses every later append (io_error) until
+  // the store is reopened.
   std::atomic<bool> failed_{false};
   // Bulk mode: published segments for the ingester, and sync()'s requests to ingest now.
   std::mutex ingest_mutex_;
