@@ -53,6 +53,36 @@ TEST(crc32c, hardware_and_table_implementations_agree) {
   }
 }
 
+}  // namespace
+}  // namespace gongjian::eventstore
+
+// RocksDB's CRC-32C, as its objects call it (the link redirects them to ours, src/crc32c.cc),
+// and its own implementation, reachable under the name --wrap gives it.
+namespace rocksdb::crc32c {
+std::uint32_t Extend(std::uint32_t init_crc, const char* data, std::size_t n);
+}
+extern "C" std::uint32_t __real__ZN7rocksdb6crc32c6ExtendEjPKcm(std::uint32_t, const char*, std::size_t);
+extern "C" std::uint32_t __wrap__ZN7rocksdb6crc32c6ExtendEjPKcm(std::uint32_t, const char*, std::size_t);
+
+namespace gongjian::eventstore {
+namespace {
+
+TEST(crc32c, rocksdb_calls_reach_ours_and_ours_equals_rocksdb_s_own) {
+  // A call through RocksDB's name lands in our function: the link option is in effect for this
+  // executable, as it is for RocksDB's archive members linked into it.
+  EXPECT_EQ(reinterpret_cast<void*>(&rocksdb::crc32c::Extend),
+            reinterpret_cast<void*>(&__wrap__ZN7rocksdb6crc32c6ExtendEjPKcm));
+  std::mt19937_64 rng(11);
+  for (std::size_t size : {0u, 1u, 3u, 7u, 8u, 31u, 32u, 33u, 255u, 4096u, 32768u, 100003u}) {
+    std::string data(size, '\0');
+    for (auto& c : data) c = static_cast<char>(rng());
+    const auto init = static_cast<std::uint32_t>(rng());
+    EXPECT_EQ(rocksdb::crc32c::Extend(init, data.data(), data.size()),
+              __real__ZN7rocksdb6crc32c6ExtendEjPKcm(init, data.data(), data.size()))
+        << size;
+  }
+}
+
 struct golden {
   event_data event{"organization_formed", 2, std::string("\x01\x02payload", 9)};
   event_metadata metadata{1'767'225'600'000, actor{"u-1", "operator", "CN-11"}, "corr-1", "cause-1"};
