@@ -16,6 +16,7 @@
 #include <utility>
 
 #include <rocksdb/cache.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/memtablerep.h>
@@ -190,11 +191,19 @@ std::error_code rocks_event_store::start() {
     // the markers in `meta` consistent with each other.
     db_options.atomic_flush = true;
   }
+  // Durable mode: WALs come from zero-filled spares (src/prewritten_wal.h), which made an
+  // fdatasync ~0.12 -> ~0.08 ms on this machine's disk.
+  if (opts_.mode == durability::fsync_each_batch && opts_.wal_spare_bytes > 0) {
+    wal_file_system_ = std::make_shared<prewritten_wal_file_system>(rocksdb::FileSystem::Default(), opts_.directory,
+                                                                   opts_.wal_spare_bytes, 2);
+    wal_env_ = rocksdb::NewCompositeEnv(wal_file_system_);
+    db_options.env = wal_env_.get();
+  }
 
   auto cache = rocksdb::NewLRUCache(opts_.block_cache_bytes);
 
   rocksdb::ColumnFamilyOptions log_options;
-  log_options.write_buffer_size = 64u << 20;
+  log_options.write_buffer_size = opts_.log_memtable_bytes;
   log_options.max_write_buffer_number = 3;
   // Not compressed at any level. Records end in a 32-byte hash and carry their payload, so LZ4
   // gains little (1.47 to 1 with the benchmark's incompressible payloads), while decompressing
@@ -2282,6 +2291,8 @@ void rocks_event_store::close() {
   status = db_->Close();
   if (!status.ok()) (void)to_error_code(status, "closing the database");
   db_.reset();
+  // The spares are deleted rather than left in the data directory.
+  if (wal_file_system_) wal_file_system_->shut_down();
 }
 
 }  // namespace gongjian::eventstore

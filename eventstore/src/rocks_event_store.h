@@ -57,6 +57,7 @@
 
 #include "gongjian/eventstore/event_store.h"
 #include "live_buffer.h"
+#include "prewritten_wal.h"
 #include "sha256.h"
 #include "subscription_impl.h"
 
@@ -229,6 +230,9 @@ class rocks_event_store final : public event_store {
 
   // Guarded by lifetime_mutex_: exclusive to open/destroy the DB, shared to use it.
   mutable std::shared_mutex lifetime_mutex_;
+  // Declared before db_, destroyed after it: the DB writes its WALs through them.
+  std::shared_ptr<prewritten_wal_file_system> wal_file_system_;
+  std::unique_ptr<rocksdb::Env> wal_env_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::Options log_file_options_;    // bulk mode: the `log` column family's, for chunk files

@@ -48,6 +48,14 @@ struct options {
   // Between begin_consumer_rebuild and end_consumer_rebuild, a commit whose puts hold at least
   // this many bytes is written as a table file and ingested instead of through a memtable.
   std::size_t rebuild_ingest_bytes = 8u << 20;
+  // Durable mode: size of each zero-filled, synced file kept ready in the directory for RocksDB's
+  // next write-ahead log (two at most, made once the current WAL has taken a quarter of this), so
+  // that the syncer's fdatasyncs overwrite written blocks instead of growing the file, which on
+  // ext4 also commits the journal. 0: none (each WAL grows as it is written).
+  std::uint64_t wal_spare_bytes = 64u << 20;
+  // The memtable of the `log` column family. RocksDB starts a new WAL whenever a memtable fills,
+  // so this is also about how much log a WAL holds.
+  std::size_t log_memtable_bytes = 64u << 20;
 };
 
 // A live or catching-up reader of the global log. Destroying it (or stop()) ends delivery; the
