@@ -1217,7 +1217,10 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
       repeats_in_batch.emplace_back(i, it->second);
       continue;
     }
-    if (auto it = recent_commands_.find(std::string_view(req.command_id)); it != recent_commands_.end()) {
+    // Durable mode writes command results in the batch itself, where the next batch's prefetch
+    // finds them: only bulk mode, whose syncer writes them later, keeps recent ids in memory.
+    if (auto it = bulk ? recent_commands_.find(std::string_view(req.command_id)) : recent_commands_.end();
+        it != recent_commands_.end()) {
       append_result previous = it->second.result;
       previous.duplicate = true;
       outcomes[i].emplace(std::move(previous));
@@ -1389,11 +1392,13 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
           head_cache_.emplace(std::string(stream), version);
         }
       }
-      for (auto i : accepted) {
-        const auto& res = outcomes[i]->value();
-        recent_commands_.insert_or_assign(batch[i].request.command_id, recent_command{res, res.last.value});
+      if (bulk) {
+        for (auto i : accepted) {
+          const auto& res = outcomes[i]->value();
+          recent_commands_.insert_or_assign(batch[i].request.command_id, recent_command{res, res.last.value});
+        }
+        prune_recent_commands();
       }
-      prune_recent_commands();
       if (!publish_events) published.clear();
       done.published = std::move(published);
       done.accepted = std::move(accepted);

@@ -304,8 +304,9 @@ class rocks_event_store final : public event_store {
   // Stream heads as the writer has left them. Entries not yet indexed (bulk mode) are the only
   // truth about their streams, so the cache is emptied only once they are (clear_head_cache).
   version_map head_cache_;
-  // Command ids of recent appends and their results; every id not yet written to `commands` is
-  // here, older ones are looked up there (prefetch).
+  // Bulk mode: command ids of recent appends and their results; every id not yet written to
+  // `commands` is here, older ones are looked up there (prefetch). Durable mode writes the ids
+  // in the appends' own batch, so prefetch finds them all and this stays empty.
   struct recent_command {
     append_result result;
     std::uint64_t last_position;
