@@ -1,0 +1,184 @@
+// What this disk allows a group-committing log, with no store around it: the ceiling for the
+// durable-append figures in docs/benchmarks.md (issue 2), not a test. --inflight N appends are in
+// flight, as N closed-loop writers each with one; a writer thread takes every queued append and
+// pwrite()s --bytes for each in one call at the end of the file; a syncer thread fdatasyncs
+// whatever was written and puts those appends straight back in the queue (writers that cost
+// nothing, encoding that costs nothing, no memtable). The two threads overlap like the store's
+// writer and syncer. --prewritten makes the file 2 GiB of synced zeros first, so every write
+// overwrites written blocks, as the store's WALs do (eventstore/src/prewritten_wal.h);
+// otherwise each write grows the file.
+//
+//   disk_group_commit_ceiling --inflight 64 [--bytes 600] [--seconds 3] [--prewritten]
+//                             [--dir DIR]
+// prints
+//   RESULT bench=disk_group_commit_ceiling inflight=64 file=prewritten bytes=600 seconds=3.000
+//          events_per_s=... syncs_per_s=... mean_round_trip_us=...
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace {
+
+struct config {
+  std::uint64_t inflight = 64;
+  std::uint64_t bytes = 600;  // about what one durable append adds to the store's WAL
+  double seconds = 3;
+  bool prewritten = false;
+  std::filesystem::path dir = ".";
+};
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr,
+               "disk_group_commit_ceiling: %s\n"
+               "usage: disk_group_commit_ceiling --inflight N [--bytes B] [--seconds S] [--prewritten] [--dir DIR]\n",
+               why);
+  std::exit(2);
+}
+
+config parse(int argc, char** argv) {
+  config c;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(("missing value for " + arg).c_str());
+      return argv[++i];
+    };
+    if (arg == "--inflight") {
+      c.inflight = std::strtoull(value().c_str(), nullptr, 10);
+    } else if (arg == "--bytes") {
+      c.bytes = std::strtoull(value().c_str(), nullptr, 10);
+    } else if (arg == "--seconds") {
+      c.seconds = std::strtod(value().c_str(), nullptr);
+    } else if (arg == "--prewritten") {
+      c.prewritten = true;
+    } else if (arg == "--dir") {
+      c.dir = value();
+    } else {
+      usage(("unknown argument " + arg).c_str());
+    }
+  }
+  if (c.inflight == 0 || c.bytes == 0 || c.seconds <= 0) usage("--inflight, --bytes and --seconds must be positive");
+  return c;
+}
+
+[[noreturn]] void die(const char* what) {
+  std::fprintf(stderr, "disk_group_commit_ceiling: %s: %s\n", what, std::strerror(errno));
+  std::exit(1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const config c = parse(argc, argv);
+  const std::filesystem::path path = c.dir / "disk_group_commit_ceiling.dat";
+  const int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644);
+  if (fd < 0) die("open");
+  constexpr std::uint64_t prewritten_bytes = 2ull << 30;
+  if (c.prewritten) {
+    const std::vector<char> zeros(1u << 20, 0);
+    for (std::uint64_t done = 0; done < prewritten_bytes; done += zeros.size()) {
+      if (::write(fd, zeros.data(), zeros.size()) != static_cast<ssize_t>(zeros.size())) die("prewriting");
+    }
+    if (::fsync(fd) != 0) die("fsync");
+  }
+
+  std::mutex mutex;
+  std::condition_variable queued_cv, written_cv, room_cv;
+  std::uint64_t queued = c.inflight;  // appends waiting for the writer
+  std::uint64_t written = 0;          // written, waiting for the syncer
+  std::uint64_t completed = 0, syncs = 0;
+  bool stop = false;
+  bool out_of_room = false;
+
+  std::thread writer([&] {
+    std::vector<char> buffer;
+    std::uint64_t offset = 0;
+    for (;;) {
+      std::uint64_t n;
+      {
+        std::unique_lock lock(mutex);
+        queued_cv.wait(lock, [&] { return queued > 0 || stop; });
+        if (stop) return;
+        n = std::exchange(queued, 0);
+      }
+      buffer.assign(n * c.bytes, 'e');
+      if (c.prewritten && offset + buffer.size() > prewritten_bytes) {
+        std::lock_guard lock(mutex);
+        out_of_room = stop = true;
+        written_cv.notify_one();
+        room_cv.notify_one();
+        return;
+      }
+      if (::pwrite(fd, buffer.data(), buffer.size(), static_cast<off_t>(offset)) != static_cast<ssize_t>(buffer.size())) {
+        die("pwrite");
+      }
+      offset += buffer.size();
+      std::lock_guard lock(mutex);
+      written += n;
+      written_cv.notify_one();
+    }
+  });
+  std::thread syncer([&] {
+    for (;;) {
+      std::uint64_t n;
+      {
+        std::unique_lock lock(mutex);
+        written_cv.wait(lock, [&] { return written > 0 || stop; });
+        if (stop) return;
+        n = std::exchange(written, 0);
+      }
+      if (::fdatasync(fd) != 0) die("fdatasync");
+      std::lock_guard lock(mutex);
+      completed += n;
+      ++syncs;
+      queued += n;  // acknowledged: each writer appends again at once
+      queued_cv.notify_one();
+    }
+  });
+
+  const auto begin = std::chrono::steady_clock::now();
+  {
+    std::unique_lock lock(mutex);
+    // A timed wait for the end of the run (or the prewritten file filling up), not a sleep
+    // standing in for a condition.
+    room_cv.wait_for(lock, std::chrono::duration<double>(c.seconds), [&] { return out_of_room; });
+  }
+  std::uint64_t done, synced;
+  {
+    std::lock_guard lock(mutex);
+    stop = true;
+    done = completed;
+    synced = syncs;
+  }
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  queued_cv.notify_all();
+  written_cv.notify_all();
+  writer.join();
+  syncer.join();
+  ::close(fd);
+  std::filesystem::remove(path);
+
+  if (out_of_room) std::fprintf(stderr, "disk_group_commit_ceiling: the 2 prewritten GiB filled up; the run was cut short\n");
+  const double rate = static_cast<double>(done) / elapsed;
+  std::printf(
+      "RESULT bench=disk_group_commit_ceiling inflight=%llu file=%s bytes=%llu seconds=%.3f events_per_s=%.0f "
+      "syncs_per_s=%.0f mean_round_trip_us=%.0f\n",
+      static_cast<unsigned long long>(c.inflight), c.prewritten ? "prewritten" : "growing",
+      static_cast<unsigned long long>(c.bytes), elapsed, rate, static_cast<double>(synced) / elapsed,
+      rate > 0 ? static_cast<double>(c.inflight) / rate * 1e6 : 0.0);
+  return 0;
+}
