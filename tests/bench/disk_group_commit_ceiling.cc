@@ -123,9 +123,8 @@ int main(int argc, char** argv) {
         room_cv.notify_one();
         return;
       }
-      if (::pwrite(fd, buffer.data(), buffer.size(), static_cast<off_t>(offset)) != static_cast<ssize_t>(buffer.size())) {
-        die("pwrite");
-      }
+      const auto size = static_cast<ssize_t>(buffer.size());
+      if (::pwrite(fd, buffer.data(), buffer.size(), static_cast<off_t>(offset)) != size) die("pwrite");
       offset += buffer.size();
       std::lock_guard lock(mutex);
       written += n;
@@ -172,7 +171,9 @@ int main(int argc, char** argv) {
   ::close(fd);
   std::filesystem::remove(path);
 
-  if (out_of_room) std::fprintf(stderr, "disk_group_commit_ceiling: the 2 prewritten GiB filled up; the run was cut short\n");
+  if (out_of_room) {
+    std::fprintf(stderr, "disk_group_commit_ceiling: the 2 prewritten GiB filled up; the run was cut short\n");
+  }
   const double rate = static_cast<double>(done) / elapsed;
   std::printf(
       "RESULT bench=disk_group_commit_ceiling inflight=%llu file=%s bytes=%llu seconds=%.3f events_per_s=%.0f "
