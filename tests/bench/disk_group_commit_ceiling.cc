@@ -103,18 +103,17 @@ int main(int argc, char** argv) {
   std::uint64_t completed = 0, syncs = 0;
   bool stop = false;
   bool out_of_room = false;
+  // Waits for `count` to be non-zero and takes all of it; 0 once the run is over.
+  auto take_all = [&](std::uint64_t& count, std::condition_variable& cv) -> std::uint64_t {
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return count > 0 || stop; });
+    return stop ? 0 : std::exchange(count, 0);
+  };
 
   std::thread writer([&] {
     std::vector<char> buffer;
     std::uint64_t offset = 0;
-    for (;;) {
-      std::uint64_t n;
-      {
-        std::unique_lock lock(mutex);
-        queued_cv.wait(lock, [&] { return queued > 0 || stop; });
-        if (stop) return;
-        n = std::exchange(queued, 0);
-      }
+    while (const std::uint64_t n = take_all(queued, queued_cv)) {
       buffer.assign(n * c.bytes, 'e');
       if (c.prewritten && offset + buffer.size() > prewritten_bytes) {
         std::lock_guard lock(mutex);
@@ -132,14 +131,7 @@ int main(int argc, char** argv) {
     }
   });
   std::thread syncer([&] {
-    for (;;) {
-      std::uint64_t n;
-      {
-        std::unique_lock lock(mutex);
-        written_cv.wait(lock, [&] { return written > 0 || stop; });
-        if (stop) return;
-        n = std::exchange(written, 0);
-      }
+    while (const std::uint64_t n = take_all(written, written_cv)) {
       if (::fdatasync(fd) != 0) die("fdatasync");
       std::lock_guard lock(mutex);
       completed += n;
