@@ -123,11 +123,6 @@ void prewritten_wal_file_system::shut_down() {
   ready_.clear();
 }
 
-std::uint64_t prewritten_wal_file_system::prewritten_handed_out() const {
-  std::lock_guard lock(mutex_);
-  return handed_out_;
-}
-
 bool prewritten_wal_file_system::is_wal(const std::string& fname) const {
   // RocksDB names WALs "<number>.log" in the DB directory (wal_dir is not set). Both sides end in
   // a separator before comparing, so "data/events" and "data/events/" name the same directory.
@@ -154,10 +149,7 @@ rocksdb::IOStatus prewritten_wal_file_system::NewWritableFile(const std::string&
   if (!spare.empty()) {
     // Renamed into place and opened without truncation: RocksDB writes from offset 0 over zeros.
     status = target()->ReuseWritableFile(fname, spare, file_opts, result, dbg);
-    if (status.ok()) {
-      std::lock_guard lock(mutex_);
-      ++handed_out_;
-    } else {
+    if (!status.ok()) {
       log().warn("cannot use the WAL spare {} ({}); creating {} instead", spare, status.ToString(), fname);
       ::unlink(spare.c_str());
     }

@@ -46,9 +46,6 @@ class prewritten_wal_file_system : public rocksdb::FileSystemWrapper {
   // Stops making spares and deletes the ready ones (the store is closing).
   void shut_down();
 
-  // WAL files that were handed out prewritten (tests and metrics).
-  std::uint64_t prewritten_handed_out() const;
-
  private:
   class counting_file;
   bool is_wal(const std::string& fname) const;
@@ -59,13 +56,12 @@ class prewritten_wal_file_system : public rocksdb::FileSystemWrapper {
   const std::uint64_t spare_bytes_;
   const std::size_t max_spares_;
 
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::string> ready_;  // paths of zero-filled, synced spares
   bool want_ = false;
   bool stopping_ = false;
   std::uint64_t next_id_ = 0;
-  std::uint64_t handed_out_ = 0;
   std::thread maker_;
 };
 

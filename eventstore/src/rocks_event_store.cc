@@ -191,8 +191,9 @@ std::error_code rocks_event_store::start() {
     // the markers in `meta` consistent with each other.
     db_options.atomic_flush = true;
   }
-  // Durable mode: WALs come from zero-filled spares (src/prewritten_wal.h), which made an
-  // fdatasync ~0.12 -> ~0.08 ms on this machine's disk.
+  // Durable mode: WALs come from zero-filled spares (src/prewritten_wal.h), so that the syncer's
+  // fdatasyncs overwrite blocks instead of growing a file (a probe on this machine's disk: 122 ->
+  // 75 us median per 4 KiB write and fdatasync).
   if (opts_.mode == durability::fsync_each_batch && opts_.wal_spare_bytes > 0) {
     wal_file_system_ = std::make_shared<prewritten_wal_file_system>(rocksdb::FileSystem::Default(), opts_.directory,
                                                                    opts_.wal_spare_bytes, 2);
