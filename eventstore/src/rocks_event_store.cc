@@ -993,7 +993,8 @@ rocksdb::Status rocks_event_store::write_derived(std::vector<written_batch>& gro
 }
 
 void rocks_event_store::clear_head_cache() {
-  {
+  // Durable mode: the writer wrote every head it cached itself, in its own batches.
+  if (opts_.mode == durability::bulk_import_without_fsync) {
     std::unique_lock lock(sync_mutex_);
     indexed_cv_.wait(lock, [&] {
       return indexed_through_.load(std::memory_order_acquire) >= writer_head_ || failed_.load(std::memory_order_acquire);
@@ -1363,13 +1364,6 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
       encoding::put_big_endian64(index_value, next_position - 1);
       write_batch_.Put(cf(cf_meta), std::string(keys::meta_derived), index_value);
       status = db_->Write(append_write_options(), &write_batch_);
-      if (status.ok()) {
-        {
-          std::lock_guard lock(sync_mutex_);
-          indexed_through_.store(next_position - 1, std::memory_order_release);
-        }
-        indexed_cv_.notify_all();
-      }
     }
     if (!status.ok()) {
       // Nothing of this batch is acknowledged; the head stays where it was.

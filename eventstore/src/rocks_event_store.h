@@ -5,9 +5,9 @@
 // Threads:
 // - callers of append/append_async enqueue requests under queue_mutex_ and (for append) wait;
 // - one writer thread (writer_loop) owns everything under "writer thread only": it drains the
-//   queue, validates (stream heads and recent command ids from memory), assigns positions, and
-//   writes one WriteBatch holding only the `log` records and the meta head (sequential keys),
-//   WITHOUT waiting for its fsync; then hands the batch to the syncer;
+//   queue, validates (stream heads from memory, command ids with one MultiGet of `commands`),
+//   assigns positions, and writes one WriteBatch holding the `log` records, the meta head and the
+//   batch's derived data, WITHOUT waiting for its fsync; then hands the batch to the syncer;
 // - one syncer thread (syncer_loop) takes every batch written so far, calls SyncWAL once (it
 //   begins after all their writes returned), and only then publishes: the head readers are
 //   bounded by, the live buffer, the callbacks. So the writer builds batch k+1 while the disk
@@ -186,8 +186,8 @@ class rocks_event_store final : public event_store {
   // start(): rebuilds stream index, heads and command ids of log positions [from, to] from the
   // records themselves (the derived data of a tail written just before a crash).
   std::error_code rebuild_derived(std::uint64_t from, std::uint64_t to);
-  // Writer thread: empties the stream-head cache once everything written is indexed (bulk mode:
-  // by the syncer), so that lookups that miss the cache find the truth in stream_heads.
+  // Writer thread: empties the stream-head cache (bulk mode: once the syncer has indexed everything
+  // written), so that lookups that miss the cache find the truth in stream_heads.
   void clear_head_cache();
   // Writer thread: forgets recent command ids already written to `commands`.
   void prune_recent_commands();
@@ -268,8 +268,10 @@ class rocks_event_store final : public event_store {
   std::vector<written_batch> sync_queue_;  // guarded by sync_mutex_
   bool writer_finished_ = false;           // guarded by sync_mutex_
   std::thread syncer_;
+  // Bulk mode: the syncer has written derived data (not synced) up to here; durable mode writes it
+  // with the records, so this stays at the head found at open.
   std::condition_variable indexed_cv_;           // with sync_mutex_: indexed_through_ moved
-  std::atomic<std::uint64_t> indexed_through_{0};  // derived data written (not yet synced) up to here
+  std::atomic<std::uint64_t> indexed_through_{0};
   rocksdb::WriteBatch derived_batch_;            // syncer thread only
   // Syncer thread only: write_derived's buffers, reused from group to group.
   std::vector<std::pair<std::string_view, std::uint64_t>> derived_heads_;
