@@ -2,6 +2,7 @@
 
 #include <rocksdb/file_system.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -15,11 +16,14 @@ namespace gongjian::eventstore {
 
 // A RocksDB FileSystem that hands out write-ahead-log files whose blocks are already written.
 //
-// An fdatasync of a file that grew (or wrote into fallocated, unwritten extents) must commit the
-// ext4 journal, and a journal commit waits for whatever else is in it: on this machine's disk a
-// memtable flush writing a 60 MB SST next to the WAL turned the syncer's 0.1 ms fdatasyncs into
-// several ms (scripts: docs/benchmarks.md). Overwriting blocks that are already allocated, written
-// and synced changes no metadata the fdatasync has to commit, so it only writes the data.
+// An fdatasync of a file that grew (or wrote into fallocated, unwritten extents) must also make
+// the file's metadata durable. On ext4 with a journal that is a journal commit, which waits for
+// whatever else is in it: a memtable flush writing a 60 MB SST next to the WAL turned the
+// syncer's 0.1 ms fdatasyncs into several ms (scripts: docs/benchmarks.md). On ext4 without one
+// (this machine's, in December 2026) it is a synchronous write of the inode's block: one more
+// round trip to the disk per sync (perf: ext4_write_inode, 15% of the syncer's samples while the
+// WAL grew). Overwriting blocks that are already allocated, written and synced changes no
+// metadata the fdatasync has to write, so it only writes the data.
 //
 // RocksDB's own answer, recycle_log_file_num, is switched off by RocksDB 7.8 under
 // kPointInTimeRecovery. This does what recycling does without reusing old records: a spare is
@@ -29,6 +33,12 @@ namespace gongjian::eventstore {
 // thread, in small synced chunks at the idle I/O priority, once the current WAL shows the store is
 // taking volume, so an idle or short-lived store never writes them. The cost: the log is written
 // twice (zeros first), and up to two spares sit in the data directory.
+//
+// RocksDB starts a new WAL only when a memtable fills, so left alone a store's first WAL grows to
+// the size of a memtable and more (82 MB in the 64-writer benchmark: half of its run), and a WAL
+// whose derived data make it outgrow its spare grows past it. So whenever the WAL being written
+// has gone past its prewritten blocks (a new file has none) and a spare is ready,
+// take_switch_request() says so once, and the store starts a new WAL at once.
 class prewritten_wal_file_system : public rocksdb::FileSystemWrapper {
  public:
   // Spares of `spare_bytes` each, at most `spares` ready at a time, in `directory` (the DB's).
@@ -46,10 +56,19 @@ class prewritten_wal_file_system : public rocksdb::FileSystemWrapper {
   // Stops making spares and deletes the ready ones (the store is closing).
   void shut_down();
 
+  // True (once) when the WAL being written is past its prewritten blocks and a spare is ready: a
+  // new WAL now would be prewritten. Cheap enough for the writer to ask after every batch.
+  bool take_switch_request() {
+    return switch_wanted_.load(std::memory_order_relaxed) && switch_wanted_.exchange(false);
+  }
+
  private:
   class counting_file;
   bool is_wal(const std::string& fname) const;
   void wanted();  // the current WAL passed a quarter of a spare: have one ready
+  // WAL number `generation` (the current one, unless RocksDB has moved on) writes past its
+  // prewritten blocks.
+  void outgrew(std::uint64_t generation);
   void make_spares();
 
   const std::filesystem::path directory_;
@@ -61,6 +80,9 @@ class prewritten_wal_file_system : public rocksdb::FileSystemWrapper {
   std::deque<std::string> ready_;  // paths of zero-filled, synced spares
   bool want_ = false;
   bool stopping_ = false;
+  std::uint64_t wal_generation_ = 0;  // WALs handed out so far; the newest is the one RocksDB writes
+  bool wal_outgrown_ = false;         // it is past its prewritten blocks
+  std::atomic<bool> switch_wanted_{false};
   std::uint64_t next_id_ = 0;
   std::thread maker_;
 };

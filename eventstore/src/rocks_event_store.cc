@@ -684,12 +684,27 @@ void rocks_event_store::writer_loop() {
       sync_queue_.push_back(std::move(done));
     }
     sync_cv_.notify_one();
+    if (wal_file_system_ && wal_file_system_->take_switch_request()) start_prewritten_wal();
   }
   {
     std::lock_guard lock(sync_mutex_);
     writer_finished_ = true;
   }
   sync_cv_.notify_one();
+}
+
+void rocks_event_store::start_prewritten_wal() {
+  // RocksDB starts a new WAL when it switches a memtable; `meta`'s is the cheapest to switch (a
+  // few keys, overwritten by every batch, so its flush writes a tiny file). The switch happens on
+  // this thread, between two batches, as RocksDB's own switches do when a memtable fills; the
+  // syncer's next SyncWAL syncs the previous WAL too, for whatever of it it has not synced yet.
+  rocksdb::FlushOptions flush;
+  flush.wait = false;
+  flush.allow_write_stall = true;
+  if (auto status = db_->Flush(flush, cf(cf_meta)); !status.ok()) {
+    // Nothing is lost: the store goes on writing the current WAL, growing it.
+    log().warn("could not start a prewritten WAL: {}", status.ToString());
+  }
 }
 
 void rocks_event_store::syncer_loop() {
