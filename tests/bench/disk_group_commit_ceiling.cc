@@ -6,17 +6,23 @@
 // nothing, encoding that costs nothing, no memtable). The two threads overlap like the store's
 // writer and syncer. --prewritten makes the file 2 GiB of synced zeros first, so every write
 // overwrites written blocks, as the store's WALs do (eventstore/src/prewritten_wal.h);
-// otherwise each write grows the file.
+// otherwise each write grows the file. --cpu-us-per-append X makes the writer busy for X us per
+// append before it writes them (a spin, standing in for a store's validation, encoding, hashing
+// and memtable inserts): the ceiling for a store whose writer costs that much. --max-batch N
+// makes the writer take at most N queued appends at a time (0: all of them), so that it works on
+// the next batch while the syncer syncs the last, as the store's writer does when its callers'
+// appends come back one by one.
 //
 //   disk_group_commit_ceiling --inflight 64 [--bytes 600] [--seconds 3] [--prewritten]
-//                             [--dir DIR]
+//                             [--cpu-us-per-append X] [--max-batch N] [--dir DIR]
 // prints
-//   RESULT bench=disk_group_commit_ceiling inflight=64 file=prewritten bytes=600 seconds=3.000
-//          events_per_s=... syncs_per_s=... mean_round_trip_us=...
+//   RESULT bench=disk_group_commit_ceiling inflight=64 file=prewritten bytes=600 cpu_us_per_append=0
+//          max_batch=0 seconds=3.000 events_per_s=... syncs_per_s=... mean_round_trip_us=...
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -38,13 +44,16 @@ struct config {
   std::uint64_t bytes = 600;  // about what one durable append adds to the store's WAL
   double seconds = 3;
   bool prewritten = false;
+  double cpu_us_per_append = 0;
+  std::uint64_t max_batch = 0;  // 0: the writer takes every queued append
   std::filesystem::path dir = ".";
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "disk_group_commit_ceiling: %s\n"
-               "usage: disk_group_commit_ceiling --inflight N [--bytes B] [--seconds S] [--prewritten] [--dir DIR]\n",
+               "usage: disk_group_commit_ceiling --inflight N [--bytes B] [--seconds S] [--prewritten]\n"
+               "                                 [--cpu-us-per-append X] [--max-batch N] [--dir DIR]\n",
                why);
   std::exit(2);
 }
@@ -65,6 +74,10 @@ config parse(int argc, char** argv) {
       c.seconds = std::strtod(value().c_str(), nullptr);
     } else if (arg == "--prewritten") {
       c.prewritten = true;
+    } else if (arg == "--cpu-us-per-append") {
+      c.cpu_us_per_append = std::strtod(value().c_str(), nullptr);
+    } else if (arg == "--max-batch") {
+      c.max_batch = std::strtoull(value().c_str(), nullptr, 10);
     } else if (arg == "--dir") {
       c.dir = value();
     } else {
@@ -72,6 +85,7 @@ config parse(int argc, char** argv) {
     }
   }
   if (c.inflight == 0 || c.bytes == 0 || c.seconds <= 0) usage("--inflight, --bytes and --seconds must be positive");
+  if (c.cpu_us_per_append < 0) usage("--cpu-us-per-append must not be negative");
   return c;
 }
 
@@ -103,17 +117,28 @@ int main(int argc, char** argv) {
   std::uint64_t completed = 0, syncs = 0;
   bool stop = false;
   bool out_of_room = false;
-  // Waits for `count` to be non-zero and takes all of it; 0 once the run is over.
-  auto take_all = [&](std::uint64_t& count, std::condition_variable& cv) -> std::uint64_t {
+  // Waits for `count` to be non-zero and takes all of it, or `most`; 0 once the run is over.
+  auto take = [&](std::uint64_t& count, std::condition_variable& cv, std::uint64_t most) -> std::uint64_t {
     std::unique_lock lock(mutex);
     cv.wait(lock, [&] { return count > 0 || stop; });
-    return stop ? 0 : std::exchange(count, 0);
+    if (stop) return 0;
+    const std::uint64_t n = most == 0 ? count : std::min(count, most);
+    count -= n;
+    return n;
   };
 
   std::thread writer([&] {
     std::vector<char> buffer;
     std::uint64_t offset = 0;
-    while (const std::uint64_t n = take_all(queued, queued_cv)) {
+    while (const std::uint64_t n = take(queued, queued_cv, c.max_batch)) {
+      if (c.cpu_us_per_append > 0) {
+        // A spin, not a sleep: the store's writer uses the CPU it costs, and a sleep would leave
+        // the core to the syncer and wake up late.
+        const auto busy_until = std::chrono::steady_clock::now() +
+                                std::chrono::duration<double, std::micro>(c.cpu_us_per_append * static_cast<double>(n));
+        while (std::chrono::steady_clock::now() < busy_until) {
+        }
+      }
       buffer.assign(n * c.bytes, 'e');
       if (c.prewritten && offset + buffer.size() > prewritten_bytes) {
         std::lock_guard lock(mutex);
@@ -131,7 +156,7 @@ int main(int argc, char** argv) {
     }
   });
   std::thread syncer([&] {
-    while (const std::uint64_t n = take_all(written, written_cv)) {
+    while (const std::uint64_t n = take(written, written_cv, 0)) {
       if (::fdatasync(fd) != 0) die("fdatasync");
       std::lock_guard lock(mutex);
       completed += n;
@@ -168,10 +193,11 @@ int main(int argc, char** argv) {
   }
   const double rate = static_cast<double>(done) / elapsed;
   std::printf(
-      "RESULT bench=disk_group_commit_ceiling inflight=%llu file=%s bytes=%llu seconds=%.3f events_per_s=%.0f "
-      "syncs_per_s=%.0f mean_round_trip_us=%.0f\n",
+      "RESULT bench=disk_group_commit_ceiling inflight=%llu file=%s bytes=%llu cpu_us_per_append=%g max_batch=%llu "
+      "seconds=%.3f events_per_s=%.0f syncs_per_s=%.0f mean_round_trip_us=%.0f\n",
       static_cast<unsigned long long>(c.inflight), c.prewritten ? "prewritten" : "growing",
-      static_cast<unsigned long long>(c.bytes), elapsed, rate, static_cast<double>(synced) / elapsed,
+      static_cast<unsigned long long>(c.bytes), c.cpu_us_per_append, static_cast<unsigned long long>(c.max_batch),
+      elapsed, rate, static_cast<double>(synced) / elapsed,
       rate > 0 ? static_cast<double>(c.inflight) / rate * 1e6 : 0.0);
   return 0;
 }
