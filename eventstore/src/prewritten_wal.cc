@@ -62,16 +62,11 @@ bool write_zeros(const std::string& path, std::uint64_t bytes, const bool& stop,
 
 }  // namespace
 
-// Counts what RocksDB appends to a WAL, so that spares are only made for a store that writes, and
-// so that the store hears when the WAL goes past its prewritten blocks.
+// Counts what RocksDB appends to a WAL so that spares are only made for a store that writes.
 class prewritten_wal_file_system::counting_file : public rocksdb::FSWritableFileOwnerWrapper {
  public:
-  counting_file(std::unique_ptr<rocksdb::FSWritableFile> file, prewritten_wal_file_system& owner,
-                std::uint64_t generation, std::uint64_t prewritten_bytes)
-      : FSWritableFileOwnerWrapper(std::move(file)),
-        owner_(owner),
-        generation_(generation),
-        prewritten_bytes_(prewritten_bytes) {}
+  counting_file(std::unique_ptr<rocksdb::FSWritableFile> file, prewritten_wal_file_system& owner)
+      : FSWritableFileOwnerWrapper(std::move(file)), owner_(owner) {}
 
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* dbg) override {
@@ -86,24 +81,17 @@ class prewritten_wal_file_system::counting_file : public rocksdb::FSWritableFile
 
  private:
   void count(std::size_t n) {
-    if (told_wanted_ && told_outgrew_) return;
+    if (told_) return;
     appended_ += n;
-    if (!told_wanted_ && appended_ >= owner_.spare_bytes_ / 4) {
-      told_wanted_ = true;
+    if (appended_ >= owner_.spare_bytes_ / 4) {
+      told_ = true;
       owner_.wanted();
-    }
-    if (!told_outgrew_ && appended_ > prewritten_bytes_) {
-      told_outgrew_ = true;
-      owner_.outgrew(generation_);
     }
   }
 
   prewritten_wal_file_system& owner_;
-  const std::uint64_t generation_;
-  const std::uint64_t prewritten_bytes_;  // 0 for a WAL that is a new file
   std::uint64_t appended_ = 0;
-  bool told_wanted_ = false;
-  bool told_outgrew_ = false;
+  bool told_ = false;
 };
 
 prewritten_wal_file_system::prewritten_wal_file_system(std::shared_ptr<rocksdb::FileSystem> base,
@@ -149,16 +137,12 @@ rocksdb::IOStatus prewritten_wal_file_system::NewWritableFile(const std::string&
                                                               rocksdb::IODebugContext* dbg) {
   if (!is_wal(fname)) return target()->NewWritableFile(fname, file_opts, result, dbg);
   std::string spare;
-  std::uint64_t generation = 0;
   {
     std::lock_guard lock(mutex_);
     if (!ready_.empty()) {
       spare = std::move(ready_.front());
       ready_.pop_front();
     }
-    generation = ++wal_generation_;
-    wal_outgrown_ = false;
-    switch_wanted_.store(false, std::memory_order_relaxed);
   }
   cv_.notify_all();  // one fewer ready: the maker refills
   rocksdb::IOStatus status;
@@ -170,17 +154,15 @@ rocksdb::IOStatus prewritten_wal_file_system::NewWritableFile(const std::string&
       ::unlink(spare.c_str());
     }
   }
-  const std::uint64_t prewritten_bytes = !spare.empty() && status.ok() ? spare_bytes_ : 0;
-  if (spare.empty() || !status.ok()) status = target()->NewWritableFile(fname, file_opts, result, dbg);
-  if (status.ok()) *result = std::make_unique<counting_file>(std::move(*result), *this, generation, prewritten_bytes);
+  const bool grows = spare.empty() || !status.ok();
+  if (grows) status = target()->NewWritableFile(fname, file_opts, result, dbg);
+  if (status.ok()) *result = std::make_unique<counting_file>(std::move(*result), *this);
+  {
+    std::lock_guard lock(mutex_);
+    wal_grows_ = status.ok() && grows;
+    switch_wanted_.store(wal_grows_ && !ready_.empty(), std::memory_order_relaxed);
+  }
   return status;
-}
-
-void prewritten_wal_file_system::outgrew(std::uint64_t generation) {
-  std::lock_guard lock(mutex_);
-  if (generation != wal_generation_) return;  // an older WAL: RocksDB writes a newer one now
-  wal_outgrown_ = true;
-  if (!ready_.empty()) switch_wanted_.store(true, std::memory_order_relaxed);
 }
 
 void prewritten_wal_file_system::wanted() {
@@ -216,7 +198,7 @@ void prewritten_wal_file_system::make_spares() {
       return;
     }
     ready_.push_back(path);
-    if (wal_outgrown_) switch_wanted_.store(true, std::memory_order_relaxed);
+    if (wal_grows_) switch_wanted_.store(true, std::memory_order_relaxed);
   }
 }
 

@@ -1,13 +1,12 @@
 // WAL spares (src/prewritten_wal.h): made once a WAL fills, handed to RocksDB as its next WAL (at
-// once when the WAL being written is past its prewritten blocks), never left behind in the data
-// directory, and never made where they would not be used. What a crash inside a prewritten WAL
+// once when the WAL being written is a new file), never left behind in the data directory, and
+// never made where they would not be used. What a crash inside a prewritten WAL
 // leaves is kill_recover_test's "prewritten_wals" case.
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <string>
 
 #include "store_fixture.h"
@@ -83,31 +82,19 @@ TEST(prewritten_wal, spares_become_wals_and_never_outlive_the_store) {
 }
 
 // RocksDB itself starts a new WAL only when a memtable fills; here none comes close to filling, so
-// every WAL that comes from a spare was started by the store because the one before had gone past
-// its prewritten blocks: first the store's first WAL (a new file), then a spare it outgrew.
-TEST(prewritten_wal, a_wal_past_its_prewritten_blocks_gives_way_to_a_ready_spare) {
+// a WAL that comes from a spare was started by the store, because the WAL it was writing, its
+// first, had to be created as a new file and a spare had become ready since.
+TEST(prewritten_wal, a_growing_wal_gives_way_to_a_ready_spare) {
   gongjian::testing::temp_dir dir;
   const auto store_dir = dir.path() / "store";
   options o = small_wal_options(store_dir);
   o.log_memtable_bytes = 64u << 20;  // the default: some 100,000 appends here before RocksDB's own switch
   auto opened = event_store::open(o);
   ASSERT_TRUE(opened) << opened.error().message();
-  auto& store = **opened;
 
-  std::set<std::string> came_from_spares;  // WALs seen exactly as big as a spare
-  std::uint64_t appended = 0;
-  while (appended < 20'000 && came_from_spares.size() < 2) {
-    for (int i = 0; i < 50; ++i, ++appended) {
-      ASSERT_TRUE(store.append(make_request(numbered("c", appended), numbered("s", appended % 13))));
-    }
-    for (const auto& entry : std::filesystem::directory_iterator(store_dir)) {
-      if (entry.path().extension() == ".log" && entry.file_size() == spare_bytes) {
-        came_from_spares.insert(entry.path().filename().string());
-      }
-    }
-  }
-  EXPECT_EQ(came_from_spares.size(), 2u) << "after " << appended << " appends";
-  store.close();
+  const std::uint64_t appended = append_until_prewritten(**opened, store_dir, 20'000);
+  EXPECT_GT(count(store_dir).prewritten_wals, 0) << "no WAL came from a spare after " << appended << " appends";
+  (*opened)->close();
 
   auto reopened = event_store::open(o);
   ASSERT_TRUE(reopened) << reopened.error().message();
