@@ -215,10 +215,9 @@ std::error_code rocks_event_store::start() {
   log_options.bottommost_compression = rocksdb::kNoCompression;
   log_options.level_compaction_dynamic_level_bytes = true;
   log_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options(cache, false)));
-  // Insert hints: positions share their top six bytes for 65536 events at a time, and ascend, so
-  // the memtable resumes each insert where the last one ended instead of searching its skiplist
-  // from the top.
-  log_options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(6));
+  // Positions ascend, so the memtable is a vector in key order (src/hash_table_rep.h): an insert
+  // is a push_back where a skiplist compared keys at each level, even resuming from a hint.
+  log_options.memtable_factory = new_log_rep_factory();
 
   rocksdb::ColumnFamilyOptions index_options;  // streams: range scans within one stream
   index_options.write_buffer_size = 32u << 20;
