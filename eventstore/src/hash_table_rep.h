@@ -25,12 +25,6 @@ std::shared_ptr<rocksdb::MemTableRepFactory> new_hash_table_rep_factory();
 // the streams, each already in order.
 std::shared_ptr<rocksdb::MemTableRepFactory> new_stream_index_rep_factory();
 
-// A memtable for the log (`log`), whose keys (positions) arrive in ascending order: one vector of
-// entries in internal key order. An insert at the end is a push_back (one out of order, only seen
-// when a WAL is replayed after a position was written twice, is inserted in its place); a lookup or
-// a seek is a binary search; iterators, a flush's included, walk the vector without copying it.
-std::shared_ptr<rocksdb::MemTableRepFactory> new_log_rep_factory();
-
 // A stream index key's prefix: the stream's name and its '\0' terminator (keys.h).
 std::shared_ptr<const rocksdb::SliceTransform> new_stream_prefix_transform();
 

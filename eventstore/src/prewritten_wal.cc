@@ -154,14 +154,8 @@ rocksdb::IOStatus prewritten_wal_file_system::NewWritableFile(const std::string&
       ::unlink(spare.c_str());
     }
   }
-  const bool grows = spare.empty() || !status.ok();
-  if (grows) status = target()->NewWritableFile(fname, file_opts, result, dbg);
+  if (spare.empty() || !status.ok()) status = target()->NewWritableFile(fname, file_opts, result, dbg);
   if (status.ok()) *result = std::make_unique<counting_file>(std::move(*result), *this);
-  {
-    std::lock_guard lock(mutex_);
-    wal_grows_ = status.ok() && grows;
-    switch_wanted_.store(wal_grows_ && !ready_.empty(), std::memory_order_relaxed);
-  }
   return status;
 }
 
@@ -198,7 +192,6 @@ void prewritten_wal_file_system::make_spares() {
       return;
     }
     ready_.push_back(path);
-    if (wal_grows_) switch_wanted_.store(true, std::memory_order_relaxed);
   }
 }
 

@@ -2,7 +2,6 @@
 
 #include <rocksdb/file_system.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -33,13 +32,6 @@ namespace gongjian::eventstore {
 // thread, in small synced chunks at the idle I/O priority, once the current WAL shows the store is
 // taking volume, so an idle or short-lived store never writes them. The cost: the log is written
 // twice (zeros first), and up to two spares sit in the data directory.
-//
-// RocksDB starts a new WAL only when a memtable fills. A WAL that RocksDB had to start as a new
-// file, because no spare was ready (a store's first WAL, always), would grow for as long: 82 MB,
-// half of the 64-writer benchmark's run. So once a spare is ready while the WAL grows,
-// take_switch_request() says so, once, and the store starts a new WAL at once. (A WAL that outgrows
-// its spare, because RocksDB switches later than 64 MiB, is left to grow: starting new WALs there
-// too made more spares, whose zeros raised the HTTP benchmark's p99 by ~0.25 ms.)
 class prewritten_wal_file_system : public rocksdb::FileSystemWrapper {
  public:
   // Spares of `spare_bytes` each, at most `spares` ready at a time, in `directory` (the DB's).
@@ -57,12 +49,6 @@ class prewritten_wal_file_system : public rocksdb::FileSystemWrapper {
   // Stops making spares and deletes the ready ones (the store is closing).
   void shut_down();
 
-  // True (once) when the WAL being written is a new file and a spare is ready: a new WAL now
-  // would be prewritten. Cheap enough for the writer to ask after every batch.
-  bool take_switch_request() {
-    return switch_wanted_.load(std::memory_order_relaxed) && switch_wanted_.exchange(false);
-  }
-
  private:
   class counting_file;
   bool is_wal(const std::string& fname) const;
@@ -78,8 +64,6 @@ class prewritten_wal_file_system : public rocksdb::FileSystemWrapper {
   std::deque<std::string> ready_;  // paths of zero-filled, synced spares
   bool want_ = false;
   bool stopping_ = false;
-  bool wal_grows_ = false;  // the newest WAL, the one RocksDB writes, was created as a new file
-  std::atomic<bool> switch_wanted_{false};
   std::uint64_t next_id_ = 0;
   std::thread maker_;
 };

@@ -215,9 +215,10 @@ std::error_code rocks_event_store::start() {
   log_options.bottommost_compression = rocksdb::kNoCompression;
   log_options.level_compaction_dynamic_level_bytes = true;
   log_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options(cache, false)));
-  // Positions ascend, so the memtable is a vector in key order (src/hash_table_rep.h): an insert
-  // is a push_back where a skiplist compared keys at each level, even resuming from a hint.
-  log_options.memtable_factory = new_log_rep_factory();
+  // Insert hints: positions share their top six bytes for 65536 events at a time, and ascend, so
+  // the memtable resumes each insert where the last one ended instead of searching its skiplist
+  // from the top.
+  log_options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(6));
 
   rocksdb::ColumnFamilyOptions index_options;  // streams: range scans within one stream
   index_options.write_buffer_size = 32u << 20;
@@ -683,27 +684,12 @@ void rocks_event_store::writer_loop() {
       sync_queue_.push_back(std::move(done));
     }
     sync_cv_.notify_one();
-    if (wal_file_system_ && wal_file_system_->take_switch_request()) start_prewritten_wal();
   }
   {
     std::lock_guard lock(sync_mutex_);
     writer_finished_ = true;
   }
   sync_cv_.notify_one();
-}
-
-void rocks_event_store::start_prewritten_wal() {
-  // RocksDB starts a new WAL when it switches a memtable; `meta`'s is the cheapest to switch (a
-  // few keys, overwritten by every batch, so its flush writes a tiny file). The switch happens on
-  // this thread, between two batches, as RocksDB's own switches do when a memtable fills; the
-  // syncer's next SyncWAL syncs the previous WAL too, for whatever of it it has not synced yet.
-  rocksdb::FlushOptions flush;
-  flush.wait = false;
-  flush.allow_write_stall = true;
-  if (auto status = db_->Flush(flush, cf(cf_meta)); !status.ok()) {
-    // Nothing is lost: the store goes on writing the current WAL, growing it.
-    log().warn("could not start a prewritten WAL: {}", status.ToString());
-  }
 }
 
 void rocks_event_store::syncer_loop() {

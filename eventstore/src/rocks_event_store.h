@@ -174,9 +174,6 @@ class rocks_event_store final : public event_store {
 
   void enqueue(pending_append item);
   void writer_loop();
-  // Writer thread, durable mode: starts a new WAL now, from a ready spare, instead of going on
-  // growing one that is past its prewritten blocks (prewritten_wal.h).
-  void start_prewritten_wal();
   void syncer_loop();
   // Syncer thread, bulk mode: the group's segments to the tail and the ingester, its snapshot to
   // readers.
