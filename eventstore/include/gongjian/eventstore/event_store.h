@@ -50,8 +50,8 @@ struct options {
   std::size_t rebuild_ingest_bytes = 8u << 20;
   // Durable mode: size of each zero-filled, synced file kept ready in the directory for RocksDB's
   // next write-ahead log (two at most, made once the current WAL has taken a quarter of this), so
-  // that the syncer's fdatasyncs overwrite written blocks instead of growing the file, which on
-  // ext4 also commits the journal. 0: none (each WAL grows as it is written).
+  // that the syncer's fdatasyncs overwrite written blocks instead of growing the file, which also
+  // makes them write its metadata (src/prewritten_wal.h). 0: none (each WAL grows as it is written).
   std::uint64_t wal_spare_bytes = 64u << 20;
   // The memtable of the `log` column family. RocksDB starts a new WAL whenever a memtable fills,
   // so this is also about how much log a WAL holds.
