@@ -17,6 +17,7 @@ class category final : public std::error_category {
       case errc::corruption: return "corruption";
       case errc::closed: return "event store closed";
       case errc::not_found: return "not found";
+      case errc::read_only: return "event store opened read-only";
     }
     return "unknown event store error";
   }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstdarg>
 #include <cstring>
 #include <future>
 #include <limits>
@@ -61,6 +62,13 @@ constexpr std::string_view consumer_file_prefix = "gongjian-consumer-commit-";
 constexpr std::size_t bulk_ingest_wake_bytes = 1u << 20;
 
 std::error_code code(errc e) { return make_error_code(e); }
+
+// RocksDB's info log, dropped (read-only opens): its errors reach us as statuses anyway.
+class discarding_logger final : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char* /*format*/, va_list /*ap*/) override {}
+};
 
 bool valid_name(std::string_view name) {
   return !name.empty() && name.size() <= max_name_bytes && name.find('\0') == std::string_view::npos;
@@ -161,10 +169,18 @@ rocks_event_store::~rocks_event_store() { close(); }
 
 std::error_code rocks_event_store::start() {
   std::error_code fs_error;
-  std::filesystem::create_directories(opts_.directory, fs_error);
-  if (fs_error) {
-    log().error("cannot create {}: {}", opts_.directory.string(), fs_error.message());
-    return code(errc::io_error);
+  if (opts_.read_only) {
+    // Bulk mode's in-memory tail and ingestion have nothing to do in a reader: what a bulk import
+    // synced is read in the default mode.
+    if (opts_.mode != durability::fsync_each_batch) return code(errc::invalid_argument);
+    // CURRENT names the live MANIFEST: every RocksDB database has it.
+    if (!std::filesystem::exists(opts_.directory / "CURRENT", fs_error)) return code(errc::not_found);
+  } else {
+    std::filesystem::create_directories(opts_.directory, fs_error);
+    if (fs_error) {
+      log().error("cannot create {}: {}", opts_.directory.string(), fs_error.message());
+      return code(errc::io_error);
+    }
   }
 
   rocksdb::DBOptions db_options;
@@ -194,7 +210,7 @@ std::error_code rocks_event_store::start() {
   // Durable mode: WALs come from zero-filled spares (src/prewritten_wal.h), so that the syncer's
   // fdatasyncs overwrite blocks instead of growing a file (a probe on this machine's disk: 122 ->
   // 75 us median per 4 KiB write and fdatasync).
-  if (opts_.mode == durability::fsync_each_batch && opts_.wal_spare_bytes > 0) {
+  if (opts_.mode == durability::fsync_each_batch && opts_.wal_spare_bytes > 0 && !opts_.read_only) {
     wal_file_system_ = std::make_shared<prewritten_wal_file_system>(rocksdb::FileSystem::Default(), opts_.directory,
                                                                    opts_.wal_spare_bytes, 2);
     wal_env_ = rocksdb::NewCompositeEnv(wal_file_system_);
@@ -264,6 +280,8 @@ std::error_code rocks_event_store::start() {
   descriptors[cf_consumers] = {keys::consumers_cf, small_options};
   descriptors[cf_meta] = {keys::meta_cf, small_options};
 
+  if (opts_.read_only) return open_read_only(db_options, descriptors);
+
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   auto status = rocksdb::DB::Open(rocksdb::Options(db_options, rocksdb::ColumnFamilyOptions()),
@@ -288,34 +306,9 @@ std::error_code rocks_event_store::start() {
     }
   }
 
-  // Recover the head: the last record of the log, unless the meta head (written in every batch)
-  // is further on, which means the log's tail went missing; then the head stays where the meta
-  // says so that verify reports the missing positions and new events never reuse them.
   std::uint64_t head = 0;
   sha256_digest hash{};
-  {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(cf_log)));
-    it->SeekToLast();
-    if (it->Valid() && it->key().size() == 8 && it->value().size() >= record_hash_size) {
-      head = encoding::get_big_endian64(it->key().data());
-      auto v = it->value();
-      hash = digest_from(std::string_view(v.data() + v.size() - record_hash_size, record_hash_size));
-    }
-    if (!it->status().ok()) return to_error_code(it->status(), "recovering the log head");
-  }
-  std::string meta;
-  status = db_->Get(rocksdb::ReadOptions(), cf(cf_meta), std::string(keys::meta_head), &meta);
-  if (status.ok() && meta.size() == 8 + record_hash_size) {
-    const auto meta_head = encoding::get_big_endian64(meta.data());
-    if (meta_head > head) {
-      log().error("the log ends at position {} but its recorded head is {}: positions are missing", head,
-                  meta_head);
-      head = meta_head;
-      hash = digest_from(std::string_view(meta).substr(8));
-    }
-  } else if (!status.ok() && !status.IsNotFound()) {
-    return to_error_code(status, "reading the recorded head");
-  }
+  if (auto ec = recover_head(head, hash)) return ec;
 
   // Derived data (streams, stream_heads, commands) is written in the records' own batch (by earlier
   // builds, and in bulk mode, after them); whatever of the log's tail a crash left without it is
@@ -371,6 +364,79 @@ std::error_code rocks_event_store::start() {
   if (opts_.mode == durability::bulk_import_without_fsync) ingester_ = std::thread([this] { ingester_loop(); });
   writer_ = std::thread([this] { writer_loop(); });
   return {};
+}
+
+std::error_code rocks_event_store::recover_head(std::uint64_t& head, sha256_digest& hash) const {
+  // The last record of the log, unless the meta head (written in every batch) is further on,
+  // which means the log's tail went missing; then the head stays where the meta says so that
+  // verify reports the missing positions and new events never reuse them.
+  head = 0;
+  hash = {};
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(cf_log)));
+    it->SeekToLast();
+    if (it->Valid() && it->key().size() == 8 && it->value().size() >= record_hash_size) {
+      head = encoding::get_big_endian64(it->key().data());
+      auto v = it->value();
+      hash = digest_from(std::string_view(v.data() + v.size() - record_hash_size, record_hash_size));
+    }
+    if (!it->status().ok()) return to_error_code(it->status(), "recovering the log head");
+  }
+  std::string meta;
+  auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_meta), std::string(keys::meta_head), &meta);
+  if (status.ok() && meta.size() == 8 + record_hash_size) {
+    const auto meta_head = encoding::get_big_endian64(meta.data());
+    if (meta_head > head) {
+      log().error("the log ends at position {} but its recorded head is {}: positions are missing", head,
+                  meta_head);
+      head = meta_head;
+      hash = digest_from(std::string_view(meta).substr(8));
+    }
+  } else if (!status.ok() && !status.IsNotFound()) {
+    return to_error_code(status, "reading the recorded head");
+  }
+  return {};
+}
+
+std::error_code rocks_event_store::open_read_only(rocksdb::DBOptions db_options,
+                                                  const std::vector<rocksdb::ColumnFamilyDescriptor>& descriptors) {
+  // RocksDB's read-only open takes no lock, replays the WALs into memtables without writing
+  // anything, and here gets a logger of its own: by default it would start a new info LOG in the
+  // directory, renaming the old one.
+  db_options.create_if_missing = false;
+  db_options.create_missing_column_families = false;
+  db_options.info_log = std::make_shared<discarding_logger>();
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  auto status = rocksdb::DB::OpenForReadOnly(db_options, opts_.directory.string(), descriptors, &handles, &raw);
+  if (!status.ok()) return to_error_code(status, "opening " + opts_.directory.string() + " read-only");
+  db_.reset(raw);
+  handles_ = std::move(handles);
+
+  std::uint64_t head = 0;
+  sha256_digest hash{};
+  if (auto ec = recover_head(head, hash)) return ec;
+  // A read-write open would derive what a crash left underived (rebuild_derived); verify checks
+  // the stream index only where it is derived.
+  std::string derived;
+  status = db_->Get(rocksdb::ReadOptions(), cf(cf_meta), std::string(keys::meta_derived), &derived);
+  if (status.ok() && derived.size() == 8) {
+    read_only_derived_through_ = std::min(head, encoding::get_big_endian64(derived.data()));
+  } else if (status.IsNotFound()) {
+    read_only_derived_through_ = head;  // a store from before the marker: derived with the log
+  } else if (!status.ok()) {
+    return to_error_code(status, "reading the derived-data marker");
+  } else {
+    log().error("the derived-data marker is malformed ({} bytes)", derived.size());
+    return code(errc::corruption);
+  }
+  indexed_through_.store(head, std::memory_order_release);
+  writer_head_ = head;
+  writer_head_hash_ = hash;
+  head_.store(head, std::memory_order_release);
+  head_hash_ = hash;
+  live_ = std::make_unique<live_buffer>(opts_.live_buffer_events, position{head});
+  return {};  // no writer, no syncer: accepting_ stays false
 }
 
 std::error_code rocks_event_store::rebuild_derived(std::uint64_t from, std::uint64_t to) {
@@ -600,11 +666,10 @@ void rocks_event_store::enqueue(pending_append item) {
       return;
     }
   }
-  // Refused on the caller's thread: the writer is gone.
-  if (item.done) item.done(failure(code(errc::closed)));
-  if (item.done_detailed) {
-    item.done_detailed(failure(append_error{code(errc::closed), "event store closed", {}, {}}));
-  }
+  // Refused on the caller's thread: the writer is gone, or there never was one.
+  const std::error_code why = code(opts_.read_only ? errc::read_only : errc::closed);
+  if (item.done) item.done(failure(why));
+  if (item.done_detailed) item.done_detailed(failure(append_error{why, why.message(), {}, {}}));
 }
 
 void rocks_event_store::append_async(append_request request, std::function<void(result<append_result>)> done) {
@@ -1823,7 +1888,8 @@ result<verify_report> rocks_event_store::verify(position from, position to) cons
         return bad(expected, "missing: position " + std::to_string(expected) + " is absent, the log continues at " +
                                  std::to_string(p));
       }
-      if (auto r = check(p, std::string_view(it->value().data(), it->value().size()), true)) return std::move(*r);
+      const bool indexed = !opts_.read_only || p <= read_only_derived_through_;
+      if (auto r = check(p, std::string_view(it->value().data(), it->value().size()), indexed)) return std::move(*r);
     }
     if (!it->status().ok()) return failure(to_error_code(it->status(), "verify: reading the log"));
   }
@@ -1853,6 +1919,7 @@ result<verify_report> rocks_event_store::verify(position from, position to) cons
 // Consumers
 
 result<void> rocks_event_store::commit_consumer(const consumer_commit& commit) {
+  if (opts_.read_only) return failure(code(errc::read_only));
   if (!valid_name(commit.consumer)) return failure(code(errc::invalid_argument));
   std::shared_lock lock(lifetime_mutex_);
   if (!db_) return failure(code(errc::closed));
@@ -2036,6 +2103,7 @@ result<void> rocks_event_store::consumer_scan(
 }
 
 result<void> rocks_event_store::consumer_reset(std::string_view consumer) {
+  if (opts_.read_only) return failure(code(errc::read_only));
   if (!valid_name(consumer)) return failure(code(errc::invalid_argument));
   std::shared_lock lock(lifetime_mutex_);
   if (!db_) return failure(code(errc::closed));
@@ -2090,6 +2158,7 @@ std::error_code rocks_event_store::flush_consumers() {
 }
 
 result<void> rocks_event_store::begin_consumer_rebuild(std::string_view consumer) {
+  if (opts_.read_only) return failure(code(errc::read_only));
   if (!valid_name(consumer)) return failure(code(errc::invalid_argument));
   std::shared_lock lock(lifetime_mutex_);
   if (!db_) return failure(code(errc::closed));
@@ -2104,6 +2173,7 @@ result<void> rocks_event_store::begin_consumer_rebuild(std::string_view consumer
 }
 
 result<void> rocks_event_store::end_consumer_rebuild(std::string_view consumer) {
+  if (opts_.read_only) return failure(code(errc::read_only));
   if (!valid_name(consumer)) return failure(code(errc::invalid_argument));
   std::shared_lock lock(lifetime_mutex_);
   if (!db_) return failure(code(errc::closed));
@@ -2208,6 +2278,7 @@ std::optional<std::uint64_t> rocks_event_store::int_property(std::string_view co
 // Durability and shutdown
 
 result<void> rocks_event_store::sync() {
+  if (opts_.read_only) return failure(code(errc::read_only));
   std::shared_lock lock(lifetime_mutex_);
   if (!db_) return failure(code(errc::closed));
   if (opts_.mode == durability::bulk_import_without_fsync) {
@@ -2237,6 +2308,17 @@ std::error_code rocks_event_store::flush_unlogged() {
   auto status = db_->Flush(flush, handles_);
   if (!status.ok()) return to_error_code(status, "flushing bulk appends");
   return {};
+}
+
+void rocks_event_store::release_database() {
+  for (auto* h : handles_) {
+    auto status = db_->DestroyColumnFamilyHandle(h);
+    if (!status.ok()) (void)to_error_code(status, "releasing a column family handle");
+  }
+  handles_.clear();
+  auto status = db_->Close();
+  if (!status.ok()) (void)to_error_code(status, "closing the database");
+  db_.reset();
 }
 
 void rocks_event_store::close() {
@@ -2271,6 +2353,7 @@ void rocks_event_store::close() {
     std::lock_guard head_lock(head_hash_mutex_);
     read_snapshot_.reset();
   }
+  if (opts_.read_only) return release_database();  // nothing to make durable
   if (auto ec = flush_unlogged()) log().error("bulk appends could not be flushed at close: {}", ec.message());
   bool consumers_rebuilding = false;
   {
@@ -2283,14 +2366,7 @@ void rocks_event_store::close() {
   }
   auto status = db_->SyncWAL();
   if (!status.ok()) (void)to_error_code(status, "syncing the WAL at close");
-  for (auto* h : handles_) {
-    status = db_->DestroyColumnFamilyHandle(h);
-    if (!status.ok()) (void)to_error_code(status, "releasing a column family handle");
-  }
-  handles_.clear();
-  status = db_->Close();
-  if (!status.ok()) (void)to_error_code(status, "closing the database");
-  db_.reset();
+  release_database();
   // The spares are deleted rather than left in the data directory.
   if (wal_file_system_) wal_file_system_->shut_down();
 }

@@ -37,8 +37,8 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -183,6 +183,13 @@ class rocks_event_store final : public event_store {
   // Syncer thread, bulk mode: writes the stream heads and command results of `group` and the
   // `derived` marker in one batch.
   rocksdb::Status write_derived(std::vector<written_batch>& group);
+  // start(): the head (last position and its hash) from the log and the meta head.
+  std::error_code recover_head(std::uint64_t& head, sha256_digest& hash) const;
+  // start() with options::read_only: opens RocksDB read-only and recovers the head.
+  std::error_code open_read_only(rocksdb::DBOptions db_options,
+                                 const std::vector<rocksdb::ColumnFamilyDescriptor>& descriptors);
+  // close(): destroys the column family handles and closes the DB.
+  void release_database();
   // start(): rebuilds stream index, heads and command ids of log positions [from, to] from the
   // records themselves (the derived data of a tail written just before a crash).
   std::error_code rebuild_derived(std::uint64_t from, std::uint64_t to);
@@ -235,6 +242,8 @@ class rocks_event_store final : public event_store {
   std::unique_ptr<rocksdb::Env> wal_env_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  // options::read_only: how far the derived data (the stream index verify checks) reached at open.
+  std::uint64_t read_only_derived_through_ = 0;
   rocksdb::Options log_file_options_;    // bulk mode: the `log` column family's, for chunk files
   rocksdb::Options index_file_options_;  // bulk mode: the `streams` column family's, for their index
   rocksdb::Options consumer_file_options_;  // rebuilds: the `consumers` column family's, uncompressed

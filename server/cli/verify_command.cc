@@ -1,5 +1,9 @@
-// gongjian verify: opens the event store in DIR, recomputes every record's CRC and the hash chain
-// over [from, to], and names the first altered or missing position.
+// gongjian verify: opens the event store in DIR read-only, recomputes every record's CRC and the
+// hash chain over [from, to], and names the first altered or missing position. Read-only, so that
+// it works beside a running server and changes nothing in what it checks.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -19,8 +23,15 @@ void print_verify_usage(std::FILE* out) {
       "\n"
       "Recomputes the CRC of every stored event and the hash chain\n"
       "hash = SHA-256(previous hash || record) over positions [N, M] of the log\n"
-      "(default: the whole log). Exits 0 if intact, 1 naming the first altered or\n"
-      "missing position, 2 on a usage error.\n"
+      "(default: the whole log).\n"
+      "\n"
+      "Exits 0 if intact; 1 if it is not, naming the first altered or missing\n"
+      "position (or the damage RocksDB found); 2 on a usage error or where there is\n"
+      "no event store; 3 if the store could not be checked: another process (a\n"
+      "running server) holds it, or it could not be read.\n"
+      "\n"
+      "The store is opened read-only and nothing in DIR changes. A running server's\n"
+      "log is verified through its API: GET /api/v1/verify.\n"
       "\n"
       "  --data DIR   the event store directory\n"
       "  --from N     first position to check (default 1)\n"
@@ -42,6 +53,20 @@ std::string hex(const eventstore::sha256_digest& d) {
     s.push_back(digits[b & 0xF]);
   }
   return s;
+}
+
+// The process that holds the store open (RocksDB's fcntl lock on DIR/LOCK), or 0. Safe here, not
+// in a process that may hold the lock itself: closing any descriptor of the file would drop it.
+pid_t lock_holder(const std::string& dir) {
+  const int fd = ::open((std::filesystem::path(dir) / "LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  struct flock probe {};
+  probe.l_type = F_WRLCK;
+  probe.l_whence = SEEK_SET;
+  pid_t holder = 0;
+  if (::fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK) holder = probe.l_pid;
+  ::close(fd);
+  return holder;
 }
 
 int usage_error(const char* why) {
@@ -74,30 +99,36 @@ int verify_command(int argc, char** argv) {
   if (data.empty()) return usage_error("--data DIR is required");
   if (to != 0 && from > to) return usage_error("--from is after --to");
 
-  // Opening creates a store where there is none; verify must not, so it looks first (CURRENT is
-  // the file every RocksDB database has).
-  std::error_code fs_error;
-  if (!std::filesystem::exists(std::filesystem::path(data) / "CURRENT", fs_error)) {
-    std::fprintf(stderr, "gongjian verify: no event store in %s\n", data.c_str());
-    return 2;
+  // A read-only open beside a writer could read the WAL it is appending to half written and
+  // report positions as missing that are not: a running server's log is verified through its API.
+  if (const pid_t holder = lock_holder(data); holder != 0) {
+    std::fprintf(stderr,
+                 "gongjian verify: the event store in %s is open in process %d (a running gongjian serve?).\n"
+                 "Verify a running server with GET /api/v1/verify (auditor or admin token), or stop it first.\n",
+                 data.c_str(), static_cast<int>(holder));
+    return 3;
   }
 
   eventstore::options opts;
   opts.directory = data;
+  opts.read_only = true;
   // verify reads sequentially and fills no cache; a small one keeps the tool light.
   opts.block_cache_bytes = 8u << 20;
   auto store = eventstore::event_store::open(opts);
-  if (!store) {
-    std::fprintf(stderr, "gongjian verify: cannot open the event store in %s: %s\n", data.c_str(),
-                 store.error().message().c_str());
-    return 1;
+  if (!store && store.error() == eventstore::errc::not_found) {
+    std::fprintf(stderr, "gongjian verify: no event store in %s\n", data.c_str());
+    return 2;
   }
+  // RocksDB's own checksums failing is damage found (1); anything else left the log unchecked (3).
+  const auto unchecked = [&](const std::error_code& ec) {
+    std::fprintf(stderr, "gongjian verify: the event store in %s %s: %s\n", data.c_str(),
+                 ec == eventstore::errc::corruption ? "is damaged" : "could not be read", ec.message().c_str());
+    return ec == eventstore::errc::corruption ? 1 : 3;
+  };
+  if (!store) return unchecked(store.error());
   auto report = (*store)->verify(eventstore::position{from}, eventstore::position{to});
   (*store)->close();
-  if (!report) {
-    std::fprintf(stderr, "gongjian verify: %s\n", report.error().message().c_str());
-    return 1;
-  }
+  if (!report) return unchecked(report.error());
   std::printf("checked %llu events (positions %llu..%llu)\n", static_cast<unsigned long long>(report->checked),
               static_cast<unsigned long long>(report->checked == 0 ? 0 : report->last_checked.value - report->checked + 1),
               static_cast<unsigned long long>(report->last_checked.value));

@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +24,7 @@ namespace gongjian::eventstore::test {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string log_key(std::uint64_t p) { return encoding::big_endian64(p); }
 
@@ -192,6 +196,33 @@ TEST_F(verify_command_test, intact_store_exits_zero_and_prints_the_count_and_hea
   auto range = run(verify_args(" --from 10 --to 20"));
   EXPECT_EQ(range.exit_code, 0) << range.text;
   EXPECT_THAT(range.text, HasSubstr("checked 11 events"));
+}
+
+TEST_F(verify_command_test, changes_nothing_in_the_directory) {
+  const auto store_dir = make_options().directory;
+  auto listing = [&] {
+    std::map<std::string, std::pair<std::uintmax_t, std::filesystem::file_time_type>> files;
+    for (const auto& entry : std::filesystem::directory_iterator(store_dir)) {
+      files[entry.path().filename().string()] = {entry.file_size(), entry.last_write_time()};
+    }
+    return files;
+  };
+  const auto before = listing();
+  auto out = run(verify_args());
+  EXPECT_EQ(out.exit_code, 0) << out.text;
+  EXPECT_EQ(listing(), before);  // no new WAL, MANIFEST, OPTIONS or info LOG
+}
+
+TEST_F(verify_command_test, a_store_another_process_holds_is_left_unchecked_with_exit_three) {
+  reopen();  // this test's process holds the store, as a running server would
+  auto out = run(verify_args());
+  EXPECT_EQ(out.exit_code, 3) << out.text;
+  EXPECT_THAT(out.text, HasSubstr("is open in process " + std::to_string(::getpid())));
+  EXPECT_THAT(out.text, HasSubstr("GET /api/v1/verify"));
+  EXPECT_THAT(out.text, Not(HasSubstr("intact")));
+  // The holder goes on undisturbed.
+  append_ok(make_request("after-verify", "org-9", expected_version::any(), 1));
+  EXPECT_EQ(store->head(), position{events + 1});
 }
 
 TEST_F(verify_command_test, tampered_store_exits_one_naming_the_position) {

@@ -13,7 +13,8 @@ enum class errc {
   io_error = 3,                // the disk or RocksDB failed; the append was not acknowledged
   corruption = 4,              // a stored record failed its CRC or could not be decoded
   closed = 5,                  // the store is shutting down or closed
-  not_found = 6,               // no such stream or key
+  not_found = 6,               // no such stream or key; open: no store in a read-only directory
+  read_only = 7,               // the store was opened with options::read_only
 };
 
 const std::error_category& eventstore_category() noexcept;

@@ -56,6 +56,14 @@ struct options {
   // The memtable of the `log` column family. RocksDB starts a new WAL whenever a memtable fills,
   // so this is also about how much log a WAL holds.
   std::size_t log_memtable_bytes = 64u << 20;
+  // Opens the store for reading only (RocksDB's read-only mode): nothing in the directory is
+  // created, changed or deleted, and reads see the store as it was when it was opened. Appends,
+  // consumer commits and sync() fail with errc::read_only; open fails with errc::not_found where
+  // there is no store, and with errc::invalid_argument in bulk mode (what an import synced is read
+  // in the default mode). For a store no process is writing: beside a writer, the WAL it is
+  // appending to may be read half written. `gongjian verify` opens the log this way (after
+  // checking that no other process holds the store), so that checking it changes nothing.
+  bool read_only = false;
 };
 
 // A live or catching-up reader of the global log. Destroying it (or stop()) ends delivery; the
