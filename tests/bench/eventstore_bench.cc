@@ -23,7 +23,7 @@
 // Human-readable progress goes to stderr.
 //
 // Threads: main thread parses, opens and joins; writer threads (durable/bulk) only call append();
-// in async mode completions run on the store's writer thread, so the callback does nothing but
+// in async mode completions run on the store's syncer thread, so the callback does nothing but
 // record a latency into a preallocated slot and release an in-flight slot.
 
 #include <algorithm>
