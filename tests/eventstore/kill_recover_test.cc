@@ -38,7 +38,6 @@ constexpr const char* child_mode_variable = "GONGJIAN_KILL_CHILD_MODE";
 constexpr std::uint64_t bulk_appends_per_sync = 64;
 // small_wals: WAL spares this size, and a log memtable of 64 KiB (RocksDB's smallest), so that
 // the child goes through many WALs, most of them prewritten spares.
-constexpr std::uint64_t small_wal_spare_bytes = 256u << 10;
 constexpr int child_report_fd = 3;
 constexpr int child_threads = 4;
 

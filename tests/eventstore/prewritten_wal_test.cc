@@ -13,8 +13,6 @@
 namespace gongjian::eventstore::test {
 namespace {
 
-constexpr std::uint64_t spare_bytes = 256u << 10;
-
 struct directory_census {
   int spares = 0;           // spare-wal-* files
   int prewritten_wals = 0;  // *.log files exactly as big as a spare: handed out prewritten, still open
@@ -25,18 +23,9 @@ directory_census count(const std::filesystem::path& dir) {
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
     if (name.starts_with("spare-wal-")) ++c.spares;
-    if (entry.path().extension() == ".log" && entry.file_size() == spare_bytes) ++c.prewritten_wals;
+    if (entry.path().extension() == ".log" && entry.file_size() == small_wal_spare_bytes) ++c.prewritten_wals;
   }
   return c;
-}
-
-options small_wal_options(const std::filesystem::path& dir) {
-  options o;
-  o.directory = dir;
-  o.block_cache_bytes = 8u << 20;
-  o.wal_spare_bytes = spare_bytes;
-  o.log_memtable_bytes = 64u << 10;  // RocksDB's smallest: a new WAL every few hundred appends
-  return o;
 }
 
 // Appends until a WAL in use came from a spare, or `limit` appends; returns how many it made.

@@ -1,12 +1,12 @@
 // options::read_only: a store opened without writing anything (RocksDB's read-only mode), here
 // beside the store that holds the directory while it is idle. It sees the log as it was when it
 // was opened, refuses every write with errc::read_only and leaves the directory as it found it.
-// `gongjian verify` opens the store this way (tamper_test.cc runs it).
+// `gongjian verify` opens the store this way (tamper_test.cc runs it). The writers have small WALs
+// and spares, so the reader replays prewritten WALs and stops at their zeros.
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,17 +15,6 @@
 
 namespace gongjian::eventstore::test {
 namespace {
-
-// Small memtables and spares, so that a few hundred appends switch WALs, flush and use spares:
-// the reader replays a prewritten WAL's records and stops at its zeros.
-options writer_options(const std::filesystem::path& dir) {
-  options o;
-  o.directory = dir;
-  o.block_cache_bytes = 8u << 20;
-  o.wal_spare_bytes = 256u << 10;
-  o.log_memtable_bytes = 64u << 10;
-  return o;
-}
 
 options read_only_options(const std::filesystem::path& dir) {
   options o;
@@ -59,20 +48,10 @@ std::vector<recorded_event> read_everything(const event_store& store) {
   }
 }
 
-// Every file of the directory with its size and modification time.
-std::map<std::string, std::pair<std::uintmax_t, std::filesystem::file_time_type>> listing(
-    const std::filesystem::path& dir) {
-  std::map<std::string, std::pair<std::uintmax_t, std::filesystem::file_time_type>> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    files[entry.path().filename().string()] = {entry.file_size(), entry.last_write_time()};
-  }
-  return files;
-}
-
 TEST(read_only_store, sees_the_log_as_it_was_when_opened) {
   gongjian::testing::temp_dir dir;
   const auto path = dir.path() / "store";
-  auto writer = open_or_fail(writer_options(path));
+  auto writer = open_or_fail(small_wal_options(path));
   ASSERT_TRUE(writer);
   append_many(*writer, 0, 400);
   ASSERT_EQ(writer->head(), position{800});
@@ -118,12 +97,12 @@ TEST(read_only_store, sees_the_log_as_it_was_when_opened) {
 TEST(read_only_store, refuses_every_write_and_changes_nothing_in_the_directory) {
   gongjian::testing::temp_dir dir;
   const auto path = dir.path() / "store";
-  auto writer = open_or_fail(writer_options(path));
+  auto writer = open_or_fail(small_wal_options(path));
   ASSERT_TRUE(writer);
   append_many(*writer, 0, 300);
   ASSERT_TRUE(writer->commit_consumer(consumer_commit{"indicators", position{600}, {{"k", "v"}}, {}}));
   ASSERT_TRUE(writer->sync());
-  const auto before = listing(path);
+  const auto before = directory_listing(path);
 
   auto reader = open_or_fail(read_only_options(path));
   ASSERT_TRUE(reader);
@@ -154,7 +133,7 @@ TEST(read_only_store, refuses_every_write_and_changes_nothing_in_the_directory) 
   EXPECT_EQ(reader->head(), position{600});
   reader->close();
 
-  EXPECT_EQ(listing(path), before);
+  EXPECT_EQ(directory_listing(path), before);
   EXPECT_EQ(writer->head(), position{600});
   auto still = read_everything(*writer);
   EXPECT_EQ(still.size(), 600u);
@@ -173,7 +152,7 @@ TEST(read_only_store, bulk_mode_is_refused_and_an_imported_log_reads_in_the_defa
   gongjian::testing::temp_dir dir;
   const auto path = dir.path() / "store";
   {
-    options bulk = writer_options(path);
+    options bulk = small_wal_options(path);
     bulk.mode = durability::bulk_import_without_fsync;
     auto importer = open_or_fail(bulk);
     ASSERT_TRUE(importer);

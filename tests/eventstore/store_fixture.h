@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,6 +55,29 @@ inline append_request make_request(std::string command_id, std::string stream,
   }
   r.writes.push_back(std::move(w));
   return r;
+}
+
+// WAL spares and a `log` memtable as small as RocksDB allows, so that a few hundred appends switch
+// WALs, flush, and write into prewritten WALs (src/prewritten_wal.h).
+inline constexpr std::uint64_t small_wal_spare_bytes = 256u << 10;
+inline options small_wal_options(const std::filesystem::path& dir) {
+  options o;
+  o.directory = dir;
+  o.block_cache_bytes = 8u << 20;
+  o.wal_spare_bytes = small_wal_spare_bytes;
+  o.log_memtable_bytes = 64u << 10;
+  return o;
+}
+
+// Every file of a directory with its size and modification time: two equal listings mean nothing
+// was created, deleted, resized or rewritten in between.
+inline std::map<std::string, std::pair<std::uintmax_t, std::filesystem::file_time_type>> directory_listing(
+    const std::filesystem::path& dir) {
+  std::map<std::string, std::pair<std::uintmax_t, std::filesystem::file_time_type>> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    files[entry.path().filename().string()] = {entry.file_size(), entry.last_write_time()};
+  }
+  return files;
 }
 
 class store_test : public ::testing::Test {

@@ -9,8 +9,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -199,18 +197,10 @@ TEST_F(verify_command_test, intact_store_exits_zero_and_prints_the_count_and_hea
 }
 
 TEST_F(verify_command_test, changes_nothing_in_the_directory) {
-  const auto store_dir = make_options().directory;
-  auto listing = [&] {
-    std::map<std::string, std::pair<std::uintmax_t, std::filesystem::file_time_type>> files;
-    for (const auto& entry : std::filesystem::directory_iterator(store_dir)) {
-      files[entry.path().filename().string()] = {entry.file_size(), entry.last_write_time()};
-    }
-    return files;
-  };
-  const auto before = listing();
+  const auto before = directory_listing(make_options().directory);
   auto out = run(verify_args());
   EXPECT_EQ(out.exit_code, 0) << out.text;
-  EXPECT_EQ(listing(), before);  // no new WAL, MANIFEST, OPTIONS or info LOG
+  EXPECT_EQ(directory_listing(make_options().directory), before);  // no new WAL, MANIFEST, OPTIONS or LOG
 }
 
 TEST_F(verify_command_test, a_store_another_process_holds_is_left_unchecked_with_exit_three) {
