@@ -1,6 +1,7 @@
 // gongjian verify: opens the event store in DIR read-only, recomputes every record's CRC and the
 // hash chain over [from, to], and names the first altered or missing position. Read-only, so that
-// it works beside a running server and changes nothing in what it checks.
+// checking the evidence changes nothing in it; a store a running server holds is checked through
+// that server's API instead.
 #include <fcntl.h>
 #include <unistd.h>
 
