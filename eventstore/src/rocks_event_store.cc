@@ -313,26 +313,18 @@ std::error_code rocks_event_store::start() {
   // Derived data (streams, stream_heads, commands) is written in the records' own batch (by earlier
   // builds, and in bulk mode, after them); whatever of the log's tail a crash left without it is
   // derived again here.
-  std::string derived;
-  status = db_->Get(rocksdb::ReadOptions(), cf(cf_meta), std::string(keys::meta_derived), &derived);
-  std::uint64_t derived_through = 0;
-  if (status.ok() && derived.size() == 8) {
-    derived_through = encoding::get_big_endian64(derived.data());
-  } else if (status.IsNotFound()) {
+  std::optional<std::uint64_t> marker;
+  if (auto ec = read_derived_marker(marker)) return ec;
+  const std::uint64_t derived_through = marker.value_or(head);
+  if (!marker) {
     // A store made before the marker existed wrote derived data in the same batch as the log,
     // so it is complete; a new store starts with an empty log and the marker at 0.
-    derived_through = head;
-    derived.clear();
+    std::string derived;
     encoding::put_big_endian64(derived, derived_through);
     rocksdb::WriteOptions synced;
     synced.sync = true;
     status = db_->Put(synced, cf(cf_meta), std::string(keys::meta_derived), derived);
     if (!status.ok()) return to_error_code(status, "recording the derived-data marker");
-  } else if (!status.ok()) {
-    return to_error_code(status, "reading the derived-data marker");
-  } else {
-    log().error("the derived-data marker is malformed ({} bytes)", derived.size());
-    return code(errc::corruption);
   }
   if (derived_through > head) {
     if (auto ec = purge_derived_past(head)) return ec;
@@ -341,19 +333,13 @@ std::error_code rocks_event_store::start() {
                head);
     if (auto ec = rebuild_derived(derived_through + 1, head)) return ec;
   }
-  indexed_through_.store(head, std::memory_order_release);
-
-  writer_head_ = head;
-  writer_head_hash_ = hash;
-  head_.store(head, std::memory_order_release);
-  head_hash_ = hash;
+  set_recovered_head(head, hash);
   if (opts_.mode == durability::bulk_import_without_fsync) {
     read_snapshot_ = take_snapshot();
     tail_first_ = head + 1;
     chunk_last_ = head;
     chunk_last_hash_ = hash;
   }
-  live_ = std::make_unique<live_buffer>(opts_.live_buffer_events, position{head});
 
   if (opts_.mode == durability::bulk_import_without_fsync) {
     log().warn("event store {} opened in BULK IMPORT mode: appends are acknowledged WITHOUT fsync until sync()",
@@ -398,6 +384,29 @@ std::error_code rocks_event_store::recover_head(std::uint64_t& head, sha256_dige
   return {};
 }
 
+std::error_code rocks_event_store::read_derived_marker(std::optional<std::uint64_t>& through) const {
+  through.reset();
+  std::string derived;
+  auto status = db_->Get(rocksdb::ReadOptions(), cf(cf_meta), std::string(keys::meta_derived), &derived);
+  if (status.IsNotFound()) return {};
+  if (!status.ok()) return to_error_code(status, "reading the derived-data marker");
+  if (derived.size() != 8) {
+    log().error("the derived-data marker is malformed ({} bytes)", derived.size());
+    return code(errc::corruption);
+  }
+  through = encoding::get_big_endian64(derived.data());
+  return {};
+}
+
+void rocks_event_store::set_recovered_head(std::uint64_t head, const sha256_digest& hash) {
+  indexed_through_.store(head, std::memory_order_release);
+  writer_head_ = head;
+  writer_head_hash_ = hash;
+  head_.store(head, std::memory_order_release);
+  head_hash_ = hash;
+  live_ = std::make_unique<live_buffer>(opts_.live_buffer_events, position{head});
+}
+
 std::error_code rocks_event_store::open_read_only(rocksdb::DBOptions db_options,
                                                   const std::vector<rocksdb::ColumnFamilyDescriptor>& descriptors) {
   // RocksDB's read-only open takes no lock, replays the WALs into memtables without writing
@@ -418,24 +427,10 @@ std::error_code rocks_event_store::open_read_only(rocksdb::DBOptions db_options,
   if (auto ec = recover_head(head, hash)) return ec;
   // A read-write open would derive what a crash left underived (rebuild_derived); verify checks
   // the stream index only where it is derived.
-  std::string derived;
-  status = db_->Get(rocksdb::ReadOptions(), cf(cf_meta), std::string(keys::meta_derived), &derived);
-  if (status.ok() && derived.size() == 8) {
-    read_only_derived_through_ = std::min(head, encoding::get_big_endian64(derived.data()));
-  } else if (status.IsNotFound()) {
-    read_only_derived_through_ = head;  // a store from before the marker: derived with the log
-  } else if (!status.ok()) {
-    return to_error_code(status, "reading the derived-data marker");
-  } else {
-    log().error("the derived-data marker is malformed ({} bytes)", derived.size());
-    return code(errc::corruption);
-  }
-  indexed_through_.store(head, std::memory_order_release);
-  writer_head_ = head;
-  writer_head_hash_ = hash;
-  head_.store(head, std::memory_order_release);
-  head_hash_ = hash;
-  live_ = std::make_unique<live_buffer>(opts_.live_buffer_events, position{head});
+  std::optional<std::uint64_t> marker;
+  if (auto ec = read_derived_marker(marker)) return ec;
+  read_only_derived_through_ = std::min(head, marker.value_or(head));  // none: derived with the log
+  set_recovered_head(head, hash);
   return {};  // no writer, no syncer: accepting_ stays false
 }
 

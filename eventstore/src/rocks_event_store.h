@@ -185,6 +185,10 @@ class rocks_event_store final : public event_store {
   rocksdb::Status write_derived(std::vector<written_batch>& group);
   // start(): the head (last position and its hash) from the log and the meta head.
   std::error_code recover_head(std::uint64_t& head, sha256_digest& hash) const;
+  // start(): the `derived` marker in `meta` (nullopt: a store from before the marker existed).
+  std::error_code read_derived_marker(std::optional<std::uint64_t>& through) const;
+  // start(): the recovered head for the writer and readers, and a live buffer starting there.
+  void set_recovered_head(std::uint64_t head, const sha256_digest& hash);
   // start() with options::read_only: opens RocksDB read-only and recovers the head.
   std::error_code open_read_only(rocksdb::DBOptions db_options,
                                  const std::vector<rocksdb::ColumnFamilyDescriptor>& descriptors);
