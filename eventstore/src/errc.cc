@@ -18,6 +18,7 @@ class category final : public std::error_category {
       case errc::closed: return "event store closed";
       case errc::not_found: return "not found";
       case errc::read_only: return "event store opened read-only";
+      case errc::in_use: return "event store already open in another process or store object";
     }
     return "unknown event store error";
   }

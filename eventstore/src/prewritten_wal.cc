@@ -100,7 +100,9 @@ prewritten_wal_file_system::prewritten_wal_file_system(std::shared_ptr<rocksdb::
     : FileSystemWrapper(std::move(base)),
       directory_(std::move(directory)),
       spare_bytes_(spare_bytes),
-      max_spares_(spares) {
+      max_spares_(spares) {}
+
+void prewritten_wal_file_system::start() {
   // Spares left by a crash may be half written; they are never WALs, so they simply go.
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(directory_, ec)) {

@@ -46,6 +46,11 @@ class prewritten_wal_file_system : public rocksdb::FileSystemWrapper {
                                     std::unique_ptr<rocksdb::FSWritableFile>* result,
                                     rocksdb::IODebugContext* dbg) override;
 
+  // Deletes the spares a crash left and starts making new ones. Called once RocksDB holds the
+  // directory's lock, never before: the spares in the directory may be another process's, a
+  // running server's, which would fail over to a new WAL with its ready spare gone.
+  void start();
+
   // Stops making spares and deletes the ready ones (the store is closing).
   void shut_down();
 

@@ -779,7 +779,8 @@ TEST(open_test, refuses_invalid_options) {
   EXPECT_EQ(event_store::open(o).error(), errc::invalid_argument);
 }
 
-TEST(open_test, a_second_open_of_the_same_directory_fails_with_io_error) {
+// Another process's hold is the server's end-to-end test (OtherCommandsRefuseTheDirectoryOfA...).
+TEST(open_test, a_second_open_of_the_same_directory_fails_with_in_use_until_the_first_closes) {
   gongjian::testing::temp_dir dir;
   options o;
   o.directory = dir.path();
@@ -787,7 +788,11 @@ TEST(open_test, a_second_open_of_the_same_directory_fails_with_io_error) {
   ASSERT_TRUE(first);
   auto second = event_store::open(o);
   ASSERT_FALSE(second);
-  EXPECT_EQ(second.error(), errc::io_error);
+  EXPECT_EQ(second.error(), errc::in_use);
+  EXPECT_EQ(second.error().message(), "event store already open in another process or store object");
+  (*first)->close();
+  auto third = event_store::open(o);
+  ASSERT_TRUE(third) << third.error().message();
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "store_fixture.h"
 
@@ -66,6 +67,50 @@ TEST(prewritten_wal, spares_become_wals_and_never_outlive_the_store) {
   ASSERT_TRUE(report);
   EXPECT_TRUE(report->intact());
   EXPECT_EQ(report->checked, appended);
+  (*reopened)->close();
+}
+
+// A second open of a directory a store holds (a second server started by mistake) is refused
+// before it touches anything the holder depends on: its ready spares stay, and it goes on writing
+// WALs from them. (Spares left by a crash are only deleted once the lock is taken.)
+TEST(prewritten_wal, a_second_open_is_refused_and_leaves_the_holders_spares) {
+  gongjian::testing::temp_dir dir;
+  const auto store_dir = dir.path() / "store";
+  auto holder = event_store::open(small_wal_options(store_dir));
+  ASSERT_TRUE(holder) << holder.error().message();
+  std::uint64_t appended = 0;
+  const auto spares = [&] {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(store_dir)) {
+      if (entry.path().filename().string().starts_with("spare-wal-")) names.push_back(entry.path().filename());
+    }
+    return names;
+  };
+  // The first WAL is not prewritten: once it passes a quarter of a spare, spares are made.
+  while (spares().empty() && appended < 20'000) {
+    ASSERT_TRUE((*holder)->append(make_request(numbered("early-", appended), numbered("s", appended % 13))));
+    ++appended;
+  }
+  const auto ready = spares();
+  ASSERT_FALSE(ready.empty()) << "no spare after " << appended << " appends";
+
+  for (const bool same_options : {true, false}) {
+    options o = small_wal_options(store_dir);
+    if (!same_options) o.wal_spare_bytes = 0;
+    auto second = event_store::open(o);
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error(), errc::in_use) << second.error().message();
+  }
+  for (const auto& name : ready) EXPECT_TRUE(std::filesystem::exists(store_dir / name)) << name;
+
+  appended += append_until_prewritten(**holder, store_dir, 20'000);
+  EXPECT_GT(count(store_dir).prewritten_wals, 0);
+  (*holder)->close();
+
+  // Closed, the directory is free again.
+  auto reopened = event_store::open(small_wal_options(store_dir));
+  ASSERT_TRUE(reopened) << reopened.error().message();
+  EXPECT_EQ((*reopened)->head().value, appended);
   (*reopened)->close();
 }
 

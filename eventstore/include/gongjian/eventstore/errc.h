@@ -15,6 +15,7 @@ enum class errc {
   closed = 5,                  // the store is shutting down or closed
   not_found = 6,               // no such stream or key; open: no store in a read-only directory
   read_only = 7,               // the store was opened with options::read_only
+  in_use = 8,                  // open: another process (or store object) has the directory open
 };
 
 const std::error_category& eventstore_category() noexcept;
