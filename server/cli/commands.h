@@ -1,6 +1,7 @@
 #pragma once
 // The gongjian executable's subcommands. Each takes argc/argv with argv[0] = the command's name
-// and returns the process exit code: 0 success, 1 the job found a problem, 2 usage error.
+// and returns the process exit code: 0 success, 1 the job found a problem, 2 usage error, 3 the
+// data directory's event store is open in another process (store_lock.h), which it names.
 
 namespace gongjian::cli {
 

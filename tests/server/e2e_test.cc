@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -706,6 +707,47 @@ TEST(ServeCommandLine, HelpHashTokenAndConfigErrors) {
   auto missing = run_shell(binary + " serve --config /nonexistent/gongjian.conf");
   EXPECT_EQ(missing.status, 2);
   EXPECT_NE(missing.output.find("/nonexistent/gongjian.conf"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gongjian::testing
+
+namespace gongjian::testing {
+namespace {
+
+// One store per data directory. Every other subcommand given a running server's directory refuses
+// it with exit 3, names the server's process, and deletes nothing: `demo --force` would otherwise
+// have removed the log under the running server, which goes on acknowledging appends.
+TEST_F(ServerE2E, OtherCommandsRefuseTheDirectoryOfARunningServer) {
+  start();
+  register_basic_jurisdictions();
+  const auto data = server_->directory() / "data";
+  // RocksDB's info log aside (a refused read-write open renames LOG before it asks for the lock).
+  const auto store_files = [&] {
+    std::set<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(data)) {
+      if (!entry.path().filename().string().starts_with("LOG")) names.insert(entry.path().filename().string());
+    }
+    return names;
+  };
+  const auto before = store_files();
+  const std::string holder = "is open in process " + std::to_string(server_->pid()) + " (";
+  for (const std::string command : {"serve --port 0", "rebuild", "demo --orgs 1 --force", "verify"}) {
+    SCOPED_TRACE(command);
+    auto refused = run_shell(binary_path() + " " + command + " --data '" + data.string() + "'");
+    EXPECT_EQ(refused.status, 3) << refused.output;
+    EXPECT_NE(refused.output.find(holder), std::string::npos) << refused.output;
+  }
+  const auto after = store_files();
+  EXPECT_TRUE(std::includes(after.begin(), after.end(), before.begin(), before.end()));
+
+  auto r = command("register_jurisdiction", {{"command_id", "j4"}, {"code", "130000"}, {"jurisdiction_name", "河北省"}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(head(), 5u);
+  EXPECT_EQ(server_->stop(SIGTERM), 0);
+  auto verified = run_shell(binary_path() + " verify --data '" + data.string() + "'");
+  EXPECT_EQ(verified.status, 0) << verified.output;
+  EXPECT_NE(verified.output.find("checked 5 events"), std::string::npos) << verified.output;
 }
 
 }  // namespace
