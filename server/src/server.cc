@@ -7,7 +7,9 @@
 
 #include <condition_variable>
 #include <csignal>
+#include <filesystem>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -27,6 +29,28 @@
 namespace gongjian::server {
 
 namespace net = boost::asio;
+
+namespace {
+
+// A file in `dir` that neither RocksDB nor the store writes, when `dir` holds no store yet (no
+// CURRENT): a data_dir mistyped into a folder of other files would otherwise get a new store
+// scattered among them. RocksDB's and the store's own names are allowed, since a first start cut
+// short leaves some of them before CURRENT; so is lost+found, for a dedicated volume's root.
+std::optional<std::string> foreign_file_in_new_store(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir / "CURRENT", ec)) return std::nullopt;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const std::string ext = entry.path().extension().string();
+    const bool ours = name == "LOCK" || name == "LOG" || name.starts_with("LOG.old.") || name == "IDENTITY" ||
+                      name.starts_with("MANIFEST-") || name.starts_with("OPTIONS-") || name.starts_with("spare-wal-") ||
+                      ext == ".log" || ext == ".sst" || ext == ".dbtmp" || name == "lost+found";
+    if (!ours) return name;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 // Threads: run() is called by the process's main thread, which waits for a stop request and then
 // drives the shutdown sequence; config.threads network threads run the io_context; the store pool
@@ -55,6 +79,9 @@ server::server(const config::server_config& config) : impl_(std::make_unique<imp
   std::filesystem::create_directories(config.data_dir, fs_error);
   if (fs_error)
     throw std::runtime_error("cannot create data directory '" + config.data_dir.string() + "': " + fs_error.message());
+  if (auto foreign = foreign_file_in_new_store(config.data_dir))
+    throw std::runtime_error("data_dir '" + config.data_dir.string() + "' holds no event store but other files ('" +
+                             *foreign + "'): give a new or empty directory, or an existing store's");
   eventstore::options store_options;
   store_options.directory = config.data_dir;
   auto opened = eventstore::event_store::open(store_options);

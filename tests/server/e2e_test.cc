@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "support/temp_dir.h"
 #include "test_client.h"
 
 namespace gongjian::testing {
@@ -707,6 +708,16 @@ TEST(ServeCommandLine, HelpHashTokenAndConfigErrors) {
   auto missing = run_shell(binary + " serve --config /nonexistent/gongjian.conf");
   EXPECT_EQ(missing.status, 2);
   EXPECT_NE(missing.output.find("/nonexistent/gongjian.conf"), std::string::npos);
+
+  // A data_dir mistyped into a folder of other files gets no store scattered among them.
+  temp_dir folder("gongjian-not-a-store");
+  std::ofstream(folder.path() / "notes.txt") << "minutes of the branch meeting\n";
+  auto foreign = run_shell(binary + " serve --port 0 --data '" + folder.path().string() + "'");
+  EXPECT_EQ(foreign.status, 1) << foreign.output;
+  EXPECT_NE(foreign.output.find("holds no event store but other files ('notes.txt')"), std::string::npos)
+      << foreign.output;
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(folder.path()), std::filesystem::directory_iterator()),
+            1);
 }
 
 }  // namespace
