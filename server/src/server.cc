@@ -117,7 +117,7 @@ server::server(const config::server_config& config) : impl_(std::make_unique<imp
     m.accept = std::make_shared<listener>(m.ioc, net::ip::tcp::endpoint(address, config.port), m.state);
   } catch (const boost::system::system_error& e) {
     throw std::runtime_error("cannot listen on " + config.listen_address + ":" + std::to_string(config.port) + ": " +
-                             e.code().message());
+                             e.code().message() + " (another port: --port N, or GONGJIAN_PORT)");
   }
 }
 
