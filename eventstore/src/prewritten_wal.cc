@@ -62,7 +62,16 @@ bool write_zeros(const std::string& path, std::uint64_t bytes, const bool& stop,
 
 }  // namespace
 
-// Counts what RocksDB appends to a WAL so that spares are only made for a store that writes.
+// Counts what RocksDB appends to a WAL, so that spares are only made for a store that writes, and
+// holds back a failed append's error until the next sync.
+//
+// RocksDB's WritableFileWriter remembers an error; a later SyncWithoutFlush on it (the syncer's
+// SyncWAL, on another thread, racing the failed append) then asserts in Debian's build, which has
+// assertions on: a server whose disk filled up aborted there. An error that first comes out of a
+// sync is remembered as one SyncWithoutFlush may see again, so the append reports success, writes
+// nothing more to this file, and every sync of it returns the error: nothing written after the
+// failure is acknowledged, as nothing is before a sync succeeds. The store learns of it at once
+// (wal_write_failure()) and stops writing.
 class prewritten_wal_file_system::counting_file : public rocksdb::FSWritableFileOwnerWrapper {
  public:
   counting_file(std::unique_ptr<rocksdb::FSWritableFile> file, prewritten_wal_file_system& owner)
@@ -70,13 +79,27 @@ class prewritten_wal_file_system::counting_file : public rocksdb::FSWritableFile
 
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* dbg) override {
+    if (failed_.load(std::memory_order_relaxed)) return rocksdb::IOStatus::OK();
     count(data.size());
-    return target()->Append(data, options, dbg);
+    return hold_back(target()->Append(data, options, dbg));
   }
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            const rocksdb::DataVerificationInfo& info, rocksdb::IODebugContext* dbg) override {
+    if (failed_.load(std::memory_order_relaxed)) return rocksdb::IOStatus::OK();
     count(data.size());
-    return target()->Append(data, options, info, dbg);
+    return hold_back(target()->Append(data, options, info, dbg));
+  }
+  rocksdb::IOStatus Flush(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    if (failed_.load(std::memory_order_relaxed)) return rocksdb::IOStatus::OK();
+    return hold_back(target()->Flush(options, dbg));
+  }
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    if (failed_.load(std::memory_order_acquire)) return failure_;
+    return target()->Sync(options, dbg);
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    if (failed_.load(std::memory_order_acquire)) return failure_;
+    return target()->Fsync(options, dbg);
   }
 
  private:
@@ -89,9 +112,21 @@ class prewritten_wal_file_system::counting_file : public rocksdb::FSWritableFile
     }
   }
 
+  rocksdb::IOStatus hold_back(rocksdb::IOStatus status) {
+    if (status.ok()) return status;
+    failure_ = status;
+    failed_.store(true, std::memory_order_release);
+    owner_.wal_write_failed(status.ToString());
+    return rocksdb::IOStatus::OK();
+  }
+
   prewritten_wal_file_system& owner_;
   std::uint64_t appended_ = 0;
   bool told_ = false;
+  // The first failed append or flush. Appends come from one thread at a time; syncs may come from
+  // another meanwhile (SyncWithoutFlush), so they read failure_ only once failed_ says it is set.
+  std::atomic<bool> failed_{false};
+  rocksdb::IOStatus failure_;
 };
 
 prewritten_wal_file_system::prewritten_wal_file_system(std::shared_ptr<rocksdb::FileSystem> base,
@@ -159,6 +194,18 @@ rocksdb::IOStatus prewritten_wal_file_system::NewWritableFile(const std::string&
   if (spare.empty() || !status.ok()) status = target()->NewWritableFile(fname, file_opts, result, dbg);
   if (status.ok()) *result = std::make_unique<counting_file>(std::move(*result), *this);
   return status;
+}
+
+void prewritten_wal_file_system::wal_write_failed(std::string what) {
+  std::lock_guard lock(mutex_);
+  if (wal_failure_.empty()) wal_failure_ = std::move(what);
+  wal_failed_.store(true, std::memory_order_release);
+}
+
+std::optional<std::string> prewritten_wal_file_system::wal_write_failure() const {
+  if (!wal_failed_.load(std::memory_order_acquire)) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  return wal_failure_;
 }
 
 void prewritten_wal_file_system::wanted() {

@@ -2,12 +2,14 @@
 
 #include <rocksdb/file_system.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -54,18 +56,25 @@ class prewritten_wal_file_system : public rocksdb::FileSystemWrapper {
   // Stops making spares and deletes the ready ones (the store is closing).
   void shut_down();
 
+  // What the first failed append to a WAL said, once one failed (held back from RocksDB until
+  // the next sync, which fails with it: see counting_file); nullopt while appends succeed.
+  std::optional<std::string> wal_write_failure() const;
+
  private:
   class counting_file;
   bool is_wal(const std::string& fname) const;
   void wanted();  // the current WAL passed a quarter of a spare: have one ready
+  void wal_write_failed(std::string what);
   void make_spares();
 
   const std::filesystem::path directory_;
   const std::uint64_t spare_bytes_;
   const std::size_t max_spares_;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable cv_;
+  std::atomic<bool> wal_failed_{false};
+  std::string wal_failure_;  // guarded by mutex_
   std::deque<std::string> ready_;  // paths of zero-filled, synced spares
   bool want_ = false;
   bool stopping_ = false;

@@ -210,9 +210,12 @@ std::error_code rocks_event_store::start() {
   // Durable mode: WALs come from zero-filled spares (src/prewritten_wal.h), so that the syncer's
   // fdatasyncs overwrite blocks instead of growing a file (a probe on this machine's disk: 122 ->
   // 75 us median per 4 KiB write and fdatasync).
-  if (opts_.mode == durability::fsync_each_batch && opts_.wal_spare_bytes > 0 && !opts_.read_only) {
-    wal_file_system_ = std::make_shared<prewritten_wal_file_system>(rocksdb::FileSystem::Default(), opts_.directory,
-                                                                   opts_.wal_spare_bytes, 2);
+  // It also holds back a failed WAL append's error until the next sync (see counting_file), so
+  // every writable store has it, with spares or without (bulk mode logs only consumer commits).
+  if (!opts_.read_only) {
+    const bool spares = opts_.mode == durability::fsync_each_batch && opts_.wal_spare_bytes > 0;
+    wal_file_system_ = std::make_shared<prewritten_wal_file_system>(
+        rocksdb::FileSystem::Default(), opts_.directory, opts_.wal_spare_bytes, spares ? 2 : 0);
     wal_env_ = rocksdb::NewCompositeEnv(wal_file_system_);
     db_options.env = wal_env_.get();
   }
@@ -792,12 +795,11 @@ void rocks_event_store::syncer_loop() {
     if (failed_.load(std::memory_order_acquire) || !status.ok()) {
       // Written, maybe even on disk, but not known to be: nothing of it is acknowledged or
       // published, and (failed_) nothing is written after it.
-      std::error_code ec = status.ok() ? code(errc::io_error) : to_error_code(status, "syncing the WAL");
-      if (ec == errc::not_found) ec = code(errc::io_error);
-      fail();
+      if (!status.ok()) fail(bulk ? "writing derived data" : "syncing the WAL", status.ToString());
+      const std::string why = "not acknowledged: " + write_failure().value_or("the event store stopped writing");
       for (auto& b : group) {
         for (auto& o : b.outcomes) {
-          if (o.has_value()) o = failure(append_error{ec, "the write-ahead log could not be synced", {}, {}});
+          if (o.has_value()) o = failure(append_error{code(errc::io_error), why, {}, {}});
         }
         complete(b);
       }
@@ -858,12 +860,41 @@ void rocks_event_store::publish_bulk(const std::vector<written_batch>& group,
   if (wake) ingest_cv_.notify_one();
 }
 
-void rocks_event_store::fail() {
+void rocks_event_store::fail(std::string_view doing, std::string_view why) {
+  bool first = false;
+  {
+    std::lock_guard lock(failure_mutex_);
+    if (failure_.empty()) {
+      failure_ = std::string(doing) + ": " + std::string(why);
+      first = true;
+      log().critical("the event store stopped writing ({}); nothing more is written until it is reopened", failure_);
+    }
+  }
   {
     std::lock_guard lock(sync_mutex_);
     failed_.store(true, std::memory_order_release);
   }
   indexed_cv_.notify_all();
+  // A WAL append's error is held back until a sync (counting_file in prewritten_wal.cc). It must
+  // come out of a SyncWithoutFlush (SyncWAL) before any other sync of that WAL sees it, say a flush
+  // syncing closed WALs: an error RocksDB's writer first met elsewhere makes its next
+  // SyncWithoutFlush assert. So sync once here; this fails with the held-back error, if any.
+  if (first && wal_file_system_) (void)db_->SyncWAL();
+}
+
+std::error_code rocks_event_store::failed_write(std::string_view doing, const rocksdb::Status& why) {
+  fail(doing, why.ToString());
+  return code(errc::io_error);
+}
+
+std::error_code rocks_event_store::refuse_after_failure() const {
+  return failed_.load(std::memory_order_acquire) ? code(errc::io_error) : std::error_code{};
+}
+
+std::optional<std::string> rocks_event_store::write_failure() const {
+  std::lock_guard lock(failure_mutex_);
+  if (failure_.empty()) return std::nullopt;
+  return failure_;
 }
 
 void rocks_event_store::ingester_loop() {
@@ -888,10 +919,7 @@ void rocks_event_store::ingester_loop() {
           (ticket > ingest_done_ || last || chunk_->FileSize() >= bulk_chunk_bytes)) {
         status = ingest_chunk();
       }
-      if (!status.ok()) {
-        (void)to_error_code(status, "writing or ingesting a bulk chunk of the log");
-        fail();
-      }
+      if (!status.ok()) fail("writing or ingesting a bulk chunk of the log", status.ToString());
     }
     segments.clear();
     {
@@ -1239,8 +1267,11 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
   std::vector<recorded_event> published;
 
   if (failed_.load(std::memory_order_acquire)) {
-    done.outcomes.assign(batch.size(), failure(append_error{code(errc::io_error),
-                                                            "an earlier WAL sync failed; reopen the store", {}, {}}));
+    done.outcomes.assign(batch.size(),
+                         failure(append_error{code(errc::io_error),
+                                              "the event store stopped writing after a failed write (" +
+                                                  write_failure().value_or("") + "); reopen it once that is fixed",
+                                              {}, {}}));
     done.requests = std::move(batch);
     return done;
   }
@@ -1414,6 +1445,7 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
 
   if (!accepted.empty()) {
     rocksdb::Status status;
+    std::optional<std::string> held_back;
     if (!bulk) {
       position_bytes.clear();
       encoding::put_big_endian64(position_bytes, next_position - 1);
@@ -1435,11 +1467,15 @@ rocks_event_store::written_batch rocks_event_store::process_batch(std::vector<pe
       encoding::put_big_endian64(index_value, next_position - 1);
       write_batch_.Put(cf(cf_meta), std::string(keys::meta_derived), index_value);
       status = db_->Write(append_write_options(), &write_batch_);
+      // A failed WAL append reports success to RocksDB and its error here (counting_file).
+      if (status.ok() && wal_file_system_) held_back = wal_file_system_->wal_write_failure();
     }
-    if (!status.ok()) {
-      // Nothing of this batch is acknowledged; the head stays where it was.
-      auto ec = to_error_code(status, "writing an append batch");
-      for (auto i : accepted) outcomes[i].emplace(failure(append_error{ec, ec.message(), {}, {}}));
+    if (!status.ok() || held_back) {
+      // Nothing of this batch is acknowledged; the head stays where it was, and nothing more is
+      // written (fail()).
+      fail("writing an append batch", held_back ? *held_back : status.ToString());
+      const std::string why = "not acknowledged: " + write_failure().value_or("the event store stopped writing");
+      for (auto i : accepted) outcomes[i].emplace(failure(append_error{code(errc::io_error), why, {}, {}}));
       published.clear();
       done.heads.clear();
     } else {
@@ -1929,6 +1965,7 @@ result<void> rocks_event_store::commit_consumer(const consumer_commit& commit) {
   if (!valid_name(commit.consumer)) return failure(code(errc::invalid_argument));
   std::shared_lock lock(lifetime_mutex_);
   if (!db_) return failure(code(errc::closed));
+  if (auto refused = refuse_after_failure()) return failure(refused);
   if (rebuilding(commit.consumer)) {
     std::size_t bytes = 0;
     for (const auto& [k, v] : commit.puts) bytes += k.size() + v.size();
@@ -1953,7 +1990,7 @@ result<void> rocks_event_store::commit_consumer(const consumer_commit& commit) {
   // its CRC of a rebuild's state, written again in full, and its replay at the next open.
   w.disableWAL = rebuilding(commit.consumer);
   auto status = db_->Write(w, &batch);
-  if (!status.ok()) return failure(to_error_code(status, "committing consumer state"));
+  if (!status.ok()) return failure(failed_write("committing consumer state", status));
   return {};
 }
 
@@ -2039,7 +2076,7 @@ result<void> rocks_event_store::ingest_consumer_commit(const consumer_commit& co
   }
   std::error_code ignored;
   for (const auto& path : paths) std::filesystem::remove(path, ignored);  // RocksDB keeps its own links
-  if (!status.ok()) return failure(to_error_code(status, "ingesting consumer state"));
+  if (!status.ok()) return failure(failed_write("ingesting consumer state", status));
   return {};
 }
 
@@ -2113,10 +2150,11 @@ result<void> rocks_event_store::consumer_reset(std::string_view consumer) {
   if (!valid_name(consumer)) return failure(code(errc::invalid_argument));
   std::shared_lock lock(lifetime_mutex_);
   if (!db_) return failure(code(errc::closed));
+  if (auto refused = refuse_after_failure()) return failure(refused);
   rocksdb::WriteBatch batch;
   batch.DeleteRange(cf(cf_consumers), keys::consumer_begin(consumer), keys::consumer_end(consumer));
   auto status = db_->Write(write_options(), &batch);
-  if (!status.ok()) return failure(to_error_code(status, "resetting a consumer"));
+  if (!status.ok()) return failure(failed_write("resetting a consumer", status));
   return {};
 }
 
@@ -2158,8 +2196,9 @@ std::error_code rocks_event_store::flush_consumers() {
   rocksdb::FlushOptions flush;
   flush.wait = true;
   flush.allow_write_stall = true;
+  if (auto refused = refuse_after_failure()) return refused;
   auto status = db_->Flush(flush, cf(cf_consumers));
-  if (!status.ok()) return to_error_code(status, "flushing consumer state");
+  if (!status.ok()) return failed_write("flushing consumer state", status);
   return {};
 }
 
@@ -2168,6 +2207,7 @@ result<void> rocks_event_store::begin_consumer_rebuild(std::string_view consumer
   if (!valid_name(consumer)) return failure(code(errc::invalid_argument));
   std::shared_lock lock(lifetime_mutex_);
   if (!db_) return failure(code(errc::closed));
+  if (auto refused = refuse_after_failure()) return failure(refused);  // SetOptions writes an OPTIONS file
   std::lock_guard rebuilding_lock(rebuilding_mutex_);
   if (std::find(rebuilding_.begin(), rebuilding_.end(), consumer) != rebuilding_.end()) return {};
   if (rebuilding_.empty()) {
@@ -2296,10 +2336,11 @@ result<void> rocks_event_store::sync() {
     ingested_cv_.wait(ingest_lock, [&] { return ingest_done_ >= ticket || ingester_finished_; });
     if (failed_.load(std::memory_order_acquire)) return failure(code(errc::io_error));
   }
+  if (auto refused = refuse_after_failure()) return failure(refused);
   if (auto ec = flush_unlogged()) return failure(ec);
   // manual_wal_flush is off, so every logged write is already in the WAL file; this fsyncs it.
   auto status = db_->SyncWAL();
-  if (!status.ok()) return failure(to_error_code(status, "syncing the WAL"));
+  if (!status.ok()) return failure(failed_write("syncing the WAL", status));
   return {};
 }
 
@@ -2311,8 +2352,9 @@ std::error_code rocks_event_store::flush_unlogged() {
   rocksdb::FlushOptions flush;
   flush.wait = true;
   flush.allow_write_stall = true;
+  if (auto refused = refuse_after_failure()) return refused;
   auto status = db_->Flush(flush, handles_);
-  if (!status.ok()) return to_error_code(status, "flushing bulk appends");
+  if (!status.ok()) return failed_write("flushing bulk appends", status);
   return {};
 }
 
@@ -2360,6 +2402,12 @@ void rocks_event_store::close() {
     read_snapshot_.reset();
   }
   if (opts_.read_only) return release_database();  // nothing to make durable
+  if (failed_.load(std::memory_order_acquire)) {
+    // No more writes after a failed one (failed_): what is durable is what was acknowledged.
+    release_database();
+    if (wal_file_system_) wal_file_system_->shut_down();
+    return;
+  }
   if (auto ec = flush_unlogged()) log().error("bulk appends could not be flushed at close: {}", ec.message());
   bool consumers_rebuilding = false;
   {

@@ -111,6 +111,7 @@ class rocks_event_store final : public event_store {
 
   result<void> sync() override;
   void close() override;
+  std::optional<std::string> write_failure() const override;
 
  private:
   // One queued append and whichever kind of completion its caller gave.
@@ -225,8 +226,13 @@ class rocks_event_store final : public event_store {
   // second file, ingests both (into `log` and `streams`) atomically, records the meta head and
   // publishes a tail without its records.
   rocksdb::Status ingest_chunk();
-  // Sets failed_ (the writer then refuses appends, sync() reports io_error).
-  void fail();
+  // The first failed write to the disk (`doing`: what the store was doing; `why`: RocksDB's
+  // status) stops every later one: sets failed_ and keeps the reason for write_failure().
+  void fail(std::string_view doing, std::string_view why);
+  // fail(doing, why), then io_error: what a write entry point returns when its write failed.
+  std::error_code failed_write(std::string_view doing, const rocksdb::Status& why);
+  // io_error once fail() was called: every write entry point asks before it touches RocksDB.
+  std::error_code refuse_after_failure() const;
   // start(): derived data and consumer checkpoints past the log's end (a bulk import cut short
   // after they were flushed but before the log chunk they describe was ingested) are removed.
   std::error_code purge_derived_past(std::uint64_t head);
@@ -289,10 +295,14 @@ class rocks_event_store final : public event_store {
   // Syncer thread only: write_derived's buffers, reused from group to group.
   std::vector<std::pair<std::string_view, std::uint64_t>> derived_heads_;
   std::string derived_value_;
-  // Set by the syncer when a WAL sync (bulk mode: a write of derived data) failed: what was written
-  // since cannot be promised durable, so the writer refuses every later append (io_error) until
-  // the store is reopened.
+  // Set by fail() at the first failed write to the disk: an append batch, a WAL sync, a consumer
+  // commit, a flush or (bulk mode) an ingestion. What was written since cannot be promised
+  // durable, and RocksDB's file writers must not be written again after an error (Debian's build
+  // asserts on it: a server that filled its disk aborted in WritableFileWriter), so every later
+  // write is refused (io_error) until the store is reopened. Reads go on, up to the published head.
   std::atomic<bool> failed_{false};
+  mutable std::mutex failure_mutex_;
+  std::string failure_;  // guarded by failure_mutex_: what write_failure() says
   // Bulk mode: published segments for the ingester, and sync()'s requests to ingest now.
   std::mutex ingest_mutex_;
   std::condition_variable ingest_cv_;    // with ingest_mutex_: work for the ingester

@@ -203,6 +203,13 @@ class event_store {
 
   // Stops accepting appends, completes those queued, stops subscriptions, flushes. Idempotent.
   virtual void close() = 0;
+
+  // Why the store stopped writing, once a write to the disk failed (no space left on device, an
+  // I/O error): e.g. "writing an append batch: IO error: No space left on device: ...". From then
+  // on every write (append, consumer commit, sync) is refused with io_error, since what the failed
+  // write left on the disk is unknown; reads go on up to the head. Reopening the store, once the
+  // cause is fixed, recovers every acknowledged event. nullopt while the store writes.
+  virtual std::optional<std::string> write_failure() const { return std::nullopt; }
 };
 
 }  // namespace gongjian::eventstore
