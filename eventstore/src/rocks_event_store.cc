@@ -190,6 +190,12 @@ std::error_code rocks_event_store::start() {
   db_options.bytes_per_sync = 1u << 20;
   db_options.max_total_wal_size = 512u << 20;
   db_options.keep_log_file_num = 4;
+  // RocksDB's own LOG writer aborts the process on a full disk (Debian's build asserts), and it
+  // rotates LOG before the lock is taken: src/info_log.h. Read-only opens replace it below.
+  if (!opts_.read_only) {
+    info_log_ = std::make_shared<info_log_file>(opts_.directory, db_options.keep_log_file_num);
+    db_options.info_log = info_log_;
+  }
   db_options.manual_wal_flush = false;  // every Write reaches the WAL file; sync=true fsyncs it
   // One thread writes appends (and consumer commits are rare), so RocksDB's own write grouping
   // has nobody to group: pipelining and spinning with sched_yield for other writers only cost the
@@ -298,12 +304,15 @@ std::error_code rocks_event_store::start() {
     if (status.IsIOError() && (text.find("While lock file") != std::string::npos ||
                                text.find("lock hold by current process") != std::string::npos)) {
       log().warn("opening {}: {}", opts_.directory.string(), text);
-      return code(errc::in_use);
+      return code(errc::in_use);  // its LOG is the holder's: RocksDB's lines of this open go nowhere
     }
+    info_log_->start();  // nobody else holds the directory: RocksDB's account of the failure is kept
     auto ec = to_error_code(status, "opening " + opts_.directory.string());
     return ec == errc::not_found ? code(errc::io_error) : ec;
   }
-  if (wal_file_system_) wal_file_system_->start();  // the directory is ours now: see prewritten_wal.h
+  // The directory is ours now: see prewritten_wal.h and info_log.h.
+  if (wal_file_system_) wal_file_system_->start();
+  info_log_->start();
   db_.reset(raw);
   handles_ = std::move(handles);
   log_file_options_ = rocksdb::Options(db_options, log_options);

@@ -56,6 +56,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "gongjian/eventstore/event_store.h"
+#include "info_log.h"
 #include "live_buffer.h"
 #include "prewritten_wal.h"
 #include "sha256.h"
@@ -247,8 +248,9 @@ class rocks_event_store final : public event_store {
 
   // Guarded by lifetime_mutex_: exclusive to open/destroy the DB, shared to use it.
   mutable std::shared_mutex lifetime_mutex_;
-  // Declared before db_, destroyed after it: the DB writes its WALs through them.
+  // Declared before db_, destroyed after it: the DB writes its WALs and info log through them.
   std::shared_ptr<prewritten_wal_file_system> wal_file_system_;
+  std::shared_ptr<info_log_file> info_log_;  // read-write opens: RocksDB's LOG (src/info_log.h)
   std::unique_ptr<rocksdb::Env> wal_env_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
