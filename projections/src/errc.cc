@@ -15,6 +15,7 @@ class category final : public std::error_category {
       case errc::position_not_in_log: return "position is beyond the head of the log";
       case errc::no_campaign: return "no open campaign";
       case errc::rejected: return "the domain rejected a workflow command";
+      case errc::not_caught_up: return "the projections did not catch up with the log in time";
     }
     return "unknown projections error";
   }

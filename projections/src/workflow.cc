@@ -117,7 +117,7 @@ result<void> workflow::fold_domain_state() {
 }
 
 result<void> workflow::wait_for_runner() {
-  if (!runner_.sync(options_.apply_timeout)) return failure(make_error_code(eventstore::errc::closed));
+  if (!runner_.sync(options_.apply_timeout)) return failure(make_error_code(errc::not_caught_up));
   return {};
 }
 

@@ -1,4 +1,5 @@
 // gongjian: one executable, one subcommand per job (DESIGN.md "Shape").
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -27,6 +28,10 @@ void print_usage(std::FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A file grown past RLIMIT_FSIZE kills the process with SIGXFSZ; ignored, the write fails with
+  // EFBIG instead and the event store stops writing cleanly, as it does on a full disk
+  // (PostgreSQL ignores it for the same reason).
+  std::signal(SIGXFSZ, SIG_IGN);
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     print_usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;

@@ -32,6 +32,15 @@ struct command_service::batch {
 
 namespace {
 
+// What a client is told once the store stopped writing: the cause, that its command was not
+// acknowledged, and that a retry with the same command_id is safe (the store may hold the events
+// of a command whose acknowledgement failed; the retry then gets their positions back).
+std::string not_written(const std::string& why) {
+  return "the event log cannot be written (" + why +
+         "): this command was not acknowledged; the server needs the cause fixed and a restart, then retry it "
+         "with the same command_id";
+}
+
 api_error from_rejection(const domain::rejection& r) {
   error_kind kind = error_kind::rule_violation;
   switch (r.kind) {
@@ -294,6 +303,12 @@ void command_service::decide_one(const std::shared_ptr<batch>& b, std::size_t in
   out.command_id = item.command_id;
   out.command = std::string(domain::name_of(item.command));
 
+  // A store that stopped writing writes nothing more until the server restarts: refused here,
+  // without a decision or a trip to the store.
+  if (auto why = shared_.store.write_failure()) {
+    out.error = api_error{error_kind::unavailable, not_written(*why), "", ""};
+    return;
+  }
   if (rebuilding_ || !ready_) {
     out.error = api_error{error_kind::unavailable, "the write model is being rebuilt from the log; retry shortly", "", ""};
     return;
@@ -368,7 +383,11 @@ void command_service::decide_one(const std::shared_ptr<batch>& b, std::size_t in
         std::optional<api_error> error;
         if (!ok) {
           error = from_store_error(r.error().code);
-          if (!r.error().message.empty()) error->message = r.error().message;
+          if (auto why = self->shared_.store.write_failure()) {
+            error->message = not_written(*why);
+          } else if (!r.error().message.empty()) {
+            error->message = r.error().message;
+          }
         } else {
           self->shared_.stats.command_appended(static_cast<std::size_t>(last - first + 1),
                                                std::chrono::steady_clock::now() - started);
@@ -414,7 +433,8 @@ void command_service::on_appended(landed l) {
   } else {
     out.error = std::move(l.error);
     out.events.clear();
-    diverged("append of command " + out.command_id + " failed: " + out.error->message);
+    // A store that stopped writing refuses every later command (decide_one): no model to rebuild.
+    if (!shared_.store.write_failure()) diverged("append of command " + out.command_id + " failed: " + out.error->message);
   }
   if (auto node = pending_.extract(out.command_id)) {
     for (auto& waiter : node.mapped()) waiter(out);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include "shared_state.h"
 
@@ -103,6 +104,10 @@ void read_side::apply_loop() {
   std::uint64_t checkpointed = notified;                    // checkpointed, told to the others
   auto last_checkpoint = clock::now();
   std::vector<std::shared_ptr<applied_listener>> in_memory, checkpointed_listeners;
+  // After a failed checkpoint (a full disk) the next try waits checkpoint_retry: retried every
+  // round, and logged each time, it filled a log with 13,000 lines a second.
+  bool checkpoint_failing = false;
+  clock::time_point checkpoint_failed_at;
   while (!stopping_.load()) {
     {
       // A checkpoint still owed is written when its interval is up even if no event comes.
@@ -139,10 +144,20 @@ void read_side::apply_loop() {
       published_.store(now);
     }
     if (checkpointed_listeners.empty() && clock::now() - last_checkpoint < options_.checkpoint_interval) continue;
+    if (checkpoint_failing && clock::now() - checkpoint_failed_at < options_.checkpoint_retry) continue;
     if (auto done = runner_->checkpoint(); !done) {
-      // The in-memory state is ahead of the store; the next round checkpoints it again.
-      state_.log->warn("projections: checkpoint failed: {}", done.error().message());
+      // The in-memory state is ahead of the store; a later round checkpoints it again.
+      if (!checkpoint_failing) {
+        state_.log->warn("projections: checkpoint failed: {} (retrying every {} ms, logged again once it succeeds)",
+                         done.error().message(), options_.checkpoint_retry.count());
+      }
+      checkpoint_failing = true;
+      checkpoint_failed_at = clock::now();
       continue;
+    }
+    if (checkpoint_failing) {
+      state_.log->info("projections: checkpoints succeed again");
+      checkpoint_failing = false;
     }
     last_checkpoint = clock::now();
     checkpointed = now;
@@ -152,13 +167,28 @@ void read_side::apply_loop() {
 
 // Workflow thread: tick, then sleep until the next tick or stop().
 void read_side::workflow_loop() {
+  bool paused = false;
   while (!stopping_.load()) {
+    // Bulletins and interviews are appended: nothing to do while the store refuses writes.
+    if (auto why = store_.write_failure()) {
+      if (!std::exchange(paused, true)) state_.log->warn("workflow paused: the event store stopped writing ({})", *why);
+      std::unique_lock lock(stop_mutex_);
+      stop_cv_.wait_for(lock, options_.workflow_tick, [this] { return stopping_.load(); });
+      continue;
+    }
     auto report = workflow_->tick();
     ++workflow_ticks_;
     if (!report) {
+      // Logged when ticks start failing, not at every tick of a failure that lasts.
+      if (workflow_failures_in_a_row_++ == 0)
+        state_.log->warn("workflow tick failed: {} (retrying at every tick, logged again once one succeeds)",
+                         report.error().message());
       ++workflow_failures_;
-      state_.log->warn("workflow tick failed: {} (retrying at the next tick)", report.error().message());
-    } else if (report->bulletins + report->interviews + report->escalations > 0) {
+    } else if (workflow_failures_in_a_row_ > 0) {
+      state_.log->info("workflow ticks succeed again after {} failed", workflow_failures_in_a_row_);
+      workflow_failures_in_a_row_ = 0;
+    }
+    if (report && report->bulletins + report->interviews + report->escalations > 0) {
       bulletins_issued_ += report->bulletins;
       interviews_scheduled_ += report->interviews;
       state_.log->info("workflow: {} bulletin(s), {} interview(s), {} escalation(s) issued", report->bulletins,

@@ -64,6 +64,8 @@ struct read_side_options {
   // state (audit, interviews topics); with one, after every round. Rounds in between are applied,
   // published and told to the in-memory listeners (rankings) at once.
   std::chrono::milliseconds checkpoint_interval{20};
+  // After a failed checkpoint, how long until the next try.
+  std::chrono::milliseconds checkpoint_retry{1000};
 };
 
 class read_side {
@@ -145,6 +147,7 @@ class read_side {
 
   std::atomic<std::uint64_t> workflow_ticks_{0};
   std::atomic<std::uint64_t> workflow_failures_{0};
+  std::uint64_t workflow_failures_in_a_row_ = 0;  // workflow thread only
   std::atomic<std::uint64_t> bulletins_issued_{0};
   std::atomic<std::uint64_t> interviews_scheduled_{0};
 };

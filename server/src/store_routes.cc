@@ -18,6 +18,9 @@ api_error from_store_error(const std::error_code& ec) {
   if (ec == errc::invalid_argument) return {error_kind::invalid_input, ec.message(), "", ""};
   if (ec == errc::not_found) return {error_kind::not_found, ec.message(), "", ""};
   if (ec == errc::closed) return {error_kind::unavailable, "the event store is closed", "", ""};
+  // The disk failed (or did earlier: the store then refuses every write): not the caller's fault,
+  // not a bug, and nothing of the request was acknowledged.
+  if (ec == errc::io_error) return {error_kind::unavailable, "the event store could not read or write its disk", "", ""};
   return {error_kind::internal, "event store failure: " + ec.message(), "", ""};
 }
 
@@ -174,6 +177,11 @@ void add_store_routes(shared_state& state, std::function<bool()> ready) {
   r.add({"GET", "/healthz", "healthz", access::open,
          [](api_request, responder respond) { respond(json_response(R"({"status":"ok"})")); }});
   r.add({"GET", "/readyz", "readyz", access::open, [&state, ready](api_request, responder respond) {
+           // A store that stopped writing (a full disk) needs the cause fixed and a restart: say so,
+           // so that a probe takes the server out of rotation and an operator sees why.
+           if (auto why = state.store.write_failure())
+             return respond(json_response(json::serialize(json::object{{"status", "failed"}, {"reason", *why}}),
+                                          http_status(error_kind::unavailable)));
            if (state.stopping || !ready())
              return respond(json_response(R"({"status":"not_ready"})", http_status(error_kind::unavailable)));
            respond(json_response(json::serialize(json::object{{"status", "ready"}, {"head", state.store.head().value}})));
@@ -190,7 +198,10 @@ void add_store_routes(shared_state& state, std::function<bool()> ready) {
                "# HELP gongjian_feed_lag_events Events committed but not yet fanned out to subscribers.\n"
                "# TYPE gongjian_feed_lag_events gauge\n"
                "gongjian_feed_lag_events " +
-               std::to_string(head > state.feed.last_position() ? head - state.feed.last_position() : 0) + "\n";
+               std::to_string(head > state.feed.last_position() ? head - state.feed.last_position() : 0) + "\n" +
+               "# HELP gongjian_store_write_failed 1 once a write to the disk failed: the store then writes nothing until restarted.\n"
+               "# TYPE gongjian_store_write_failed gauge\n"
+               "gongjian_store_write_failed " + (state.store.write_failure() ? "1" : "0") + "\n";
            if (state.extra_metrics) extra += state.extra_metrics();
            api_response response;
            response.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -56,7 +57,8 @@ void set_receive_timeout(int fd, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-server_process::server_process(const std::vector<test_token>& tokens, const std::string& extra_config) {
+server_process::server_process(const std::vector<test_token>& tokens, const std::string& extra_config,
+                               std::uint64_t file_size_limit) {
   const auto binary = binary_path();
   if (binary.empty()) throw std::runtime_error("GONGJIAN_BINARY is not set (run through ctest)");
   dir_ = fresh_directory();
@@ -87,6 +89,12 @@ server_process::server_process(const std::vector<test_token>& tokens, const std:
     int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(err, STDERR_FILENO);
     ::close(out_pipe[0]);
+    if (file_size_limit != 0) {
+      rlimit limit{};
+      ::getrlimit(RLIMIT_FSIZE, &limit);
+      limit.rlim_cur = file_size_limit;
+      ::setrlimit(RLIMIT_FSIZE, &limit);
+    }
     ::execl(binary.c_str(), binary.c_str(), "serve", "--config", conf_path.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -29,8 +30,10 @@ struct test_token {
 class server_process {
  public:
   // `extra_config` is appended to the generated file (top-level keys first, then [limits] lines
-  // given as "[limits]\nkey = value").
-  server_process(const std::vector<test_token>& tokens, const std::string& extra_config = "");
+  // given as "[limits]\nkey = value"). A `file_size_limit` (RLIMIT_FSIZE, bytes) makes the
+  // server's files stop growing there, as a full disk would.
+  server_process(const std::vector<test_token>& tokens, const std::string& extra_config = "",
+                 std::uint64_t file_size_limit = 0);
   ~server_process();
   server_process(const server_process&) = delete;
   server_process& operator=(const server_process&) = delete;

@@ -11,6 +11,7 @@ enum class errc {
   position_not_in_log = 2,  // an as-of position beyond the head
   no_campaign = 3,          // the workflow found no open campaign
   rejected = 4,             // the domain refused a workflow command (message has the rule)
+  not_caught_up = 5,        // the projections did not reach the log's head in time
 };
 
 const std::error_category& projections_category() noexcept;
