@@ -884,11 +884,13 @@ void rocks_event_store::fail(std::string_view doing, std::string_view why) {
     failed_.store(true, std::memory_order_release);
   }
   indexed_cv_.notify_all();
-  // A WAL append's error is held back until a sync (counting_file in prewritten_wal.cc). It must
-  // come out of a SyncWithoutFlush (SyncWAL) before any other sync of that WAL sees it, say a flush
-  // syncing closed WALs: an error RocksDB's writer first met elsewhere makes its next
-  // SyncWithoutFlush assert. So sync once here; this fails with the held-back error, if any.
-  if (first && wal_file_system_) (void)db_->SyncWAL();
+  // A WAL append's error is held back until a sync (counting_file in prewritten_wal.cc). In
+  // durable mode it must come out of a SyncWithoutFlush (SyncWAL) before any other sync of that
+  // WAL sees it, say a flush syncing closed WALs: an error RocksDB's writer first met elsewhere
+  // makes its next SyncWithoutFlush assert. So sync once here; this fails with the held-back
+  // error, if any. Bulk mode never syncs the WAL (it carries consumer commits only) and flushes
+  // often, so a flush has usually met the error first, and a SyncWAL here is what would assert.
+  if (first && wal_file_system_ && opts_.mode == durability::fsync_each_batch) (void)db_->SyncWAL();
 }
 
 std::error_code rocks_event_store::failed_write(std::string_view doing, const rocksdb::Status& why) {

@@ -222,7 +222,13 @@ int demo_command(int argc, char** argv) {
     if (settled) settled = (*store)->await_background_work();
   }
   const double settled_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - settling).count();
+  const auto write_failure = (*store)->write_failure();  // a full disk, say: the cause, not just "I/O error"
   (*store)->close();
+  if (write_failure) {
+    std::fprintf(stderr, "gongjian demo: the event log in %s could not be written (%s); the demo is incomplete\n",
+                 data.c_str(), write_failure->c_str());
+    return 1;
+  }
   if (!report) {
     std::fprintf(stderr, "gongjian demo: %s\n", report.error().c_str());
     return 1;

@@ -833,3 +833,23 @@ TEST_F(ServerE2E, AFullDiskStopsWritesWithAClearErrorAndLosesNothingAcknowledged
 
 }  // namespace
 }  // namespace gongjian::testing
+
+namespace gongjian::testing {
+namespace {
+
+// gongjian demo (bulk mode) on a disk that fills up, here its files limited to 4 MiB: a clear
+// error and exit 1, not an abort inside RocksDB (which it was, once the store's own error
+// handling synced a WAL RocksDB had already met the error on).
+TEST(DemoCommandLine, AFullDiskEndsTheDemoWithAClearError) {
+  const auto binary = binary_path();
+  if (binary.empty()) GTEST_SKIP() << "GONGJIAN_BINARY is not set (run through ctest)";
+  temp_dir dir("gongjian-demo-full");
+  auto full = run_shell("prlimit --fsize=4194304 " + binary + " demo --orgs 200 --data '" +
+                        (dir.path() / "data").string() + "'");
+  EXPECT_EQ(full.status, 1) << full.output;
+  EXPECT_NE(full.output.find("could not be written"), std::string::npos) << full.output;
+  EXPECT_NE(full.output.find("File too large"), std::string::npos) << full.output;
+}
+
+}  // namespace
+}  // namespace gongjian::testing
