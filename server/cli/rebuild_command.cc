@@ -113,7 +113,9 @@ int rebuild_command(int argc, char** argv) {
   projections::projection_runner runner(**store, options);
   auto report = runner.rebuild();
   if (!report) {
-    std::fprintf(stderr, "gongjian rebuild: failed: %s\n", report.error().message().c_str());
+    // A full disk, say: the store's account of the failed write, not just "I/O error".
+    const auto why = (*store)->write_failure();
+    std::fprintf(stderr, "gongjian rebuild: failed: %s\n", why ? why->c_str() : report.error().message().c_str());
     (*store)->close();
     return 1;
   }
