@@ -2002,6 +2002,10 @@ result<void> rocks_event_store::commit_consumer(const consumer_commit& commit) {
   w.disableWAL = rebuilding(commit.consumer);
   auto status = db_->Write(w, &batch);
   if (!status.ok()) return failure(failed_write("committing consumer state", status));
+  if (auto held_back = wal_file_system_->wal_write_failure()) {
+    fail("committing consumer state", *held_back);  // reported here, not only at the next append's sync
+    return failure(code(errc::io_error));
+  }
   return {};
 }
 

@@ -129,6 +129,41 @@ TEST(write_failure, the_first_failed_write_stops_every_later_one_and_a_reopen_re
   expect_acknowledged_after_reopen(o, acknowledged, head);
 }
 
+// A consumer's commits alone (an idle log, projections checkpointing) find the failure too, and
+// stop the store: appends are refused from then on, before any of them would have had to sync.
+TEST(write_failure, a_consumer_commit_that_fails_stops_the_store) {
+  gongjian::testing::temp_dir dir;
+  const options o = growing_wal_options(dir.path() / "store");
+  auto opened = event_store::open(o);
+  ASSERT_TRUE(opened) << opened.error().message();
+  auto& store = **opened;
+  ASSERT_TRUE(store.append(make_request("before", "s-before")));
+  std::optional<std::error_code> refused;
+  {
+    file_size_limit limit(wal_limit);
+    const std::string value(4096, 'v');
+    for (std::uint64_t i = 0; i < 10'000 && !refused; ++i) {
+      auto r = store.commit_consumer(consumer_commit{"projection", position{1}, {{numbered("k", i), value}}, {}});
+      if (!r) refused = r.error();
+    }
+  }
+  ASSERT_TRUE(refused) << "no commit failed below " << wal_limit << " bytes";
+  EXPECT_EQ(*refused, errc::io_error);
+  ASSERT_TRUE(store.write_failure());
+  EXPECT_THAT(*store.write_failure(), HasSubstr("committing consumer state"));
+  EXPECT_THAT(*store.write_failure(), HasSubstr("File too large"));
+  auto later = store.append(make_request("after", "s-after"));
+  ASSERT_FALSE(later);
+  EXPECT_EQ(later.error(), errc::io_error);
+  EXPECT_EQ(store.head().value, 1u);
+  store.close();
+
+  auto reopened = event_store::open(o);
+  ASSERT_TRUE(reopened) << reopened.error().message();
+  EXPECT_EQ((*reopened)->head().value, 1u);
+  (*reopened)->close();
+}
+
 // Writers and a consumer committing at once when the disk refuses: every append and commit
 // returns (none hangs, the process does not abort), and what was acknowledged survives.
 TEST(write_failure, concurrent_writers_and_commits_all_get_an_answer) {
@@ -148,7 +183,7 @@ TEST(write_failure, concurrent_writers_and_commits_all_get_an_answer) {
     for (int w = 0; w < writers; ++w) {
       threads.emplace_back([&, w] {
         for (std::uint64_t i = 0; i < 20'000; ++i) {
-          auto r = store.append(make_request(numbered("w" + std::to_string(w) + "-", i), numbered("s", w)));
+          auto r = store.append(make_request(numbered(numbered("w", static_cast<std::uint64_t>(w)) + "-", i), numbered("s", w)));
           if (!r) {
             ++refused_writers;
             return;
