@@ -903,6 +903,9 @@ std::error_code rocks_event_store::refuse_after_failure() const {
 }
 
 std::optional<std::string> rocks_event_store::write_failure() const {
+  // The server asks before every command: no lock while the store writes (fail() sets failure_
+  // before failed_).
+  if (!failed_.load(std::memory_order_acquire)) return std::nullopt;
   std::lock_guard lock(failure_mutex_);
   if (failure_.empty()) return std::nullopt;
   return failure_;
