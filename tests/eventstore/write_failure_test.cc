@@ -77,12 +77,22 @@ void expect_acknowledged_after_reopen(const options& o, const std::vector<append
   store.close();
 }
 
-TEST(write_failure, the_first_failed_write_stops_every_later_one_and_a_reopen_recovers) {
+// A store in a fresh directory whose WAL grows (`o`), open as `opened`.
+class write_failure : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = event_store::open(o);
+    ASSERT_TRUE(store) << store.error().message();
+    opened = std::move(store).value();
+  }
+
   gongjian::testing::temp_dir dir;
   const options o = growing_wal_options(dir.path() / "store");
-  auto opened = event_store::open(o);
-  ASSERT_TRUE(opened) << opened.error().message();
-  auto& store = **opened;
+  std::unique_ptr<event_store> opened;
+};
+
+TEST_F(write_failure, the_first_failed_write_stops_every_later_one_and_a_reopen_recovers) {
+  auto& store = *opened;
   EXPECT_FALSE(store.write_failure());
 
   std::vector<append_result> acknowledged;
@@ -131,12 +141,8 @@ TEST(write_failure, the_first_failed_write_stops_every_later_one_and_a_reopen_re
 
 // A consumer's commits alone (an idle log, projections checkpointing) find the failure too, and
 // stop the store: appends are refused from then on, before any of them would have had to sync.
-TEST(write_failure, a_consumer_commit_that_fails_stops_the_store) {
-  gongjian::testing::temp_dir dir;
-  const options o = growing_wal_options(dir.path() / "store");
-  auto opened = event_store::open(o);
-  ASSERT_TRUE(opened) << opened.error().message();
-  auto& store = **opened;
+TEST_F(write_failure, a_consumer_commit_that_fails_stops_the_store) {
+  auto& store = *opened;
   ASSERT_TRUE(store.append(make_request("before", "s-before")));
   std::optional<std::error_code> refused;
   {
@@ -166,12 +172,8 @@ TEST(write_failure, a_consumer_commit_that_fails_stops_the_store) {
 
 // Writers and a consumer committing at once when the disk refuses: every append and commit
 // returns (none hangs, the process does not abort), and what was acknowledged survives.
-TEST(write_failure, concurrent_writers_and_commits_all_get_an_answer) {
-  gongjian::testing::temp_dir dir;
-  const options o = growing_wal_options(dir.path() / "store");
-  auto opened = event_store::open(o);
-  ASSERT_TRUE(opened) << opened.error().message();
-  auto& store = **opened;
+TEST_F(write_failure, concurrent_writers_and_commits_all_get_an_answer) {
+  auto& store = *opened;
 
   constexpr int writers = 8;
   std::vector<std::vector<append_result>> acknowledged(writers);
