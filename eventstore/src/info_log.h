@@ -8,7 +8,8 @@
 // by mistake rotated the running one's log. This logger keeps RocksDB's lines in memory until
 // start() (the store holds the lock, or the open failed for another reason), then rotates as
 // RocksDB does (LOG -> LOG.old.<microseconds>, keeping `keep_old` of them) and appends; a failed
-// write stops the file, and our log says so once. Warnings and errors also go to our log.
+// write stops the file, and our log says so once. Warnings and errors also go to our log, but for
+// a few that call for nothing (info_log.cc, passed_on); `bulk_import` adds write stalls to those.
 
 #include <rocksdb/env.h>
 
@@ -25,7 +26,7 @@ namespace gongjian::eventstore {
 
 class info_log_file final : public rocksdb::Logger {
  public:
-  info_log_file(std::filesystem::path directory, std::size_t keep_old);
+  info_log_file(std::filesystem::path directory, std::size_t keep_old, bool bulk_import);
   ~info_log_file() override;
 
   using rocksdb::Logger::Logv;
@@ -40,6 +41,7 @@ class info_log_file final : public rocksdb::Logger {
 
   const std::filesystem::path directory_;
   const std::size_t keep_old_;
+  const bool bulk_import_;
   std::mutex mutex_;
   std::vector<std::string> pending_;  // before start(), at most max_pending lines
   // Warnings and errors passed on to our log, and when: a repeat is passed on again only later.

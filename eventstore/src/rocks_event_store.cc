@@ -193,7 +193,8 @@ std::error_code rocks_event_store::start() {
   // RocksDB's own LOG writer aborts the process on a full disk (Debian's build asserts), and it
   // rotates LOG before the lock is taken: src/info_log.h. Read-only opens replace it below.
   if (!opts_.read_only) {
-    info_log_ = std::make_shared<info_log_file>(opts_.directory, db_options.keep_log_file_num);
+    info_log_ = std::make_shared<info_log_file>(opts_.directory, db_options.keep_log_file_num,
+                                                opts_.mode == durability::bulk_import_without_fsync);
     db_options.info_log = info_log_;
   }
   db_options.manual_wal_flush = false;  // every Write reaches the WAL file; sync=true fsyncs it

@@ -73,7 +73,7 @@ void fail(spdlog::logger& log, const boost::system::error_code& ec, const char* 
   namespace beast = boost::beast;
   if (ec == net::error::operation_aborted || ec == beast::websocket::error::closed ||
       ec == beast::http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
-      ec == beast::error::timeout || ec == net::error::broken_pipe) {
+      ec == beast::error::timeout || ec == net::error::broken_pipe || ec == net::error::not_connected) {
     log.debug("{}: {}", what, ec.message());
     return;
   }
