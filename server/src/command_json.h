@@ -10,6 +10,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,12 @@ namespace gongjian::server {
 // (required, type, enum, date, range, unknown_field).
 result<domain::command, api_error> command_from_json(std::string_view name, const boost::json::object& body,
                                                      const std::vector<std::string_view>& reserved);
+
+// What a retry must repeat: the command's name and its fields with their values, whatever their
+// order, leaving out the keys in `reserved` and fields given as null (null is absent). Two bodies
+// with the same fingerprint make the same command; the value lives only in this process's memory.
+std::uint64_t command_fingerprint(std::string_view name, const boost::json::object& body,
+                                  const std::vector<std::string_view>& reserved);
 
 // Every command name, in catalogue order (for docs and errors).
 const std::vector<std::string_view>& command_names();

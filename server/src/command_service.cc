@@ -9,6 +9,7 @@
 #include "gongjian/domain/apply.h"
 #include "gongjian/domain/codec.h"
 #include "gongjian/domain/decide.h"
+#include "command_json.h"
 #include "store_routes.h"
 
 namespace gongjian::server {
@@ -53,9 +54,16 @@ api_error from_rejection(const domain::rejection& r) {
   return api_error{kind, r.message, r.field, r.rule, r.code};
 }
 
+struct loaded_command {
+  std::string id;
+  std::string by;  // the caller who recorded it (the metadata's user)
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+};
+
 struct loaded_log {
   domain::state state;
-  std::vector<std::pair<std::string, std::pair<std::uint64_t, std::uint64_t>>> commands;  // in log order
+  std::vector<loaded_command> commands;  // in log order
 };
 
 // Reads the whole log and folds it into a fresh state (start-up and recovery; never on a network
@@ -74,10 +82,10 @@ loaded_log load_log(eventstore::event_store& store, std::size_t keep_ids) {
         throw std::runtime_error("decoding the event at position " + std::to_string(e.pos.value) + " (" + e.type +
                                  "): " + decoded.error().message);
       domain::apply(out.state, decoded.value());
-      if (!out.commands.empty() && out.commands.back().first == e.command_id) {
-        out.commands.back().second.second = e.pos.value;
+      if (!out.commands.empty() && out.commands.back().id == e.command_id) {
+        out.commands.back().last = e.pos.value;
       } else {
-        out.commands.push_back({e.command_id, {e.pos.value, e.pos.value}});
+        out.commands.push_back({e.command_id, e.metadata.by.user, e.pos.value, e.pos.value});
       }
     }
     if (events->size() < page) break;
@@ -95,6 +103,8 @@ class subject_finder {
  public:
   explicit subject_finder(const domain::state& s) : s_(s) {}
   std::vector<std::string> codes;
+  // Jurisdictions the command calls to account (interviews): the caller must be above them.
+  std::vector<std::string> overseen;
   bool national_only = false;
   std::optional<bool> league;  // set when the command's subject is Party (false) or League (true)
 
@@ -115,13 +125,22 @@ class subject_finder {
     }
   }
   void transfer(domain::transfer_id id) {
-    if (auto* t = s_.find_transfer(id)) member(t->member);
+    if (auto* t = s_.find_transfer(id)) {
+      member(t->member);
+      branch_places(t->to_branch);
+    }
   }
-  void branch(domain::branch_id id) {
+  // Where an organization is: its orgs' offices and its host's jurisdiction. A command that names
+  // a receiving or admitting organization acts there too.
+  void branch_places(domain::branch_id id) {
     if (auto* b = s_.find_branch(id)) {
       orgs(b->orgs);
-      type(b->type);
+      if (auto* h = s_.find_host(b->host)) index(h->jurisdiction);
     }
+  }
+  void branch(domain::branch_id id) {
+    branch_places(id);
+    if (auto* b = s_.find_branch(id)) type(b->type);
   }
   void affiliation(domain::member_affiliation a) { league = a == domain::member_affiliation::league; }
   void type(domain::organization_type t) {
@@ -135,7 +154,10 @@ class subject_finder {
   void operator()(const cmd::open_campaign&) { national_only = true; }
   void operator()(const cmd::close_campaign&) { national_only = true; }
   void operator()(const cmd::issue_bulletin&) { national_only = true; }
-  void operator()(const cmd::register_host& c) { code(c.jurisdiction); }
+  void operator()(const cmd::register_host& c) {
+    code(c.jurisdiction);
+    if (c.org) org(*c.org);
+  }
   void operator()(const cmd::register_organization& c) { code(c.office); }
   void operator()(const cmd::complete_survey_step& c) { org(c.org); }
   void operator()(const cmd::correct_organization_details& c) {
@@ -145,17 +167,30 @@ class subject_finder {
   void operator()(const cmd::remove_organization& c) { org(c.org); }
   void operator()(const cmd::record_member& c) { org(c.org); affiliation(c.affiliation); }
   void operator()(const cmd::disclose_member_identity& c) { member(c.member); }
-  void operator()(const cmd::develop_member& c) { org(c.org); affiliation(c.affiliation); }
+  void operator()(const cmd::develop_member& c) {
+    org(c.org);
+    affiliation(c.affiliation);
+    if (c.admitted_by) branch_places(*c.admitted_by);
+  }
   void operator()(const cmd::make_member_formal& c) { member(c.member); }
   void operator()(const cmd::record_member_left& c) { member(c.member); }
-  void operator()(const cmd::attach_member_nearby& c) { member(c.member); }
-  void operator()(const cmd::issue_transfer_letter& c) { member(c.member); }
+  void operator()(const cmd::attach_member_nearby& c) {
+    member(c.member);
+    branch_places(c.branch);
+  }
+  void operator()(const cmd::issue_transfer_letter& c) {
+    member(c.member);
+    branch_places(c.to_branch);
+  }
   void operator()(const cmd::receive_transfer_letter& c) { transfer(c.transfer); }
   void operator()(const cmd::reject_transfer_letter& c) { transfer(c.transfer); }
   void operator()(const cmd::revoke_transfer_letter& c) { transfer(c.transfer); }
   void operator()(const cmd::expire_transfer_letter& c) { transfer(c.transfer); }
   void operator()(const cmd::reissue_transfer_letter& c) { transfer(c.lost); }
-  void operator()(const cmd::complete_transfer_by_certificate& c) { member(c.member); }
+  void operator()(const cmd::complete_transfer_by_certificate& c) {
+    member(c.member);
+    branch_places(c.to_branch);
+  }
   void operator()(const cmd::assign_instructor& c) { orgs(c.orgs); affiliation(c.affiliation); }
   void operator()(const cmd::release_instructor& c) {
     if (auto* i = s_.find_instructor(c.instructor)) {
@@ -163,7 +198,14 @@ class subject_finder {
       affiliation(i->affiliation);
     }
   }
-  void operator()(const cmd::form_organization& c) { orgs(c.orgs); type(c.branch_type); }
+  void operator()(const cmd::form_organization& c) {
+    orgs(c.orgs);
+    type(c.branch_type);
+    if (c.host) {
+      if (auto* h = s_.find_host(*c.host)) index(h->jurisdiction);
+    }
+    if (c.channel_market) org(*c.channel_market);
+  }
   void operator()(const cmd::add_orgs_to_organization& c) { branch(c.branch); orgs(c.orgs); }
   void operator()(const cmd::remove_orgs_from_organization& c) { branch(c.branch); orgs(c.orgs); }
   void operator()(const cmd::dissolve_organization& c) { branch(c.branch); }
@@ -174,9 +216,15 @@ class subject_finder {
       type(t->type);
     }
   }
-  void operator()(const cmd::schedule_interview& c) { code(c.jurisdiction); }
+  void operator()(const cmd::schedule_interview& c) {
+    code(c.jurisdiction);
+    overseen.push_back(c.jurisdiction.value);
+  }
   void interview(domain::interview_id id) {
-    if (auto* i = s_.find_interview(id)) index(i->jurisdiction);
+    if (auto* i = s_.find_interview(id)) {
+      index(i->jurisdiction);
+      if (i->jurisdiction < s_.jurisdictions().size()) overseen.push_back(s_.jurisdiction(i->jurisdiction).code.value);
+    }
   }
   void operator()(const cmd::hold_interview& c) { interview(c.interview); }
   void operator()(const cmd::set_rectification_items& c) { interview(c.interview); }
@@ -202,7 +250,7 @@ void command_service::rebuild_from_log() {
   state_ = std::move(loaded.state);
   recent_.clear();
   recent_order_.clear();
-  for (auto& [id, range] : loaded.commands) remember(id, {range.first, range.second});
+  for (const auto& c : loaded.commands) remember(c.id, {c.first, c.last, {caller_index(c.by)}});
   ready_ = true;
 }
 
@@ -214,6 +262,37 @@ void command_service::remember(const std::string& command_id, recent_result r) {
     recent_.erase(recent_.find(*recent_order_.front()));
     recent_order_.pop_front();
   }
+}
+
+std::uint32_t command_service::caller_index(const std::string& name) {
+  auto [it, inserted] = caller_indices_.try_emplace(name, static_cast<std::uint32_t>(callers_.size()));
+  if (inserted) callers_.push_back(name);
+  return it->second;
+}
+
+command_service::first_use command_service::use_of(const principal& caller, const command_submission& item) {
+  return first_use{caller_index(caller.name), static_cast<std::uint8_t>(item.command.index()), item.fingerprint};
+}
+
+std::optional<api_error> command_service::reused(const std::string& command_id, const first_use& first,
+                                                 const first_use& retry, std::uint64_t first_position,
+                                                 std::uint64_t last_position) const {
+  const auto refuse = [&](std::string why) {
+    return api_error{error_kind::conflict,
+                     "command_id '" + command_id + "' " + why +
+                         ": a retry must repeat the first command exactly; a new action needs a new command_id",
+                     "command_id", "command_id_reused"};
+  };
+  // Another caller's id: nothing about that command is told.
+  if (first.caller != retry.caller) return refuse("belongs to another caller's command");
+  if (first.command == no_command) return std::nullopt;  // read from the log: only the caller is known
+  const std::string positions =
+      first_position == 0 ? std::string(" (still being written)")
+                          : " (log positions " + std::to_string(first_position) + " to " + std::to_string(last_position) + ")";
+  const std::string first_name(command_names()[first.command]);
+  if (first.command != retry.command) return refuse("was used for " + first_name + positions);
+  if (first.fingerprint != retry.fingerprint) return refuse("was used for " + first_name + " with other values" + positions);
+  return std::nullopt;
 }
 
 std::optional<api_error> command_service::authorize(const principal& caller, const domain::command& c) const {
@@ -232,6 +311,15 @@ std::optional<api_error> command_service::authorize(const principal& caller, con
       return api_error{error_kind::forbidden,
                        "jurisdiction " + code + " is outside scope " + caller.scope + " of " + caller.name, "",
                        "role_scope"};
+  }
+  // 约谈 calls a jurisdiction's responsible person to account before the level above: staff of the
+  // jurisdiction itself (or below it) may not schedule, hold or close their own interview.
+  for (const auto& code : subjects.overseen) {
+    if (scope_covers(code, caller.scope))
+      return api_error{error_kind::forbidden,
+                       name + ": an accountability interview of " + code + " is run by the level above it; scope " +
+                           caller.scope + " is " + (caller.scope == code ? "that jurisdiction" : "inside it"),
+                       "", "interview_by_level_above"};
   }
   if (caller.who == role::league_operator && subjects.league != true)
     return api_error{error_kind::forbidden, "a league_operator records League actions only; " + name + " is not one", "",
@@ -253,9 +341,9 @@ void command_service::submit(principal caller, std::string request_id, std::vect
   hand_over(arrival{std::move(b), std::nullopt});
 }
 
-void command_service::absorb(std::string command_id, std::vector<domain::event> events, std::uint64_t first,
-                             std::uint64_t last) {
-  hand_over(arrival{nullptr, absorbed{std::move(command_id), std::move(events), first, last}});
+void command_service::absorb(std::string command_id, std::string by, std::vector<domain::event> events,
+                             std::uint64_t first, std::uint64_t last) {
+  hand_over(arrival{nullptr, absorbed{std::move(command_id), std::move(by), std::move(events), first, last}});
 }
 
 void command_service::hand_over(arrival a) {
@@ -294,7 +382,7 @@ void command_service::absorb_now(absorbed a) {
   // While rebuilding, the log (which already holds these events) is being read instead.
   if (rebuilding_ || recent_.count(a.command_id) != 0) return;
   for (const auto& e : a.events) domain::apply(state_, e);
-  remember(a.command_id, {a.first, a.last});
+  remember(a.command_id, {a.first, a.last, {caller_index(a.by)}});
 }
 
 void command_service::decide_one(const std::shared_ptr<batch>& b, std::size_t index) {
@@ -313,7 +401,17 @@ void command_service::decide_one(const std::shared_ptr<batch>& b, std::size_t in
     out.error = api_error{error_kind::unavailable, "the write model is being rebuilt from the log; retry shortly", "", ""};
     return;
   }
+  // A retry is authorized as the first attempt was: a reused id is no way around a refusal.
+  if (auto refused = authorize(b->caller, item.command)) {
+    out.error = std::move(refused);
+    return;
+  }
+  const first_use use = use_of(b->caller, item);
   if (auto it = recent_.find(item.command_id); it != recent_.end()) {
+    if (auto refused = reused(item.command_id, it->second.use, use, it->second.first, it->second.last)) {
+      out.error = std::move(refused);
+      return;
+    }
     out.duplicate = true;
     out.first_position = it->second.first;
     out.last_position = it->second.last;
@@ -321,9 +419,13 @@ void command_service::decide_one(const std::shared_ptr<batch>& b, std::size_t in
     return;
   }
   if (auto it = pending_.find(item.command_id); it != pending_.end()) {
+    if (auto refused = reused(item.command_id, it->second.use, use, 0, 0)) {
+      out.error = std::move(refused);
+      return;
+    }
     // A retry of a command still in flight: answer with the first one's result when it lands.
     ++b->remaining;
-    it->second.push_back([b, index](const command_outcome& first) {
+    it->second.waiters.push_back([b, index](const command_outcome& first) {
       auto& o = b->outcomes[index];
       o.error = first.error;
       o.duplicate = true;
@@ -331,10 +433,6 @@ void command_service::decide_one(const std::shared_ptr<batch>& b, std::size_t in
       o.last_position = first.last_position;
       b->complete_one();
     });
-    return;
-  }
-  if (auto refused = authorize(b->caller, item.command)) {
-    out.error = std::move(refused);
     return;
   }
 
@@ -371,7 +469,7 @@ void command_service::decide_one(const std::shared_ptr<batch>& b, std::size_t in
   ++b->remaining;
   ++in_flight_;
   ++shared_.stats.appends_in_flight;
-  pending_[item.command_id];
+  pending_[item.command_id].use = use;
   const auto started = std::chrono::steady_clock::now();
   shared_.store.append_async_detailed(
       std::move(request), [self = shared_from_this(), b, index, started](result<eventstore::append_result, eventstore::append_error> r) {
@@ -417,6 +515,7 @@ void command_service::on_appended(landed l) {
   --shared_.stats.appends_in_flight;
   const auto& b = l.b;
   auto& out = b->outcomes[l.index];
+  auto node = pending_.extract(out.command_id);
   if (l.ok) {
     out.duplicate = l.duplicate;
     out.first_position = l.first;
@@ -428,7 +527,7 @@ void command_service::on_appended(landed l) {
       diverged("command id " + out.command_id + " was a duplicate older than the retry window");
     } else {
       for (std::size_t k = 0; k < out.events.size(); ++k) out.events[k].position = l.first + k;
-      remember(out.command_id, {l.first, l.last});
+      remember(out.command_id, {l.first, l.last, node ? node.mapped().use : first_use{}});
     }
   } else {
     out.error = std::move(l.error);
@@ -436,8 +535,8 @@ void command_service::on_appended(landed l) {
     // A store that stopped writing refuses every later command (decide_one): no model to rebuild.
     if (!shared_.store.write_failure()) diverged("append of command " + out.command_id + " failed: " + out.error->message);
   }
-  if (auto node = pending_.extract(out.command_id)) {
-    for (auto& waiter : node.mapped()) waiter(out);
+  if (node) {
+    for (auto& waiter : node.mapped().waiters) waiter(out);
   }
   b->complete_one();
   if (rebuild_wanted_ && in_flight_ == 0) {
@@ -449,7 +548,7 @@ void command_service::on_appended(landed l) {
           self->state_ = std::move(loaded->state);
           self->recent_.clear();
           self->recent_order_.clear();
-          for (auto& [id, range] : loaded->commands) self->remember(id, {range.first, range.second});
+          for (const auto& c : loaded->commands) self->remember(c.id, {c.first, c.last, {self->caller_index(c.by)}});
           self->rebuilding_ = false;
           self->shared_.log->warn("write model rebuilt from the log; accepting commands again");
         });

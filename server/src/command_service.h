@@ -11,7 +11,10 @@
 //
 // Safe retries: a command id seen recently (a bounded window of the latest ids, filled from the
 // log at start) is answered with its first result without deciding again; a retry of a command
-// still in flight waits for its first result. If the store reports an id the window had
+// still in flight waits for its first result. A retry is authorized like a new command, and must
+// come from the same caller; one decided since the server started must also repeat the command
+// (its fingerprint), else it is refused as a reused id (ids read from the log carry their caller
+// only). If the store reports an id the window had
 // forgotten, or an append fails, the in-memory state no longer matches the log: the service
 // answers 503 until it has rebuilt the state from the log.
 
@@ -54,6 +57,7 @@ struct command_outcome {
 struct command_submission {
   std::string command_id;
   domain::command command;
+  std::uint64_t fingerprint = 0;  // command_fingerprint of its name and body: what a retry must repeat
 };
 
 class command_service : public std::enable_shared_from_this<command_service> {
@@ -73,13 +77,29 @@ class command_service : public std::enable_shared_from_this<command_service> {
   // Folds events someone else appended durably (the campaign workflow's bulletins, interviews and
   // escalations, see read_side.h) into the write model, so later commands are decided against
   // them; skipped when the command id is already known. Any thread: posts to the strand.
-  void absorb(std::string command_id, std::vector<domain::event> events, std::uint64_t first, std::uint64_t last);
+  void absorb(std::string command_id, std::string by, std::vector<domain::event> events, std::uint64_t first,
+              std::uint64_t last);
 
  private:
   struct batch;  // the outcomes of one submit, completed as appends become durable
+  // What a command id was used for. `caller` indexes callers_; `command` is the command's index in
+  // domain::command and `fingerprint` its command_fingerprint, both unknown (no_command, 0) for ids
+  // read from the log or written by the workflow.
+  static constexpr std::uint8_t no_command = 0xFF;
+  struct first_use {
+    std::uint32_t caller = 0;
+    std::uint8_t command = no_command;
+    std::uint64_t fingerprint = 0;
+  };
   struct recent_result {
     std::uint64_t first = 0;
     std::uint64_t last = 0;
+    first_use use;
+  };
+  // A command in flight: its first use, and the retries waiting for its result.
+  struct in_flight {
+    first_use use;
+    std::vector<std::function<void(const command_outcome&)>> waiters;
   };
 
   // An append's result, as the store's syncer thread reports it.
@@ -96,6 +116,7 @@ class command_service : public std::enable_shared_from_this<command_service> {
   // Events appended by someone else, to fold into the write model (absorb).
   struct absorbed {
     std::string command_id;
+    std::string by;
     std::vector<domain::event> events;
     std::uint64_t first = 0;
     std::uint64_t last = 0;
@@ -115,6 +136,10 @@ class command_service : public std::enable_shared_from_this<command_service> {
   void remember(const std::string& command_id, recent_result r);
   void diverged(const std::string& why);
   std::optional<api_error> authorize(const principal& caller, const domain::command& c) const;
+  std::uint32_t caller_index(const std::string& name);
+  first_use use_of(const principal& caller, const command_submission& item);
+  std::optional<api_error> reused(const std::string& command_id, const first_use& first, const first_use& retry,
+                                  std::uint64_t first_position, std::uint64_t last_position) const;
 
   shared_state& shared_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
@@ -142,8 +167,11 @@ class command_service : public std::enable_shared_from_this<command_service> {
   // The window's ids, oldest first: pointers to recent_'s own keys (a node's key never moves), not
   // a second copy of each id.
   std::deque<const std::string*> recent_order_;
-  // Command ids in flight -> callbacks waiting for their first result (retries).
-  std::unordered_map<std::string, std::vector<std::function<void(const command_outcome&)>>> pending_;
+  // Command ids in flight -> their first use and the retries waiting for its result.
+  std::unordered_map<std::string, in_flight> pending_;
+  // The names of the callers in the window, each once.
+  std::vector<std::string> callers_;
+  std::unordered_map<std::string, std::uint32_t> caller_indices_;
   std::size_t in_flight_ = 0;
   bool rebuilding_ = false;
   bool rebuild_wanted_ = false;

@@ -16,7 +16,8 @@ void workflow_store::absorb(const eventstore::append_request& request, const eve
       events.push_back(std::move(decoded).value());
     }
   }
-  commands_->absorb(request.command_id, std::move(events), written.first.value, written.last.value);
+  commands_->absorb(request.command_id, request.metadata.by.user, std::move(events), written.first.value,
+                    written.last.value);
 }
 
 result<eventstore::append_result> workflow_store::append(eventstore::append_request request) {

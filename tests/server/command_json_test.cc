@@ -25,6 +25,24 @@ TEST(CommandJson, EveryCommandHasAName) {
   EXPECT_EQ(command_names().front(), "register_jurisdiction");
 }
 
+// What a retry must repeat (command_service's reused ids): the name and the values, not their
+// order, the command id, or an absent field spelled null.
+TEST(CommandJson, FingerprintsTheCommandNotItsSpelling) {
+  const auto fp = [](std::string_view name, std::string_view text) {
+    return command_fingerprint(name, json::parse(text).as_object(), {"command_id", "type"});
+  };
+  const auto base = fp("form_organization", R"({"command_id":"a","branch":7,"orgs":[1,2],"items":[{"x":1,"y":"z"}]})");
+  EXPECT_EQ(base, fp("form_organization", R"({"items":[{"y":"z","x":1}],"orgs":[1,2],"branch":7,"command_id":"b"})"));
+  EXPECT_EQ(base, fp("form_organization", R"({"branch":7,"orgs":[1,2],"items":[{"x":1,"y":"z"}],"host":null,"type":"t"})"));
+  EXPECT_NE(base, fp("dissolve_organization", R"({"branch":7,"orgs":[1,2],"items":[{"x":1,"y":"z"}]})"));
+  EXPECT_NE(base, fp("form_organization", R"({"branch":7,"orgs":[2,1],"items":[{"x":1,"y":"z"}]})"));
+  EXPECT_NE(base, fp("form_organization", R"({"branch":7,"orgs":[1,2],"items":[{"x":1,"y":"z "}]})"));
+  EXPECT_NE(base, fp("form_organization", R"({"branch":"7","orgs":[1,2],"items":[{"x":1,"y":"z"}]})"));
+  // Kinds and lengths are part of what is hashed: a value cannot pass for a neighbouring one.
+  EXPECT_NE(fp("c", R"({"a":"bc","d":""})"), fp("c", R"({"a":"b","cd":""})"));
+  EXPECT_NE(fp("c", R"({"a":[1,2]})"), fp("c", R"({"a":[12]})"));
+}
+
 TEST(CommandJson, ScalarsEnumsDatesOptionalsAndLists) {
   auto c = from("form_organization", R"({"command_id":"x","branch":7,"branch_type":"league","mode":"joint",
       "branch_name":"联合团支部","orgs":[1,2,3],"host":null,"channel":"chamber_of_commerce","formed_on":"2026-03-01"})");

@@ -155,6 +155,64 @@ TEST_F(ServerE2E, CommandsReturnPositionsAndRetriesAreSafe) {
   EXPECT_EQ(exists.status, 409) << exists.body;
 }
 
+// A command id names one action: a retry is answered from the first result only when it repeats
+// that action (same caller, same command, same values in any order); anything else is refused
+// and writes nothing, and a caller who may not record the action gets 403 as on a first attempt.
+TEST_F(ServerE2E, AReusedCommandIdIsRefusedUnlessItRepeatsTheFirstCommand) {
+  start();
+  register_basic_jurisdictions();
+  auto first = command("register_jurisdiction", {{"command_id", "c-110101"}, {"code", "110101"}, {"jurisdiction_name", "东城区"}},
+                       "t-operator-bj");
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(head(), 5u);
+  const auto expect_reused = [&](const http_reply& r, const std::string& says) {
+    EXPECT_EQ(r.status, 409) << r.body;
+    EXPECT_EQ(r.json().at("error").at("rule"), "command_id_reused") << r.body;
+    EXPECT_EQ(r.json().at("error").at("field"), "command_id") << r.body;
+    EXPECT_NE(r.body.find(says), std::string::npos) << r.body;
+    EXPECT_EQ(head(), 5u);
+  };
+
+  // The same values in another order are the same command.
+  auto retry = http_request(port(), "POST", "/api/v1/commands/register_jurisdiction",
+                            R"({"jurisdiction_name":"东城区","code":"110101","command_id":"c-110101"})", "t-operator-bj");
+  ASSERT_EQ(retry.status, 200) << retry.body;
+  EXPECT_EQ(retry.json().at("duplicate"), true);
+  EXPECT_EQ(retry.json().at("first_position").to_number<std::uint64_t>(), 5u);
+
+  expect_reused(command("register_jurisdiction", {{"command_id", "c-110101"}, {"code", "110101"}, {"jurisdiction_name", "东城"}},
+                        "t-operator-bj"),
+                "was used for register_jurisdiction with other values (log positions 5 to 5)");
+  expect_reused(command("assign_jurisdiction_leader", {{"command_id", "c-110101"}, {"code", "110101"}, {"leader_name", "王"},
+                                                       {"lead_department", "x"}, {"assigned_on", "2016-07-01"}},
+                        "t-operator-bj"),
+                "was used for register_jurisdiction (log positions 5 to 5)");
+  // Another caller's id: refused without a word about that command.
+  auto other = command("register_jurisdiction", {{"command_id", "c-110101"}, {"code", "110101"}, {"jurisdiction_name", "东城区"}});
+  expect_reused(other, "belongs to another caller's command");
+  EXPECT_EQ(other.body.find("register_jurisdiction"), std::string::npos) << other.body;
+  // A leader may not record actions, retry or not; Tianjin's operator may not act in Beijing.
+  auto leader = command("register_jurisdiction", {{"command_id", "c-110101"}, {"code", "110101"}, {"jurisdiction_name", "东城区"}},
+                        "t-leader-bj");
+  EXPECT_EQ(leader.status, 403) << leader.body;
+  auto tianjin = command("register_jurisdiction", {{"command_id", "c-110101"}, {"code", "110101"}, {"jurisdiction_name", "东城区"}},
+                         "t-operator-tj");
+  EXPECT_EQ(tianjin.status, 403) << tianjin.body;
+
+  // After a restart the ids come from the log, with their callers.
+  ASSERT_EQ(server_->stop(SIGTERM), 0);
+  const auto data = server_->directory() / "data";
+  server_process second(kTokens, "data_dir = \"" + data.string() + "\"");
+  auto again = http_request(second.port(), "POST", "/api/v1/commands/register_jurisdiction",
+                            R"({"command_id":"c-110101","code":"110101","jurisdiction_name":"东城区"})", "t-operator-bj");
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json().at("duplicate"), true) << again.body;
+  auto stranger = http_request(second.port(), "POST", "/api/v1/commands/register_jurisdiction",
+                               R"({"command_id":"c-110101","code":"110101","jurisdiction_name":"东城区"})", "t-admin");
+  EXPECT_EQ(stranger.status, 409) << stranger.body;
+  EXPECT_EQ(stranger.json().at("error").at("rule"), "command_id_reused") << stranger.body;
+}
+
 // The session writes response heads itself (not through Beast's serializer): the bytes on a
 // keep-alive connection, the close on "Connection: close", and a command's body is Boost.JSON's
 // serialization (also with a command id that needs escaping).

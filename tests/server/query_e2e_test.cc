@@ -27,6 +27,8 @@ const std::vector<test_token> kTokens = {
     {"t-auditor", "auditor", "auditor", "000000"},
     {"t-leader-bj", "leader-bj", "leader", "110000"},
     {"t-leader-tj", "leader-tj", "leader", "120000"},
+    {"t-operator-bj", "operator-bj", "operator", "110000"},
+    {"t-operator-dc", "operator-dc", "operator", "110101"},
 };
 
 std::uint64_t u(const json::value& v) { return v.to_number<std::uint64_t>(); }
@@ -369,6 +371,53 @@ TEST_F(QueryE2E, LeadersSeeOnlyTheirScopeAuditorsSeeAll) {
   ASSERT_EQ(mine.at("organizations").as_array().size(), 1u);
   EXPECT_EQ(u(mine.at("organizations").at(0).at("id")), 4u);
   EXPECT_EQ(http_request(port(), "GET", "/api/v1/rankings/110100").status, 401);
+}
+
+// Field staff act within their scope, also through the organizations a command names: the branch
+// that takes in, receives or admitted a member is somewhere too. And an accountability interview
+// is run by the level above the jurisdiction it calls to account, never by that jurisdiction.
+TEST_F(QueryE2E, StaffMayNotReachOutOfScopeThroughABranchNorRunTheirOwnInterview) {
+  build_tree_and_targets();
+  formal_members(401, 4, 3);  // 天津's org 4, and its branch 40
+  form(40, 4);
+  form(10, 1);  // 东城's org 1
+  command("record_member", {{"command_id", "m-201"}, {"member", 201}, {"org", 2}, {"affiliation", "party"},
+                            {"standing", "formal"}, {"status", "hidden"}, {"member_name", "党员201"},
+                            {"relationship_held_at", ""}, {"admitted_on", "2000-01-01"}, {"recorded_on", "2016-07-03"}});
+  const auto head = [&] { return u(http_request(port(), "GET", "/readyz").json().at("head")); };
+  const auto as = [&](const std::string& token, const std::string& name, json::object body) {
+    return http_request(port(), "POST", "/api/v1/commands/" + name, json::serialize(body), token);
+  };
+  const std::uint64_t before = head();
+  for (auto [name, body] : std::vector<std::pair<std::string, json::object>>{
+           {"attach_member_nearby", {{"command_id", "x-1"}, {"member", 201}, {"branch", 40}, {"attached_on", "2016-07-20"}}},
+           {"issue_transfer_letter",
+            {{"command_id", "x-2"}, {"transfer", 1}, {"member", 201}, {"from_organization", "河北某村党支部"}, {"to_branch", 40},
+             {"standing", "formal"}, {"dues_paid_until", "2016-06-30"}, {"issued_on", "2016-07-20"},
+             {"valid_until", "2016-09-30"}}},
+           {"develop_member",
+            {{"command_id", "x-3"}, {"member", 202}, {"org", 2}, {"affiliation", "party"}, {"member_name", "新党员"},
+             {"admitted_by", 40}, {"admitted_on", "2016-07-20"}}}}) {
+    auto r = as("t-operator-bj", name, body);
+    EXPECT_EQ(r.status, 403) << name << ": " << r.body;
+    EXPECT_EQ(r.json().at("error").at("rule"), "role_scope") << r.body;
+    EXPECT_NE(r.body.find("120101001"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(head(), before);
+  // The same attachment to a Beijing branch is Beijing's to record.
+  auto nearby = as("t-operator-bj", "attach_member_nearby",
+                   {{"command_id", "x-4"}, {"member", 201}, {"branch", 10}, {"attached_on", "2016-07-20"}});
+  EXPECT_EQ(nearby.status, 200) << nearby.body;
+
+  const json::object interview{{"command_id", "x-5"}, {"interview", 1}, {"campaign", 1}, {"jurisdiction", "110101"},
+                               {"responsible_person", "李四"}, {"reasons", json::array{"ranked_last"}}, {"round", 1},
+                               {"scheduled_at_ms", 1470000000000}, {"place", "区政府"}};
+  auto own = as("t-operator-dc", "schedule_interview", interview);
+  EXPECT_EQ(own.status, 403) << own.body;
+  EXPECT_EQ(own.json().at("error").at("rule"), "interview_by_level_above") << own.body;
+  // From above, the command reaches the domain's rules (here: no campaign is open).
+  auto above = as("t-operator-bj", "schedule_interview", interview);
+  EXPECT_NE(above.status, 403) << above.body;
 }
 
 TEST_F(QueryE2E, AsOfAnswersWithThePastState) {
