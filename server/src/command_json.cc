@@ -310,58 +310,56 @@ result<domain::command, api_error> command_from_json(std::string_view name, cons
 
 namespace {
 
-// FNV-1a over a canonical form of the value: object keys sorted, nulls left out, each string
-// and number with its kind and length, so that no two different values hash the same bytes.
+// A hash of a canonical form of the value: object keys sorted, nulls left out, each string and
+// number mixed in with its kind and length, so that no two different values give the same input.
+// std::hash (murmur in libstdc++) is only stable within a process, which is all a retry window needs.
 class fingerprinter {
  public:
-  void text(std::string_view s) {
-    for (unsigned char c : s) hash_ = (hash_ ^ c) * 0x100000001b3ull;
+  void mix(std::uint64_t x) {
+    hash_ ^= x + 0x9e3779b97f4a7c15ull + (hash_ << 6) + (hash_ >> 2);
   }
+  void text(std::string_view s) { mix(std::hash<std::string_view>{}(s)); }
   void tagged(char kind, std::string_view s) {
-    char head[24];
-    head[0] = kind;
-    auto end = std::to_chars(head + 1, head + sizeof head - 1, s.size()).ptr;
-    *end++ = ':';
-    text(std::string_view(head, static_cast<std::size_t>(end - head)));
+    mix((static_cast<std::uint64_t>(static_cast<unsigned char>(kind)) << 56) ^ s.size());
     text(s);
   }
   void object(const json::object& o, const std::vector<std::string_view>* reserved) {
-    std::vector<const json::key_value_pair*> fields;
+    boost::container::small_vector<const json::key_value_pair*, 16> fields;
     for (const auto& kv : o) {
       if (kv.value().is_null()) continue;
       if (reserved && std::find(reserved->begin(), reserved->end(), kv.key()) != reserved->end()) continue;
       fields.push_back(&kv);
     }
     std::sort(fields.begin(), fields.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
-    text("{");
+    tagged('{', std::string_view());
     for (const auto* kv : fields) {
       tagged('k', kv->key());
       value(kv->value());
     }
-    text("}");
+    tagged('}', std::string_view());
   }
   void value(const json::value& v) {
     char number[32];
     switch (v.kind()) {
       case json::kind::object: return object(v.get_object(), nullptr);
       case json::kind::array:
-        text("[");
+        tagged('[', std::string_view());
         for (const auto& element : v.get_array()) value(element);
-        return text("]");
+        return tagged(']', std::string_view());
       case json::kind::string: return tagged('s', v.get_string());
       case json::kind::int64:
         return tagged('i', std::string_view(number, std::to_chars(number, number + sizeof number, v.get_int64()).ptr));
       case json::kind::uint64:
         return tagged('i', std::string_view(number, std::to_chars(number, number + sizeof number, v.get_uint64()).ptr));
       case json::kind::double_: return tagged('d', json::serialize(v));
-      case json::kind::bool_: return text(v.get_bool() ? "T" : "F");
-      case json::kind::null: return text("N");
+      case json::kind::bool_: return tagged(v.get_bool() ? 'T' : 'F', std::string_view());
+      case json::kind::null: return tagged('N', std::string_view());
     }
   }
   std::uint64_t result() const { return hash_; }
 
  private:
-  std::uint64_t hash_ = 0xcbf29ce484222325ull;
+  std::uint64_t hash_ = 0;
 };
 
 }  // namespace
@@ -369,8 +367,7 @@ class fingerprinter {
 std::uint64_t command_fingerprint(std::string_view name, const json::object& body,
                                   const std::vector<std::string_view>& reserved) {
   fingerprinter f;
-  f.text(name);
-  f.text("\n");
+  f.tagged('c', name);
   f.object(body, &reserved);
   return f.result();
 }
