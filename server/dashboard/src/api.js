@@ -288,9 +288,15 @@ export async function campaigns() {
     status: c.status, cadence: c.bulletin_cadence_days, rankingIndicator: c.ranking_indicator }));
 }
 
+// A bulletin's date ("统计截至"): the server sends `as_of_date`; `as_of` is the query's position
+// (null for now), a date string only from older servers.
+function bulletinDate(b) {
+  return b.as_of_date ?? (typeof b.as_of === 'string' ? b.as_of : null) ?? b.date ?? null;
+}
+
 export async function bulletins(campaign) {
   const j = await request('/api/v1/bulletins', { params: { campaign } });
-  return list(j, 'bulletins', 'rounds').map((b) => ({ campaign: b.campaign ?? campaign, round: b.round, asOf: typeof b.as_of === 'string' ? b.as_of : b.date,
+  return list(j, 'bulletins', 'rounds').map((b) => ({ campaign: b.campaign ?? campaign, round: b.round, asOf: bulletinDate(b),
     position: positionOf(b.log_position ?? b.position), rankings: b.rankings_count ?? (Array.isArray(b.rankings) ? b.rankings.length : null) }));
 }
 
@@ -308,7 +314,7 @@ export async function bulletin(campaign, round, { parent } = {}) {
         previousRank: l.previous_rank ?? 0, value: normValue(main), values: values.map((v) => ({ which: v.which ?? v.indicator, value: normValue(v) })) };
     }).sort((a, b2) => a.rank - b2.rank),
   }));
-  return { campaign: b.campaign ?? campaign, round: b.round ?? round, asOf: typeof b.as_of === 'string' ? b.as_of : b.date,
+  return { campaign: b.campaign ?? campaign, round: b.round ?? round, asOf: bulletinDate(b),
     position: positionOf(b.log_position ?? b.position), issuedAt: b.issued_at_ms ?? b.timestamp_ms ?? null, rankings: rankingsList };
 }
 
