@@ -6,20 +6,36 @@
 const TOKEN_KEY = 'gongjian.token';
 
 export class ApiError extends Error {
-  constructor(status, body) {
+  // `about` says what was asked for ({jurisdiction, asOf}), so a 404 can be told apart: a route the
+  // server does not offer (its error names the field `path`), or a jurisdiction that does not
+  // exist (at all, or not yet at the position asked for).
+  constructor(status, body, about = {}) {
     const err = (body && body.error) || {};
     super(err.message || `HTTP ${status}`);
     this.status = status;
     this.code = err.code || (status === 404 ? 'not_found' : 'http_' + status);
     this.kind = err.kind || '';
     this.rule = err.rule || '';
+    this.field = err.field || '';
+    this.jurisdiction = about.jurisdiction ?? null;
+    this.asOf = about.asOf ?? null;
   }
+  get noRoute() { return this.status === 404 && this.field === 'path'; }
 }
+
+// Called once for any 401 (the token is unknown, expired or revoked): the page signs out.
+let unauthenticated = () => {};
+export function onUnauthenticated(f) { unauthenticated = f; }
 
 export function token() { return sessionStorage.getItem(TOKEN_KEY) || ''; }
 export function setToken(t) { if (t) sessionStorage.setItem(TOKEN_KEY, t); else sessionStorage.removeItem(TOKEN_KEY); }
 
-async function request(path, { method = 'GET', params = {}, body } = {}) {
+async function request(path, options = {}) {
+  return (await requestText(path, options)).json;
+}
+
+// The answer's JSON and its text (for numbers JSON.parse would round, see bigCursor).
+async function requestText(path, { method = 'GET', params = {}, body, about } = {}) {
   const url = new URL(path, location.origin);
   for (const [k, v] of Object.entries(params)) {
     if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
@@ -30,8 +46,22 @@ async function request(path, { method = 'GET', params = {}, body } = {}) {
   let json = null;
   const text = await res.text();
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }
-  if (!res.ok) throw new ApiError(res.status, json);
-  return json;
+  if (!res.ok) {
+    const e = new ApiError(res.status, json, about);
+    if (res.status === 401) unauthenticated(e);
+    throw e;
+  }
+  return { json, text };
+}
+
+// A top-level `next` cursor exactly as sent. Interview ids are 64-bit and may exceed 2^53, where
+// JSON.parse rounds them: a rounded cursor repeats or skips interviews at page boundaries. The
+// top-level `next` is the last one in the text (items come before it and carry none).
+function bigCursor(text, parsed) {
+  const all = [...String(text).matchAll(/"next"\s*:\s*(\d+|null)/g)];
+  if (!all.length) return parsed ?? null;
+  const v = all[all.length - 1][1];
+  return v === 'null' ? null : v;
 }
 
 // ---- value helpers --------------------------------------------------------------------------
@@ -260,9 +290,31 @@ export async function ledger(code, { status, overdue, cursor, limit = 100, asOf,
 
 // ---- interviews -------------------------------------------------------------------------------
 
-export async function interviews(code, { status, asOf, limit = 5000, cursor } = {}) {
-  const j = await request('/api/v1/interviews', { params: { jurisdiction: code, status, as_of: asOf, limit, cursor } });
-  return { position: bodyPosition(j), next: j.next ?? null, lines: list(j, 'interviews', 'lines', 'items').map(normInterview) };
+// One page of interviews; `next` is the cursor of the following page (null at the end). The server
+// caps `limit` at its max_page and gives no total, so counting needs every page.
+export async function interviews(code, { status, asOf, limit = 1000, cursor } = {}) {
+  const { json: j, text } = await requestText('/api/v1/interviews', { params: { jurisdiction: code, status, as_of: asOf, limit, cursor }, about: { jurisdiction: code, asOf } });
+  return { position: bodyPosition(j), next: bigCursor(text, j.next), lines: list(j, 'interviews', 'lines', 'items').map(normInterview) };
+}
+
+// Every interview, page by page: onPage(lines of this page, answer) after each, so a view can show
+// what it has while the rest loads; stops early (null) when `cancelled()` turns true. Pages are
+// read at the head, not `as_of` the first page's position: a past position is replayed from a
+// snapshot on every request, too slow to repeat per page; the cursor is the interview id, so an
+// interview added meanwhile is never counted twice.
+export async function allInterviews(code, { status, pageSize = 1000, onPage = () => {}, cancelled = () => false } = {}) {
+  const all = [];
+  let cursor, position = null;
+  for (;;) {
+    const page = await interviews(code, { status, limit: pageSize, cursor });
+    if (cancelled()) return null;
+    position = page.position ?? position;
+    all.push(...page.lines);
+    onPage(page.lines, page);
+    if (page.next === null || page.next === undefined || page.next === '' || !page.lines.length) break;
+    cursor = page.next;
+  }
+  return { position, lines: all };
 }
 
 export function normInterview(x) {
