@@ -140,7 +140,7 @@ function normJurisdictionRef(x) {
 const jurisdictionCache = new Map();  // code -> {code, name, level, parent} (names and parents never change)
 
 async function jurisdictionOnly(code, asOf) {
-  const j = await request(`/api/v1/jurisdictions/${encodeURIComponent(code)}`, { params: { as_of: asOf } });
+  const j = await request(`/api/v1/jurisdictions/${encodeURIComponent(code)}`, { params: { as_of: asOf }, about: { jurisdiction: code, asOf } });
   const self = normJurisdictionRef(j);
   const out = { ...self, parent: j.parent ? String(j.parent) : null, children: list(j, 'children').map(normJurisdictionRef),
     position: bodyPosition(j) };
@@ -149,12 +149,13 @@ async function jurisdictionOnly(code, asOf) {
   return out;
 }
 
-// A jurisdiction with its children and its path from the top (as far up as the token may see).
-export async function jurisdiction(code, asOf) {
+// A jurisdiction with its children and its path from the top, as far up as `visible(code)` allows
+// (the token's scope: nothing above it is asked for, which the server would refuse with 403).
+export async function jurisdiction(code, { asOf, visible = () => true } = {}) {
   const out = await jurisdictionOnly(code, asOf);
   const path = [{ code: out.code, name: out.name, level: out.level }];
   let parent = out.parent;
-  while (parent) {
+  while (parent && visible(parent)) {
     let p = jurisdictionCache.get(parent);
     if (!p || p.parent === undefined) {
       try { p = await jurisdictionOnly(parent); } catch { break; }  // 403 above the token's scope
@@ -193,7 +194,7 @@ function normIndicatorLine(name, x) {
 }
 
 export async function indicators(code, { affiliation = 'party', asOf } = {}) {
-  const j = await request(`/api/v1/indicators/${encodeURIComponent(code)}`, { params: { affiliation, as_of: asOf } });
+  const j = await request(`/api/v1/indicators/${encodeURIComponent(code)}`, { params: { affiliation, as_of: asOf }, about: { jurisdiction: code, asOf } });
   let lines = [];
   const src = j.indicators ?? j.values ?? [];
   if (Array.isArray(src)) lines = src.map((x) => normIndicatorLine(x.name ?? x.indicator ?? x.which, x));
@@ -206,7 +207,7 @@ export async function indicators(code, { affiliation = 'party', asOf } = {}) {
 // A time series of indicators over the campaign: [{position, time_ms, date, label, values: {name: number|null}}].
 // The server gives the values at each bulletin of the campaign plus the current ones.
 export async function indicatorHistory(code, { affiliation = 'party' } = {}) {
-  const j = await request(`/api/v1/indicators/${encodeURIComponent(code)}/history`, { params: { affiliation } });
+  const j = await request(`/api/v1/indicators/${encodeURIComponent(code)}/history`, { params: { affiliation }, about: { jurisdiction: code } });
   const points = [...list(j, 'bulletins', 'points', 'series', 'history')];
   if (j.current && (j.current.indicators || j.current.values)) points.push({ ...j.current, label: 'now' });
   return points.map((p) => {
@@ -256,7 +257,7 @@ export function normRankings(j, fallback = {}) {
 
 export async function rankings(code, { indicator = 'ledger_progress', affiliation = 'party', top = 5, bottom = 5, asOf } = {}) {
   const j = await request(`/api/v1/rankings/${encodeURIComponent(code)}`,
-    { params: { indicator, affiliation, top, bottom, as_of: asOf } });
+    { params: { indicator, affiliation, top, bottom, as_of: asOf }, about: { jurisdiction: code, asOf } });
   return normRankings(j, { parent: code, indicator, affiliation });
 }
 
@@ -270,7 +271,7 @@ export async function positionAtDate(code, date) {
 
 export async function ledger(code, { status, overdue, cursor, limit = 100, asOf, today } = {}) {
   const j = await request(`/api/v1/ledger/${encodeURIComponent(code)}`,
-    { params: { status, overdue: overdue ? 'true' : undefined, cursor, limit, as_of: asOf, today } });
+    { params: { status, overdue: overdue ? 'true' : undefined, cursor, limit, as_of: asOf, today }, about: { jurisdiction: code, asOf } });
   const lines = list(j, 'targets', 'lines', 'entries', 'items').map((x) => {
     const e = x.entry ?? x;
     const so = e.struck_off && typeof e.struck_off === 'object' ? e.struck_off : null;
@@ -410,6 +411,7 @@ export class Live {
     this.ws = null;
     this.subs = new Map();  // topic -> {msg, handler, lastPosition}
     this.onstatus = () => {};
+    this.onrefused = () => {};  // the upgrade failed (the browser does not say why: maybe a 401)
     this.closed = false;
     this.retry = 500;
   }
@@ -418,7 +420,9 @@ export class Live {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(`${proto}//${location.host}/api/v1/ws?access_token=${encodeURIComponent(token())}`);
     this.ws = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       this.retry = 500;
       this.onstatus('open');
       for (const [topic, s] of this.subs) this._send(this._subscribeMessage(topic, s));
@@ -435,6 +439,7 @@ export class Live {
       this.ws = null;
       this.onstatus('closed');
       if (this.closed) return;
+      if (!opened) this.onrefused();
       setTimeout(() => this.connect(), this.retry);
       this.retry = Math.min(this.retry * 2, 10000);
     };
