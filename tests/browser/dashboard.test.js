@@ -232,8 +232,12 @@ test('ledger, bulletins and interviews views render from the API', async () => {
 
   await page.goto(`${server.url}/#interviews/000000`);
   await page.waitForSelector('#interviews tbody tr[data-status]', { timeout: 20000 });
+  await page.waitForSelector('#iv-summary[data-complete=true]', { timeout: 20000 });
   const ivs = await server.api('/api/v1/interviews?jurisdiction=000000&limit=5000');
-  assert.equal(await page.$$eval('#interviews tbody tr[data-status]', (t) => t.length), ivs.json.interviews.length);
+  assert.equal(ivs.json.next, null, 'the demo has fewer interviews than one page');
+  assert.equal(await page.$eval('#iv-summary', (e) => Number(e.dataset.total)), ivs.json.interviews.length);
+  // The list shows 200 at a time.
+  assert.equal(await page.$$eval('#interviews tbody tr[data-status]', (t) => t.length), Math.min(200, ivs.json.interviews.length));
   await page.waitForTimeout(2500);  // jurisdiction names resolve lazily
   await screenshot(page, 'interviews');
 });

@@ -6,20 +6,36 @@
 const TOKEN_KEY = 'gongjian.token';
 
 export class ApiError extends Error {
-  constructor(status, body) {
+  // `about` says what was asked for ({jurisdiction, asOf}), so a 404 can be told apart: a route the
+  // server does not offer (its error names the field `path`), or a jurisdiction that does not
+  // exist (at all, or not yet at the position asked for).
+  constructor(status, body, about = {}) {
     const err = (body && body.error) || {};
     super(err.message || `HTTP ${status}`);
     this.status = status;
     this.code = err.code || (status === 404 ? 'not_found' : 'http_' + status);
     this.kind = err.kind || '';
     this.rule = err.rule || '';
+    this.field = err.field || '';
+    this.jurisdiction = about.jurisdiction ?? null;
+    this.asOf = about.asOf ?? null;
   }
+  get noRoute() { return this.status === 404 && this.field === 'path'; }
 }
+
+// Called once for any 401 (the token is unknown, expired or revoked): the page signs out.
+let unauthenticated = () => {};
+export function onUnauthenticated(f) { unauthenticated = f; }
 
 export function token() { return sessionStorage.getItem(TOKEN_KEY) || ''; }
 export function setToken(t) { if (t) sessionStorage.setItem(TOKEN_KEY, t); else sessionStorage.removeItem(TOKEN_KEY); }
 
-async function request(path, { method = 'GET', params = {}, body } = {}) {
+async function request(path, options = {}) {
+  return (await requestText(path, options)).json;
+}
+
+// The answer's JSON and its text (for numbers JSON.parse would round, see bigCursor).
+async function requestText(path, { method = 'GET', params = {}, body, about } = {}) {
   const url = new URL(path, location.origin);
   for (const [k, v] of Object.entries(params)) {
     if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
@@ -30,8 +46,22 @@ async function request(path, { method = 'GET', params = {}, body } = {}) {
   let json = null;
   const text = await res.text();
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }
-  if (!res.ok) throw new ApiError(res.status, json);
-  return json;
+  if (!res.ok) {
+    const e = new ApiError(res.status, json, about);
+    if (res.status === 401) unauthenticated(e);
+    throw e;
+  }
+  return { json, text };
+}
+
+// A top-level `next` cursor exactly as sent. Interview ids are 64-bit and may exceed 2^53, where
+// JSON.parse rounds them: a rounded cursor repeats or skips interviews at page boundaries. The
+// top-level `next` is the last one in the text (items come before it and carry none).
+function bigCursor(text, parsed) {
+  const all = [...String(text).matchAll(/"next"\s*:\s*(\d+|null)/g)];
+  if (!all.length) return parsed ?? null;
+  const v = all[all.length - 1][1];
+  return v === 'null' ? null : v;
 }
 
 // ---- value helpers --------------------------------------------------------------------------
@@ -110,7 +140,7 @@ function normJurisdictionRef(x) {
 const jurisdictionCache = new Map();  // code -> {code, name, level, parent} (names and parents never change)
 
 async function jurisdictionOnly(code, asOf) {
-  const j = await request(`/api/v1/jurisdictions/${encodeURIComponent(code)}`, { params: { as_of: asOf } });
+  const j = await request(`/api/v1/jurisdictions/${encodeURIComponent(code)}`, { params: { as_of: asOf }, about: { jurisdiction: code, asOf } });
   const self = normJurisdictionRef(j);
   const out = { ...self, parent: j.parent ? String(j.parent) : null, children: list(j, 'children').map(normJurisdictionRef),
     position: bodyPosition(j) };
@@ -119,12 +149,13 @@ async function jurisdictionOnly(code, asOf) {
   return out;
 }
 
-// A jurisdiction with its children and its path from the top (as far up as the token may see).
-export async function jurisdiction(code, asOf) {
+// A jurisdiction with its children and its path from the top, as far up as `visible(code)` allows
+// (the token's scope: nothing above it is asked for, which the server would refuse with 403).
+export async function jurisdiction(code, { asOf, visible = () => true } = {}) {
   const out = await jurisdictionOnly(code, asOf);
   const path = [{ code: out.code, name: out.name, level: out.level }];
   let parent = out.parent;
-  while (parent) {
+  while (parent && visible(parent)) {
     let p = jurisdictionCache.get(parent);
     if (!p || p.parent === undefined) {
       try { p = await jurisdictionOnly(parent); } catch { break; }  // 403 above the token's scope
@@ -163,7 +194,7 @@ function normIndicatorLine(name, x) {
 }
 
 export async function indicators(code, { affiliation = 'party', asOf } = {}) {
-  const j = await request(`/api/v1/indicators/${encodeURIComponent(code)}`, { params: { affiliation, as_of: asOf } });
+  const j = await request(`/api/v1/indicators/${encodeURIComponent(code)}`, { params: { affiliation, as_of: asOf }, about: { jurisdiction: code, asOf } });
   let lines = [];
   const src = j.indicators ?? j.values ?? [];
   if (Array.isArray(src)) lines = src.map((x) => normIndicatorLine(x.name ?? x.indicator ?? x.which, x));
@@ -176,7 +207,7 @@ export async function indicators(code, { affiliation = 'party', asOf } = {}) {
 // A time series of indicators over the campaign: [{position, time_ms, date, label, values: {name: number|null}}].
 // The server gives the values at each bulletin of the campaign plus the current ones.
 export async function indicatorHistory(code, { affiliation = 'party' } = {}) {
-  const j = await request(`/api/v1/indicators/${encodeURIComponent(code)}/history`, { params: { affiliation } });
+  const j = await request(`/api/v1/indicators/${encodeURIComponent(code)}/history`, { params: { affiliation }, about: { jurisdiction: code } });
   const points = [...list(j, 'bulletins', 'points', 'series', 'history')];
   if (j.current && (j.current.indicators || j.current.values)) points.push({ ...j.current, label: 'now' });
   return points.map((p) => {
@@ -226,7 +257,7 @@ export function normRankings(j, fallback = {}) {
 
 export async function rankings(code, { indicator = 'ledger_progress', affiliation = 'party', top = 5, bottom = 5, asOf } = {}) {
   const j = await request(`/api/v1/rankings/${encodeURIComponent(code)}`,
-    { params: { indicator, affiliation, top, bottom, as_of: asOf } });
+    { params: { indicator, affiliation, top, bottom, as_of: asOf }, about: { jurisdiction: code, asOf } });
   return normRankings(j, { parent: code, indicator, affiliation });
 }
 
@@ -240,7 +271,7 @@ export async function positionAtDate(code, date) {
 
 export async function ledger(code, { status, overdue, cursor, limit = 100, asOf, today } = {}) {
   const j = await request(`/api/v1/ledger/${encodeURIComponent(code)}`,
-    { params: { status, overdue: overdue ? 'true' : undefined, cursor, limit, as_of: asOf, today } });
+    { params: { status, overdue: overdue ? 'true' : undefined, cursor, limit, as_of: asOf, today }, about: { jurisdiction: code, asOf } });
   const lines = list(j, 'targets', 'lines', 'entries', 'items').map((x) => {
     const e = x.entry ?? x;
     const so = e.struck_off && typeof e.struck_off === 'object' ? e.struck_off : null;
@@ -260,9 +291,31 @@ export async function ledger(code, { status, overdue, cursor, limit = 100, asOf,
 
 // ---- interviews -------------------------------------------------------------------------------
 
-export async function interviews(code, { status, asOf, limit = 5000, cursor } = {}) {
-  const j = await request('/api/v1/interviews', { params: { jurisdiction: code, status, as_of: asOf, limit, cursor } });
-  return { position: bodyPosition(j), next: j.next ?? null, lines: list(j, 'interviews', 'lines', 'items').map(normInterview) };
+// One page of interviews; `next` is the cursor of the following page (null at the end). The server
+// caps `limit` at its max_page and gives no total, so counting needs every page.
+export async function interviews(code, { status, asOf, limit = 1000, cursor } = {}) {
+  const { json: j, text } = await requestText('/api/v1/interviews', { params: { jurisdiction: code, status, as_of: asOf, limit, cursor }, about: { jurisdiction: code, asOf } });
+  return { position: bodyPosition(j), next: bigCursor(text, j.next), lines: list(j, 'interviews', 'lines', 'items').map(normInterview) };
+}
+
+// Every interview, page by page: onPage(lines of this page, answer) after each, so a view can show
+// what it has while the rest loads; stops early (null) when `cancelled()` turns true. Pages are
+// read at the head, not `as_of` the first page's position: a past position is replayed from a
+// snapshot on every request, too slow to repeat per page; the cursor is the interview id, so an
+// interview added meanwhile is never counted twice.
+export async function allInterviews(code, { status, pageSize = 1000, onPage = () => {}, cancelled = () => false } = {}) {
+  const all = [];
+  let cursor, position = null;
+  for (;;) {
+    const page = await interviews(code, { status, limit: pageSize, cursor });
+    if (cancelled()) return null;
+    position = page.position ?? position;
+    all.push(...page.lines);
+    onPage(page.lines, page);
+    if (page.next === null || page.next === undefined || page.next === '' || !page.lines.length) break;
+    cursor = page.next;
+  }
+  return { position, lines: all };
 }
 
 export function normInterview(x) {
@@ -288,9 +341,15 @@ export async function campaigns() {
     status: c.status, cadence: c.bulletin_cadence_days, rankingIndicator: c.ranking_indicator }));
 }
 
+// A bulletin's date ("统计截至"): the server sends `as_of_date`; `as_of` is the query's position
+// (null for now), a date string only from older servers.
+function bulletinDate(b) {
+  return b.as_of_date ?? (typeof b.as_of === 'string' ? b.as_of : null) ?? b.date ?? null;
+}
+
 export async function bulletins(campaign) {
   const j = await request('/api/v1/bulletins', { params: { campaign } });
-  return list(j, 'bulletins', 'rounds').map((b) => ({ campaign: b.campaign ?? campaign, round: b.round, asOf: typeof b.as_of === 'string' ? b.as_of : b.date,
+  return list(j, 'bulletins', 'rounds').map((b) => ({ campaign: b.campaign ?? campaign, round: b.round, asOf: bulletinDate(b),
     position: positionOf(b.log_position ?? b.position), rankings: b.rankings_count ?? (Array.isArray(b.rankings) ? b.rankings.length : null) }));
 }
 
@@ -308,7 +367,7 @@ export async function bulletin(campaign, round, { parent } = {}) {
         previousRank: l.previous_rank ?? 0, value: normValue(main), values: values.map((v) => ({ which: v.which ?? v.indicator, value: normValue(v) })) };
     }).sort((a, b2) => a.rank - b2.rank),
   }));
-  return { campaign: b.campaign ?? campaign, round: b.round ?? round, asOf: typeof b.as_of === 'string' ? b.as_of : b.date,
+  return { campaign: b.campaign ?? campaign, round: b.round ?? round, asOf: bulletinDate(b),
     position: positionOf(b.log_position ?? b.position), issuedAt: b.issued_at_ms ?? b.timestamp_ms ?? null, rankings: rankingsList };
 }
 
@@ -352,6 +411,7 @@ export class Live {
     this.ws = null;
     this.subs = new Map();  // topic -> {msg, handler, lastPosition}
     this.onstatus = () => {};
+    this.onrefused = () => {};  // the upgrade failed (the browser does not say why: maybe a 401)
     this.closed = false;
     this.retry = 500;
   }
@@ -360,7 +420,9 @@ export class Live {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(`${proto}//${location.host}/api/v1/ws?access_token=${encodeURIComponent(token())}`);
     this.ws = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       this.retry = 500;
       this.onstatus('open');
       for (const [topic, s] of this.subs) this._send(this._subscribeMessage(topic, s));
@@ -377,6 +439,7 @@ export class Live {
       this.ws = null;
       this.onstatus('closed');
       if (this.closed) return;
+      if (!opened) this.onrefused();
       setTimeout(() => this.connect(), this.retry);
       this.retry = Math.min(this.retry * 2, 10000);
     };

@@ -1,6 +1,9 @@
 // The dashboard's shell: sign-in, the jurisdiction being looked at (breadcrumbs), the indicator
 // and affiliation chosen, the views (tabs) and the live connection. Routes are hashes:
 //   #<view>/<jurisdiction code>?indicator=..&affiliation=..   e.g. #overview/110000
+//   #audit/<code>?at=<log position>                          an audit moment, to bookmark or share
+// A route the user may not see is corrected in the address bar (history.replaceState) with a
+// message saying why, so the URL always names what is shown.
 import * as api from './api.js';
 import { loadLang, savedLang, currentLang, t, applyStatic } from './i18n.js';
 import { esc } from './format.js';
@@ -22,6 +25,7 @@ export const state = {
   affiliation: 'party',
   live: null,            // api.Live
   campaign: null,        // the campaign shown: the open one, else the latest
+  auditAt: null,         // the audit view's log position (in the hash as ?at=)
   renderSeq: 0,
 };
 window.__gongjian = { state, charts: {}, api };
@@ -36,7 +40,15 @@ export function showMessage(text) {
 
 export function errorText(e) {
   if (e instanceof api.ApiError) {
-    if (e.status === 404 && e.code === 'not_found') return t('error.not_available');
+    if (e.status === 404) {
+      if (e.noRoute) return t('error.not_available');
+      if (e.jurisdiction && e.asOf) {
+        return t('error.not_yet', { name: api.jurisdictionName(e.jurisdiction) || e.jurisdiction, p: Number(e.asOf).toLocaleString() });
+      }
+      if (e.jurisdiction) return t('error.no_jurisdiction', { code: e.jurisdiction });
+      return t('error.not_found');
+    }
+    if (e.status === 401) return t('signin.expired');
     if (e.status === 403) return t('error.forbidden');
     return `${t('error.server')} (${e.code}): ${e.message}`;
   }
@@ -53,17 +65,31 @@ function parseHash() {
   const [pathPart, query = ''] = h.split('?');
   const [view, code] = pathPart.split('/');
   const q = new URLSearchParams(query);
+  const at = Number(q.get('at'));
   return { view: VIEWS[view] ? view : 'overview', code: code && /^\d{6,12}$/.test(code) ? code : null,
-    indicator: q.get('indicator'), affiliation: q.get('affiliation') };
+    indicator: q.get('indicator'), affiliation: q.get('affiliation'), at: Number.isInteger(at) && at > 0 ? at : null };
 }
 
-export function go({ view = state.view, code = state.code, indicator = state.indicator, affiliation = state.affiliation } = {}) {
+// The hash naming a view; the audit view keeps its position (`at`).
+export function hashFor({ view = state.view, code = state.code, indicator = state.indicator, affiliation = state.affiliation,
+  at = view === 'audit' ? state.auditAt : null } = {}) {
   const q = new URLSearchParams();
   if (indicator !== 'ledger_progress') q.set('indicator', indicator);
   if (affiliation !== 'party') q.set('affiliation', affiliation);
+  if (view === 'audit' && at) q.set('at', String(at));
   const qs = q.toString();
-  const target = `#${view}/${code}${qs ? '?' + qs : ''}`;
+  return `#${view}/${code}${qs ? '?' + qs : ''}`;
+}
+
+export function go(where = {}) {
+  const target = hashFor(where);
   if (location.hash === target) route(); else location.hash = target;
+}
+
+// Rewrites the address bar to what is shown, without a new history entry or a hashchange.
+export function replaceHash(where = {}) {
+  const target = hashFor(where);
+  if (location.hash !== target) history.replaceState(null, '', target);
 }
 
 // Scope check mirroring the server's (docs/api.md "Roles and scopes"): may the user look at `code`?
@@ -82,7 +108,7 @@ function renderCrumbs() {
     const last = i === path.length - 1;
     const name = esc(p.name || p.code);
     if (last || !inScope(p.code)) return `<span class="crumb${last ? ' current' : ''}" data-code="${esc(p.code)}">${name}</span>`;
-    return `<a class="crumb" href="#${state.view}/${esc(p.code)}" data-code="${esc(p.code)}">${name}</a>`;
+    return `<a class="crumb" href="${esc(hashFor({ code: p.code }))}" data-code="${esc(p.code)}">${name}</a>`;
   }).join('<span class="sep">›</span>');
 }
 
@@ -99,7 +125,7 @@ function renderUser() {
   $('#tab-audit').hidden = !canAudit();
   for (const a of document.querySelectorAll('#tabs a')) {
     a.classList.toggle('active', a.dataset.view === state.view);
-    a.href = `#${a.dataset.view}/${state.code}`;
+    a.href = hashFor({ view: a.dataset.view });
   }
 }
 
@@ -113,9 +139,17 @@ async function doRoute() {
   if (!state.me) return;
   const r = parseHash();
   let code = r.code || state.me.scope || '000000';
-  if (!inScope(code)) code = state.me.scope;
+  const notices = [];
+  if (!inScope(code)) {
+    notices.push(t('route.out_of_scope', { code, scope: state.me.scope }));
+    code = state.me.scope;
+  }
   let view = r.view;
-  if (view === 'audit' && !canAudit()) view = 'overview';
+  if (view === 'audit' && !canAudit()) {
+    notices.push(t('route.auditors_only'));
+    view = 'overview';
+  }
+  if (view === 'audit' && r.at) state.auditAt = r.at;
   const changedCode = code !== state.code || !state.jurisdiction;
   state.view = view;
   state.code = code;
@@ -123,7 +157,8 @@ async function doRoute() {
   else if (!r.indicator) state.indicator = 'ledger_progress';
   state.affiliation = r.affiliation === 'league' ? 'league' : 'party';
   const seq = ++state.renderSeq;
-  showMessage('');
+  if (notices.length || !r.code) replaceHash({ view, code, indicator: state.indicator, affiliation: state.affiliation });
+  showMessage(notices.join(' '));
   for (const [name, mod] of Object.entries(VIEWS)) {
     const el = document.getElementById('view-' + name);
     const active = name === view;
@@ -132,15 +167,26 @@ async function doRoute() {
   }
   renderIndicatorSelect();
   renderUser();
+  let missing = null;
   if (changedCode) {
     try {
-      state.jurisdiction = await api.jurisdiction(code);
+      state.jurisdiction = await api.jurisdiction(code, { visible: inScope });
     } catch (e) {
-      state.jurisdiction = { code, name: code, path: [{ code, name: code }], children: [], parent: null };
-      if (!(e instanceof api.ApiError && e.status === 404)) showMessage(errorText(e));
+      state.jurisdiction = null;
+      missing = e;
     }
   }
   if (seq !== state.renderSeq) return;
+  if (!state.jurisdiction) {
+    // No such jurisdiction (a mistyped code), or it could not be read: say so instead of views
+    // full of errors, with the way back to the user's own jurisdiction.
+    const scope = state.me.scope;
+    $('#crumbs').innerHTML = `<a class="crumb" href="${esc(hashFor({ code: scope }))}" data-code="${esc(scope)}">${esc(api.jurisdictionName(scope) || scope)}</a>` +
+      `<span class="sep">›</span><span class="crumb current" data-code="${esc(code)}">${esc(code)}</span>`;
+    document.getElementById('view-' + view).hidden = true;
+    if (missing) showMessage([...notices, errorText(missing)].join(' '));
+    return;
+  }
   renderCrumbs();
   try {
     await VIEWS[view].show({ state, seq, go, showMessage, errorText });
@@ -179,15 +225,23 @@ async function signIn(tokenText) {
   $('#app').hidden = false;
   state.live = new api.Live();
   state.live.onstatus = setLive;
+  // A WebSocket refused before it opened may be a token no longer accepted: a cheap request tells
+  // (and a 401 signs out through api.onUnauthenticated).
+  state.live.onrefused = () => { api.whoami().catch(() => {}); };
   state.live.connect();
-  if (!parseHash().code) {
-    history.replaceState(null, '', `#overview/${state.me.scope}`);
-  }
   await route();
 }
 
-function signOut() {
+// Any 401 once signed in: the token expired or was revoked. Back to the sign-in form, saying so.
+function sessionExpired() {
+  if (!state.me) return;  // signing in: the form reports it
+  signOut({ keepHash: true });  // signing in again returns to the same view
+  $('#signin-error').textContent = t('signin.expired');
+}
+
+function signOut({ keepHash = false } = {}) {
   api.setToken('');
+  $('#signin-error').textContent = '';
   if (state.live) state.live.close();
   state.live = null;
   state.me = null;
@@ -196,7 +250,7 @@ function signOut() {
   $('#app').hidden = true;
   $('#signin').hidden = false;
   $('#token-input').value = '';
-  history.replaceState(null, '', location.pathname);
+  if (!keepHash) history.replaceState(null, '', location.pathname);
 }
 
 async function switchLang() {
@@ -213,6 +267,7 @@ async function switchLang() {
 async function main() {
   await loadLang(savedLang());
   document.querySelectorAll('.lang-switch').forEach((b) => b.addEventListener('click', switchLang));
+  api.onUnauthenticated(sessionExpired);
   $('#signin-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     $('#signin-error').textContent = '';
@@ -222,12 +277,18 @@ async function main() {
       $('#signin-error').textContent = e instanceof api.ApiError && e.status === 401 ? t('signin.bad') : errorText(e);
     }
   });
-  $('#signout').addEventListener('click', signOut);
+  $('#signout').addEventListener('click', () => signOut());
   $('#indicator').addEventListener('change', (e) => go({ indicator: e.target.value }));
   $('#affiliation').addEventListener('change', (e) => go({ affiliation: e.target.value }));
   window.addEventListener('hashchange', () => route());
   if (api.token()) {
-    try { await signIn(api.token()); } catch { $('#signin').hidden = false; }
+    try {
+      await signIn(api.token());
+    } catch (e) {
+      $('#signin').hidden = false;
+      // The token kept from earlier in this tab is no longer accepted.
+      $('#signin-error').textContent = e instanceof api.ApiError && e.status === 401 ? t('signin.expired') : errorText(e);
+    }
   } else {
     $('#signin').hidden = false;
   }

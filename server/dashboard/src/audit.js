@@ -5,6 +5,7 @@ import * as api from './api.js';
 import { t, tEnum } from './i18n.js';
 import { esc, fmtValue, fmtTime } from './format.js';
 import { renderCards } from './overview.js';
+import { replaceHash } from './app.js';
 
 const $ = (sel) => document.querySelector(sel);
 let ctx = null;
@@ -14,10 +15,14 @@ let loadSeq = 0;
 
 function clamp(p) { return Math.max(1, Math.min(headPos, Math.round(Number(p) || 1))); }
 
+// The position is kept in the hash (#audit/<code>?at=P), so a reload, a bookmark or a shared link
+// opens the same moment.
 function setPos(p, immediate) {
   p = clamp(p);
   $('#audit-slider').value = String(p);
   $('#audit-pos').value = String(p);
+  ctx.state.auditAt = p;
+  if (ctx.state.view === 'audit') replaceHash({ view: 'audit', at: p });
   clearTimeout(timer);
   timer = setTimeout(() => load(p).catch((e) => ctx.showMessage(ctx.errorText(e))), immediate ? 0 : 200);
 }
@@ -41,7 +46,9 @@ async function load(p) {
     }).join('') || `<tr><td colspan="4" class="muted">${esc(t('rank.no_children'))}</td></tr>`;
     $('#audit-rankings').dataset.asOf = String(rk.position ?? p);
   } else {
+    // E.g. 404: the jurisdiction was not registered yet at p. The table still says which position it is about.
     $('#audit-rankings tbody').innerHTML = `<tr><td colspan="4" class="muted">${esc(ctx.errorText(r.reason))}</td></tr>`;
+    $('#audit-rankings').dataset.asOf = String(p);
   }
   if (ind.status === 'fulfilled') renderCards($('#audit-cards'), ind.value);
   else $('#audit-cards').innerHTML = `<p class="muted">${esc(ctx.errorText(ind.reason))}</p>`;
@@ -76,7 +83,7 @@ export async function show(c) {
     if (!e.target.value) return;
     try { setPos(await api.positionAtDate(c.state.code, e.target.value), true); } catch (err) { c.showMessage(c.errorText(err)); }
   };
-  const current = Number($('#view-audit').dataset.position || 0);
+  const current = Number(c.state.auditAt || $('#view-audit').dataset.position || 0);
   setPos(current > 0 ? current : headPos, true);
   await new Promise((resolve) => setTimeout(resolve, 0));
 }

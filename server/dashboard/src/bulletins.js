@@ -6,8 +6,7 @@ import { esc, fmtValue } from './format.js';
 const $ = (sel) => document.querySelector(sel);
 let ctx = null;
 let selected = null;
-// The rounds' dates from the list: GET /bulletins/{campaign}/{round} answers `as_of` as the view's
-// position (null), which hides the bulletin's own as_of date.
+// The rounds' dates (`as_of_date`) from the list, should one round's answer lack its own.
 const datesByRound = new Map();
 
 function rankingTable(r, nameOf) {
@@ -39,7 +38,7 @@ async function open(round) {
   if (!rankings.length) rankings = b.rankings.slice(0, 3);
   $('#bulletin-body').innerHTML = `<header class="bulletin-head">
       <h2>${esc(t('bulletin.heading', { round: b.round }))}</h2>
-      <p>${esc(t('bulletin.asof', { date: b.asOf || datesByRound.get(String(b.round)) || '' }))}${b.position ? ' · ' + esc(t('bulletin.position', { p: b.position })) : ''}</p></header>
+      <p class="bulletin-asof">${esc(t('bulletin.asof', { date: b.asOf || datesByRound.get(String(b.round)) || '' }))}${b.position ? ' · ' + esc(t('bulletin.position', { p: b.position })) : ''}</p></header>
     ${rankings.map((r) => rankingTable(r, nameOf)).join('') || `<p class="muted">${esc(t('bulletin.none_here'))}</p>`}
     <p class="muted small">${esc(t('bulletin.frozen'))}</p>`;
   $('#bulletin-body').dataset.round = String(b.round);
@@ -50,7 +49,7 @@ export async function show(c) {
   const list = await api.bulletins(campaignId(c.state));
   for (const b of list) datesByRound.set(String(b.round), b.asOf);
   const ul = $('#bulletin-list');
-  ul.innerHTML = list.map((b) => `<li data-round="${esc(b.round)}"><a href="javascript:void 0">${esc(t('bulletin.round', { round: b.round }))}</a>
+  ul.innerHTML = list.map((b) => `<li data-round="${esc(b.round)}" data-date="${esc(b.asOf ?? '')}"><a href="javascript:void 0">${esc(t('bulletin.round', { round: b.round }))}</a>
     <span class="muted small">${esc(b.asOf ?? '')}</span></li>`).join('') || `<li class="muted">${esc(t('bulletin.empty'))}</li>`;
   ul.onclick = (ev) => {
     const li = ev.target.closest('li[data-round]');

@@ -43,7 +43,10 @@ export function leave() {
 function bindResize() {
   if (resizeBound) return;
   resizeBound = true;
-  window.addEventListener('resize', () => { mapChart && mapChart.resize(); trendChart && trendChart.resize(); });
+  window.addEventListener('resize', () => {
+    if (mapChart) { mapChart.resize(); layoutMap(); }
+    if (trendChart) { trendChart.resize(); layoutTrend(); }
+  });
   // Print: charts are canvases; redraw at the printed size.
   window.addEventListener('beforeprint', () => { mapChart && mapChart.resize(); trendChart && trendChart.resize(); });
 }
@@ -261,7 +264,7 @@ function renderChinaMap(r, indicator, min, max, invert) {
     visualMap: { type: 'continuous', min, max, left: 8, top: 8, calculable: false, itemHeight: 110, itemWidth: 12,
       inRange: { color: colours }, text: [fmtPlain(indicator, max), fmtPlain(indicator, min)], textStyle: { fontSize: 11 },
       formatter: (v) => fmtPlain(indicator, v) },
-    series: [{ type: 'map', map: 'china', roam: false, zoom: 1, top: 16, bottom: 16, selectedMode: false,
+    series: [{ type: 'map', map: 'china', roam: false, zoom: 1, layoutCenter: ['50%', '50%'], layoutSize: '90%', selectedMode: false,
       label: { show: true, fontSize: 9, color: '#333' },
       itemStyle: { areaColor: NO_DATA, borderColor: '#999', borderWidth: 0.5 },
       emphasis: { label: { show: true, fontWeight: 'bold' }, itemStyle: { areaColor: '#ffd666' } },
@@ -270,6 +273,33 @@ function renderChinaMap(r, indicator, min, max, invert) {
   el.dataset.regions = String(data.length);
   el.dataset.indicator = indicator;
   mapChart.resize();
+  layoutMap();
+}
+
+// Fits the whole map (新疆 to 台湾, 黑龙江 to the 南海诸岛 inset) inside the panel whatever its
+// width: ECharts sized by top/bottom alone keeps the aspect and overflows a narrow panel. The
+// legend goes across the top of a narrow panel, beside the map on a wide one; the 示意图 note
+// stays below the map.
+let mapAspect = null;  // width / height of the map as ECharts draws it (its bounding box × aspectScale)
+function layoutMap() {
+  if (!mapChart || mapChart.isDisposed()) return;
+  const W = mapChart.getWidth(), H = mapChart.getHeight();
+  if (!W || !H) return;
+  if (mapAspect === null) {
+    const geo = mapChart.getModel().getSeriesByIndex(0)?.coordinateSystem;
+    const rect = geo && geo.getBoundingRect && geo.getBoundingRect();
+    mapAspect = rect && rect.height ? rect.width / rect.height * (geo.aspectScale ?? 0.75) : 1.2;
+  }
+  const narrow = W < 520;
+  const top = narrow ? 44 : 12, bottom = 28, left = narrow ? 4 : 70, right = narrow ? 4 : 8;
+  const w = Math.max(40, W - left - right), h = Math.max(40, H - top - bottom);
+  // layoutSize is the longer side of the map's box.
+  const size = mapAspect > 1 ? Math.min(w, h * mapAspect) : Math.min(h, w / mapAspect);
+  mapChart.setOption({
+    visualMap: narrow ? { orient: 'horizontal', left: 8, top: 4, itemHeight: Math.min(160, W - 140), itemWidth: 10 }
+      : { orient: 'vertical', left: 8, top: 8, itemHeight: 110, itemWidth: 12 },
+    series: [{ layoutCenter: [left + w / 2, top + h / 2], layoutSize: Math.floor(size) }],
+  });
 }
 
 function renderTiles(r, indicator, min, max, invert) {
@@ -317,8 +347,8 @@ async function loadTrend() {
     animation: false,
     color: ['#c8102e', '#d48806', '#1d39c4', '#389e0d'],
     tooltip: { trigger: 'axis', valueFormatter: (v) => (v === null || v === undefined ? '—' : (v * 100).toFixed(1) + '%') },
-    legend: { top: 0, data: TREND_INDICATORS.map((i) => t('ind.' + i)) },
-    grid: { left: 48, right: 16, top: 32, bottom: 28 },
+    legend: { top: 0, left: 'center', data: TREND_INDICATORS.map((i) => t('ind.' + i)) },
+    grid: { left: 48, right: 16, top: legendHeight(el.clientWidth), bottom: 28 },
     xAxis: { type: 'category', data: xs, boundaryGap: false },
     yAxis: { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v) => Math.round(v * 100) + '%' } },
     series: TREND_INDICATORS.map((i) => ({ name: t('ind.' + i), type: 'line', showSymbol: false, connectNulls: true,
@@ -327,6 +357,26 @@ async function loadTrend() {
         label: { show: false }, data: points.filter((p) => p.round).map((p, k) => ({ xAxis: xs[points.indexOf(p)], name: String(k) })) } : undefined })),
   }, { notMerge: true });
   trendChart.resize();
+}
+
+// The legend wraps onto more lines in a narrow panel (or in English): the plot starts below it.
+// Item widths as ECharts lays them out: 25 px symbol, 5 px gap, the text, 10 px between items.
+function legendHeight(width) {
+  const c = legendHeight.ctx || (legendHeight.ctx = document.createElement('canvas').getContext('2d'));
+  c.font = `12px ${getComputedStyle(document.body).fontFamily}`;
+  const avail = Math.max(100, width - 10);
+  let lines = 1, x = 0;
+  for (const name of TREND_INDICATORS.map((i) => t('ind.' + i))) {
+    const w = 30 + c.measureText(name).width;
+    if (x > 0 && x + w > avail) { lines++; x = 0; }
+    x += w + 10;
+  }
+  return 8 + lines * 24;
+}
+
+function layoutTrend() {
+  if (!trendChart || trendChart.isDisposed()) return;
+  trendChart.setOption({ grid: { top: legendHeight(trendChart.getWidth()) } });
 }
 
 export function currentRankings() { return lastRankings; }
