@@ -6,6 +6,7 @@
 
 #include "gongjian/projections/audit.h"
 #include "gongjian/projections/binary.h"
+#include "gongjian/projections/member_transfers.h"
 
 namespace gongjian::projections {
 
@@ -346,13 +347,28 @@ struct projection_state::handler {
     s.apply_member_change(id.value, *m);
     model().count(model().org(m->org).node, counter::of(static_cast<twin>(m->affiliation), counter::transfers_completed), 1);
   }
-  void operator()(const ev::transfer_letter_issued&) {}
-  void operator()(const ev::transfer_letter_received& e) { transfer_completed(e.member); }
-  void operator()(const ev::transfer_completed_by_certificate& e) { transfer_completed(e.member); }
-  void operator()(const ev::transfer_letter_rejected&) {}
-  void operator()(const ev::transfer_letter_revoked&) {}
-  void operator()(const ev::transfer_letter_expired&) {}
-  void operator()(const ev::transfer_letter_reissued&) {}
+  // Every transfer event names its letter and member: each puts the letter under its member
+  // (member_transfers.h; the same key again is a no-op), so a letter whose issue the log lacks is
+  // found all the same.
+  void index_letter(domain::member_id member, domain::transfer_id transfer) {
+    keyed.put(member_transfer_key(member, transfer), "");
+  }
+  void operator()(const ev::transfer_letter_issued& e) { index_letter(e.member, e.transfer); }
+  void operator()(const ev::transfer_letter_received& e) {
+    index_letter(e.member, e.transfer);
+    transfer_completed(e.member);
+  }
+  void operator()(const ev::transfer_completed_by_certificate& e) {
+    index_letter(e.member, e.transfer);
+    transfer_completed(e.member);
+  }
+  void operator()(const ev::transfer_letter_rejected& e) { index_letter(e.member, e.transfer); }
+  void operator()(const ev::transfer_letter_revoked& e) { index_letter(e.member, e.transfer); }
+  void operator()(const ev::transfer_letter_expired& e) { index_letter(e.member, e.transfer); }
+  void operator()(const ev::transfer_letter_reissued& e) {
+    index_letter(e.member, e.lost);
+    index_letter(e.member, e.transfer);
+  }
   void operator()(const ev::member_listed_as_pocket& e) {
     auto m = member(e.member);
     if (!m) return model().note_anomaly();
@@ -964,6 +980,7 @@ void projection_state::persist_into(eventstore::consumer_commit& commit) {
   meta.str(model_.encode_meta());
   commit.puts.emplace_back("m", meta.take());
   commit.puts.emplace_back(std::string(audit_line_marker), std::to_string(audit_line_size));
+  commit.puts.emplace_back(std::string(projection_layout_key), std::to_string(projection_layout_version));
 }
 
 bool projection_state::load(const eventstore::event_store& store, std::string_view consumer) {

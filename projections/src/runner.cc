@@ -50,6 +50,16 @@ result<void> projection_runner::open() {
     checkpoint = store_.consumer_checkpoint(options_.consumer);
     if (!checkpoint) return failure(checkpoint.error());
   }
+  // State of another layout version lacks what this build keeps (projection_state.h): the same.
+  auto layout = store_.consumer_get(options_.consumer, projection_layout_key);
+  if (!layout) return failure(layout.error());
+  if (checkpoint->has_value() && *layout != std::to_string(projection_layout_version)) {
+    spdlog::warn("projections: '{}' holds layout version {}, this build keeps version {}; rebuilding it from the start",
+                 options_.consumer, layout->value_or("1"), projection_layout_version);
+    if (auto reset = store_.consumer_reset(options_.consumer); !reset) return failure(reset.error());
+    checkpoint = store_.consumer_checkpoint(options_.consumer);
+    if (!checkpoint) return failure(checkpoint.error());
+  }
   if (!state_.load(store_, options_.consumer)) return failure(make_error_code(errc::corrupt_state));
   const std::uint64_t stored = checkpoint->has_value() ? (*checkpoint)->value : 0;
   if (stored != state_.last_applied().value) return failure(make_error_code(errc::corrupt_state));

@@ -2,14 +2,17 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <iterator>
 
 #include "event_json.h"
 #include "gongjian/domain/codec.h"
 #include "gongjian/projections/as_of.h"
 #include "gongjian/projections/audit.h"
 #include "gongjian/projections/errc.h"
+#include "gongjian/projections/member_transfers.h"
 #include "query_json.h"
 #include "store_routes.h"
 
@@ -31,6 +34,8 @@ overloaded(F...) -> overloaded<F...>;
 // Entity streams are short (an organization's survey steps and corrections, a member's life);
 // reading one is bounded all the same.
 constexpr std::size_t kMaxEntityEvents = 20000;
+// A member's transfer letters shown with the member (a member has a handful at most).
+constexpr std::size_t kMaxMemberTransfers = 64;
 
 api_error invalid(std::string message, std::string field, std::string rule = "query_parameter") {
   return api_error{error_kind::invalid_input, std::move(message), std::move(field), std::move(rule)};
@@ -473,6 +478,7 @@ json::array history_json(const std::vector<eventstore::recorded_event>& events) 
   json::array h;
   for (const auto& e : events) {
     h.push_back(json::object{{"position", e.pos.value},
+                             {"stream", e.stream},
                              {"type", e.type},
                              {"time", iso_time(e.metadata.timestamp_ms)},
                              {"actor", e.metadata.by.user},
@@ -486,6 +492,46 @@ json::array history_json(const std::vector<eventstore::recorded_event>& events) 
 json::object fold_entity(const std::vector<eventstore::recorded_event>& events) {
   json::object d;
   json::array steps, corrections, orgs;
+  // A member's transfer letters (events of transfer-<id> streams, merged in by position), in
+  // the order they were issued.
+  json::array transfers;
+  auto letter = [&](std::uint64_t id) -> json::object* {
+    for (auto& t : transfers)
+      if (t.as_object().at("id").to_number<std::uint64_t>() == id) return &t.as_object();
+    return nullptr;
+  };
+  auto new_letter = [&](std::uint64_t id, json::value to_branch, json::value standing, std::uint64_t at) {
+    transfers.push_back(json::object{{"id", id},
+                                     {"status", "issued"},
+                                     {"to_branch", std::move(to_branch)},
+                                     {"standing", std::move(standing)},
+                                     {"from_organization", nullptr},
+                                     {"dues_paid_until", nullptr},
+                                     {"issued_on", nullptr},
+                                     {"valid_until", nullptr},
+                                     {"issued_at", at},
+                                     {"replaces", nullptr},
+                                     {"replaced_by", nullptr},
+                                     {"reason", nullptr},
+                                     {"certificate", nullptr},
+                                     {"settled_on", nullptr},
+                                     {"settled_at", nullptr}});
+    return &transfers.back().as_object();
+  };
+  // A letter whose issue the log does not hold is shown from its settling event alone, with what
+  // that event says.
+  auto settle = [&](std::uint64_t id, std::string_view status, domain::date on, std::uint64_t at,
+                    json::value to_branch = nullptr) -> json::object* {
+    json::object* t = letter(id);
+    if (!t) {
+      t = new_letter(id, std::move(to_branch), nullptr, at);
+      (*t)["issued_at"] = nullptr;
+    }
+    (*t)["status"] = status;
+    (*t)["settled_on"] = domain::to_string(on);
+    (*t)["settled_at"] = at;
+    return t;
+  };
   for (const auto& rec : events) {
     auto decoded = domain::decode(rec.type, rec.schema_version, rec.payload);
     if (!decoded) continue;
@@ -592,6 +638,57 @@ json::object fold_entity(const std::vector<eventstore::recorded_event>& events) 
               d["status"] = "pocket";
               d["listed_as_pocket"] = json::object{{"transfer", e.transfer.value}, {"listed_on", domain::to_string(e.listed_on)}};
             },
+            // The member's transfer letters, as domain::apply settles them: receipt (回执) or an
+            // identity certificate (身份证明) makes the member active, held by the letter's branch.
+            [&](const ev::transfer_letter_issued& e) {
+              auto* t =
+                  new_letter(e.transfer.value, e.to_branch.value, json::string(domain::to_string(e.standing)), at);
+              (*t)["from_organization"] = e.from_organization;
+              (*t)["dues_paid_until"] = domain::to_string(e.dues_paid_until);
+              (*t)["issued_on"] = domain::to_string(e.issued_on);
+              (*t)["valid_until"] = domain::to_string(e.valid_until);
+            },
+            [&](const ev::transfer_letter_reissued& e) {
+              json::value from = nullptr, dues = nullptr;
+              if (auto* lost = settle(e.lost.value, "voided", e.issued_on, at)) {
+                (*lost)["replaced_by"] = e.transfer.value;
+                from = lost->at("from_organization");
+                dues = lost->at("dues_paid_until");
+              }
+              auto* t =
+                  new_letter(e.transfer.value, e.to_branch.value, json::string(domain::to_string(e.standing)), at);
+              (*t)["from_organization"] = std::move(from);
+              (*t)["dues_paid_until"] = std::move(dues);
+              (*t)["issued_on"] = domain::to_string(e.issued_on);
+              (*t)["valid_until"] = domain::to_string(e.valid_until);
+              (*t)["replaces"] = e.lost.value;
+            },
+            [&](const ev::transfer_letter_received& e) {
+              settle(e.transfer.value, "received", e.received_on, at, e.to_branch.value);
+              d["status"] = "active";
+              d["relationship_branch"] = e.to_branch.value;
+            },
+            [&](const ev::transfer_letter_rejected& e) {
+              if (auto* t = settle(e.transfer.value, "rejected", e.rejected_on, at)) (*t)["reason"] = e.reason;
+            },
+            [&](const ev::transfer_letter_revoked& e) {
+              if (auto* t = settle(e.transfer.value, "revoked", e.revoked_on, at)) (*t)["reason"] = e.reason;
+            },
+            [&](const ev::transfer_letter_expired& e) { settle(e.transfer.value, "expired", e.expired_on, at); },
+            [&](const ev::transfer_completed_by_certificate& e) {
+              // The letter takes the member's standing at the time (domain::apply does the same).
+              const auto* standing = d.if_contains("standing");
+              auto* t =
+                  new_letter(e.transfer.value, e.to_branch.value, standing ? *standing : json::value(nullptr), at);
+              (*t)["status"] = "completed_by_certificate";
+              (*t)["certificate"] = json::object{{"issuer", domain::to_string(e.issuer)},
+                                                 {"issuer_name", e.issuer_name},
+                                                 {"certificate_number", e.certificate_number}};
+              (*t)["settled_on"] = domain::to_string(e.completed_on);
+              (*t)["settled_at"] = at;
+              d["status"] = "active";
+              d["relationship_branch"] = e.to_branch.value;
+            },
             [&](const ev::organization_formed& e) {
               d["id"] = e.branch.value;
               d["type"] = domain::to_string(e.branch_type);
@@ -631,6 +728,12 @@ json::object fold_entity(const std::vector<eventstore::recorded_event>& events) 
     d["corrections"] = std::move(corrections);
   }
   if (!events.empty() && events.front().stream.rfind("branch-", 0) == 0) d["orgs"] = std::move(orgs);
+  if (!events.empty() && events.front().stream.rfind("member-", 0) == 0) {
+    if (!d.contains("relationship_branch")) d["relationship_branch"] = nullptr;
+    if (!d.contains("attached_to")) d["attached_to"] = nullptr;
+    d["transfer"] = transfers.empty() ? json::value(nullptr) : transfers.back();
+    d["transfers"] = std::move(transfers);
+  }
   return d;
 }
 
@@ -688,6 +791,20 @@ void entity_route(shared_state& state, const std::shared_ptr<read_side>& reads, 
         auto events = read_entity(reads->store(), stream, up_to);
         if (!events) return error_response(events.error());
         if (events->empty()) return error_response(not_found(std::string("no ") + noun + " " + std::to_string(id)));
+        if (kind == entity_kind::member) {
+          // A member's transfer letters live in streams of their own (transfer-<id>): the
+          // projections index them by member; their events join the member's, in log order.
+          auto letters = reads->runner().read([&](const proj::projection_state&, const proj::keyed_state& keyed) {
+            return proj::member_transfers(keyed, domain::member_id{id}, kMaxMemberTransfers);
+          });
+          for (auto t : letters) {
+            auto more = read_entity(reads->store(), "transfer-" + std::to_string(t.value), up_to);
+            if (!more) return error_response(more.error());
+            std::move(more->begin(), more->end(), std::back_inserter(*events));
+          }
+          std::sort(events->begin(), events->end(),
+                    [](const auto& a, const auto& b) { return a.pos.value < b.pos.value; });
+        }
         json::object details = fold_entity(*events);
         details["stream"] = stream;
         details["history"] = history_json(*events);

@@ -14,7 +14,9 @@
 #include "gongjian/projections/as_of.h"
 #include "gongjian/projections/audit.h"
 #include "gongjian/projections/binary.h"
+#include "gongjian/projections/member_transfers.h"
 #include "gongjian/projections/runner.h"
+#include "projections/builders.h"
 #include "projections/campaign_generator.h"
 #include "support/spawn_self.h"
 #include "support/temp_dir.h"
@@ -525,6 +527,69 @@ TEST(runner, an_audit_index_of_a_former_layout_starts_the_projections_again) {
   auto at = position_at_time(*store, "projections", first_event.metadata.timestamp_ms);
   ASSERT_TRUE(at.has_value());
   EXPECT_GE(at->value, 1u);
+}
+
+// A store whose projections were kept by a build of an earlier layout version (projection_state.h)
+// lacks what this build keeps (before version 2, the index of each member's transfer letters):
+// its projections start again from the log's first event, once, and then hold it.
+TEST(runner, a_state_of_an_earlier_layout_version_starts_the_projections_again) {
+  gongjian::testing::temp_dir dir;
+  auto store = open_store(dir);
+  const auto events = generated_campaign(17, 20, 5);
+  for (std::size_t k = 0; k < events.size(); ++k)
+    append_event(*store, events[k].event, campaign_start_ms + events[k].day * 86400000LL + static_cast<std::int64_t>(k),
+                 "gen:" + std::to_string(k));
+  const domain::member_id member{900001};
+  const domain::transfer_id letter{900002};
+  const std::int64_t later = campaign_start_ms + 101 * 86400000LL;
+  ev::organization_registered registered;
+  registered.org = domain::organization_id{900000};
+  registered.org_name = "org";
+  registered.office = jurisdiction_code{"110101001"};
+  append_event(*store, registered, later, "org-900000");
+  ev::member_recorded recorded;
+  recorded.member = member;
+  recorded.org = domain::organization_id{900000};
+  recorded.status = member_status::pocket;
+  append_event(*store, recorded, later + 1, "member-900001");
+  append_event(
+      *store,
+      ev::transfer_letter_issued{letter, member, "外省某村党支部", domain::branch_id{1}, member_standing::formal,
+                                 day(2016, 6, 30), day(2016, 10, 9), day(2016, 12, 31)},
+      later + 2, "letter-900002");
+  {
+    projection_runner first(*store, runner_options{});
+    ASSERT_TRUE(first.open().has_value());
+    ASSERT_TRUE(first.catch_up().has_value());
+    first.read([&](const projection_state&, const keyed_state& keyed) {
+      EXPECT_EQ(member_transfers(keyed, member, 10), std::vector<domain::transfer_id>{letter});
+    });
+  }
+  EXPECT_EQ(store->consumer_get("projections", projection_layout_key).value(),
+            std::to_string(projection_layout_version));
+  // What a build of version 1 left: no layout key, and no letters indexed.
+  eventstore::consumer_commit former;
+  former.consumer = "projections";
+  former.checkpoint = store->head();
+  former.deletes.emplace_back(projection_layout_key);
+  former.deletes.emplace_back(member_transfer_key(member, letter));
+  ASSERT_TRUE(store->commit_consumer(former).has_value());
+
+  projection_runner reopened(*store, runner_options{});
+  ASSERT_TRUE(reopened.open().has_value());
+  EXPECT_EQ(reopened.last_applied().value, 0u);
+  ASSERT_TRUE(reopened.catch_up().has_value());
+  EXPECT_EQ(reopened.last_applied(), store->head());
+  EXPECT_EQ(store->consumer_get("projections", projection_layout_key).value(),
+            std::to_string(projection_layout_version));
+  reopened.read([&](const projection_state&, const keyed_state& keyed) {
+    EXPECT_EQ(member_transfers(keyed, member, 10), std::vector<domain::transfer_id>{letter});
+  });
+  // And a store of this version resumes where it stood.
+  const std::uint64_t head = store->head().value;
+  projection_runner again(*store, runner_options{});
+  ASSERT_TRUE(again.open().has_value());
+  EXPECT_EQ(again.last_applied().value, head);
 }
 
 // After a bulk import cut short by a crash, the projections' state can describe events the log no

@@ -348,6 +348,135 @@ TEST_F(QueryE2E, EveryQueryEndpointAnswersFromTheProjections) {
   EXPECT_NE(metrics.body.find("gongjian_workflow_bulletins_total 1"), std::string::npos);
 }
 
+// A member's transfer letters sit in transfer-<id> streams: the member's view follows them, so
+// its status, letters and history agree with the domain's state and with the organization's
+// counts (a received letter or an identity certificate makes a pocket member active and formal).
+TEST_F(QueryE2E, MemberViewFollowsTheMembersTransferLetters) {
+  build_tree_and_targets();
+  form(21, 1);
+  auto pocket = [&](std::uint64_t m) {
+    command("record_member", {{"command_id", "m-" + std::to_string(m)},
+                              {"member", m},
+                              {"org", 2},
+                              {"affiliation", "party"},
+                              {"standing", "formal"},
+                              {"status", "pocket"},
+                              {"member_name", "党员" + std::to_string(m)},
+                              {"relationship_held_at", "外省某村"},
+                              {"admitted_on", "2000-01-01"},
+                              {"recorded_on", "2016-07-03"}});
+  };
+  auto issue = [&](std::uint64_t transfer, std::uint64_t m) {
+    return u(command("issue_transfer_letter", {{"command_id", "l-" + std::to_string(transfer)},
+                                               {"transfer", transfer},
+                                               {"member", m},
+                                               {"from_organization", "外省某村党支部"},
+                                               {"to_branch", 21},
+                                               {"standing", "formal"},
+                                               {"dues_paid_until", "2016-06-30"},
+                                               {"issued_on", "2016-07-05"},
+                                               {"valid_until", "2016-10-03"}})
+                 .at("last_position"));
+  };
+  for (std::uint64_t m = 201; m <= 204; ++m) pocket(m);
+  // 201: a letter, then its receipt (回执).
+  const std::uint64_t issued = issue(301, 201);
+  caught_up();
+  auto open = get("/api/v1/members/201");
+  EXPECT_EQ(open.at("status"), "pocket");
+  ASSERT_TRUE(open.at("transfer").is_object()) << open;
+  EXPECT_EQ(u(open.at("transfer").at("id")), 301u);
+  EXPECT_EQ(open.at("transfer").at("status"), "issued");
+  EXPECT_EQ(u(open.at("transfer").at("to_branch")), 21u);
+  EXPECT_EQ(open.at("transfer").at("issued_on"), "2016-07-05");
+  EXPECT_EQ(open.at("transfer").at("valid_until"), "2016-10-03");
+  EXPECT_EQ(open.at("transfer").at("from_organization"), "外省某村党支部");
+  const std::uint64_t received =
+      u(command("receive_transfer_letter", {{"command_id", "r-301"}, {"transfer", 301}, {"received_on", "2016-07-20"}})
+            .at("last_position"));
+  // 202: completed by an identity certificate (身份证明).
+  command("complete_transfer_by_certificate", {{"command_id", "c-302"},
+                                               {"transfer", 302},
+                                               {"member", 202},
+                                               {"to_branch", 21},
+                                               {"issuer", "village_committee"},
+                                               {"issuer_name", "某村党支部"},
+                                               {"certificate_number", "证-302"},
+                                               {"completed_on", "2016-07-21"}});
+  // 203: a letter lost and reissued, the new one rejected; 204: a letter revoked, another expired.
+  issue(303, 203);
+  command("reissue_transfer_letter", {{"command_id", "re-304"},
+                                      {"lost", 303},
+                                      {"transfer", 304},
+                                      {"issued_on", "2016-07-25"},
+                                      {"valid_until", "2016-10-23"}});
+  command("reject_transfer_letter",
+          {{"command_id", "rj-304"}, {"transfer", 304}, {"reason", "材料不全"}, {"rejected_on", "2016-07-30"}});
+  issue(305, 204);
+  command("revoke_transfer_letter",
+          {{"command_id", "rv-305"}, {"transfer", 305}, {"reason", "开错"}, {"revoked_on", "2016-07-26"}});
+  issue(306, 204);
+  command("expire_transfer_letter", {{"command_id", "x-306"}, {"transfer", 306}});
+  caught_up();
+
+  auto m201 = get("/api/v1/members/201");
+  EXPECT_EQ(m201.at("status"), "active");
+  EXPECT_EQ(u(m201.at("relationship_branch")), 21u);
+  EXPECT_EQ(m201.at("transfer").at("status"), "received");
+  EXPECT_EQ(m201.at("transfer").at("settled_on"), "2016-07-20");
+  EXPECT_EQ(u(m201.at("transfer").at("settled_at")), received);
+  std::vector<std::string> types, streams;
+  for (const auto& h : m201.at("history").as_array()) {
+    types.emplace_back(h.at("type").as_string());
+    streams.emplace_back(h.at("stream").as_string());
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"member_recorded", "transfer_letter_issued", "transfer_letter_received"}));
+  EXPECT_EQ(streams, (std::vector<std::string>{"member-201", "transfer-301", "transfer-301"}));
+
+  auto m202 = get("/api/v1/members/202");
+  EXPECT_EQ(m202.at("status"), "active");
+  EXPECT_EQ(u(m202.at("relationship_branch")), 21u);
+  EXPECT_EQ(m202.at("transfer").at("status"), "completed_by_certificate");
+  EXPECT_EQ(m202.at("transfer").at("certificate").at("certificate_number"), "证-302");
+  EXPECT_EQ(m202.at("history").as_array().size(), 2u);
+
+  auto m203 = get("/api/v1/members/203");
+  EXPECT_EQ(m203.at("status"), "pocket");
+  EXPECT_TRUE(m203.at("relationship_branch").is_null());
+  ASSERT_EQ(m203.at("transfers").as_array().size(), 2u);
+  EXPECT_EQ(m203.at("transfers").at(0).at("status"), "voided");
+  EXPECT_EQ(u(m203.at("transfers").at(0).at("replaced_by")), 304u);
+  EXPECT_EQ(m203.at("transfers").at(1).at("status"), "rejected");
+  EXPECT_EQ(u(m203.at("transfers").at(1).at("replaces")), 303u);
+  EXPECT_EQ(m203.at("transfers").at(1).at("reason"), "材料不全");
+  EXPECT_EQ(m203.at("transfers").at(1).at("from_organization"), "外省某村党支部");
+  EXPECT_EQ(m203.at("transfer").at("id"), m203.at("transfers").at(1).at("id"));
+
+  auto m204 = get("/api/v1/members/204");
+  EXPECT_EQ(m204.at("status"), "pocket");
+  ASSERT_EQ(m204.at("transfers").as_array().size(), 2u);
+  EXPECT_EQ(m204.at("transfers").at(0).at("status"), "revoked");
+  EXPECT_EQ(m204.at("transfers").at(1).at("status"), "expired");
+  EXPECT_TRUE(m204.at("listed_as_pocket").is_object());
+  EXPECT_EQ(m204.at("history").as_array().size(), 6u);  // recorded, 2 issued, revoked, expired, listed as pocket
+
+  // The organization's counts agree: 201 and 202 are formal members who count now.
+  auto o = get("/api/v1/organizations/2");
+  EXPECT_EQ(u(o.at("read_model").at("formal_members").at("party")), 2u);
+  auto ind = get("/api/v1/indicators/110101001?affiliation=party");
+  for (const auto& i : ind.at("indicators").as_array())
+    if (i.at("indicator") == "transfers_completed") EXPECT_EQ(u(i.at("value").at("numerator")), 2u);
+
+  // As of the letter's issue, the member was a pocket member with an open letter.
+  auto then = get("/api/v1/members/201?as_of=" + std::to_string(issued));
+  EXPECT_EQ(then.at("status"), "pocket");
+  EXPECT_EQ(then.at("transfer").at("status"), "issued");
+  EXPECT_EQ(then.at("history").as_array().size(), 2u);
+  auto before = get("/api/v1/members/201?as_of=" + std::to_string(issued - 1));
+  EXPECT_TRUE(before.at("transfer").is_null());
+  EXPECT_TRUE(before.at("transfers").as_array().empty());
+}
+
 TEST_F(QueryE2E, LeadersSeeOnlyTheirScopeAuditorsSeeAll) {
   build_tree_and_targets();
   caught_up();

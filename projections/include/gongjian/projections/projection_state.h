@@ -24,6 +24,15 @@
 
 namespace gongjian::projections {
 
+// The layout of what the projections keep, written with every checkpoint under
+// projection_layout_key. A build that starts keeping something a store of an older layout lacks
+// (and cannot derive from what it holds) bumps the version: projection_runner::open then resets a
+// consumer whose stored version differs, and its projections start again from the log's first
+// event, once. Versions: 1 (no key stored): every build before 2; 2: each member's transfer
+// letters indexed under r/ (member_transfers.h).
+inline constexpr std::string_view projection_layout_key = "v";
+inline constexpr std::uint32_t projection_layout_version = 2;
+
 // One of an organization's members, packed into 8 bytes: where the member works and the bits that
 // decide whether they count towards the 3-formal-member rule (formal, and disclosed or active).
 struct member_record {
