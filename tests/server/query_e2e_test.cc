@@ -464,8 +464,11 @@ TEST_F(QueryE2E, MemberViewFollowsTheMembersTransferLetters) {
   auto o = get("/api/v1/organizations/2");
   EXPECT_EQ(u(o.at("read_model").at("formal_members").at("party")), 2u);
   auto ind = get("/api/v1/indicators/110101001?affiliation=party");
-  for (const auto& i : ind.at("indicators").as_array())
-    if (i.at("indicator") == "transfers_completed") EXPECT_EQ(u(i.at("value").at("numerator")), 2u);
+  for (const auto& i : ind.at("indicators").as_array()) {
+    if (i.at("indicator") == "transfers_completed") {
+      EXPECT_EQ(u(i.at("value").at("numerator")), 2u);
+    }
+  }
 
   // As of the letter's issue, the member was a pocket member with an open letter.
   auto then = get("/api/v1/members/201?as_of=" + std::to_string(issued));
