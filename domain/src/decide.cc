@@ -207,7 +207,8 @@ struct decider {
                        [&](organization_id o) { return s.county_of(s.find_org(o)->office) == first; });
   }
 
-  // 应建尽建: an org that can form its own organization does not hide in a joint or affiliated one.
+  // 应建尽建: an org that can form its own organization does not hide in a joint, affiliated or
+  // industry one.
   check none_eligible(const std::vector<organization_id>& orgs, organization_type type, std::string_view field) const {
     const auto affiliation = affiliation_of(type);
     if (!affiliation) return std::nullopt;
@@ -852,6 +853,7 @@ struct decider {
         if (!share_trade(orgs)) {
           return reject(rules::industry_requires_shared_trade, field, "the orgs do not all have one recorded trade");
         }
+        if (auto r = none_eligible(orgs, type, field)) return r;
         if (affiliation && formal < min_formal_members_to_form) {
           return reject(rules::industry_requires_three_formal_members, field, "the orgs have " + formal_text + " together");
         }
@@ -934,9 +936,7 @@ struct decider {
     if (auto r = first_of(not_covered(c.orgs, b->type, b->mode, "orgs"),
                           // Only the newcomers are held to "no eligible org": members of orgs already
                           // inside may have grown since, which the should-form flag reports.
-                          b->mode == formation_mode::joint || b->mode == formation_mode::affiliated
-                              ? none_eligible(c.orgs, b->type, "orgs")
-                              : check{})) {
+                          none_eligible(c.orgs, b->type, "orgs"))) {
       return failure{*r};
     }
     if (b->mode == formation_mode::joint && !share_trade_or_county(all)) {

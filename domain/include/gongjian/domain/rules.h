@@ -142,7 +142,7 @@ inline constexpr rule_info joint_requires_three_formal_members{"joint_requires_t
 inline constexpr rule_info joint_requires_shared_trade_or_county{"joint_requires_shared_trade_or_county", rejection_kind::rule_violation,
     "Jointly formed orgs share a trade or lie in one county (行业相近、产业相通、地域相邻、便于管理)."};
 inline constexpr rule_info eligible_org_must_form_standalone{"eligible_org_must_form_standalone", rejection_kind::rule_violation,
-    "An org with 3 or more formal members forms its own organization (应建尽建), not a joint or affiliated one."};
+    "An org with 3 or more formal members forms its own organization (应建尽建), not a joint, affiliated or industry one."};
 inline constexpr rule_info affiliation_requires_host{"affiliation_requires_host", rejection_kind::invalid_input,
     "Affiliated formation (挂靠组建) names its host (挂靠单位)."};
 inline constexpr rule_info host_has_no_organization{"host_has_no_organization", rejection_kind::rule_violation,
