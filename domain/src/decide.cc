@@ -788,10 +788,18 @@ struct decider {
                                 std::string(to_string(c.affiliation)) + " building")};
     }
     for (auto org : c.orgs) {
-      if (s.find_org(org)->covered_by(organization_type_of(c.affiliation))) {
+      const auto* record = s.find_org(org);
+      if (record->covered_by(organization_type_of(c.affiliation))) {
         return failure{reject(rules::org_already_has_organization, "orgs",
                               "org " + id_text(org.value) + " has a " + std::string(to_string(c.affiliation)) +
                                   " organization")};
+      }
+      // 尚不具备组建条件: an org that can form on its own is to form (应建尽建), not to be instructed.
+      if (record->eligible(c.affiliation)) {
+        return failure{reject(rules::org_can_form_own_organization, "orgs",
+                              "org " + id_text(org.value) + " has " + std::to_string(record->formal(c.affiliation)) +
+                                  " formal " + std::string(to_string(c.affiliation)) +
+                                  " members and can form its own organization")};
       }
     }
     return one(events::instructor_assigned{c.instructor, c.instructor_name, c.affiliation, c.source, c.orgs,

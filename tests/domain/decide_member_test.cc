@@ -221,6 +221,29 @@ TEST_F(instructors, assigned_to_orgs_without_an_organization) {
   t.ok(c);  // re-assigned after release
 }
 
+// 尚不具备组建条件: an org with 3 formal members of the instructor's affiliation can form its own
+// organization; it gets no instructor instead.
+TEST_F(instructors, not_assigned_to_an_org_that_can_form_its_own_organization) {
+  t.members(2, 3);
+  t.members(1, 3, member_affiliation::league);
+  commands::assign_instructor c{instructor_id{1}, "赵老师", member_affiliation::party,
+                                instructor_source::market_regulation_staff,
+                                {organization_id{1}, organization_id{2}}, day("2016-07-20")};
+  const auto r = t.rejection_of(c);
+  EXPECT_EQ(r.code, "org_can_form_own_organization");
+  EXPECT_EQ(r.kind, rejection_kind::rule_violation);
+  EXPECT_EQ(r.field, "orgs");
+  EXPECT_NE(r.message.find("org 2 has 3 formal party members"), std::string::npos) << r.message;
+  EXPECT_NE(r.rule.find("尚不具备组建条件"), std::string::npos);
+  c.orgs = {organization_id{1}};  // its 3 League members do not count for Party building
+  t.ok(c);
+  c.instructor = instructor_id{2};
+  c.affiliation = member_affiliation::league;
+  EXPECT_EQ(t.code_of(c), "org_can_form_own_organization");
+  c.orgs = {organization_id{2}};
+  t.ok(c);
+}
+
 TEST_F(instructors, source_matches_party_or_league_building) {
   commands::assign_instructor c{instructor_id{1}, "钱干部", member_affiliation::party, instructor_source::league_cadre,
                                 {organization_id{1}}, day("2016-07-20")};

@@ -173,6 +173,8 @@ inline constexpr rule_info instructor_source_mismatch{"instructor_source_mismatc
     "Retired Party workers of former state-owned enterprises instruct Party building (党建指导员), League cadres League building (团建指导员)."};
 inline constexpr rule_info org_already_has_organization{"org_already_has_organization", rejection_kind::rule_violation,
     "Instructors go to orgs that cannot yet form an organization of their affiliation (尚不具备组建条件)."};
+inline constexpr rule_info org_can_form_own_organization{"org_can_form_own_organization", rejection_kind::rule_violation,
+    "Instructors go to orgs that cannot yet form (尚不具备组建条件): an org with 3 or more formal members of their affiliation forms its own organization instead (应建尽建)."};
 inline constexpr rule_info target_exists{"target_exists", rejection_kind::already_exists,
     "A formation target is designated once."};
 inline constexpr rule_info target_not_found{"target_not_found", rejection_kind::not_found,
@@ -207,7 +209,7 @@ inline constexpr rule_info no_level_above{"no_level_above", rejection_kind::rule
     "An interview is escalated to the level above; the nation has none."};
 }  // namespace rules
 
-inline constexpr std::array<rule_info, 94> all_rules{
+inline constexpr std::array<rule_info, 95> all_rules{
     rules::invalid_id,
     rules::invalid_jurisdiction_code,
     rules::text_required,
@@ -286,6 +288,7 @@ inline constexpr std::array<rule_info, 94> all_rules{
     rules::instructor_not_active,
     rules::instructor_source_mismatch,
     rules::org_already_has_organization,
+    rules::org_can_form_own_organization,
     rules::target_exists,
     rules::target_not_found,
     rules::target_for_covered_org,
