@@ -1017,8 +1017,21 @@ struct decider {
       return failure{reject(rules::target_already_open, "org",
                             "target " + id_text(open->value) + " is open for org " + id_text(c.org.value))};
     }
+    if (auto r = plan_fits(c.org, c.branch_type, c.planned_mode, "planned_mode")) return failure{*r};
     return one(events::formation_target_designated{c.target, c.org, c.branch_type, c.planned_mode, c.deadline,
                                                    c.person_responsible, c.designated_on});
+  }
+
+  // 应建尽建: a target whose org has 3+ formal members of the type's affiliation is planned to form
+  // standalone; a joint, affiliated or industry plan contradicts the members the state holds.
+  check plan_fits(organization_id org, organization_type type, formation_mode planned, std::string_view field) const {
+    const auto affiliation = affiliation_of(type);
+    const auto* record = s.find_org(org);
+    if (!affiliation || planned == formation_mode::standalone || !record->eligible(*affiliation)) return std::nullopt;
+    return reject(rules::eligible_org_must_form_standalone, field,
+                  "planned " + std::string(to_string(planned)) + " but org " + id_text(org.value) + " has " +
+                      std::to_string(record->formal(*affiliation)) + " formal " +
+                      std::string(to_string(*affiliation)) + " members");
   }
 
   outcome operator()(const commands::record_target_reason& c) const {
@@ -1031,6 +1044,16 @@ struct decider {
     if (t->status != target_status::open) {
       return failure{reject(rules::target_not_open, "target",
                             "target " + id_text(c.target.value) + " is " + std::string(to_string(t->status)))};
+    }
+    // The reason and the plan agree with the members the state holds (正式党员不足三人 is a fact to check).
+    if (auto r = plan_fits(t->org, t->type, t->planned_mode, "target")) return failure{*r};
+    const auto affiliation = affiliation_of(t->type);
+    const auto* org = s.find_org(t->org);
+    if (c.reason == no_organization_reason::fewer_than_three_formal_members && affiliation &&
+        org->eligible(*affiliation)) {
+      return failure{reject(rules::reason_contradicts_members, "reason",
+                            "org " + id_text(t->org.value) + " has " + std::to_string(org->formal(*affiliation)) +
+                                " formal " + std::string(to_string(*affiliation)) + " members")};
     }
     return one(events::formation_target_reason_recorded{c.target, c.reason, c.note, c.recorded_on});
   }

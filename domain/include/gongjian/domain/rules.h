@@ -142,7 +142,7 @@ inline constexpr rule_info joint_requires_three_formal_members{"joint_requires_t
 inline constexpr rule_info joint_requires_shared_trade_or_county{"joint_requires_shared_trade_or_county", rejection_kind::rule_violation,
     "Jointly formed orgs share a trade or lie in one county (行业相近、产业相通、地域相邻、便于管理)."};
 inline constexpr rule_info eligible_org_must_form_standalone{"eligible_org_must_form_standalone", rejection_kind::rule_violation,
-    "An org with 3 or more formal members forms its own organization (应建尽建), not a joint, affiliated or industry one."};
+    "An org with 3 or more formal members forms its own organization (应建尽建), not a joint, affiliated or industry one, and a formation target for it is planned standalone."};
 inline constexpr rule_info affiliation_requires_host{"affiliation_requires_host", rejection_kind::invalid_input,
     "Affiliated formation (挂靠组建) names its host (挂靠单位)."};
 inline constexpr rule_info host_has_no_organization{"host_has_no_organization", rejection_kind::rule_violation,
@@ -185,6 +185,8 @@ inline constexpr rule_info target_already_open{"target_already_open", rejection_
     "An org has one open formation target per organization type."};
 inline constexpr rule_info target_not_open{"target_not_open", rejection_kind::conflict,
     "Reasons are recorded for open formation targets only; a struck-off item is done (对账销号)."};
+inline constexpr rule_info reason_contradicts_members{"reason_contradicts_members", rejection_kind::rule_violation,
+    "A target's reason agrees with the facts: \"fewer than three formal members\" (正式党员（团员）不足三人) is recorded only for an org that has fewer than 3 formal members of the type."};
 inline constexpr rule_info interview_exists{"interview_exists", rejection_kind::already_exists,
     "An interview is scheduled once."};
 inline constexpr rule_info interview_not_found{"interview_not_found", rejection_kind::not_found,
@@ -209,7 +211,7 @@ inline constexpr rule_info no_level_above{"no_level_above", rejection_kind::rule
     "An interview is escalated to the level above; the nation has none."};
 }  // namespace rules
 
-inline constexpr std::array<rule_info, 95> all_rules{
+inline constexpr std::array<rule_info, 96> all_rules{
     rules::invalid_id,
     rules::invalid_jurisdiction_code,
     rules::text_required,
@@ -294,6 +296,7 @@ inline constexpr std::array<rule_info, 95> all_rules{
     rules::target_for_covered_org,
     rules::target_already_open,
     rules::target_not_open,
+    rules::reason_contradicts_members,
     rules::interview_exists,
     rules::interview_not_found,
     rules::interview_round_not_issued,
