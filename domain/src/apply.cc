@@ -202,12 +202,18 @@ struct state_mutator {
 
   void operator()(const events::member_recorded& e) {
     put_member(e.member, member_record{e.org, {}, {}, e.admitted_on, e.affiliation, e.standing, e.status});
+    s.member_branches_.erase(e.member);
   }
   void operator()(const events::member_identity_disclosed& e) {
     modify_member(e.member, [](member_record& m) { m.status = member_status::disclosed; });
   }
   void operator()(const events::member_developed& e) {
     put_member(e.member, member_record{e.org, {}, {}, e.admitted_on, e.affiliation, e.standing, member_status::active});
+    if (e.admitted_by) {
+      s.member_branches_[e.member] = *e.admitted_by;
+    } else {
+      s.member_branches_.erase(e.member);
+    }
   }
   void operator()(const events::member_made_formal& e) {
     modify_member(e.member, [](member_record& m) { m.standing = member_standing::formal; });
@@ -217,6 +223,7 @@ struct state_mutator {
       m.org = organization_id{};
       m.attached_to = branch_id{};
     });
+    s.member_branches_.erase(e.member);
   }
   void operator()(const events::member_attached_nearby& e) {
     modify_member(e.member, [&](member_record& m) { m.attached_to = e.branch; });
@@ -236,7 +243,10 @@ struct state_mutator {
       });
     });
   }
-  void operator()(const events::transfer_letter_received& e) { settle(e.transfer, transfer_status::received); }
+  void operator()(const events::transfer_letter_received& e) {
+    settle(e.transfer, transfer_status::received);
+    s.member_branches_[e.member] = e.to_branch;
+  }
   void operator()(const events::transfer_letter_rejected& e) { settle(e.transfer, transfer_status::rejected); }
   void operator()(const events::transfer_letter_revoked& e) { settle(e.transfer, transfer_status::revoked); }
   void operator()(const events::transfer_letter_expired& e) { settle(e.transfer, transfer_status::expired); }
@@ -253,6 +263,7 @@ struct state_mutator {
         transfer_record{e.member, e.to_branch, e.completed_on, transfer_status::completed_by_certificate, {}};
     if (const auto m = s.find_member(e.member)) s.transfers_[e.transfer].standing = m->standing;
     modify_member(e.member, [](member_record& m) { m.status = member_status::active; });
+    s.member_branches_[e.member] = e.to_branch;
   }
 
   void operator()(const events::instructor_assigned& e) {
@@ -376,6 +387,7 @@ bool state::operator==(const state& other) const {
          branches_ == other.branches_ && transfers_ == other.transfers_ && instructors_ == other.instructors_ &&
          targets_ == other.targets_ && campaigns_ == other.campaigns_ && hosts_ == other.hosts_ &&
          interviews_ == other.interviews_ && open_targets_ == other.open_targets_ &&
+         member_branches_ == other.member_branches_ &&
          orgs_in_scope_ == other.orgs_in_scope_ && should_form_not_formed_ == other.should_form_not_formed_;
 }
 

@@ -679,6 +679,16 @@ struct decider {
     return std::nullopt;
   }
 
+  // A transfer moves the relationship to another organization, not into the one holding it.
+  check not_into_own_organization(member_id member, branch_id to, std::string_view field) const {
+    if (s.branch_holding(member) == to) {
+      return reject(rules::transfer_into_own_organization, field,
+                    "member " + id_text(member.value) + "'s relationship is already held by organization " +
+                        id_text(to.value));
+    }
+    return std::nullopt;
+  }
+
   // An issued letter (the only status a transfer moves on from).
   check issued(transfer_id transfer, std::string_view field) const {
     if (auto r = id(transfer.value, field)) return r;
@@ -699,7 +709,10 @@ struct decider {
       return failure{*r};
     }
     const auto m = s.find_member(c.member);
-    if (auto r = branch_of_affiliation(c.to_branch, m->affiliation, "to_branch")) return failure{*r};
+    if (auto r = first_of(branch_of_affiliation(c.to_branch, m->affiliation, "to_branch"),
+                          not_into_own_organization(c.member, c.to_branch, "to_branch"))) {
+      return failure{*r};
+    }
     if (c.standing != m->standing) {
       return failure{reject(rules::standing_mismatch, "standing",
                             "the letter says " + std::string(to_string(c.standing)) + ", the member is " +
@@ -764,7 +777,10 @@ struct decider {
                           no_open_transfer(c.member, "member"))) {
       return failure{*r};
     }
-    if (auto r = branch_of_affiliation(c.to_branch, s.find_member(c.member)->affiliation, "to_branch")) return failure{*r};
+    if (auto r = first_of(branch_of_affiliation(c.to_branch, s.find_member(c.member)->affiliation, "to_branch"),
+                          not_into_own_organization(c.member, c.to_branch, "to_branch"))) {
+      return failure{*r};
+    }
     return one(events::transfer_completed_by_certificate{c.transfer, c.member, c.to_branch, c.issuer, c.issuer_name,
                                                          c.certificate_number, c.completed_on});
   }

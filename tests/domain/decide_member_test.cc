@@ -187,6 +187,48 @@ TEST_F(transfers, a_lost_letter_is_reissued_and_voided) {
   t.ok(commands::receive_transfer_letter{transfer_id{2}, day("2016-07-28")});
 }
 
+// A transfer moves the relationship here; a member whose relationship the organization already
+// holds is not transferred into it again (each receipt would count as a transfer completed).
+TEST_F(transfers, not_into_the_organization_that_already_holds_the_member) {
+  t.ok(letter(1));
+  t.ok(commands::receive_transfer_letter{transfer_id{1}, day("2016-07-28")});
+  const auto r = t.rejection_of(letter(2, "2016-07-29", "2016-09-20"));
+  EXPECT_EQ(r.code, "transfer_into_own_organization");
+  EXPECT_EQ(r.kind, rejection_kind::conflict);
+  EXPECT_EQ(r.field, "to_branch");
+  EXPECT_NE(r.message.find("member 7"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("organization 10"), std::string::npos) << r.message;
+  commands::complete_transfer_by_certificate c{transfer_id{3}, member_id{7}, branch_id{10},
+                                               certificate_issuer::village_committee, "阜阳市颍州区某村党支部",
+                                               "皖颍证〔2016〕12号", day("2016-07-29")};
+  EXPECT_EQ(t.code_of(c), "transfer_into_own_organization");
+  // Into another organization it goes; the first no longer holds the member afterwards.
+  t.members(1, 3);
+  t.ok(form(11, organization_type::party, formation_mode::standalone, {1}));
+  c.to_branch = branch_id{11};
+  t.ok(c);
+  t.ok(letter(4, "2016-07-30", "2016-09-20"));  // back to organization 10
+}
+
+TEST_F(transfers, a_member_admitted_by_an_organization_is_not_transferred_into_it) {
+  commands::develop_member developed{member_id{8}, organization_id{2}, member_affiliation::party, "王五",
+                                     branch_id{10}, day("2016-07-21")};
+  t.ok(developed);
+  auto l = letter(1);
+  l.member = member_id{8};
+  l.standing = member_standing::probationary;
+  l.issued_on = day("2016-07-22");
+  EXPECT_EQ(t.code_of(l), "transfer_into_own_organization");
+  // After leaving and being recorded again, the relationship is no longer held here.
+  t.ok(commands::record_member_left{member_id{8}, leaving_reason::changed_job, day("2016-07-23")});
+  auto again = record(8, 2, member_affiliation::party, member_standing::probationary, member_status::floating);
+  again.admitted_on = day("2016-07-21");
+  again.recorded_on = day("2016-07-24");
+  t.ok(again);
+  l.issued_on = day("2016-07-25");
+  t.ok(l);
+}
+
 TEST_F(transfers, identity_certificate_completes_a_difficult_transfer) {
   commands::complete_transfer_by_certificate c{transfer_id{3}, member_id{7}, branch_id{10},
                                                certificate_issuer::village_committee, "阜阳市颍州区某村党支部",

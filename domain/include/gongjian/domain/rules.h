@@ -123,6 +123,8 @@ inline constexpr rule_info letter_not_expired{"letter_not_expired", rejection_ki
     "A letter expires only after its last valid day."};
 inline constexpr rule_info standing_mismatch{"standing_mismatch", rejection_kind::invalid_input,
     "A letter states the member's standing (正式/预备) as recorded."};
+inline constexpr rule_info transfer_into_own_organization{"transfer_into_own_organization", rejection_kind::conflict,
+    "A transfer (组织关系接转) moves a member's relationship to another organization, not into the one here that already holds it."};
 inline constexpr rule_info branch_exists{"branch_exists", rejection_kind::already_exists,
     "An organization is formed once under its id."};
 inline constexpr rule_info branch_not_found{"branch_not_found", rejection_kind::not_found,
@@ -211,7 +213,7 @@ inline constexpr rule_info no_level_above{"no_level_above", rejection_kind::rule
     "An interview is escalated to the level above; the nation has none."};
 }  // namespace rules
 
-inline constexpr std::array<rule_info, 96> all_rules{
+inline constexpr std::array<rule_info, 97> all_rules{
     rules::invalid_id,
     rules::invalid_jurisdiction_code,
     rules::text_required,
@@ -265,6 +267,7 @@ inline constexpr std::array<rule_info, 96> all_rules{
     rules::letter_expired,
     rules::letter_not_expired,
     rules::standing_mismatch,
+    rules::transfer_into_own_organization,
     rules::branch_exists,
     rules::branch_not_found,
     rules::organization_dissolved,

@@ -312,6 +312,14 @@ class state {
   const id_map<host_id, host_record>& hosts() const { return hosts_; }
   const id_map<interview_id, interview_record>& interviews() const { return interviews_; }
 
+  // The organization here that holds the member's relationship (组织关系): the one a letter was
+  // received by or a certificate completed the transfer to, or that admitted a developed member;
+  // none after the member leaves. A transfer into it is refused (it would count twice).
+  std::optional<branch_id> branch_holding(member_id id) const {
+    auto it = member_branches_.find(id);
+    return it == member_branches_.end() ? std::nullopt : std::optional{it->second};
+  }
+
   // The open formation target of a type for an org (the ledger item to strike off).
   std::optional<target_id> open_target(organization_id org, organization_type type) const;
 
@@ -352,6 +360,8 @@ class state {
   std::unordered_map<std::uint32_t, branch_id> member_attachments_;
   std::unordered_map<std::uint32_t, transfer_id> member_open_transfers_;
   std::unordered_map<std::uint32_t, organization_id> member_unregistered_orgs_;
+  // Only members whose relationship an organization here holds (transferred in or admitted here).
+  id_map<member_id, branch_id> member_branches_;
   id_map<branch_id, branch_record> branches_;
   id_map<transfer_id, transfer_record> transfers_;
   id_map<instructor_id, instructor_record> instructors_;
