@@ -103,6 +103,16 @@ struct decider {
     return std::nullopt;
   }
 
+  // A step dated before the step of the same aggregate it follows, whose date the state holds.
+  check after_prior_step(date d, date prior, std::string_view field, std::string_view prior_step) const {
+    if (d < prior) {
+      return reject(rules::date_before_prior_step, field,
+                    std::string(field) + " " + to_string(d) + " is before " + std::string(prior_step) + " on " +
+                        to_string(prior));
+    }
+    return std::nullopt;
+  }
+
   check jurisdiction(const jurisdiction_code& code, std::string_view field) const {
     if (!level_of(code)) return reject(rules::invalid_jurisdiction_code, field, "'" + code.value + "' is not a valid code");
     if (!s.find_jurisdiction(code)) return reject(rules::jurisdiction_not_found, field, code.value + " is not registered");
@@ -492,6 +502,13 @@ struct decider {
       return failure{reject(rules::survey_step_out_of_order, "step",
                             std::string(to_string(c.step)) + " given; the next step is " + expected)};
     }
+    if (done > 0) {
+      if (auto r = after_prior_step(c.completed_on, s.find_org(c.org)->last_survey_step_on(), "completed_on",
+                                    "the survey step " +
+                                        std::string(to_string(static_cast<survey_step>(done - 1))))) {
+        return failure{*r};
+      }
+    }
     return one(events::survey_step_completed{c.org, c.step, c.completed_on});
   }
 
@@ -581,6 +598,9 @@ struct decider {
       return failure{reject(rules::identity_already_disclosed, "member",
                             "member " + id_text(c.member.value) + " is " + std::string(to_string(m->status)))};
     }
+    if (auto r = after_prior_step(c.disclosed_on, m->recorded_on, "disclosed_on", "the member's record")) {
+      return failure{*r};
+    }
     return one(events::member_identity_disclosed{c.member, m->org, m->status, c.disclosed_on});
   }
 
@@ -603,6 +623,9 @@ struct decider {
     const auto m = s.find_member(c.member);
     if (m->standing != member_standing::probationary) {
       return failure{reject(rules::member_already_formal, "member", "member " + id_text(c.member.value) + " is formal")};
+    }
+    if (auto r = after_prior_step(c.made_formal_on, m->recorded_on, "made_formal_on", "the member's record")) {
+      return failure{*r};
     }
     const date probation_ends = add_days(m->admitted_on, static_cast<std::int32_t>(ctx.rules.party_probation_days));
     if (c.made_formal_on < probation_ends) {
@@ -627,6 +650,7 @@ struct decider {
       return failure{reject(rules::member_has_open_transfer, "member",
                             "transfer " + id_text(m->open_transfer.value) + " is still issued")};
     }
+    if (auto r = after_prior_step(c.left_on, m->recorded_on, "left_on", "the member's record")) return failure{*r};
     return one(events::member_left{c.member, m->org, c.reason, c.left_on});
   }
 
@@ -643,6 +667,11 @@ struct decider {
       return failure{reject(rules::org_has_own_organization, "member",
                             "org " + id_text(m->org.value) + " has a " + std::string(to_string(m->affiliation)) +
                                 " organization")};
+    }
+    if (auto r = first_of(after_prior_step(c.attached_on, m->recorded_on, "attached_on", "the member's record"),
+                          after_prior_step(c.attached_on, s.find_branch(c.branch)->formed_on, "attached_on",
+                                           "the organization's formation"))) {
+      return failure{*r};
     }
     return one(events::member_attached_nearby{c.member, c.branch, c.attached_on});
   }
@@ -708,6 +737,13 @@ struct decider {
                           no_open_transfer(c.member, "member"))) {
       return failure{*r};
     }
+    const date dues_limit = add_days(c.issued_on, static_cast<std::int32_t>(ctx.rules.max_dues_paid_ahead_days));
+    if (c.dues_paid_until > dues_limit) {
+      return failure{reject(rules::dues_paid_too_far_ahead, "dues_paid_until",
+                            to_string(c.dues_paid_until) + " is more than " +
+                                std::to_string(ctx.rules.max_dues_paid_ahead_days) + " days after issued_on " +
+                                to_string(c.issued_on))};
+    }
     const auto m = s.find_member(c.member);
     if (auto r = first_of(branch_of_affiliation(c.to_branch, m->affiliation, "to_branch"),
                           not_into_own_organization(c.member, c.to_branch, "to_branch"))) {
@@ -725,6 +761,7 @@ struct decider {
   outcome operator()(const commands::receive_transfer_letter& c) const {
     if (auto r = first_of(issued(c.transfer, "transfer"), past(c.received_on, "received_on"))) return failure{*r};
     const auto* t = s.find_transfer(c.transfer);
+    if (auto r = after_prior_step(c.received_on, t->issued_on, "received_on", "the letter's issue")) return failure{*r};
     if (c.received_on > t->valid_until) {
       return failure{reject(rules::letter_expired, "received_on",
                             "the letter was valid until " + to_string(t->valid_until))};
@@ -737,14 +774,18 @@ struct decider {
     if (auto r = first_of(issued(c.transfer, "transfer"), required(c.reason, "reason"), past(c.rejected_on, "rejected_on"))) {
       return failure{*r};
     }
-    return one(events::transfer_letter_rejected{c.transfer, s.find_transfer(c.transfer)->member, c.reason, c.rejected_on});
+    const auto* t = s.find_transfer(c.transfer);
+    if (auto r = after_prior_step(c.rejected_on, t->issued_on, "rejected_on", "the letter's issue")) return failure{*r};
+    return one(events::transfer_letter_rejected{c.transfer, t->member, c.reason, c.rejected_on});
   }
 
   outcome operator()(const commands::revoke_transfer_letter& c) const {
     if (auto r = first_of(issued(c.transfer, "transfer"), required(c.reason, "reason"), past(c.revoked_on, "revoked_on"))) {
       return failure{*r};
     }
-    return one(events::transfer_letter_revoked{c.transfer, s.find_transfer(c.transfer)->member, c.reason, c.revoked_on});
+    const auto* t = s.find_transfer(c.transfer);
+    if (auto r = after_prior_step(c.revoked_on, t->issued_on, "revoked_on", "the letter's issue")) return failure{*r};
+    return one(events::transfer_letter_revoked{c.transfer, t->member, c.reason, c.revoked_on});
   }
 
   outcome operator()(const commands::expire_transfer_letter& c) const {
@@ -765,7 +806,10 @@ struct decider {
       return failure{*r};
     }
     const auto* lost = s.find_transfer(c.lost);
-    if (auto r = active_branch(lost->to_branch, "lost")) return failure{*r};
+    if (auto r = first_of(after_prior_step(c.issued_on, lost->issued_on, "issued_on", "the lost letter's issue"),
+                          active_branch(lost->to_branch, "lost"))) {
+      return failure{*r};
+    }
     return one(events::transfer_letter_reissued{c.lost, c.transfer, lost->member, lost->to_branch, lost->standing,
                                                 c.issued_on, c.valid_until});
   }
@@ -836,6 +880,7 @@ struct decider {
       return failure{reject(rules::instructor_not_active, "instructor",
                             "instructor " + id_text(c.instructor.value) + " is already released")};
     }
+    if (auto r = after_prior_step(c.released_on, i->assigned_on, "released_on", "the assignment")) return failure{*r};
     return one(events::instructor_released{c.instructor, c.reason, c.released_on});
   }
 
@@ -948,6 +993,9 @@ struct decider {
       return failure{*r};
     }
     const auto* b = s.find_branch(c.branch);
+    if (auto r = after_prior_step(c.added_on, b->formed_on, "added_on", "the organization's formation")) {
+      return failure{*r};
+    }
     if (b->mode == formation_mode::standalone) {
       return failure{reject(rules::standalone_covers_one_org, "orgs", "a standalone organization takes no other org")};
     }
@@ -985,6 +1033,9 @@ struct decider {
     if (c.orgs.empty()) return failure{reject(rules::list_required, "orgs", "no orgs listed")};
     if (has_duplicates(c.orgs)) return failure{reject(rules::duplicate_in_list, "orgs", "an org is listed twice")};
     const auto* b = s.find_branch(c.branch);
+    if (auto r = after_prior_step(c.removed_on, b->formed_on, "removed_on", "the organization's formation")) {
+      return failure{*r};
+    }
     if (b->mode == formation_mode::standalone) {
       return failure{reject(rules::standalone_covers_one_org, "orgs", "dissolve a standalone organization instead")};
     }
@@ -1007,6 +1058,10 @@ struct decider {
   outcome operator()(const commands::dissolve_organization& c) const {
     if (auto r = first_of(active_branch(c.branch, "branch"), required(c.reason, "reason"),
                           past(c.dissolved_on, "dissolved_on"))) {
+      return failure{*r};
+    }
+    if (auto r = after_prior_step(c.dissolved_on, s.find_branch(c.branch)->formed_on, "dissolved_on",
+                                  "the organization's formation")) {
       return failure{*r};
     }
     return one(events::organization_dissolved{c.branch, c.reason, c.dissolved_on});
@@ -1060,6 +1115,9 @@ struct decider {
     if (t->status != target_status::open) {
       return failure{reject(rules::target_not_open, "target",
                             "target " + id_text(c.target.value) + " is " + std::string(to_string(t->status)))};
+    }
+    if (auto r = after_prior_step(c.recorded_on, t->designated_on, "recorded_on", "the target's designation")) {
+      return failure{*r};
     }
     // The reason and the plan agree with the members the state holds (正式党员不足三人 is a fact to check).
     if (auto r = plan_fits(t->org, t->type, t->planned_mode, "target")) return failure{*r};
@@ -1136,6 +1194,9 @@ struct decider {
       return failure{reject(rules::interview_not_scheduled, "interview",
                             "interview " + id_text(c.interview.value) + " is " + std::string(to_string(i->status)))};
     }
+    if (auto r = after_prior_step(china_date_of(c.held_at_ms), i->scheduled_on, "held_at_ms", "the scheduled day")) {
+      return failure{*r};
+    }
     return one(events::interview_held{c.interview, c.held_at_ms, c.answer, c.pledge});
   }
 
@@ -1182,6 +1243,7 @@ struct decider {
     if (i->items_done[c.item]) {
       return failure{reject(rules::rectification_item_done, "item", "item " + std::to_string(c.item) + " is done")};
     }
+    if (auto r = after_prior_step(c.done_on, i->held_on, "done_on", "the interview")) return failure{*r};
     return one(events::rectification_item_done{c.interview, c.item, c.done_on});
   }
 
@@ -1207,6 +1269,7 @@ struct decider {
       case interview_status::closed:
         return failure{reject(rules::interview_settled, "interview", "interview " + id_text(c.interview.value) + " is closed")};
     }
+    if (auto r = after_prior_step(c.closed_on, i->held_on, "closed_on", "the interview")) return failure{*r};
     return one(events::interview_closed{c.interview, c.conclusion, c.closed_on});
   }
 
@@ -1223,6 +1286,7 @@ struct decider {
       return failure{reject(rules::interview_settled, "interview",
                             "interview " + id_text(c.interview.value) + " is " + std::string(to_string(i->status)))};
     }
+    if (auto r = after_prior_step(c.escalated_on, i->held_on, "escalated_on", "the interview")) return failure{*r};
     const auto& where = s.jurisdiction(i->jurisdiction);
     if (where.parent == no_jurisdiction) {
       return failure{reject(rules::no_level_above, "interview", where.code.value + " has no level above")};

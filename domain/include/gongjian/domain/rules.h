@@ -35,6 +35,10 @@ inline constexpr rule_info date_in_future{"date_in_future", rejection_kind::inva
     "A fact is not dated after the day it is recorded (China Standard Time)."};
 inline constexpr rule_info date_order{"date_order", rejection_kind::invalid_input,
     "Dates follow each other: an end after its start, a deadline on or after the day it is set."};
+inline constexpr rule_info date_before_prior_step{"date_before_prior_step", rejection_kind::rule_violation,
+    "A step is not dated before the step it follows whose date is recorded: survey steps in order; a letter received, rejected, revoked or reissued on or after its issue; a member disclosed, made formal, attached nearby or leaving on or after being recorded; an instructor released after assignment; orgs added or removed and an organization dissolved after its formation; a target's reason after its designation; an interview held on or after its scheduled day, its items done, closed or escalated after it was held."};
+inline constexpr rule_info dues_paid_too_far_ahead{"dues_paid_too_far_ahead", rejection_kind::invalid_input,
+    "A letter's dues paid up to (党费交至) lie at most the policy's days (366 by default) after its issue."};
 inline constexpr rule_info invalid_count{"invalid_count", rejection_kind::invalid_input,
     "Counts lie within their range (employees, targets, cadence, ranks, item numbers)."};
 inline constexpr rule_info list_required{"list_required", rejection_kind::invalid_input,
@@ -213,7 +217,7 @@ inline constexpr rule_info no_level_above{"no_level_above", rejection_kind::rule
     "An interview is escalated to the level above; the nation has none."};
 }  // namespace rules
 
-inline constexpr std::array<rule_info, 97> all_rules{
+inline constexpr std::array<rule_info, 99> all_rules{
     rules::invalid_id,
     rules::invalid_jurisdiction_code,
     rules::text_required,
@@ -223,6 +227,8 @@ inline constexpr std::array<rule_info, 97> all_rules{
     rules::date_out_of_range,
     rules::date_in_future,
     rules::date_order,
+    rules::date_before_prior_step,
+    rules::dues_paid_too_far_ahead,
     rules::invalid_count,
     rules::list_required,
     rules::duplicate_in_list,
