@@ -512,6 +512,56 @@ struct decider {
     return one(events::survey_step_completed{c.org, c.step, c.completed_on});
   }
 
+  // A correction of office or trade keeps every joint, affiliated or industry organization the org
+  // is in within its formation rules. Such orgs are few, so their organizations are found by a scan.
+  check organizations_still_hold(const commands::correct_organization_details& c) const {
+    const auto* org = s.find_org(c.org);
+    std::uint16_t grouped = 0;
+    for (std::size_t t = 0; t < enum_count<organization_type>(); ++t) {
+      const auto type = static_cast<organization_type>(t);
+      grouped |= org_record::coverage_bit(type, formation_mode::joint) |
+                 org_record::coverage_bit(type, formation_mode::affiliated) |
+                 org_record::coverage_bit(type, formation_mode::industry);
+    }
+    if ((!c.office && !c.trade) || (org->coverage & grouped) == 0) return std::nullopt;
+    // A trade not yet recorded by any org is one no other org has.
+    constexpr trade_index unknown_trade = 0xFFFFFFFFu;
+    const trade_index new_trade =
+        c.trade ? (c.trade->empty() ? 0 : s.find_trade(*c.trade).value_or(unknown_trade)) : org->trade;
+    const jurisdiction_index new_county =
+        c.office ? s.county_of(*s.index_of_jurisdiction(*c.office)) : s.county_of(org->office);
+    const auto trade_of = [&](organization_id o) { return o == c.org ? new_trade : s.find_org(o)->trade; };
+    const auto county_of = [&](organization_id o) {
+      return o == c.org ? new_county : s.county_of(s.find_org(o)->office);
+    };
+    for (const auto& [id, b] : s.branches()) {
+      if (b.dissolved || b.mode == formation_mode::standalone) continue;
+      if (std::find(b.orgs.begin(), b.orgs.end(), c.org) == b.orgs.end()) continue;
+      const trade_index first_trade = trade_of(b.orgs.front());
+      const jurisdiction_index first_county = county_of(b.orgs.front());
+      const bool one_trade = first_trade != 0 && std::all_of(b.orgs.begin(), b.orgs.end(), [&](organization_id o) {
+        return trade_of(o) == first_trade;
+      });
+      const bool one_county = first_county != no_jurisdiction &&
+                              std::all_of(b.orgs.begin(), b.orgs.end(), [&](organization_id o) {
+                                return county_of(o) == first_county;
+                              });
+      const bool holds = b.mode == formation_mode::joint      ? one_trade || one_county
+                         : b.mode == formation_mode::industry ? one_trade
+                                                              : new_county == s.county_of(s.find_host(b.host)->jurisdiction);
+      if (!holds) {
+        const std::string_view field = b.mode == formation_mode::industry ? "trade" : c.office ? "office" : "trade";
+        const std::string why = b.mode == formation_mode::joint ? "its orgs would neither share a trade nor lie in one county"
+                                : b.mode == formation_mode::industry ? "its orgs would not share one trade"
+                                                                     : "the host would not lie in the org's county";
+        return reject(rules::correction_breaks_organization, field,
+                      "org " + id_text(c.org.value) + " is in " + std::string(to_string(b.mode)) + " organization " +
+                          id_text(id.value) + ": " + why);
+      }
+    }
+    return std::nullopt;
+  }
+
   outcome operator()(const commands::correct_organization_details& c) const {
     if (auto r = first_of(org_in_scope(c.org, "org"), optional_text(c.note, "note"), past(c.corrected_on, "corrected_on"))) {
       return failure{*r};
@@ -544,6 +594,7 @@ struct decider {
                               "only an individual business is identified by a registration number")};
       }
     }
+    if (auto r = organizations_still_hold(c)) return failure{*r};
     return one(events::organization_details_corrected{c.org, c.org_name, c.social_credit_code, c.registration_number,
                                                       c.trade, c.office, c.address, c.employees, c.owner,
                                                       c.management_relationship, c.status, c.focus,

@@ -165,6 +165,8 @@ inline constexpr rule_info industry_requires_three_formal_members{"industry_requ
     "Industry formation (行业组建) of a Party (League) organization reaches 3 formal members across its orgs."};
 inline constexpr rule_info org_already_covered{"org_already_covered", rejection_kind::rule_violation,
     "An org is in one organization of a type per formation mode at a time."};
+inline constexpr rule_info correction_breaks_organization{"correction_breaks_organization", rejection_kind::rule_violation,
+    "A correction of an org's office or trade keeps each organization it is in within its formation rules: a joint one shares a trade or a county, an affiliated one has its host in the org's county, an industry one shares a trade; remove the org from it first."};
 inline constexpr rule_info org_not_in_organization{"org_not_in_organization", rejection_kind::conflict,
     "Only orgs the organization covers are removed from it."};
 inline constexpr rule_info organization_needs_an_org{"organization_needs_an_org", rejection_kind::rule_violation,
@@ -217,7 +219,7 @@ inline constexpr rule_info no_level_above{"no_level_above", rejection_kind::rule
     "An interview is escalated to the level above; the nation has none."};
 }  // namespace rules
 
-inline constexpr std::array<rule_info, 99> all_rules{
+inline constexpr std::array<rule_info, 100> all_rules{
     rules::invalid_id,
     rules::invalid_jurisdiction_code,
     rules::text_required,
@@ -293,6 +295,7 @@ inline constexpr std::array<rule_info, 99> all_rules{
     rules::industry_requires_three_formal_members,
     rules::org_already_covered,
     rules::org_not_in_organization,
+    rules::correction_breaks_organization,
     rules::organization_needs_an_org,
     rules::instructor_already_assigned,
     rules::instructor_not_found,
