@@ -73,6 +73,9 @@ struct state_mutator {
     const member_slot before = s.members_.get(slot);
     member_slot packed;
     packed.admitted_on = record.admitted_on;
+    const std::int32_t recorded_after = days_between(record.admitted_on, record.recorded_on);
+    packed.recorded_after_days =
+        static_cast<std::uint16_t>(recorded_after < 0 ? 0 : recorded_after > 0xFFFF ? 0xFFFF : recorded_after);
     packed.affiliation = record.affiliation;
     packed.standing = record.standing;
     packed.status = record.status;
@@ -184,6 +187,7 @@ struct state_mutator {
   void operator()(const events::survey_step_completed& e) {
     modify_org(e.org, [&](org_record& org) {
       org.survey_steps_completed = static_cast<std::uint8_t>(static_cast<unsigned>(e.step) + 1);
+      org.last_survey_step_day = org_record::survey_day_of(e.completed_on);
     });
   }
   void operator()(const events::organization_details_corrected& e) {
@@ -201,13 +205,21 @@ struct state_mutator {
   }
 
   void operator()(const events::member_recorded& e) {
-    put_member(e.member, member_record{e.org, {}, {}, e.admitted_on, e.affiliation, e.standing, e.status});
+    put_member(e.member,
+               member_record{e.org, {}, {}, e.admitted_on, e.affiliation, e.standing, e.status, e.recorded_on});
+    s.member_branches_.erase(e.member);
   }
   void operator()(const events::member_identity_disclosed& e) {
     modify_member(e.member, [](member_record& m) { m.status = member_status::disclosed; });
   }
   void operator()(const events::member_developed& e) {
-    put_member(e.member, member_record{e.org, {}, {}, e.admitted_on, e.affiliation, e.standing, member_status::active});
+    put_member(e.member, member_record{e.org, {}, {}, e.admitted_on, e.affiliation, e.standing, member_status::active,
+                                       e.admitted_on});
+    if (e.admitted_by) {
+      s.member_branches_[e.member] = *e.admitted_by;
+    } else {
+      s.member_branches_.erase(e.member);
+    }
   }
   void operator()(const events::member_made_formal& e) {
     modify_member(e.member, [](member_record& m) { m.standing = member_standing::formal; });
@@ -217,13 +229,15 @@ struct state_mutator {
       m.org = organization_id{};
       m.attached_to = branch_id{};
     });
+    s.member_branches_.erase(e.member);
   }
   void operator()(const events::member_attached_nearby& e) {
     modify_member(e.member, [&](member_record& m) { m.attached_to = e.branch; });
   }
 
   void operator()(const events::transfer_letter_issued& e) {
-    s.transfers_[e.transfer] = transfer_record{e.member, e.to_branch, e.valid_until, transfer_status::issued, e.standing};
+    s.transfers_[e.transfer] =
+        transfer_record{e.member, e.to_branch, e.valid_until, transfer_status::issued, e.standing, e.issued_on};
     modify_member(e.member, [&](member_record& m) { m.open_transfer = e.transfer; });
   }
   void settle(transfer_id id, transfer_status status) {
@@ -236,7 +250,10 @@ struct state_mutator {
       });
     });
   }
-  void operator()(const events::transfer_letter_received& e) { settle(e.transfer, transfer_status::received); }
+  void operator()(const events::transfer_letter_received& e) {
+    settle(e.transfer, transfer_status::received);
+    s.member_branches_[e.member] = e.to_branch;
+  }
   void operator()(const events::transfer_letter_rejected& e) { settle(e.transfer, transfer_status::rejected); }
   void operator()(const events::transfer_letter_revoked& e) { settle(e.transfer, transfer_status::revoked); }
   void operator()(const events::transfer_letter_expired& e) { settle(e.transfer, transfer_status::expired); }
@@ -250,13 +267,14 @@ struct state_mutator {
   }
   void operator()(const events::transfer_completed_by_certificate& e) {
     s.transfers_[e.transfer] =
-        transfer_record{e.member, e.to_branch, e.completed_on, transfer_status::completed_by_certificate, {}};
+        transfer_record{e.member, e.to_branch, e.completed_on, transfer_status::completed_by_certificate, {}, e.completed_on};
     if (const auto m = s.find_member(e.member)) s.transfers_[e.transfer].standing = m->standing;
     modify_member(e.member, [](member_record& m) { m.status = member_status::active; });
+    s.member_branches_[e.member] = e.to_branch;
   }
 
   void operator()(const events::instructor_assigned& e) {
-    s.instructors_[e.instructor] = instructor_record{e.affiliation, e.source, true, e.orgs};
+    s.instructors_[e.instructor] = instructor_record{e.affiliation, e.source, true, e.orgs, e.assigned_on};
   }
   void operator()(const events::instructor_released& e) {
     with(s.instructors_, e.instructor, [](instructor_record& i) {
@@ -267,7 +285,7 @@ struct state_mutator {
   }
 
   void operator()(const events::organization_formed& e) {
-    branch_record branch{e.branch_type, e.mode, false, e.host.value_or(host_id{}), e.orgs};
+    branch_record branch{e.branch_type, e.mode, false, e.host.value_or(host_id{}), e.orgs, e.formed_on};
     for (auto org : e.orgs) cover(branch, org, true);
     s.branches_[e.branch] = std::move(branch);
   }
@@ -299,7 +317,8 @@ struct state_mutator {
   }
 
   void operator()(const events::formation_target_designated& e) {
-    s.targets_[e.target] = target_record{e.org, e.deadline, e.branch_type, e.planned_mode, target_status::open, false};
+    s.targets_[e.target] =
+        target_record{e.org, e.deadline, e.branch_type, e.planned_mode, target_status::open, false, e.designated_on};
     s.open_targets_[state::target_key(e.org, e.branch_type)] = e.target;
     modify_org(e.org, [&](org_record& org) {
       org.open_targets = static_cast<std::uint8_t>(org.open_targets | (1u << static_cast<unsigned>(e.branch_type)));
@@ -313,10 +332,14 @@ struct state_mutator {
 
   void operator()(const events::interview_scheduled& e) {
     s.interviews_[e.interview] =
-        interview_record{e.campaign, intern_jurisdiction(e.jurisdiction), e.round, interview_status::scheduled, {}};
+        interview_record{e.campaign, intern_jurisdiction(e.jurisdiction), e.round, interview_status::scheduled, {},
+                         china_date_of(e.scheduled_at_ms), {}};
   }
   void operator()(const events::interview_held& e) {
-    with(s.interviews_, e.interview, [](interview_record& i) { i.status = interview_status::held; });
+    with(s.interviews_, e.interview, [&](interview_record& i) {
+      i.status = interview_status::held;
+      i.held_on = china_date_of(e.held_at_ms);
+    });
   }
   void operator()(const events::rectification_items_set& e) {
     with(s.interviews_, e.interview, [&](interview_record& i) {
@@ -347,6 +370,7 @@ member_record state::unpack(std::uint32_t slot) const {
   if (packed.flags & member_slot::has_attachment) record.attached_to = member_attachments_.at(slot);
   if (packed.flags & member_slot::has_open_transfer) record.open_transfer = member_open_transfers_.at(slot);
   record.admitted_on = packed.admitted_on;
+  record.recorded_on = add_days(packed.admitted_on, packed.recorded_after_days);
   record.affiliation = packed.affiliation;
   record.standing = packed.standing;
   record.status = packed.status;
@@ -376,6 +400,7 @@ bool state::operator==(const state& other) const {
          branches_ == other.branches_ && transfers_ == other.transfers_ && instructors_ == other.instructors_ &&
          targets_ == other.targets_ && campaigns_ == other.campaigns_ && hosts_ == other.hosts_ &&
          interviews_ == other.interviews_ && open_targets_ == other.open_targets_ &&
+         member_branches_ == other.member_branches_ &&
          orgs_in_scope_ == other.orgs_in_scope_ && should_form_not_formed_ == other.should_form_not_formed_;
 }
 

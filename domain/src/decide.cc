@@ -103,6 +103,16 @@ struct decider {
     return std::nullopt;
   }
 
+  // A step dated before the step of the same aggregate it follows, whose date the state holds.
+  check after_prior_step(date d, date prior, std::string_view field, std::string_view prior_step) const {
+    if (d < prior) {
+      return reject(rules::date_before_prior_step, field,
+                    std::string(field) + " " + to_string(d) + " is before " + std::string(prior_step) + " on " +
+                        to_string(prior));
+    }
+    return std::nullopt;
+  }
+
   check jurisdiction(const jurisdiction_code& code, std::string_view field) const {
     if (!level_of(code)) return reject(rules::invalid_jurisdiction_code, field, "'" + code.value + "' is not a valid code");
     if (!s.find_jurisdiction(code)) return reject(rules::jurisdiction_not_found, field, code.value + " is not registered");
@@ -207,7 +217,8 @@ struct decider {
                        [&](organization_id o) { return s.county_of(s.find_org(o)->office) == first; });
   }
 
-  // 应建尽建: an org that can form its own organization does not hide in a joint or affiliated one.
+  // 应建尽建: an org that can form its own organization does not hide in a joint, affiliated or
+  // industry one.
   check none_eligible(const std::vector<organization_id>& orgs, organization_type type, std::string_view field) const {
     const auto affiliation = affiliation_of(type);
     if (!affiliation) return std::nullopt;
@@ -491,7 +502,64 @@ struct decider {
       return failure{reject(rules::survey_step_out_of_order, "step",
                             std::string(to_string(c.step)) + " given; the next step is " + expected)};
     }
+    if (done > 0) {
+      if (auto r = after_prior_step(c.completed_on, s.find_org(c.org)->last_survey_step_on(), "completed_on",
+                                    "the survey step " +
+                                        std::string(to_string(static_cast<survey_step>(done - 1))))) {
+        return failure{*r};
+      }
+    }
     return one(events::survey_step_completed{c.org, c.step, c.completed_on});
+  }
+
+  // A correction of office or trade keeps every joint, affiliated or industry organization the org
+  // is in within its formation rules. Such orgs are few, so their organizations are found by a scan.
+  check organizations_still_hold(const commands::correct_organization_details& c) const {
+    const auto* org = s.find_org(c.org);
+    std::uint16_t grouped = 0;
+    for (std::size_t t = 0; t < enum_count<organization_type>(); ++t) {
+      const auto type = static_cast<organization_type>(t);
+      grouped |= org_record::coverage_bit(type, formation_mode::joint) |
+                 org_record::coverage_bit(type, formation_mode::affiliated) |
+                 org_record::coverage_bit(type, formation_mode::industry);
+    }
+    if ((!c.office && !c.trade) || (org->coverage & grouped) == 0) return std::nullopt;
+    // A trade not yet recorded by any org is one no other org has.
+    constexpr trade_index unknown_trade = 0xFFFFFFFFu;
+    const trade_index new_trade =
+        c.trade ? (c.trade->empty() ? 0 : s.find_trade(*c.trade).value_or(unknown_trade)) : org->trade;
+    const jurisdiction_index new_county =
+        c.office ? s.county_of(*s.index_of_jurisdiction(*c.office)) : s.county_of(org->office);
+    const auto trade_of = [&](organization_id o) { return o == c.org ? new_trade : s.find_org(o)->trade; };
+    const auto county_of = [&](organization_id o) {
+      return o == c.org ? new_county : s.county_of(s.find_org(o)->office);
+    };
+    for (const auto& [id, b] : s.branches()) {
+      if (b.dissolved || b.mode == formation_mode::standalone) continue;
+      if (std::find(b.orgs.begin(), b.orgs.end(), c.org) == b.orgs.end()) continue;
+      const trade_index first_trade = trade_of(b.orgs.front());
+      const jurisdiction_index first_county = county_of(b.orgs.front());
+      const bool one_trade = first_trade != 0 && std::all_of(b.orgs.begin(), b.orgs.end(), [&](organization_id o) {
+        return trade_of(o) == first_trade;
+      });
+      const bool one_county = first_county != no_jurisdiction &&
+                              std::all_of(b.orgs.begin(), b.orgs.end(), [&](organization_id o) {
+                                return county_of(o) == first_county;
+                              });
+      const bool holds = b.mode == formation_mode::joint      ? one_trade || one_county
+                         : b.mode == formation_mode::industry ? one_trade
+                                                              : new_county == s.county_of(s.find_host(b.host)->jurisdiction);
+      if (!holds) {
+        const std::string_view field = b.mode == formation_mode::industry ? "trade" : c.office ? "office" : "trade";
+        const std::string why = b.mode == formation_mode::joint ? "its orgs would neither share a trade nor lie in one county"
+                                : b.mode == formation_mode::industry ? "its orgs would not share one trade"
+                                                                     : "the host would not lie in the org's county";
+        return reject(rules::correction_breaks_organization, field,
+                      "org " + id_text(c.org.value) + " is in " + std::string(to_string(b.mode)) + " organization " +
+                          id_text(id.value) + ": " + why);
+      }
+    }
+    return std::nullopt;
   }
 
   outcome operator()(const commands::correct_organization_details& c) const {
@@ -526,6 +594,7 @@ struct decider {
                               "only an individual business is identified by a registration number")};
       }
     }
+    if (auto r = organizations_still_hold(c)) return failure{*r};
     return one(events::organization_details_corrected{c.org, c.org_name, c.social_credit_code, c.registration_number,
                                                       c.trade, c.office, c.address, c.employees, c.owner,
                                                       c.management_relationship, c.status, c.focus,
@@ -580,6 +649,9 @@ struct decider {
       return failure{reject(rules::identity_already_disclosed, "member",
                             "member " + id_text(c.member.value) + " is " + std::string(to_string(m->status)))};
     }
+    if (auto r = after_prior_step(c.disclosed_on, m->recorded_on, "disclosed_on", "the member's record")) {
+      return failure{*r};
+    }
     return one(events::member_identity_disclosed{c.member, m->org, m->status, c.disclosed_on});
   }
 
@@ -602,6 +674,9 @@ struct decider {
     const auto m = s.find_member(c.member);
     if (m->standing != member_standing::probationary) {
       return failure{reject(rules::member_already_formal, "member", "member " + id_text(c.member.value) + " is formal")};
+    }
+    if (auto r = after_prior_step(c.made_formal_on, m->recorded_on, "made_formal_on", "the member's record")) {
+      return failure{*r};
     }
     const date probation_ends = add_days(m->admitted_on, static_cast<std::int32_t>(ctx.rules.party_probation_days));
     if (c.made_formal_on < probation_ends) {
@@ -626,6 +701,7 @@ struct decider {
       return failure{reject(rules::member_has_open_transfer, "member",
                             "transfer " + id_text(m->open_transfer.value) + " is still issued")};
     }
+    if (auto r = after_prior_step(c.left_on, m->recorded_on, "left_on", "the member's record")) return failure{*r};
     return one(events::member_left{c.member, m->org, c.reason, c.left_on});
   }
 
@@ -642,6 +718,11 @@ struct decider {
       return failure{reject(rules::org_has_own_organization, "member",
                             "org " + id_text(m->org.value) + " has a " + std::string(to_string(m->affiliation)) +
                                 " organization")};
+    }
+    if (auto r = first_of(after_prior_step(c.attached_on, m->recorded_on, "attached_on", "the member's record"),
+                          after_prior_step(c.attached_on, s.find_branch(c.branch)->formed_on, "attached_on",
+                                           "the organization's formation"))) {
+      return failure{*r};
     }
     return one(events::member_attached_nearby{c.member, c.branch, c.attached_on});
   }
@@ -678,6 +759,16 @@ struct decider {
     return std::nullopt;
   }
 
+  // A transfer moves the relationship to another organization, not into the one holding it.
+  check not_into_own_organization(member_id member, branch_id to, std::string_view field) const {
+    if (s.branch_holding(member) == to) {
+      return reject(rules::transfer_into_own_organization, field,
+                    "member " + id_text(member.value) + "'s relationship is already held by organization " +
+                        id_text(to.value));
+    }
+    return std::nullopt;
+  }
+
   // An issued letter (the only status a transfer moves on from).
   check issued(transfer_id transfer, std::string_view field) const {
     if (auto r = id(transfer.value, field)) return r;
@@ -697,8 +788,18 @@ struct decider {
                           no_open_transfer(c.member, "member"))) {
       return failure{*r};
     }
+    const date dues_limit = add_days(c.issued_on, static_cast<std::int32_t>(ctx.rules.max_dues_paid_ahead_days));
+    if (c.dues_paid_until > dues_limit) {
+      return failure{reject(rules::dues_paid_too_far_ahead, "dues_paid_until",
+                            to_string(c.dues_paid_until) + " is more than " +
+                                std::to_string(ctx.rules.max_dues_paid_ahead_days) + " days after issued_on " +
+                                to_string(c.issued_on))};
+    }
     const auto m = s.find_member(c.member);
-    if (auto r = branch_of_affiliation(c.to_branch, m->affiliation, "to_branch")) return failure{*r};
+    if (auto r = first_of(branch_of_affiliation(c.to_branch, m->affiliation, "to_branch"),
+                          not_into_own_organization(c.member, c.to_branch, "to_branch"))) {
+      return failure{*r};
+    }
     if (c.standing != m->standing) {
       return failure{reject(rules::standing_mismatch, "standing",
                             "the letter says " + std::string(to_string(c.standing)) + ", the member is " +
@@ -711,6 +812,7 @@ struct decider {
   outcome operator()(const commands::receive_transfer_letter& c) const {
     if (auto r = first_of(issued(c.transfer, "transfer"), past(c.received_on, "received_on"))) return failure{*r};
     const auto* t = s.find_transfer(c.transfer);
+    if (auto r = after_prior_step(c.received_on, t->issued_on, "received_on", "the letter's issue")) return failure{*r};
     if (c.received_on > t->valid_until) {
       return failure{reject(rules::letter_expired, "received_on",
                             "the letter was valid until " + to_string(t->valid_until))};
@@ -723,14 +825,18 @@ struct decider {
     if (auto r = first_of(issued(c.transfer, "transfer"), required(c.reason, "reason"), past(c.rejected_on, "rejected_on"))) {
       return failure{*r};
     }
-    return one(events::transfer_letter_rejected{c.transfer, s.find_transfer(c.transfer)->member, c.reason, c.rejected_on});
+    const auto* t = s.find_transfer(c.transfer);
+    if (auto r = after_prior_step(c.rejected_on, t->issued_on, "rejected_on", "the letter's issue")) return failure{*r};
+    return one(events::transfer_letter_rejected{c.transfer, t->member, c.reason, c.rejected_on});
   }
 
   outcome operator()(const commands::revoke_transfer_letter& c) const {
     if (auto r = first_of(issued(c.transfer, "transfer"), required(c.reason, "reason"), past(c.revoked_on, "revoked_on"))) {
       return failure{*r};
     }
-    return one(events::transfer_letter_revoked{c.transfer, s.find_transfer(c.transfer)->member, c.reason, c.revoked_on});
+    const auto* t = s.find_transfer(c.transfer);
+    if (auto r = after_prior_step(c.revoked_on, t->issued_on, "revoked_on", "the letter's issue")) return failure{*r};
+    return one(events::transfer_letter_revoked{c.transfer, t->member, c.reason, c.revoked_on});
   }
 
   outcome operator()(const commands::expire_transfer_letter& c) const {
@@ -751,7 +857,10 @@ struct decider {
       return failure{*r};
     }
     const auto* lost = s.find_transfer(c.lost);
-    if (auto r = active_branch(lost->to_branch, "lost")) return failure{*r};
+    if (auto r = first_of(after_prior_step(c.issued_on, lost->issued_on, "issued_on", "the lost letter's issue"),
+                          active_branch(lost->to_branch, "lost"))) {
+      return failure{*r};
+    }
     return one(events::transfer_letter_reissued{c.lost, c.transfer, lost->member, lost->to_branch, lost->standing,
                                                 c.issued_on, c.valid_until});
   }
@@ -763,7 +872,10 @@ struct decider {
                           no_open_transfer(c.member, "member"))) {
       return failure{*r};
     }
-    if (auto r = branch_of_affiliation(c.to_branch, s.find_member(c.member)->affiliation, "to_branch")) return failure{*r};
+    if (auto r = first_of(branch_of_affiliation(c.to_branch, s.find_member(c.member)->affiliation, "to_branch"),
+                          not_into_own_organization(c.member, c.to_branch, "to_branch"))) {
+      return failure{*r};
+    }
     return one(events::transfer_completed_by_certificate{c.transfer, c.member, c.to_branch, c.issuer, c.issuer_name,
                                                          c.certificate_number, c.completed_on});
   }
@@ -787,10 +899,18 @@ struct decider {
                                 std::string(to_string(c.affiliation)) + " building")};
     }
     for (auto org : c.orgs) {
-      if (s.find_org(org)->covered_by(organization_type_of(c.affiliation))) {
+      const auto* record = s.find_org(org);
+      if (record->covered_by(organization_type_of(c.affiliation))) {
         return failure{reject(rules::org_already_has_organization, "orgs",
                               "org " + id_text(org.value) + " has a " + std::string(to_string(c.affiliation)) +
                                   " organization")};
+      }
+      // 尚不具备组建条件: an org that can form on its own is to form (应建尽建), not to be instructed.
+      if (record->eligible(c.affiliation)) {
+        return failure{reject(rules::org_can_form_own_organization, "orgs",
+                              "org " + id_text(org.value) + " has " + std::to_string(record->formal(c.affiliation)) +
+                                  " formal " + std::string(to_string(c.affiliation)) +
+                                  " members and can form its own organization")};
       }
     }
     return one(events::instructor_assigned{c.instructor, c.instructor_name, c.affiliation, c.source, c.orgs,
@@ -811,6 +931,7 @@ struct decider {
       return failure{reject(rules::instructor_not_active, "instructor",
                             "instructor " + id_text(c.instructor.value) + " is already released")};
     }
+    if (auto r = after_prior_step(c.released_on, i->assigned_on, "released_on", "the assignment")) return failure{*r};
     return one(events::instructor_released{c.instructor, c.reason, c.released_on});
   }
 
@@ -852,6 +973,7 @@ struct decider {
         if (!share_trade(orgs)) {
           return reject(rules::industry_requires_shared_trade, field, "the orgs do not all have one recorded trade");
         }
+        if (auto r = none_eligible(orgs, type, field)) return r;
         if (affiliation && formal < min_formal_members_to_form) {
           return reject(rules::industry_requires_three_formal_members, field, "the orgs have " + formal_text + " together");
         }
@@ -922,6 +1044,9 @@ struct decider {
       return failure{*r};
     }
     const auto* b = s.find_branch(c.branch);
+    if (auto r = after_prior_step(c.added_on, b->formed_on, "added_on", "the organization's formation")) {
+      return failure{*r};
+    }
     if (b->mode == formation_mode::standalone) {
       return failure{reject(rules::standalone_covers_one_org, "orgs", "a standalone organization takes no other org")};
     }
@@ -934,9 +1059,7 @@ struct decider {
     if (auto r = first_of(not_covered(c.orgs, b->type, b->mode, "orgs"),
                           // Only the newcomers are held to "no eligible org": members of orgs already
                           // inside may have grown since, which the should-form flag reports.
-                          b->mode == formation_mode::joint || b->mode == formation_mode::affiliated
-                              ? none_eligible(c.orgs, b->type, "orgs")
-                              : check{})) {
+                          none_eligible(c.orgs, b->type, "orgs"))) {
       return failure{*r};
     }
     if (b->mode == formation_mode::joint && !share_trade_or_county(all)) {
@@ -961,6 +1084,9 @@ struct decider {
     if (c.orgs.empty()) return failure{reject(rules::list_required, "orgs", "no orgs listed")};
     if (has_duplicates(c.orgs)) return failure{reject(rules::duplicate_in_list, "orgs", "an org is listed twice")};
     const auto* b = s.find_branch(c.branch);
+    if (auto r = after_prior_step(c.removed_on, b->formed_on, "removed_on", "the organization's formation")) {
+      return failure{*r};
+    }
     if (b->mode == formation_mode::standalone) {
       return failure{reject(rules::standalone_covers_one_org, "orgs", "dissolve a standalone organization instead")};
     }
@@ -983,6 +1109,10 @@ struct decider {
   outcome operator()(const commands::dissolve_organization& c) const {
     if (auto r = first_of(active_branch(c.branch, "branch"), required(c.reason, "reason"),
                           past(c.dissolved_on, "dissolved_on"))) {
+      return failure{*r};
+    }
+    if (auto r = after_prior_step(c.dissolved_on, s.find_branch(c.branch)->formed_on, "dissolved_on",
+                                  "the organization's formation")) {
       return failure{*r};
     }
     return one(events::organization_dissolved{c.branch, c.reason, c.dissolved_on});
@@ -1009,8 +1139,21 @@ struct decider {
       return failure{reject(rules::target_already_open, "org",
                             "target " + id_text(open->value) + " is open for org " + id_text(c.org.value))};
     }
+    if (auto r = plan_fits(c.org, c.branch_type, c.planned_mode, "planned_mode")) return failure{*r};
     return one(events::formation_target_designated{c.target, c.org, c.branch_type, c.planned_mode, c.deadline,
                                                    c.person_responsible, c.designated_on});
+  }
+
+  // 应建尽建: a target whose org has 3+ formal members of the type's affiliation is planned to form
+  // standalone; a joint, affiliated or industry plan contradicts the members the state holds.
+  check plan_fits(organization_id org, organization_type type, formation_mode planned, std::string_view field) const {
+    const auto affiliation = affiliation_of(type);
+    const auto* record = s.find_org(org);
+    if (!affiliation || planned == formation_mode::standalone || !record->eligible(*affiliation)) return std::nullopt;
+    return reject(rules::eligible_org_must_form_standalone, field,
+                  "planned " + std::string(to_string(planned)) + " but org " + id_text(org.value) + " has " +
+                      std::to_string(record->formal(*affiliation)) + " formal " +
+                      std::string(to_string(*affiliation)) + " members");
   }
 
   outcome operator()(const commands::record_target_reason& c) const {
@@ -1023,6 +1166,19 @@ struct decider {
     if (t->status != target_status::open) {
       return failure{reject(rules::target_not_open, "target",
                             "target " + id_text(c.target.value) + " is " + std::string(to_string(t->status)))};
+    }
+    if (auto r = after_prior_step(c.recorded_on, t->designated_on, "recorded_on", "the target's designation")) {
+      return failure{*r};
+    }
+    // The reason and the plan agree with the members the state holds (正式党员不足三人 is a fact to check).
+    if (auto r = plan_fits(t->org, t->type, t->planned_mode, "target")) return failure{*r};
+    const auto affiliation = affiliation_of(t->type);
+    const auto* org = s.find_org(t->org);
+    if (c.reason == no_organization_reason::fewer_than_three_formal_members && affiliation &&
+        org->eligible(*affiliation)) {
+      return failure{reject(rules::reason_contradicts_members, "reason",
+                            "org " + id_text(t->org.value) + " has " + std::to_string(org->formal(*affiliation)) +
+                                " formal " + std::string(to_string(*affiliation)) + " members")};
     }
     return one(events::formation_target_reason_recorded{c.target, c.reason, c.note, c.recorded_on});
   }
@@ -1089,6 +1245,9 @@ struct decider {
       return failure{reject(rules::interview_not_scheduled, "interview",
                             "interview " + id_text(c.interview.value) + " is " + std::string(to_string(i->status)))};
     }
+    if (auto r = after_prior_step(china_date_of(c.held_at_ms), i->scheduled_on, "held_at_ms", "the scheduled day")) {
+      return failure{*r};
+    }
     return one(events::interview_held{c.interview, c.held_at_ms, c.answer, c.pledge});
   }
 
@@ -1135,6 +1294,7 @@ struct decider {
     if (i->items_done[c.item]) {
       return failure{reject(rules::rectification_item_done, "item", "item " + std::to_string(c.item) + " is done")};
     }
+    if (auto r = after_prior_step(c.done_on, i->held_on, "done_on", "the interview")) return failure{*r};
     return one(events::rectification_item_done{c.interview, c.item, c.done_on});
   }
 
@@ -1160,6 +1320,7 @@ struct decider {
       case interview_status::closed:
         return failure{reject(rules::interview_settled, "interview", "interview " + id_text(c.interview.value) + " is closed")};
     }
+    if (auto r = after_prior_step(c.closed_on, i->held_on, "closed_on", "the interview")) return failure{*r};
     return one(events::interview_closed{c.interview, c.conclusion, c.closed_on});
   }
 
@@ -1176,6 +1337,7 @@ struct decider {
       return failure{reject(rules::interview_settled, "interview",
                             "interview " + id_text(c.interview.value) + " is " + std::string(to_string(i->status)))};
     }
+    if (auto r = after_prior_step(c.escalated_on, i->held_on, "escalated_on", "the interview")) return failure{*r};
     const auto& where = s.jurisdiction(i->jurisdiction);
     if (where.parent == no_jurisdiction) {
       return failure{reject(rules::no_level_above, "interview", where.code.value + " has no level above")};

@@ -221,6 +221,39 @@ TEST_F(formation, industry_through_an_association_names_it) {
   t.ok(c);
 }
 
+// 应建尽建 holds for industry formation as for joint and affiliated: an org with 3 formal members
+// forms its own organization rather than enter a trade's.
+TEST_F(formation, industry_refuses_an_org_that_must_form_standalone) {
+  t.org(1, hubin_office, "F5137 服装批发");
+  t.org(2, xihu_office, "F5137 服装批发");
+  t.org(3, hubin_office, "F5137 服装批发");
+  t.members(1, 3);
+  t.members(2, 1);
+  t.members(3, 2);
+  auto c = form(10, organization_type::party, formation_mode::industry, {1, 2});
+  c.channel = industry_channel::chamber_of_commerce;
+  c.channel_name = "杭州市服装商会";
+  const auto r = t.rejection_of(c);
+  EXPECT_EQ(r.code, "eligible_org_must_form_standalone");
+  EXPECT_EQ(r.kind, rejection_kind::rule_violation);
+  EXPECT_EQ(r.field, "orgs");
+  EXPECT_NE(r.message.find("org 1 has 3 formal party members"), std::string::npos) << r.message;
+  c.orgs = {organization_id{2}, organization_id{3}};
+  t.ok(c);
+  // An addition is held to it too.
+  EXPECT_EQ(t.code_of(commands::add_orgs_to_organization{branch_id{10}, {organization_id{1}}, day("2016-07-22")}),
+            "eligible_org_must_form_standalone");
+  // Party members do not make an org eligible for a League organization.
+  t.members(2, 3, member_affiliation::league);
+  t.members(3, 1, member_affiliation::league);
+  auto league = form(11, organization_type::league, formation_mode::industry, {1, 3});
+  league.channel = industry_channel::chamber_of_commerce;
+  league.channel_name = "杭州市服装商会";
+  EXPECT_EQ(t.code_of(league), "industry_requires_three_formal_members");
+  league.orgs = {organization_id{2}, organization_id{3}};
+  EXPECT_EQ(t.code_of(league), "eligible_org_must_form_standalone");
+}
+
 TEST_F(formation, host_and_channel_only_for_their_modes) {
   t.org(1);
   t.members(1, 3);

@@ -187,6 +187,48 @@ TEST_F(transfers, a_lost_letter_is_reissued_and_voided) {
   t.ok(commands::receive_transfer_letter{transfer_id{2}, day("2016-07-28")});
 }
 
+// A transfer moves the relationship here; a member whose relationship the organization already
+// holds is not transferred into it again (each receipt would count as a transfer completed).
+TEST_F(transfers, not_into_the_organization_that_already_holds_the_member) {
+  t.ok(letter(1));
+  t.ok(commands::receive_transfer_letter{transfer_id{1}, day("2016-07-28")});
+  const auto r = t.rejection_of(letter(2, "2016-07-29", "2016-09-20"));
+  EXPECT_EQ(r.code, "transfer_into_own_organization");
+  EXPECT_EQ(r.kind, rejection_kind::conflict);
+  EXPECT_EQ(r.field, "to_branch");
+  EXPECT_NE(r.message.find("member 7"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("organization 10"), std::string::npos) << r.message;
+  commands::complete_transfer_by_certificate c{transfer_id{3}, member_id{7}, branch_id{10},
+                                               certificate_issuer::village_committee, "阜阳市颍州区某村党支部",
+                                               "皖颍证〔2016〕12号", day("2016-07-29")};
+  EXPECT_EQ(t.code_of(c), "transfer_into_own_organization");
+  // Into another organization it goes; the first no longer holds the member afterwards.
+  t.members(1, 3);
+  t.ok(form(11, organization_type::party, formation_mode::standalone, {1}));
+  c.to_branch = branch_id{11};
+  t.ok(c);
+  t.ok(letter(4, "2016-07-30", "2016-09-20"));  // back to organization 10
+}
+
+TEST_F(transfers, a_member_admitted_by_an_organization_is_not_transferred_into_it) {
+  commands::develop_member developed{member_id{8}, organization_id{2}, member_affiliation::party, "王五",
+                                     branch_id{10}, day("2016-07-21")};
+  t.ok(developed);
+  auto l = letter(1);
+  l.member = member_id{8};
+  l.standing = member_standing::probationary;
+  l.issued_on = day("2016-07-22");
+  EXPECT_EQ(t.code_of(l), "transfer_into_own_organization");
+  // After leaving and being recorded again, the relationship is no longer held here.
+  t.ok(commands::record_member_left{member_id{8}, leaving_reason::changed_job, day("2016-07-23")});
+  auto again = record(8, 2, member_affiliation::party, member_standing::probationary, member_status::floating);
+  again.admitted_on = day("2016-07-21");
+  again.recorded_on = day("2016-07-24");
+  t.ok(again);
+  l.issued_on = day("2016-07-25");
+  t.ok(l);
+}
+
 TEST_F(transfers, identity_certificate_completes_a_difficult_transfer) {
   commands::complete_transfer_by_certificate c{transfer_id{3}, member_id{7}, branch_id{10},
                                                certificate_issuer::village_committee, "阜阳市颍州区某村党支部",
@@ -219,6 +261,29 @@ TEST_F(instructors, assigned_to_orgs_without_an_organization) {
   EXPECT_EQ(t.code_of(c), "org_already_has_organization");
   c.orgs = {organization_id{1}};
   t.ok(c);  // re-assigned after release
+}
+
+// 尚不具备组建条件: an org with 3 formal members of the instructor's affiliation can form its own
+// organization; it gets no instructor instead.
+TEST_F(instructors, not_assigned_to_an_org_that_can_form_its_own_organization) {
+  t.members(2, 3);
+  t.members(1, 3, member_affiliation::league);
+  commands::assign_instructor c{instructor_id{1}, "赵老师", member_affiliation::party,
+                                instructor_source::market_regulation_staff,
+                                {organization_id{1}, organization_id{2}}, day("2016-07-20")};
+  const auto r = t.rejection_of(c);
+  EXPECT_EQ(r.code, "org_can_form_own_organization");
+  EXPECT_EQ(r.kind, rejection_kind::rule_violation);
+  EXPECT_EQ(r.field, "orgs");
+  EXPECT_NE(r.message.find("org 2 has 3 formal party members"), std::string::npos) << r.message;
+  EXPECT_NE(r.rule.find("尚不具备组建条件"), std::string::npos);
+  c.orgs = {organization_id{1}};  // its 3 League members do not count for Party building
+  t.ok(c);
+  c.instructor = instructor_id{2};
+  c.affiliation = member_affiliation::league;
+  EXPECT_EQ(t.code_of(c), "org_can_form_own_organization");
+  c.orgs = {organization_id{2}};
+  t.ok(c);
 }
 
 TEST_F(instructors, source_matches_party_or_league_building) {

@@ -274,3 +274,75 @@ TEST(org_rules, an_org_inside_an_organization_is_not_removed) {
 
 }  // namespace
 }  // namespace gongjian::domain
+
+namespace gongjian::domain {
+namespace {
+
+using namespace testing;
+
+// A correction does not carry an org out of the rules of the organization it is in.
+TEST(org_rules, a_correction_keeps_the_organizations_the_org_is_in_valid) {
+  scenario t;
+  t.jurisdictions();
+  t.org(1, hubin_office, "F5221 零售");
+  t.org(2, qingbo_office, "I6510 软件");  // joint with 1: same county, another trade
+  t.org(3, hubin_office, "F5137 服装批发");
+  t.org(4, xihu_office, "F5137 服装批发");  // industry with 3: same trade, another county
+  t.org(5, hubin_office);                    // affiliated to a host in 上城区
+  for (int org = 1; org <= 5; ++org) t.members(static_cast<std::uint64_t>(org), 1);
+  t.members(1, 1);
+  t.members(3, 1);
+  t.ok(form(10, organization_type::party, formation_mode::joint, {1, 2}));
+  auto industry = form(11, organization_type::party, formation_mode::industry, {3, 4});
+  industry.channel = industry_channel::chamber_of_commerce;
+  industry.channel_name = "杭州市服装商会";
+  t.ok(industry);
+  t.ok(commands::register_host{host_id{5}, host_kind::village_or_community, "湖滨社区", hubin_office, std::nullopt,
+                               {organization_type::party}});
+  auto affiliated = form(12, organization_type::party, formation_mode::affiliated, {5});
+  affiliated.host = host_id{5};
+  t.ok(affiliated);
+
+  auto correct = [](std::uint64_t org) {
+    commands::correct_organization_details c;
+    c.org = organization_id{org};
+    c.corrected_on = day("2016-07-25");
+    return c;
+  };
+  auto moved = correct(2);
+  moved.office = xihu_office;  // another county, another trade: the joint organization breaks
+  auto r = t.rejection_of(moved);
+  EXPECT_EQ(r.code, "correction_breaks_organization");
+  EXPECT_EQ(r.kind, rejection_kind::rule_violation);
+  EXPECT_EQ(r.field, "office");
+  EXPECT_NE(r.message.find("joint organization 10"), std::string::npos) << r.message;
+  moved.trade = "F5221 零售";  // ... unless it shares the trade then
+  t.ok(moved);
+
+  auto retraded = correct(4);
+  retraded.trade = "I6510 软件";
+  r = t.rejection_of(retraded);
+  EXPECT_EQ(r.code, "correction_breaks_organization");
+  EXPECT_EQ(r.field, "trade");
+  EXPECT_NE(r.message.find("industry organization 11"), std::string::npos) << r.message;
+  retraded.trade = "F9999 新行业";  // a trade no org has yet
+  EXPECT_EQ(t.code_of(retraded), "correction_breaks_organization");
+  auto relocated = correct(4);
+  relocated.office = hubin_office;  // an industry organization needs no shared county
+  t.ok(relocated);
+
+  auto away = correct(5);
+  away.office = xihu_office;
+  r = t.rejection_of(away);
+  EXPECT_EQ(r.code, "correction_breaks_organization");
+  EXPECT_NE(r.message.find("affiliated organization 12"), std::string::npos) << r.message;
+  away.office = qingbo_office;  // same county
+  t.ok(away);
+  // Once out of the organization, the org moves freely.
+  t.ok(commands::dissolve_organization{branch_id{12}, "撤销", day("2016-07-25")});
+  away.office = xihu_office;
+  t.ok(away);
+}
+
+}  // namespace
+}  // namespace gongjian::domain

@@ -58,6 +58,52 @@ TEST(ledger_rules, reasons_recorded_for_open_targets_only) {
             "target_not_found");
 }
 
+// A reason or a plan that contradicts the members the state holds is refused.
+TEST(ledger_rules, reason_and_plan_agree_with_the_formal_members) {
+  scenario t;
+  t.jurisdictions();
+  t.org(1);
+  t.org(2);
+  t.members(1, 3);
+  t.members(2, 2);
+  t.members(2, 1, member_affiliation::party, member_standing::probationary);
+  t.members(1, 1, member_affiliation::league);
+  auto joint = target(1, 1);
+  joint.planned_mode = formation_mode::joint;
+  auto r = t.rejection_of(joint);
+  EXPECT_EQ(r.code, "eligible_org_must_form_standalone");
+  EXPECT_EQ(r.field, "planned_mode");
+  EXPECT_NE(r.message.find("org 1 has 3 formal party members"), std::string::npos) << r.message;
+  for (auto mode : {formation_mode::affiliated, formation_mode::industry}) {
+    joint.planned_mode = mode;
+    EXPECT_EQ(t.code_of(joint), "eligible_org_must_form_standalone");
+  }
+  t.ok(target(1, 1));  // standalone, as it must
+  r = t.rejection_of(commands::record_target_reason{target_id{1}, no_organization_reason::fewer_than_three_formal_members,
+                                                     "", day("2016-07-20")});
+  EXPECT_EQ(r.code, "reason_contradicts_members");
+  EXPECT_EQ(r.kind, rejection_kind::rule_violation);
+  EXPECT_EQ(r.field, "reason");
+  EXPECT_NE(r.message.find("org 1 has 3 formal party members"), std::string::npos) << r.message;
+  // The org's single League member: the reason holds for its League target.
+  t.ok(target(2, 1, organization_type::league));
+  t.ok(commands::record_target_reason{target_id{2}, no_organization_reason::fewer_than_three_formal_members, "",
+                                      day("2016-07-20")});
+  // Org 2 has 2 formal members (a probationary one does not count): a joint plan and the reason hold.
+  joint = target(3, 2);
+  joint.planned_mode = formation_mode::joint;
+  t.ok(joint);
+  t.ok(commands::record_target_reason{target_id{3}, no_organization_reason::fewer_than_three_formal_members, "",
+                                      day("2016-07-20")});
+  // Once it has 3, the joint plan contradicts the facts: no reason is recorded against it.
+  t.members(2, 1);
+  r = t.rejection_of(commands::record_target_reason{target_id{3}, no_organization_reason::owner_does_not_support, "",
+                                                     day("2016-07-21")});
+  EXPECT_EQ(r.code, "eligible_org_must_form_standalone");
+  EXPECT_EQ(r.field, "target");
+  EXPECT_NE(r.message.find("planned joint"), std::string::npos) << r.message;
+}
+
 class interviews : public ::testing::Test {
  protected:
   scenario t;

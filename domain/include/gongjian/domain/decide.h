@@ -22,6 +22,9 @@ namespace gongjian::domain {
 struct policy {
   std::uint32_t max_letter_validity_days = 90;  // 介绍信有效期
   std::uint32_t party_probation_days = 365;     // 预备期一年
+  // Dues (党费) a letter says are paid up to lie at most this many days after its issue (a year
+  // paid ahead is the most practice knows of).
+  std::uint32_t max_dues_paid_ahead_days = 366;
   // Size classes of a Party organization by formal members: below 50 a branch (支部), 50..100 a
   // general branch (总支), over 100 a committee (党委).
   std::uint32_t party_general_branch_from = 50;

@@ -35,6 +35,10 @@ inline constexpr rule_info date_in_future{"date_in_future", rejection_kind::inva
     "A fact is not dated after the day it is recorded (China Standard Time)."};
 inline constexpr rule_info date_order{"date_order", rejection_kind::invalid_input,
     "Dates follow each other: an end after its start, a deadline on or after the day it is set."};
+inline constexpr rule_info date_before_prior_step{"date_before_prior_step", rejection_kind::rule_violation,
+    "A step is not dated before the step it follows whose date is recorded: survey steps in order; a letter received, rejected, revoked or reissued on or after its issue; a member disclosed, made formal, attached nearby or leaving on or after being recorded; an instructor released after assignment; orgs added or removed and an organization dissolved after its formation; a target's reason after its designation; an interview held on or after its scheduled day, its items done, closed or escalated after it was held."};
+inline constexpr rule_info dues_paid_too_far_ahead{"dues_paid_too_far_ahead", rejection_kind::invalid_input,
+    "A letter's dues paid up to (党费交至) lie at most the policy's days (366 by default) after its issue."};
 inline constexpr rule_info invalid_count{"invalid_count", rejection_kind::invalid_input,
     "Counts lie within their range (employees, targets, cadence, ranks, item numbers)."};
 inline constexpr rule_info list_required{"list_required", rejection_kind::invalid_input,
@@ -123,6 +127,8 @@ inline constexpr rule_info letter_not_expired{"letter_not_expired", rejection_ki
     "A letter expires only after its last valid day."};
 inline constexpr rule_info standing_mismatch{"standing_mismatch", rejection_kind::invalid_input,
     "A letter states the member's standing (正式/预备) as recorded."};
+inline constexpr rule_info transfer_into_own_organization{"transfer_into_own_organization", rejection_kind::conflict,
+    "A transfer (组织关系接转) moves a member's relationship to another organization, not into the one here that already holds it."};
 inline constexpr rule_info branch_exists{"branch_exists", rejection_kind::already_exists,
     "An organization is formed once under its id."};
 inline constexpr rule_info branch_not_found{"branch_not_found", rejection_kind::not_found,
@@ -142,7 +148,7 @@ inline constexpr rule_info joint_requires_three_formal_members{"joint_requires_t
 inline constexpr rule_info joint_requires_shared_trade_or_county{"joint_requires_shared_trade_or_county", rejection_kind::rule_violation,
     "Jointly formed orgs share a trade or lie in one county (行业相近、产业相通、地域相邻、便于管理)."};
 inline constexpr rule_info eligible_org_must_form_standalone{"eligible_org_must_form_standalone", rejection_kind::rule_violation,
-    "An org with 3 or more formal members forms its own organization (应建尽建), not a joint or affiliated one."};
+    "An org with 3 or more formal members forms its own organization (应建尽建), not a joint, affiliated or industry one, and a formation target for it is planned standalone."};
 inline constexpr rule_info affiliation_requires_host{"affiliation_requires_host", rejection_kind::invalid_input,
     "Affiliated formation (挂靠组建) names its host (挂靠单位)."};
 inline constexpr rule_info host_has_no_organization{"host_has_no_organization", rejection_kind::rule_violation,
@@ -159,6 +165,8 @@ inline constexpr rule_info industry_requires_three_formal_members{"industry_requ
     "Industry formation (行业组建) of a Party (League) organization reaches 3 formal members across its orgs."};
 inline constexpr rule_info org_already_covered{"org_already_covered", rejection_kind::rule_violation,
     "An org is in one organization of a type per formation mode at a time."};
+inline constexpr rule_info correction_breaks_organization{"correction_breaks_organization", rejection_kind::rule_violation,
+    "A correction of an org's office or trade keeps each organization it is in within its formation rules: a joint one shares a trade or a county, an affiliated one has its host in the org's county, an industry one shares a trade; remove the org from it first."};
 inline constexpr rule_info org_not_in_organization{"org_not_in_organization", rejection_kind::conflict,
     "Only orgs the organization covers are removed from it."};
 inline constexpr rule_info organization_needs_an_org{"organization_needs_an_org", rejection_kind::rule_violation,
@@ -173,6 +181,8 @@ inline constexpr rule_info instructor_source_mismatch{"instructor_source_mismatc
     "Retired Party workers of former state-owned enterprises instruct Party building (党建指导员), League cadres League building (团建指导员)."};
 inline constexpr rule_info org_already_has_organization{"org_already_has_organization", rejection_kind::rule_violation,
     "Instructors go to orgs that cannot yet form an organization of their affiliation (尚不具备组建条件)."};
+inline constexpr rule_info org_can_form_own_organization{"org_can_form_own_organization", rejection_kind::rule_violation,
+    "Instructors go to orgs that cannot yet form (尚不具备组建条件): an org with 3 or more formal members of their affiliation forms its own organization instead (应建尽建)."};
 inline constexpr rule_info target_exists{"target_exists", rejection_kind::already_exists,
     "A formation target is designated once."};
 inline constexpr rule_info target_not_found{"target_not_found", rejection_kind::not_found,
@@ -183,6 +193,8 @@ inline constexpr rule_info target_already_open{"target_already_open", rejection_
     "An org has one open formation target per organization type."};
 inline constexpr rule_info target_not_open{"target_not_open", rejection_kind::conflict,
     "Reasons are recorded for open formation targets only; a struck-off item is done (对账销号)."};
+inline constexpr rule_info reason_contradicts_members{"reason_contradicts_members", rejection_kind::rule_violation,
+    "A target's reason agrees with the facts: \"fewer than three formal members\" (正式党员（团员）不足三人) is recorded only for an org that has fewer than 3 formal members of the type."};
 inline constexpr rule_info interview_exists{"interview_exists", rejection_kind::already_exists,
     "An interview is scheduled once."};
 inline constexpr rule_info interview_not_found{"interview_not_found", rejection_kind::not_found,
@@ -207,7 +219,7 @@ inline constexpr rule_info no_level_above{"no_level_above", rejection_kind::rule
     "An interview is escalated to the level above; the nation has none."};
 }  // namespace rules
 
-inline constexpr std::array<rule_info, 94> all_rules{
+inline constexpr std::array<rule_info, 100> all_rules{
     rules::invalid_id,
     rules::invalid_jurisdiction_code,
     rules::text_required,
@@ -217,6 +229,8 @@ inline constexpr std::array<rule_info, 94> all_rules{
     rules::date_out_of_range,
     rules::date_in_future,
     rules::date_order,
+    rules::date_before_prior_step,
+    rules::dues_paid_too_far_ahead,
     rules::invalid_count,
     rules::list_required,
     rules::duplicate_in_list,
@@ -261,6 +275,7 @@ inline constexpr std::array<rule_info, 94> all_rules{
     rules::letter_expired,
     rules::letter_not_expired,
     rules::standing_mismatch,
+    rules::transfer_into_own_organization,
     rules::branch_exists,
     rules::branch_not_found,
     rules::organization_dissolved,
@@ -280,17 +295,20 @@ inline constexpr std::array<rule_info, 94> all_rules{
     rules::industry_requires_three_formal_members,
     rules::org_already_covered,
     rules::org_not_in_organization,
+    rules::correction_breaks_organization,
     rules::organization_needs_an_org,
     rules::instructor_already_assigned,
     rules::instructor_not_found,
     rules::instructor_not_active,
     rules::instructor_source_mismatch,
     rules::org_already_has_organization,
+    rules::org_can_form_own_organization,
     rules::target_exists,
     rules::target_not_found,
     rules::target_for_covered_org,
     rules::target_already_open,
     rules::target_not_open,
+    rules::reason_contradicts_members,
     rules::interview_exists,
     rules::interview_not_found,
     rules::interview_round_not_issued,

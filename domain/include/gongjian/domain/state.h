@@ -3,9 +3,10 @@
 // addresses and other descriptive texts live only in events (and the projections); the state
 // keeps small fixed-size records, jurisdictions and trades interned to 32-bit indices. Orgs and
 // members, which come by the tens of millions, live in dense tables (dense_table.h): an org costs
-// its 24-byte record plus 9 to 12 bytes of id and index, a member 9 bytes plus the same (members
+// its 24-byte record plus 9 to 12 bytes of id and index, a member 11 bytes plus the same (members
 // are packed: their org is a slot, the rare letter and nearby attachment sit aside): about 90
-// bytes per org with three members (README: measured).
+// bytes per org with three members (README: measured before members kept their recorded day,
+// 2 bytes each, so about 96 now).
 //
 // Only `apply` changes a state; everything else reads it through the const accessors below.
 // A state is a value: copyable, and comparable with == (replaying the same events into a fresh
@@ -63,12 +64,16 @@ struct org_record {
   std::array<std::uint16_t, 2> members{};
   // Bit (type * 4 + mode) set while an organization of that type and mode covers the org.
   std::uint16_t coverage = 0;
+  // The day the last survey step was completed, in two bytes (see survey_day_of); the next step
+  // is not dated before it. Meaningless while no step is completed.
+  std::uint16_t last_survey_step_day = 0;
   // Bit per organization type set while the org has an open formation target of that type.
   std::uint8_t open_targets = 0;
   org_kind kind = org_kind::small_micro_enterprise;
   operating_status status = operating_status::in_real_operation;
-  std::uint8_t survey_steps_completed = 0;  // 0..4, the steps are completed in order
-  bool removed = false;
+  // One byte for both, so that the survey day fits in the 24 bytes.
+  std::uint8_t survey_steps_completed : 7 = 0;  // 0..4, the steps are completed in order
+  bool removed : 1 = false;
   bool operator==(const org_record&) const = default;
 
   static constexpr std::uint16_t coverage_bit(organization_type t, formation_mode m) {
@@ -79,6 +84,15 @@ struct org_record {
   bool covered_by(organization_type t) const {
     return ((coverage >> (static_cast<unsigned>(t) * 4)) & 0xFu) != 0;
   }
+  // A survey day as stored: days since 1900-01-01 (the earliest date decide accepts), held at
+  // 0xFFFF from 2079-06-06 on. Held there it is earlier than the real day, so a check against it
+  // is weaker but never refuses a right date.
+  static std::uint16_t survey_day_of(date d) {
+    const std::int32_t days = d.days_since_epoch - survey_day_epoch;
+    return static_cast<std::uint16_t>(days < 0 ? 0 : days > 0xFFFF ? 0xFFFF : days);
+  }
+  static constexpr std::int32_t survey_day_epoch = -25567;  // 1900-01-01 in days since 1970-01-01
+  date last_survey_step_on() const { return date{survey_day_epoch + last_survey_step_day}; }
   bool has_open_target(organization_type t) const { return (open_targets & (1u << static_cast<unsigned>(t))) != 0; }
   std::uint32_t formal(member_affiliation a) const { return formal_members[index_of(a)]; }
   // 具备单独组建条件: 3 or more formal members of the affiliation.
@@ -101,6 +115,9 @@ struct member_record {
   member_affiliation affiliation = member_affiliation::party;
   member_standing standing = member_standing::formal;
   member_status status = member_status::hidden;
+  // When the member was recorded here (a developed member: admitted); disclosing, leaving, being
+  // made formal and nearby attachment are not dated before it.
+  date recorded_on;
   bool operator==(const member_record&) const = default;
   bool in_org() const { return org.value != 0; }
   // Counts towards the 3-formal-member rule.
@@ -116,6 +133,7 @@ struct branch_record {
   bool dissolved = false;
   host_id host;
   std::vector<organization_id> orgs;  // the orgs covered, in the order they joined
+  date formed_on;
   bool operator==(const branch_record&) const = default;
 };
 
@@ -125,6 +143,7 @@ struct transfer_record {
   date valid_until;
   transfer_status status = transfer_status::issued;
   member_standing standing = member_standing::formal;
+  date issued_on;  // the day a certificate completed it, for a transfer by certificate
   bool operator==(const transfer_record&) const = default;
 };
 
@@ -133,6 +152,7 @@ struct instructor_record {
   instructor_source source = instructor_source::market_regulation_staff;
   bool active = false;
   std::vector<organization_id> orgs;
+  date assigned_on;
   bool operator==(const instructor_record&) const = default;
 };
 
@@ -143,6 +163,7 @@ struct target_record {
   formation_mode planned_mode = formation_mode::standalone;
   target_status status = target_status::open;
   bool reason_recorded = false;
+  date designated_on;
   bool operator==(const target_record&) const = default;
 };
 
@@ -173,6 +194,8 @@ struct interview_record {
   bulletin_round round;
   interview_status status = interview_status::scheduled;
   std::vector<bool> items_done;  // one per rectification item
+  date scheduled_on;              // the China day of the scheduled instant
+  date held_on;                   // the China day it was held; meaningless while scheduled
   bool operator==(const interview_record&) const = default;
   bool all_items_done() const {
     for (bool done : items_done) if (!done) return false;
@@ -190,14 +213,17 @@ struct member_slot {
 
   std::uint32_t org = id_slots::none;  // none when in no org
   date admitted_on;
+  // Days from admission to being recorded here (recorded_on is never before admitted_on), held at
+  // 0xFFFF (179 years): two bytes where a date takes four.
+  std::uint16_t recorded_after_days = 0;
   member_affiliation affiliation = member_affiliation::party;
   member_standing standing = member_standing::formal;
   member_status status = member_status::hidden;
   std::uint8_t flags = 0;
 };
 
-// The members' slots in three columns: 9 bytes a member where the struct takes 12 with its
-// padding (30 million members: 90 MB). Affiliation (1 bit), standing (1), status (3) and the
+// The members' slots in four columns: 11 bytes a member where the struct takes 16 with its
+// padding (30 million members: 330 MB). Affiliation (1 bit), standing (1), status (3) and the
 // flags (3) share one byte; the enums are checked to fit.
 class member_columns {
  public:
@@ -205,12 +231,14 @@ class member_columns {
   void push_back(const member_slot& m) {
     orgs_.push_back(m.org);
     admitted_on_.push_back(m.admitted_on);
+    recorded_after_days_.push_back(m.recorded_after_days);
     bits_.push_back(pack(m));
   }
   member_slot get(std::size_t i) const {
     member_slot m;
     m.org = orgs_[i];
     m.admitted_on = admitted_on_[i];
+    m.recorded_after_days = recorded_after_days_[i];
     const std::uint8_t b = bits_[i];
     m.affiliation = static_cast<member_affiliation>(b & 1u);
     m.standing = static_cast<member_standing>((b >> 1) & 1u);
@@ -221,6 +249,7 @@ class member_columns {
   void set(std::size_t i, const member_slot& m) {
     orgs_[i] = m.org;
     admitted_on_[i] = m.admitted_on;
+    recorded_after_days_[i] = m.recorded_after_days;
     bits_[i] = pack(m);
   }
 
@@ -235,6 +264,7 @@ class member_columns {
   }
   chunked_array<std::uint32_t> orgs_;
   chunked_array<date> admitted_on_;
+  chunked_array<std::uint16_t> recorded_after_days_;
   chunked_array<std::uint8_t> bits_;
 };
 
@@ -312,6 +342,14 @@ class state {
   const id_map<host_id, host_record>& hosts() const { return hosts_; }
   const id_map<interview_id, interview_record>& interviews() const { return interviews_; }
 
+  // The organization here that holds the member's relationship (组织关系): the one a letter was
+  // received by or a certificate completed the transfer to, or that admitted a developed member;
+  // none after the member leaves. A transfer into it is refused (it would count twice).
+  std::optional<branch_id> branch_holding(member_id id) const {
+    auto it = member_branches_.find(id);
+    return it == member_branches_.end() ? std::nullopt : std::optional{it->second};
+  }
+
   // The open formation target of a type for an org (the ledger item to strike off).
   std::optional<target_id> open_target(organization_id org, organization_type type) const;
 
@@ -352,6 +390,8 @@ class state {
   std::unordered_map<std::uint32_t, branch_id> member_attachments_;
   std::unordered_map<std::uint32_t, transfer_id> member_open_transfers_;
   std::unordered_map<std::uint32_t, organization_id> member_unregistered_orgs_;
+  // Only members whose relationship an organization here holds (transferred in or admitted here).
+  id_map<member_id, branch_id> member_branches_;
   id_map<branch_id, branch_record> branches_;
   id_map<transfer_id, transfer_record> transfers_;
   id_map<instructor_id, instructor_record> instructors_;
