@@ -25,16 +25,18 @@ void print_verify_usage(std::FILE* out) {
       "(default: the whole log).\n"
       "\n"
       "Exits 0 if intact; 1 if it is not, naming the first altered or missing\n"
-      "position (or the damage RocksDB found); 2 on a usage error or where there is\n"
-      "no event store; 3 if the store could not be checked: another process (a\n"
-      "running server) holds it, or it could not be read.\n"
+      "position (or the damage RocksDB found); 2 on a usage error (a range past the\n"
+      "head of the log among them) or where there is no event store; 3 if the store\n"
+      "could not be checked: another process (a running server) holds it, or it\n"
+      "could not be read.\n"
       "\n"
       "The store is opened read-only and nothing in DIR changes. A running server's\n"
       "log is verified through its API: GET /api/v1/verify.\n"
       "\n"
       "  --data DIR   the event store directory\n"
-      "  --from N     first position to check (default 1)\n"
-      "  --to M       last position to check (default: the head)\n",
+      "  --from N     first position to check (default 1; at most the head + 1,\n"
+      "               an empty range)\n"
+      "  --to M       last position to check (default: the head; not past it)\n",
       out);
 }
 
@@ -111,6 +113,17 @@ int verify_command(int argc, char** argv) {
     return ec == eventstore::errc::corruption ? 1 : 3;
   };
   if (!store) return unchecked(store.error());
+  // A range past the head is a usage error, not damage: checked there, the record before the
+  // range is absent and the chain would read as broken (as GET /api/v1/verify refuses it).
+  const std::uint64_t head = (*store)->head().value;
+  if (from > head + 1 || to > head) {
+    (*store)->close();
+    std::fprintf(stderr, "gongjian verify: %s %llu is beyond the head of the log in %s (%llu)%s\n",
+                 from > head + 1 ? "--from" : "--to", static_cast<unsigned long long>(from > head + 1 ? from : to),
+                 data.c_str(), static_cast<unsigned long long>(head),
+                 from > head + 1 ? "; --from is at most head + 1" : "");
+    return 2;
+  }
   auto report = (*store)->verify(eventstore::position{from}, eventstore::position{to});
   (*store)->close();
   if (!report) return unchecked(report.error());

@@ -138,6 +138,7 @@ void events_topic::on_disk_read(std::vector<feed_message> messages, bool failed)
                               {"error", {{"code", "unavailable"}, {"message", "reading the event log failed"}}}};
     sink->send_control(boost::json::serialize(error));
     stop();
+    sink->topic_ended(this);
     return;
   }
   for (auto& m : messages) {

@@ -49,10 +49,22 @@ result<std::uint64_t, api_error> after_field(const json::object& m) {
   return failure(bad("\"after\" must be a non-negative integer position", "after"));
 }
 
-void send_topic_error(message_sink& sink, const std::string& topic, const std::string& message) {
-  sink.send_control(json::serialize(json::object{
-      {"type", "error"}, {"topic", topic}, {"error", json::object{{"code", "unavailable"}, {"message", message}}}}));
+void send_topic_error(message_sink& sink, const std::string& topic, const std::string& message,
+                      error_kind kind = error_kind::unavailable, const std::string& field = "") {
+  json::object error{{"code", code_name(kind)}, {"message", message}};
+  if (!field.empty()) error["field"] = field;
+  sink.send_control(json::serialize(json::object{{"type", "error"}, {"topic", topic}, {"error", std::move(error)}}));
 }
+
+// A subscription refused once its jurisdiction was looked up (the queries answer 404 for it too).
+void refuse_unknown_jurisdiction(message_sink& sink, const topic_subscription* topic, const std::string& name,
+                                 const std::string& code) {
+  send_topic_error(sink, name, "no jurisdiction " + code, error_kind::not_found, "jurisdiction");
+  sink.topic_ended(topic);
+}
+
+// The newest position that exists: the store's head, or the feed's (which may trail it a moment).
+std::uint64_t log_head(shared_state& state) { return std::max(state.store.head().value, state.feed.last_position()); }
 
 }  // namespace
 
@@ -148,28 +160,35 @@ class rankings_topic final : public topic_subscription, public std::enable_share
   }
 
   void start() override {
-    auto sink = sink_.lock();
-    if (!sink) return;
-    sink->send_control(json::serialize(json::object{{"type", "subscribed"},
-                                                    {"topic", "rankings"},
-                                                    {"jurisdiction", key_.code},
-                                                    {"indicator", key_.by ? json::value(proj::to_string(*key_.by)) : json::value(nullptr)},
-                                                    {"affiliation", domain::to_string(key_.affiliation)}}));
+    if (!sink_.lock()) return;
+    // Joins the hub before the first computation, so that no change after it is missed; what the
+    // hub offers meanwhile waits in pending_ until the jurisdiction is known to exist (confirmed_).
     hub_->join(key_, shared_from_this(), strand_);
     registered_ = true;
     ++state_->stats.websocket_subscribers;
-    // The current ranking, computed on the store pool (it takes the runner's shared lock).
+    // The current ranking, computed on the store pool (it takes the runner's shared lock); an
+    // unknown jurisdiction is refused then, before "subscribed", and nothing stays registered.
     net::post(state_->store_pool, [self = shared_from_this()] {
       std::string body, error;
       auto [message, position] = self->hub_->compute(self->key_, &body, &error);
       auto shared_body = std::make_shared<const std::string>(std::move(body));
-      net::post(self->strand_, [self, message, shared_body, position, error] {
+      net::post(self->strand_, [self, message, shared_body, position] {
+        if (self->stopped_) return;  // unsubscribed meanwhile: nothing more is sent for it
+        auto sink = self->sink_.lock();
+        if (!sink) return;
         if (!message) {
-          if (auto s = self->sink_.lock()) send_topic_error(*s, "rankings", error);
           self->stop();
-          return;
+          return refuse_unknown_jurisdiction(*sink, self.get(), "rankings", self->key_.code);
         }
+        self->confirmed_ = true;
+        sink->send_control(json::serialize(json::object{
+            {"type", "subscribed"},
+            {"topic", "rankings"},
+            {"jurisdiction", self->key_.code},
+            {"indicator", self->key_.by ? json::value(proj::to_string(*self->key_.by)) : json::value(nullptr)},
+            {"affiliation", domain::to_string(self->key_.affiliation)}}));
         self->deliver(message, shared_body, position);
+        self->flush();  // a newer ranking the hub offered meanwhile
       });
     });
   }
@@ -231,7 +250,7 @@ class rankings_topic final : public topic_subscription, public std::enable_share
     flush();
   }
   void flush() {
-    if (stopped_ || !pending_) return;
+    if (stopped_ || !confirmed_ || !pending_) return;
     auto sink = sink_.lock();
     if (!sink || sink->room() == 0 || sink->written() < in_queue_) return;
     in_queue_ = sink->send_data(std::move(pending_));
@@ -255,6 +274,7 @@ class rankings_topic final : public topic_subscription, public std::enable_share
   std::uint64_t in_queue_ = 0;  // sequence number of the ranking last queued (message_sink::send_data)
   bool stopped_ = false;
   bool registered_ = false;
+  bool confirmed_ = false;  // the jurisdiction exists and "subscribed" was sent
 };
 
 void rankings_hub::join(const key& k, const std::shared_ptr<rankings_topic>& t, const net::any_io_executor& strand) {
@@ -401,11 +421,10 @@ class pulled_topic : public topic_subscription,
                std::shared_ptr<read_side> reads)
       : sink_(std::move(sink)), strand_(std::move(strand)), state_(std::move(state)), reads_(std::move(reads)) {}
 
-  // Strand: confirms the subscription, follows the applier, and sends what there is already.
-  void begin(const json::object& subscribed) {
-    auto sink = sink_.lock();
-    if (!sink) return;
-    sink->send_control(json::serialize(subscribed));
+  // Strand: follows the applier and sends what there is already (a topic sends "subscribed"
+  // before, or once its first read has checked its parameters).
+  void begin() {
+    if (!sink_.lock()) return;
     reads_->add_listener(shared_from_this());
     registered_ = true;
     ++state_->stats.websocket_subscribers;
@@ -445,10 +464,14 @@ class audit_topic final : public pulled_topic {
         axis_(axis), value_(std::move(value)), last_sent_(after) {}
 
   void start() override {
-    begin(json::object{{"type", "subscribed"},
-                       {"topic", "audit"},
-                       {axis_ == proj::audit_axis::stream ? "entity" : "jurisdiction", value_},
-                       {"after", last_sent_}});
+    auto sink = sink_.lock();
+    if (!sink) return;
+    sink->send_control(
+        json::serialize(json::object{{"type", "subscribed"},
+                                     {"topic", "audit"},
+                                     {axis_ == proj::audit_axis::stream ? "entity" : "jurisdiction", value_},
+                                     {"after", last_sent_}}));
+    begin();
   }
 
  private:
@@ -507,7 +530,8 @@ class audit_topic final : public pulled_topic {
     if (!sink) return;
     if (p.failed) {
       send_topic_error(*sink, "audit", "reading the event log failed");
-      return stop();
+      stop();
+      return sink->topic_ended(this);
     }
     for (auto& [position, text] : p.messages) {
       if (position <= last_sent_) continue;
@@ -527,72 +551,117 @@ class audit_topic final : public pulled_topic {
   std::uint64_t last_sent_;
 };
 
+// Sends the interviews in scope in passes over the projections' interviews, by id: a pass sends
+// every interview whose JSON differs from the one last sent to this subscriber (the first pass:
+// all of them), in pages of at most what the send queue has room for, each page read on the store
+// pool when the queue has drained to half (as the events and audit topics do). So a slow client
+// costs its queue and one page, never the whole snapshot held in memory. The first pass ends with
+// "live" at the position its first page was read at: every interview sent in it reflects at least
+// that position, and what changed after it comes in the next pass (the applier marks it dirty).
 class interviews_topic final : public pulled_topic {
  public:
   interviews_topic(std::weak_ptr<message_sink> sink, net::any_io_executor strand, std::shared_ptr<shared_state> state,
-                   std::shared_ptr<read_side> reads, principal caller, std::string jurisdiction)
+                   std::shared_ptr<read_side> reads, principal caller, std::string jurisdiction, bool must_exist)
       : pulled_topic(std::move(sink), std::move(strand), std::move(state), std::move(reads)),
-        caller_(std::move(caller)), jurisdiction_(std::move(jurisdiction)) {}
+        caller_(std::move(caller)),
+        jurisdiction_(std::move(jurisdiction)),
+        must_exist_(must_exist) {}
 
-  void start() override {
-    begin(json::object{{"type", "subscribed"}, {"topic", "interviews"}, {"jurisdiction", jurisdiction_}});
-  }
+  // "subscribed" follows the first read, which checks that a jurisdiction given exists.
+  void start() override { begin(); }
 
  private:
-  // Strand: sends what is pending (interviews changed, newest version of each), then looks for
-  // more changes when the projections moved.
+  struct page {
+    std::vector<std::shared_ptr<const std::string>> messages;
+    std::uint64_t last_id = 0;  // of the last interview in messages
+    bool more = false;          // the page filled up before the end of the interviews
+    bool known = true;          // the jurisdiction exists
+    std::uint64_t applied = 0;
+  };
+
+  // Strand.
   void pump() override {
+    if (stopped_ || reading_ || !(dirty_ || more_)) return;
+    auto sink = sink_.lock();
+    if (!sink) return;
+    const std::size_t room = sink->room();
+    if (room == 0 || room < sink->capacity() / 2) return;
+    const bool new_pass = !more_;
+    if (new_pass) {
+      dirty_ = false;
+      cursor_ = 0;
+    }
+    reading_ = true;
+    const std::size_t limit = std::min<std::size_t>(room, 256);
+    // seen_ is only touched by this one read at a time (reading_), so the pool may use it.
+    net::post(state_->store_pool, [self = self_as<interviews_topic>(), after = cursor_, limit, new_pass,
+                                   check = must_exist_ && !confirmed_] {
+      page p;
+      self->reads_->runner().read([&](const proj::projection_state& s, const proj::keyed_state&) {
+        p.applied = s.last_applied().value;
+        if (check && !s.model().tree().find(self->jurisdiction_)) {
+          p.known = false;
+          return;
+        }
+        for (auto it = s.interviews().upper_bound(after); it != s.interviews().end(); ++it) {
+          const auto& [id, r] = *it;
+          if (!may_see(self->caller_, r.jurisdiction) || !scope_covers(self->jurisdiction_, r.jurisdiction)) continue;
+          json::value interview = interview_json(r);
+          std::string body = json::serialize(interview);
+          auto seen = self->seen_.find(id);
+          if (seen != self->seen_.end() && seen->second == body) continue;
+          if (p.messages.size() == limit) {
+            p.more = true;  // this one is sent by the next page (seen_ still differs)
+            break;
+          }
+          self->seen_[id] = std::move(body);
+          json::object m{{"type", "interview"},
+                         {"topic", "interviews"},
+                         {"position", p.applied},
+                         {"interview", std::move(interview)}};
+          p.messages.push_back(std::make_shared<const std::string>(json::serialize(m)));
+          p.last_id = id;
+        }
+      });
+      net::post(self->strand_, [self, p = std::move(p), new_pass]() mutable { self->on_page(std::move(p), new_pass); });
+    });
+  }
+
+  void on_page(page p, bool new_pass) {
+    reading_ = false;
     if (stopped_) return;
     auto sink = sink_.lock();
     if (!sink) return;
-    while (!pending_.empty() && sink->room() > 0) {
-      sink->send_data(std::move(pending_.begin()->second));
-      pending_.erase(pending_.begin());
+    if (!confirmed_) {
+      if (!p.known) {
+        stop();
+        return refuse_unknown_jurisdiction(*sink, this, "interviews", jurisdiction_);
+      }
+      confirmed_ = true;
+      sink->send_control(json::serialize(
+          json::object{{"type", "subscribed"}, {"topic", "interviews"}, {"jurisdiction", jurisdiction_}}));
     }
-    if (!pending_.empty() || reading_ || !dirty_) return;
-    reading_ = true;
-    dirty_ = false;
-    // seen_ is only touched by this one read at a time (reading_), so the pool may use it.
-    net::post(state_->store_pool, [self = self_as<interviews_topic>()] {
-      std::map<std::uint64_t, std::shared_ptr<const std::string>> changed;
-      std::uint64_t applied = 0;
-      self->reads_->runner().read([&](const proj::projection_state& s, const proj::keyed_state&) {
-        applied = s.last_applied().value;
-        for (const auto& [id, r] : s.interviews()) {
-          if (!may_see(self->caller_, r.jurisdiction) || !scope_covers(self->jurisdiction_, r.jurisdiction)) continue;
-          std::string body = json::serialize(interview_json(r));
-          auto& seen = self->seen_[id];
-          if (seen == body) continue;
-          seen = body;
-          json::object m{{"type", "interview"}, {"topic", "interviews"}, {"position", applied}, {"interview", interview_json(r)}};
-          changed[id] = std::make_shared<const std::string>(json::serialize(m));
-        }
-      });
-      net::post(self->strand_, [self, changed = std::move(changed), applied]() mutable {
-        self->reading_ = false;
-        for (auto& [id, text] : changed) self->pending_[id] = std::move(text);
-        if (!self->live_ && !self->stopped_) {
-          if (auto out = self->sink_.lock()) {
-            // The initial list first, then the "live" marker.
-            while (!self->pending_.empty() && out->room() > 0) {
-              out->send_data(std::move(self->pending_.begin()->second));
-              self->pending_.erase(self->pending_.begin());
-            }
-            if (self->pending_.empty()) {
-              self->live_ = true;
-              out->send_control(json::serialize(json::object{{"type", "live"}, {"topic", "interviews"}, {"position", applied}}));
-            }
-          }
-        }
-        self->pump();
-      });
-    });
+    if (new_pass) pass_position_ = p.applied;
+    for (auto& text : p.messages) sink->send_data(std::move(text));
+    more_ = p.more;
+    if (more_) cursor_ = p.last_id;
+    if (!more_ && !live_) {
+      live_ = true;
+      sink->send_control(
+          json::serialize(json::object{{"type", "live"}, {"topic", "interviews"}, {"position", pass_position_}}));
+    }
+    pump();
   }
 
   principal caller_;
   std::string jurisdiction_;
+  bool must_exist_;                            // given by the client (the caller's own scope is not looked up)
   std::map<std::uint64_t, std::string> seen_;  // interview id -> JSON last sent (store pool, one read at a time)
-  std::map<std::uint64_t, std::shared_ptr<const std::string>> pending_;  // strand
+  // Strand only.
+  bool confirmed_ = false;           // "subscribed" sent
+  bool more_ = false;                // a pass is under way: the next page starts after cursor_
+  std::uint64_t cursor_ = 0;         // id of the last interview sent in this pass
+  std::uint64_t pass_position_ = 0;  // where the pass's first page was read
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -630,6 +699,10 @@ result<std::shared_ptr<topic_subscription>, api_error> topic_factory::make(const
   if (topic == "audit") {
     auto after = after_field(message);
     if (!after) return failure(after.error());
+    if (const std::uint64_t head = log_head(*state); *after > head)
+      return failure(
+          bad("\"after\" " + std::to_string(*after) + " is beyond the head of the log (" + std::to_string(head) + ")",
+              "after"));
     auto entity = string_field(message, "entity");
     auto code = string_field(message, "jurisdiction");
     if ((entity && !entity->empty()) == (code && !code->empty()))
@@ -644,11 +717,14 @@ result<std::shared_ptr<topic_subscription>, api_error> topic_factory::make(const
         std::move(sink), std::move(strand), std::move(state), reads_, proj::audit_axis::jurisdiction, *code, *after));
   }
   if (topic == "interviews") {
+    if (const json::value* j = message.if_contains("jurisdiction"); j && !j->is_null() && !j->is_string())
+      return failure(bad("\"jurisdiction\" must be a jurisdiction code", "jurisdiction"));
     auto code = string_field(message, "jurisdiction");
-    std::string scope = code && !code->empty() ? *code : caller.scope;
+    const bool given = code && !code->empty();
+    std::string scope = given ? *code : caller.scope;
     if (!may_see(caller, scope)) return failure(out_of_scope(caller, "interviews in " + scope));
-    return std::shared_ptr<topic_subscription>(
-        std::make_shared<interviews_topic>(std::move(sink), std::move(strand), std::move(state), reads_, caller, scope));
+    return std::shared_ptr<topic_subscription>(std::make_shared<interviews_topic>(
+        std::move(sink), std::move(strand), std::move(state), reads_, caller, scope, given));
   }
   return failure(api_error{error_kind::not_found,
                            "unknown topic '" + topic + "' (available: events, rankings, audit, interviews)", "topic", ""});

@@ -15,7 +15,11 @@
 //               nothing twice.
 //   interviews  {"op":"subscribe","topic":"interviews","jurisdiction":"110000"}
 //               -> {"type":"interview","topic":"interviews","position":P,"interview":{..}} for
-//               every interview in scope now, {"type":"live"}, then each interview that changes.
+//               every interview in scope now (in pages of what the send queue has room for),
+//               {"type":"live"}, then each interview that changes.
+//
+// rankings and interviews send "subscribed" once their first read on the store pool found the
+// jurisdiction (an unknown one is refused with not_found and message_sink::topic_ended).
 //
 // Every message carries the log position the projections had applied when it was computed.
 // All three are driven by the read side's applier thread (read_side.h): after the runner applies

@@ -152,6 +152,22 @@ void verify_route(shared_state& state, const api_request& request, responder res
   if (!to) return respond(error_response(to.error()));
   if (*to != 0 && *to < *from)
     return respond(error_response(api_error{error_kind::invalid_input, "'to' must be 0 (the head) or >= 'from'", "to", "range"}));
+  // A range past the head is refused, as the queries refuse 'as_of' beyond it: checked there, the
+  // record "before the range" is absent and the chain would read as broken when it is not. The
+  // head only grows, so a range within it here is within it for the store's verify below.
+  // from = head + 1 (with 'to' absent) is the empty range after the head: intact, nothing checked,
+  // head_hash the hash at the head (how an auditor asks "anything new since my last check?").
+  const std::uint64_t head = state.store.head().value;
+  if (*from > head + 1)
+    return respond(error_response(api_error{error_kind::invalid_input,
+                                            "'from' " + std::to_string(*from) + " is beyond the head of the log (" +
+                                                std::to_string(head) + "); at most head + 1",
+                                            "from", "position_in_log"}));
+  if (*to > head)
+    return respond(error_response(
+        api_error{error_kind::invalid_input,
+                  "'to' " + std::to_string(*to) + " is beyond the head of the log (" + std::to_string(head) + ")", "to",
+                  "position_in_log"}));
   run_on_store_pool(
       state,
       [&state, start = std::max<std::uint64_t>(*from, 1), end = *to] {

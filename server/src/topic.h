@@ -11,6 +11,8 @@
 
 namespace gongjian::server {
 
+class topic_subscription;
+
 // What a topic may do with its session's outgoing queue; implemented by websocket_session.
 class message_sink {
  public:
@@ -29,12 +31,18 @@ class message_sink {
   // Queues a control message (subscribed/live/lagging/error); not counted, at most a few per
   // topic state change, so the queue stays bounded.
   virtual void send_control(std::string text) = 0;
+  // A topic that ended on its own (refused once its parameters were checked on the store pool, or
+  // its reads failed) says so after its last message: the session forgets it, so the topic can be
+  // subscribed again, and it is not told of room any more.
+  virtual void topic_ended(const topic_subscription* topic) = 0;
 };
 
 class topic_subscription {
  public:
   virtual ~topic_subscription() = default;
-  // Starts delivery (sends the "subscribed" message and begins catch-up).
+  // Starts delivery (sends the "subscribed" message and begins catch-up). A topic whose
+  // parameters can only be checked against the projections (a jurisdiction that must exist) sends
+  // "subscribed" once they are, or an error and message_sink::topic_ended.
   virtual void start() = 0;
   // The session wrote a data message: there may be room again.
   virtual void on_room() = 0;

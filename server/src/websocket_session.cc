@@ -157,6 +157,15 @@ void websocket_session::subscribe(const json::object& message) {
                           topic_name);
       }
     }
+    // Past the head there is nothing to follow yet, and "live" at that position would claim the
+    // client caught up to events that do not exist (as REST refuses a position beyond the head).
+    // The store's head may be ahead of the feed's for a moment; either is a position that exists.
+    const std::uint64_t head = std::max(state_->store.head().value, state_->feed.last_position());
+    if (after > head)
+      return send_error(
+          error_kind::invalid_input,
+          "\"after\" " + std::to_string(after) + " is beyond the head of the log (" + std::to_string(head) + ")",
+          "after", topic_name);
     subscription = std::make_shared<events_topic>(std::weak_ptr<message_sink>(shared_from_this()), ws_.get_executor(),
                                                   state_, after);
   } else if (state_->topics) {
@@ -190,6 +199,11 @@ std::uint64_t websocket_session::send_data(std::shared_ptr<const std::string> te
 
 void websocket_session::send_control(std::string text) {
   enqueue({std::make_shared<const std::string>(std::move(text)), false});
+}
+
+void websocket_session::topic_ended(const topic_subscription* topic) {
+  auto it = std::find_if(topics_.begin(), topics_.end(), [topic](const auto& t) { return t.second.get() == topic; });
+  if (it != topics_.end()) topics_.erase(it);
 }
 
 void websocket_session::enqueue(outgoing message) {

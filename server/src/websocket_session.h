@@ -43,6 +43,7 @@ class websocket_session final : public session,
   std::uint64_t send_data(std::shared_ptr<const std::string> text) override;
   std::uint64_t written() const override { return written_; }
   void send_control(std::string text) override;
+  void topic_ended(const topic_subscription* topic) override;
 
  private:
   struct outgoing {

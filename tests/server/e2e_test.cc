@@ -816,6 +816,61 @@ TEST_F(ServerE2E, OtherCommandsRefuseTheDirectoryOfARunningServer) {
   EXPECT_NE(verified.output.find("checked 5 events"), std::string::npos) << verified.output;
 }
 
+// A range past the head is refused (400 naming the parameter and the head; exit 2 from the command
+// line), never reported as damage: the record "before" it is absent because it was never written.
+// from = head + 1 is the empty range after the head: intact, nothing checked, the head's hash.
+TEST_F(ServerE2E, VerifyRefusesARangePastTheHeadInsteadOfReportingDamage) {
+  start();
+  register_basic_jurisdictions();
+  ASSERT_EQ(head(), 4u);
+  const auto verify = [&](const std::string& query) {
+    return http_request(port(), "GET", "/api/v1/verify" + query, "", "t-auditor");
+  };
+  const auto whole = verify("");
+  ASSERT_EQ(whole.status, 200) << whole.body;
+  for (const std::string from : {"6", "7", "1000", "18446744073709551615"}) {
+    SCOPED_TRACE(from);
+    auto r = verify("?from=" + from);
+    ASSERT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.json().at("error").at("field"), "from");
+    EXPECT_EQ(r.json().at("error").at("rule"), "position_in_log");
+    EXPECT_NE(r.body.find("head of the log (4)"), std::string::npos) << r.body;
+  }
+  for (const std::string query : {"?to=5", "?from=2&to=5", "?from=5&to=18446744073709551615"}) {
+    SCOPED_TRACE(query);
+    auto r = verify(query);
+    ASSERT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.json().at("error").at("field"), "to");
+  }
+  auto empty = verify("?from=5");
+  ASSERT_EQ(empty.status, 200) << empty.body;
+  EXPECT_EQ(empty.json().at("intact"), true);
+  EXPECT_EQ(empty.json().at("checked").to_number<std::uint64_t>(), 0u);
+  EXPECT_EQ(empty.json().at("last_checked").to_number<std::uint64_t>(), 4u);
+  EXPECT_EQ(empty.json().at("head_hash"), whole.json().at("head_hash"));
+  auto to_head = verify("?from=2&to=4");
+  ASSERT_EQ(to_head.status, 200) << to_head.body;
+  EXPECT_EQ(to_head.json().at("checked").to_number<std::uint64_t>(), 3u);
+  EXPECT_EQ(to_head.json().at("head_hash"), whole.json().at("head_hash"));
+
+  const auto data = server_->directory() / "data";
+  ASSERT_EQ(server_->stop(SIGTERM), 0);
+  const std::string cli = binary_path() + " verify --data '" + data.string() + "'";
+  for (const std::string range : {"--from 6", "--from 7", "--from 18446744073709551615", "--to 5", "--from 1 --to 9"}) {
+    SCOPED_TRACE(range);
+    auto refused = run_shell(cli + " " + range);
+    EXPECT_EQ(refused.status, 2) << refused.output;
+    EXPECT_NE(refused.output.find("beyond the head of the log"), std::string::npos) << refused.output;
+    EXPECT_EQ(refused.output.find("FIRST BAD"), std::string::npos) << refused.output;
+  }
+  auto nothing_new = run_shell(cli + " --from 5");
+  EXPECT_EQ(nothing_new.status, 0) << nothing_new.output;
+  EXPECT_NE(nothing_new.output.find("checked 0 events"), std::string::npos) << nothing_new.output;
+  auto up_to_head = run_shell(cli + " --from 2 --to 4");
+  EXPECT_EQ(up_to_head.status, 0) << up_to_head.output;
+  EXPECT_NE(up_to_head.output.find("checked 3 events"), std::string::npos) << up_to_head.output;
+}
+
 }  // namespace
 }  // namespace gongjian::testing
 

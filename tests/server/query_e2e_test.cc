@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <set>
 #include <thread>
 
 #include "gongjian/domain/values.h"
@@ -721,6 +722,167 @@ TEST_F(QueryE2E, AuditAndInterviewsTopicsCatchUpGoLiveAndResume) {
   auto after = iv.read();
   ASSERT_TRUE(after);
   EXPECT_EQ(after->at("type"), "pong") << json::serialize(*after);
+}
+
+// What a subscription names is checked before it is accepted, as the queries check it: an unknown
+// jurisdiction is not_found (field jurisdiction) and nothing stays registered, so the topic can be
+// subscribed again at once; a position past the head is refused (field after) instead of being
+// confirmed as caught up; and a refused or unsubscribed subscription sends nothing afterwards.
+TEST_F(QueryE2E, SubscriptionsAreCheckedBeforeTheyAreAccepted) {
+  for (auto [code, name] :
+       {std::pair{"000000", "全国"}, {"110000", "北京市"}, {"110100", "市辖区"}, {"110101", "东城区"}})
+    jurisdiction(code, name);
+  caught_up();
+  const auto refused = [](ws_client& ws, const std::string& topic, const std::string& code, const std::string& field) {
+    auto m = ws.read();
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->at("type"), "error") << json::serialize(*m);
+    if (m->at("type") != "error") return;
+    EXPECT_EQ(m->at("topic"), json::value(topic));
+    EXPECT_EQ(m->at("error").at("code"), json::value(code)) << json::serialize(*m);
+    EXPECT_EQ(m->at("error").at("field"), json::value(field)) << json::serialize(*m);
+  };
+  // Nothing else comes: the next message is the pong.
+  const auto quiet = [](ws_client& ws, int id) {
+    std::this_thread::sleep_for(300ms);
+    ws.send(R"({"op":"ping","id":)" + std::to_string(id) + "}");
+    auto m = ws.read();
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->at("type"), "pong") << json::serialize(*m);
+  };
+  ws_client ws(port(), "t-admin");
+  ws.send(R"({"op":"subscribe","topic":"rankings","jurisdiction":"999999"})");
+  refused(ws, "rankings", "not_found", "jurisdiction");
+  quiet(ws, 1);
+  ws.send(R"({"op":"subscribe","topic":"rankings","jurisdiction":"110000"})");
+  auto hello = ws.read();
+  ASSERT_TRUE(hello);
+  EXPECT_EQ(hello->at("type"), "subscribed") << json::serialize(*hello);
+  auto ranking = ws.read();
+  ASSERT_TRUE(ranking);
+  EXPECT_EQ(ranking->at("type"), "ranking") << json::serialize(*ranking);
+  ws.send(R"({"op":"unsubscribe","topic":"rankings"})");
+  EXPECT_EQ(ws.read()->at("type"), "unsubscribed");
+
+  // Unsubscribed before the lookup answers: whichever comes first, no late message of the old
+  // subscription reaches the new one's.
+  ws.send(R"({"op":"subscribe","topic":"rankings","jurisdiction":"999999"})");
+  ws.send(R"({"op":"unsubscribe","topic":"rankings"})");
+  auto first = ws.read();
+  ASSERT_TRUE(first);
+  if (first->at("type") == "error") {
+    EXPECT_EQ(first->at("error").at("code"), "not_found");
+    EXPECT_EQ(ws.read()->at("type"), "error");  // "not subscribed to rankings"
+  } else {
+    EXPECT_EQ(first->at("type"), "unsubscribed") << json::serialize(*first);
+  }
+  ws.send(R"({"op":"subscribe","topic":"rankings","jurisdiction":"110100"})");
+  EXPECT_EQ(ws.read()->at("type"), "subscribed");
+  EXPECT_EQ(ws.read()->at("type"), "ranking");
+  quiet(ws, 2);
+
+  // interviews: a jurisdiction given must exist; the default (the caller's scope) is not looked up.
+  ws.send(R"({"op":"subscribe","topic":"interviews","jurisdiction":"abc"})");
+  refused(ws, "interviews", "not_found", "jurisdiction");
+  ws.send(R"({"op":"subscribe","topic":"interviews","jurisdiction":110000})");
+  refused(ws, "interviews", "invalid_input", "jurisdiction");
+  ws.send(R"({"op":"subscribe","topic":"interviews","jurisdiction":"110000"})");
+  EXPECT_EQ(ws.read()->at("type"), "subscribed");
+  EXPECT_EQ(ws.read()->at("type"), "live");
+  quiet(ws, 3);
+
+  // events and audit: "after" past the head is refused; at the head it is live at once.
+  const std::uint64_t head = u(http_request(port(), "GET", "/readyz").json().at("head"));
+  ws.send(R"({"op":"subscribe","topic":"events","after":99999999})");
+  refused(ws, "events", "invalid_input", "after");
+  ws.send(R"({"op":"subscribe","topic":"events","after":)" + std::to_string(head + 1) + "}");
+  refused(ws, "events", "invalid_input", "after");
+  ws.send(R"({"op":"subscribe","topic":"audit","jurisdiction":"110000","after":99999999})");
+  refused(ws, "audit", "invalid_input", "after");
+  ws.send(R"({"op":"subscribe","topic":"events","after":)" + std::to_string(head) + "}");
+  auto subscribed = ws.read();
+  ASSERT_TRUE(subscribed);
+  EXPECT_EQ(subscribed->at("type"), "subscribed") << json::serialize(*subscribed);
+  auto live = ws.read();
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->at("type"), "live") << json::serialize(*live);
+  EXPECT_EQ(u(live->at("position")), head);
+}
+
+// A snapshot larger than the connection's send queue (ws_send_queue, here 4) is sent in pages as
+// the queue drains and still ends with "live"; before, the marker was only sent when the whole
+// snapshot fitted into the queue at once (the demo's 6,373 interviews never got it).
+TEST_F(QueryE2E, InterviewsTopicGoesLiveAfterASnapshotLargerThanTheSendQueue) {
+  server_ = std::make_unique<server_process>(kTokens, "[limits]\nws_send_queue = 4");
+  for (auto [code, name] : {std::pair{"000000", "全国"}, {"110000", "北京市"}, {"110100", "市辖区"}})
+    jurisdiction(code, name);
+  constexpr int kCounties = 13;
+  for (int i = 1; i <= kCounties; ++i) jurisdiction(std::to_string(110100 + i), "区" + std::to_string(i));
+  command("open_campaign", {{"command_id", "camp-1"},
+                            {"campaign", 1},
+                            {"campaign_name", "百日攻坚"},
+                            {"starts_on", china_day(-20)},
+                            {"ends_on", china_day(80)},
+                            {"bulletin_cadence_days", 15},
+                            {"ranking_indicator", "ledger_progress"},
+                            {"tie_break_indicator", "standalone_formation_rate"},
+                            {"interviews", json::object{{"bottom_n", 0},
+                                                        {"bottom_percent", 0},
+                                                        {"no_progress_since_last_bulletin", false},
+                                                        {"below_target_rate_permille", 0}}}});
+  // The workflow issues round 1 (due 5 days ago) on its next tick.
+  poll(this, port(), "/api/v1/bulletins?campaign=1",
+       [](const json::value& v) { return !v.at("bulletins").as_array().empty(); });
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  for (int i = 1; i <= kCounties; ++i)
+    command("schedule_interview", {{"command_id", "iv-" + std::to_string(i)},
+                                   {"interview", 1000 + i},
+                                   {"campaign", 1},
+                                   {"jurisdiction", std::to_string(110100 + i)},
+                                   {"responsible_person", "张三"},
+                                   {"reasons", json::array{"slow_action"}},
+                                   {"round", 1},
+                                   {"scheduled_at_ms", now_ms + 86400000},
+                                   {"place", "会议室"}});
+  caught_up();
+  const std::size_t expected = get("/api/v1/interviews?limit=1000").at("interviews").as_array().size();
+  ASSERT_GE(expected, static_cast<std::size_t>(kCounties));
+  // Quiet projections (the applier's owed checkpoint written): the snapshot alone must end in
+  // "live", not a later change that happens to start another read.
+  std::this_thread::sleep_for(1s);
+
+  ws_client ws(port(), "t-admin");
+  ws.send(R"({"op":"subscribe","topic":"interviews"})");
+  auto hello = ws.read();
+  ASSERT_TRUE(hello);
+  EXPECT_EQ(hello->at("type"), "subscribed");
+  std::set<std::uint64_t> ids;
+  while (ids.size() < expected) {
+    auto m = ws.read(5s);
+    ASSERT_TRUE(m) << ids.size() << " of " << expected << " interviews";
+    ASSERT_EQ(m->at("type"), "interview") << json::serialize(*m);
+    EXPECT_TRUE(ids.insert(u(m->at("interview").at("id"))).second) << "sent twice: " << json::serialize(*m);
+  }
+  // "live" was queued with the last page, before this ping is read (a read with no message due
+  // could wait out the client's timeout unnoticed: Asio's blocking read retries after it).
+  ws.send(R"({"op":"ping","id":1})");
+  auto live = ws.read();
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->at("type"), "live") << json::serialize(*live);
+  EXPECT_GE(u(live->at("position")), 1u);
+  if (live->at("type") == "live") EXPECT_EQ(ws.read()->at("type"), "pong");
+  // Then changes only: holding one interview pushes that one.
+  command("hold_interview", {{"command_id", "hold-1001"},
+                             {"interview", 1001},
+                             {"held_at_ms", now_ms},
+                             {"answer", "已整改"},
+                             {"pledge", "月底前完成"}});
+  auto changed = ws.read(15s);
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->at("type"), "interview");
+  EXPECT_EQ(u(changed->at("interview").at("id")), 1001u);
 }
 
 }  // namespace
