@@ -254,10 +254,27 @@ void ws_client::send(const std::string& text) {
 
 std::optional<boost::json::value> ws_client::read(std::chrono::milliseconds timeout) {
   if (closed_) return std::nullopt;
-  set_receive_timeout(impl_->ws.next_layer().native_handle(), timeout);
+  // An asynchronous read run for `timeout`: a blocking read would not time out (SO_RCVTIMEO makes
+  // recv give EAGAIN, after which Asio waits in poll without a limit), so a missing message hung
+  // the test instead of failing it.
   beast::error_code ec;
+  bool done = false;
   impl_->buffer.clear();
-  impl_->ws.read(impl_->buffer, ec);
+  impl_->ws.async_read(impl_->buffer, [&](beast::error_code e, std::size_t) {
+    ec = e;
+    done = true;
+  });
+  impl_->ioc.restart();
+  impl_->ioc.run_for(timeout);
+  if (!done) {
+    // A WebSocket read cannot be taken up again once cancelled: this client reads no more.
+    beast::error_code ignored;
+    impl_->ws.next_layer().cancel(ignored);
+    impl_->ioc.restart();
+    impl_->ioc.run();
+    closed_ = true;
+    return std::nullopt;
+  }
   if (ec) {
     if (ec == websocket::error::closed) {
       closed_ = true;
