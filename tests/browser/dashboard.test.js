@@ -90,6 +90,15 @@ test('rankings render with the demo numbers the API gives', async () => {
   const lp = ind.json.indicators.find((x) => x.indicator === 'ledger_progress');
   await page.waitForSelector('#cards .card[data-indicator=ledger_progress]');
   assert.equal((await page.textContent('#cards .card[data-indicator=ledger_progress] .card-value')).trim(), shown('ledger_progress', lp.value));
+  // The baseline is the existing base the campaign opened on (the demo's pre-campaign
+  // organizations): the coverage cards show their rise on it ("较基数 +x.x 个百分点"), not "—".
+  for (const name of ['organization_coverage_rate', 'work_coverage_rate']) {
+    const x = ind.json.indicators.find((i) => i.indicator === name);
+    assert.ok(x.baseline.value > 0, `${name} has a baseline: ${JSON.stringify(x.baseline)}`);
+    const pp = ((x.value.value - x.baseline.value) * 100).toFixed(1);
+    const since = (await page.textContent(`#cards .card[data-indicator=${name}] .card-deltas span:first-child`)).trim();
+    assert.equal(since, `较基数 +${pp} 个百分点`);
+  }
   await page.waitForTimeout(500);
   await screenshot(page, 'overview-national');
 });

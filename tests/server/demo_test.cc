@@ -18,6 +18,8 @@
 #include "gongjian/domain/codec.h"
 #include "gongjian/domain/ids.h"
 #include "gongjian/eventstore/event_store.h"
+#include "gongjian/projections/indicators.h"
+#include "gongjian/projections/runner.h"
 #include "gongjian/server/demo.h"
 #include "support/temp_dir.h"
 
@@ -264,6 +266,67 @@ TEST(DemoGenerator, HistorySpansTheConfiguredDaysOnTheVirtualClock) {
   }
 }
 
+// The notice asks for a rise "on the existing base": the registry's orgs and the organizations
+// they had before the campaign (members recorded, Party, League and union organizations formed on
+// earlier dates) come first, and the campaign opens on top of them, so the projections' baseline,
+// frozen as it opens, holds them. The survey and everything else happen after the opening.
+TEST(DemoGenerator, TheCampaignOpensOnTheExistingBase) {
+  const auto geo = provinces({"11", "44"});
+  const auto opts = tiny(19, 1500, 10);
+  const auto commands = generate_all(geo, opts);
+  std::size_t opened = commands.size();
+  for (std::size_t i = 0; i < commands.size() && opened == commands.size(); ++i) {
+    if (std::holds_alternative<domain::commands::open_campaign>(commands[i].command)) opened = i;
+  }
+  ASSERT_LT(opened, commands.size()) << "the campaign opens";
+  EXPECT_EQ(domain::china_date_of(commands[opened].metadata.timestamp_ms), opts.start) << "on day 0";
+
+  std::set<std::uint64_t> registered_before, covered_before;
+  std::map<domain::organization_type, int> formed_before;
+  std::uint64_t members_before = 0, registered_after = 0, formed_earlier_after = 0;
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    const bool before = i < opened;
+    if (before) {
+      EXPECT_EQ(domain::china_date_of(commands[i].metadata.timestamp_ms), opts.start) << commands[i].command_id;
+    }
+    for (const auto& e : commands[i].events) {
+      if (const auto* r = std::get_if<domain::events::organization_registered>(&e)) {
+        if (before) {
+          registered_before.insert(r->org.value);
+        } else {
+          ++registered_after;
+        }
+      } else if (const auto* m = std::get_if<domain::events::member_recorded>(&e)) {
+        if (before) {
+          ++members_before;
+          EXPECT_EQ(m->status, domain::member_status::active) << "only the existing organizations' members";
+          EXPECT_TRUE(registered_before.contains(m->org.value));
+        }
+      } else if (const auto* f = std::get_if<domain::events::organization_formed>(&e)) {
+        if (before) {
+          EXPECT_LT(f->formed_on, opts.start) << f->branch_name << " existed before the campaign";
+          EXPECT_EQ(f->mode, domain::formation_mode::standalone);
+          ++formed_before[f->branch_type];
+          for (auto org : f->orgs) covered_before.insert(org.value);
+        } else if (f->formed_on < opts.start) {
+          ++formed_earlier_after;
+        }
+      } else if (before) {
+        EXPECT_TRUE(std::holds_alternative<domain::events::jurisdiction_registered>(e))
+            << domain::type_of(e) << " before the campaign opens";
+      }
+    }
+  }
+  EXPECT_EQ(registered_before.size(), opts.orgs) << "every org of the registry is registered before the opening";
+  EXPECT_EQ(registered_after, 0u);
+  EXPECT_EQ(formed_earlier_after, 0u) << "every pre-campaign organization is formed before the opening";
+  EXPECT_GT(formed_before[domain::organization_type::party], 0);
+  EXPECT_GT(formed_before[domain::organization_type::league], 0);
+  EXPECT_GT(formed_before[domain::organization_type::trade_union], 0);
+  EXPECT_GE(members_before, 3u * static_cast<std::uint64_t>(formed_before[domain::organization_type::party]));
+  EXPECT_LT(covered_before.size(), registered_before.size()) << "most orgs have no organization yet";
+}
+
 TEST(DemoGenerator, ActorsAreFieldStaffOfTheRightJurisdictionAndRole) {
   const auto geo = provinces({"44"});
   const auto commands = generate_all(geo, tiny(13, 400, 30));
@@ -329,6 +392,38 @@ TEST(DemoRun, IntoAnEventStoreWithBulletinsAndInterviews) {
   auto verified = (*store)->verify(eventstore::position{1}, eventstore::position{0});
   ASSERT_TRUE(verified.has_value());
   EXPECT_TRUE(verified->intact()) << verified->problem;
+
+  // The projections' baseline, frozen as the campaign opened, is the existing base: every org in
+  // scope, the pre-campaign organizations' coverage; the campaign then rises on it.
+  {
+    using projections::indicator;
+    projections::projection_runner runner(**store, projections::runner_options{});
+    ASSERT_TRUE(runner.open().has_value());
+    runner.read([&](const projections::projection_state& s, const projections::keyed_state&) {
+      const auto& model = s.model();
+      const auto nation = model.tree().find("000000");
+      ASSERT_TRUE(nation.has_value());
+      const auto& base = model.baseline(*nation);
+      const auto& now = model.counters(*nation);
+      const auto party = projections::twin::party;
+      EXPECT_EQ(projections::evaluate(base, indicator::orgs_in_scope, party).numerator, 1500);
+      EXPECT_GT(projections::evaluate(base, indicator::eligible, party).numerator, 0);
+      for (auto i :
+           {indicator::organization_coverage_rate, indicator::work_coverage_rate, indicator::union_coverage_rate}) {
+        const auto at_base = projections::evaluate(base, i, party);
+        const auto current = projections::evaluate(now, i, party);
+        EXPECT_EQ(at_base.denominator, 1500) << projections::to_string(i);
+        EXPECT_GT(at_base.numerator, 0) << projections::to_string(i) << " at the baseline";
+        EXPECT_GT(projections::compare(current, at_base), 0) << projections::to_string(i) << " rose on the base";
+      }
+      EXPECT_GT(projections::evaluate(base, indicator::organization_coverage_rate, projections::twin::league).numerator,
+                0);
+      // Nothing of the campaign's own work is in the baseline.
+      EXPECT_EQ(projections::evaluate(base, indicator::orgs_surveyed, party).numerator, 0);
+      EXPECT_EQ(projections::evaluate(base, indicator::formation_targets, party).numerator, 0);
+      EXPECT_EQ(projections::evaluate(base, indicator::members_disclosed, party).numerator, 0);
+    });
+  }
   (*store)->close();
 }
 

@@ -98,7 +98,6 @@ struct org_world {
   std::string name;
   std::uint32_t employees = 1;
   date registered_on;
-  int registration_day = 0;
   std::array<int, 4> survey_day{never, never, never, never};
   bool shell = false;              // found to be a shell at screening, removed from the base
   bool baseline_party = false;     // had its own Party organization before the campaign
@@ -162,6 +161,7 @@ struct campaign_generator::impl {
   std::uint32_t day_index = 0;  // days simulated so far
   std::int64_t day_start_ms = 0;  // 00:00 China time of the current day, as Unix ms
   std::int64_t commands_today = 0;
+  std::int64_t spacing_ms = command_spacing_ms;  // between today's commands
   std::vector<rejected_command> rejected;
 
   impl(const geography& g, const options& o)
@@ -178,10 +178,29 @@ struct campaign_generator::impl {
   void set_day(std::uint32_t d) {
     day_start_ms = static_cast<std::int64_t>(day_date(static_cast<int>(d)).days_since_epoch) * ms_per_day - china_offset_ms;
     commands_today = 0;
+    spacing_ms = command_spacing_ms;
   }
 
   std::int64_t stamp() const {
-    return std::min(day_start_ms + workday_start_ms + commands_today * command_spacing_ms, day_start_ms + ms_per_day - 1);
+    return std::min(day_start_ms + workday_start_ms + commands_today * spacing_ms, day_start_ms + ms_per_day - 1);
+  }
+
+  // Day 0 carries the tree, the whole business registry with the pre-campaign organizations and
+  // the campaign's set-up: at 150 ms apart until about 11:40 for the default 30,000 orgs, but past
+  // midnight for a very large demo. Then day 0's commands are spaced closer (down to 1 ms) so
+  // that they still end within the day. An upper bound of the count is enough.
+  std::int64_t day0_spacing() const {
+    std::uint64_t n = 2 + geo.provinces.size() + geo.city_count() + counties.size() + offices.size();  // tree, campaign
+    n += 2 * (geo.provinces.size() + geo.city_count() + counties.size());  // leaders, plans at most
+    n += 4 * counties.size();                                              // hosts, at most
+    for (const auto& o : orgs) {
+      n += 1 + (o.baseline_party ? 1 : 0) + (o.baseline_league ? 1 : 0) + (o.baseline_union ? 1 : 0);
+      for (const auto& m : o.members) {
+        if (m.affiliation == member_affiliation::party ? o.baseline_party : o.baseline_league) ++n;
+      }
+    }
+    const std::int64_t room = ms_per_day - 1 - workday_start_ms;
+    return std::clamp<std::int64_t>(room / static_cast<std::int64_t>(n), 1, command_spacing_ms);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -306,11 +325,14 @@ struct campaign_generator::impl {
           break;
         }
       }
-      // Registered from the business registry over the first four days.
-      o.registration_day = static_cast<int>(static_cast<std::uint64_t>(i) * 4 / std::max<std::uint32_t>(1, opts.orgs));
-      // Survey: investigated after a wait that shrinks with the pace, then one step every few days.
+      // Every org is registered from the business registry on day 0, before the campaign opens
+      // (set_up). The survey works through the registry in four batches, in registration order,
+      // the first from day 1: investigated after a wait that shrinks with the pace, then one step
+      // every few days.
+      const int survey_batch =
+          static_cast<int>(static_cast<std::uint64_t>(i) * 4 / std::max<std::uint32_t>(1, opts.orgs));
       const double pace = cw.pace;
-      int d = o.registration_day + 1 + static_cast<int>(-std::log(1.0 - r.unit()) * 14.0 / pace);
+      int d = survey_batch + 1 + static_cast<int>(-std::log(1.0 - r.unit()) * 14.0 / pace);
       for (int step = 0; step < 4; ++step) {
         o.survey_day[static_cast<std::size_t>(step)] = d;
         d += 1 + static_cast<int>(-std::log(1.0 - r.unit()) * 4.0 / pace);
@@ -411,7 +433,8 @@ struct campaign_generator::impl {
   }
 
   // ------------------------------------------------------------------------------------------
-  // Day 0: the tree, the campaign, leaders, plans, hosts
+  // Day 0: the tree, the registry and the pre-campaign organizations, the campaign, leaders,
+  // plans, hosts
   // ------------------------------------------------------------------------------------------
 
   void set_up(const command_sink& sink) {
@@ -425,6 +448,14 @@ struct campaign_generator::impl {
     }
     for (const auto& cw : counties) send(cmd::register_jurisdiction{jurisdiction_code{cw.code}, cw.name}, a, sink);
     for (const auto& o : offices) send(cmd::register_jurisdiction{jurisdiction_code{o.code}, o.name}, a, sink);
+
+    // What there was before the campaign: every org from the business registry and, in those
+    // that had their own Party or League organization already, its members and organizations
+    // (and trade union), formed on earlier dates. The campaign opens on top of them, so the
+    // projections' baseline, frozen as it opens, is this existing base (在现有基础上).
+    for (std::size_t k = 0; k < counties.size(); ++k) {
+      for (auto id : counties[k].orgs) register_org(orgs[id - 1], start(), sink);
+    }
 
     cmd::open_campaign open;
     open.campaign = campaign;
@@ -853,8 +884,7 @@ struct campaign_generator::impl {
   void org_day(org_world& o, date today, double pace, const command_sink& sink) {
     rng& r = day_rng;
     const int d = static_cast<int>(day_index);
-    if (o.registration_day == d) register_org(o, today, sink);
-    if (o.removed || o.registration_day > d) return;
+    if (o.removed) return;
     for (std::size_t step = 0; step < 4; ++step) {
       if (o.survey_day[step] == d) {
         survey(o, step, today, sink);
@@ -1174,7 +1204,10 @@ struct campaign_generator::impl {
     if (day_index >= opts.days) return false;
     set_day(day_index);
     const date today = day_date(static_cast<int>(day_index));
-    if (day_index == 0) set_up(sink);
+    if (day_index == 0) {
+      spacing_ms = day0_spacing();
+      set_up(sink);
+    }
     settle_transfers(today, sink);
     interview_day(today, sink);
     for (auto& cw : counties) {

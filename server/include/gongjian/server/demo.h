@@ -122,8 +122,9 @@ class campaign_generator {
   campaign_generator& operator=(const campaign_generator&) = delete;
 
   // Simulates the next day of the campaign (the first call also registers the jurisdiction tree,
-  // opens the campaign and registers the organizations), handing every accepted command to
-  // `sink` in order. Returns false once all days are done (and does nothing then).
+  // the organizations and what existed before the campaign, then opens the campaign), handing
+  // every accepted command to `sink` in order. Returns false once all days are done (and does
+  // nothing then).
   bool step_day(const command_sink& sink);
 
   // Folds in an event someone else appended to the same log (the projections' bulletin and
