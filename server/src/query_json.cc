@@ -130,10 +130,11 @@ json::object ranking_json(const proj::projection_state& s, proj::node_index pare
   json::array lines;
   lines.reserve(ranked.size());
   for (const auto& e : ranked) lines.push_back(entry_json(e, o));
+  const auto lists = proj::red_and_black(ranked, top_n, bottom_n);
   json::array red;
-  for (const auto& e : proj::top(ranked, top_n)) red.push_back(json::string(e.code));
+  for (const auto& e : lists.red) red.push_back(json::string(e.code));
   json::array black;
-  for (const auto& e : proj::bottom(ranked, bottom_n)) black.push_back(json::string(e.code));
+  for (const auto& e : lists.black) black.push_back(json::string(e.code));
   json::object out{{"jurisdiction", model.tree().at(parent).code},
                    {"name", model.tree().at(parent).name},
                    {"indicator", proj::to_string(o.by)},
@@ -330,10 +331,19 @@ json::object bulletin_json(const proj::bulletin_record& b, bool with_rankings,
                                                                               static_cast<std::int64_t>(l.rank)},
                                    {"values", std::move(values)}});
     }
+    // The red and black lists of the issued ranking, by the rule of the live ones (rankings.h),
+    // with the live route's default sizes.
+    const auto lists = proj::red_and_black(r, 5, 5);
+    json::array red;
+    for (const auto& code : lists.red) red.push_back(json::string(code));
+    json::array black;
+    for (const auto& code : lists.black) black.push_back(json::string(code));
     rankings.push_back(json::object{{"parent", r.parent.value},
                                     {"indicator", domain::to_string(r.by)},
                                     {"affiliation", domain::to_string(r.affiliation)},
-                                    {"lines", std::move(lines)}});
+                                    {"lines", std::move(lines)},
+                                    {"red_list", std::move(red)},
+                                    {"black_list", std::move(black)}});
   }
   o["rankings"] = std::move(rankings);
   return o;

@@ -1,7 +1,8 @@
-// Unit tests of the query JSON helpers (server/src/query_json.h): ISO-8601 times in and out, and
-// indicator values as exact fractions.
+// Unit tests of the query JSON helpers (server/src/query_json.h): ISO-8601 times in and out,
+// indicator values as exact fractions, and the red and black lists of a ranking.
 #include <gtest/gtest.h>
 
+#include "projections/builders.h"
 #include "query_json.h"
 
 namespace gongjian::server {
@@ -33,6 +34,103 @@ TEST(QueryJson, ValuesAreExactFractionsAndUndefinedWithoutDenominator) {
   EXPECT_EQ(half.at("denominator").to_number<std::int64_t>(), 2);
   EXPECT_DOUBLE_EQ(half.at("value").as_double(), 0.5);
   EXPECT_TRUE(value_json(projections::indicator_value{0, 0}).at("value").is_null());
+}
+
+namespace proj = gongjian::projections;
+using proj::testing::day;
+using proj::testing::scenario;
+using level = domain::jurisdiction_level;
+
+std::vector<std::string> codes(const boost::json::value& list) {
+  std::vector<std::string> out;
+  for (const auto& v : list.as_array()) out.emplace_back(v.as_string());
+  return out;
+}
+using strings = std::vector<std::string>;
+
+// 110000 has one child, 110100 three (110101..110103), ranked by ledger progress: 110101 2/2,
+// 110102 1/2, 110103 without any target (0/0, not measured).
+class RankingJson : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    s.jurisdiction("000000", "", level::national);
+    s.jurisdiction("110000", "000000", level::province);
+    s.jurisdiction("110100", "110000", level::city);
+    for (const std::string county : {"110101", "110102", "110103"}) {
+      s.jurisdiction(county, "110100", level::county);
+      s.jurisdiction(county + "001", county, level::office);
+    }
+    s.org(1, "110101001");
+    s.org(2, "110101001");
+    s.org(3, "110102001");
+    s.org(4, "110102001");
+    s.org(5, "110103001");
+    s.target(11, 1);
+    s.target(12, 2);
+    s.target(13, 3);
+    s.target(14, 4);
+    s.form(21, domain::organization_type::party, domain::formation_mode::joint, {1, 2, 3});
+    s.strike(11, 1, 21);
+    s.strike(12, 2, 21);
+    s.strike(13, 3, 21);
+  }
+  boost::json::object ranking(const std::string& parent, std::size_t top = 5, std::size_t bottom = 5) {
+    proj::ranking_options o;
+    o.by = proj::indicator::ledger_progress;
+    return ranking_json(s.state, s.node(parent), o, top, bottom);
+  }
+  scenario s;
+};
+
+TEST_F(RankingJson, RedAndBlackListsNeverShareAJurisdiction) {
+  // One child: on neither list (it was on both).
+  auto one = ranking("110000");
+  EXPECT_EQ(one.at("lines").as_array().size(), 1u);
+  EXPECT_EQ(codes(one.at("red_list")), strings{});
+  EXPECT_EQ(codes(one.at("black_list")), strings{});
+  // Three children, one unmeasured: 110101 red, 110102 black, 110103 (0/0, ranked last) neither.
+  auto three = ranking("110100");
+  ASSERT_EQ(three.at("lines").as_array().size(), 3u);
+  EXPECT_EQ(three.at("lines").at(2).at("code"), "110103");
+  EXPECT_TRUE(three.at("lines").at(2).at("value").at("value").is_null());
+  EXPECT_EQ(codes(three.at("red_list")), strings{"110101"});
+  EXPECT_EQ(codes(three.at("black_list")), strings{"110102"});
+  // Lists that fit are not cut: top 1 and bottom 1 of the two measured.
+  auto fit = ranking("110100", 1, 1);
+  EXPECT_EQ(codes(fit.at("red_list")), strings{"110101"});
+  EXPECT_EQ(codes(fit.at("black_list")), strings{"110102"});
+}
+
+// A bulletin's issued rankings carry their red and black lists by the same rule: a line whose
+// ranking value was not recorded (0/0 at issue) is on neither, a single child on neither.
+TEST(BulletinJson, IssuedRankingsCarryRedAndBlackListsThatNeverOverlap) {
+  auto line = [](const std::string& code, std::uint32_t rank, std::optional<std::pair<int, int>> value) {
+    domain::ranking_line l;
+    l.jurisdiction = domain::jurisdiction_code{code};
+    l.rank = rank;
+    if (value)
+      l.values.push_back(domain::indicator_value{domain::indicator::ledger_progress, domain::member_affiliation::party,
+                                                 value->first, value->second});
+    return l;
+  };
+  proj::bulletin_record b;
+  b.campaign = 1;
+  b.round = 1;
+  domain::ranking province;
+  province.parent = domain::jurisdiction_code{"110000"};
+  province.lines = {line("110100", 1, std::pair{3, 4})};
+  domain::ranking city;
+  city.parent = domain::jurisdiction_code{"110100"};
+  city.lines = {line("110101", 1, std::pair{2, 2}), line("110102", 2, std::pair{1, 2}),
+                line("110103", 3, std::nullopt)};
+  b.rankings = {province, city};
+  auto body = bulletin_json(b, true);
+  const auto& rankings = body.at("rankings").as_array();
+  ASSERT_EQ(rankings.size(), 2u);
+  EXPECT_EQ(codes(rankings.at(0).at("red_list")), strings{});
+  EXPECT_EQ(codes(rankings.at(0).at("black_list")), strings{});
+  EXPECT_EQ(codes(rankings.at(1).at("red_list")), strings{"110101"});
+  EXPECT_EQ(codes(rankings.at(1).at("black_list")), strings{"110102"});
 }
 
 }  // namespace
