@@ -50,6 +50,17 @@ result<void> projection_runner::open() {
     checkpoint = store_.consumer_checkpoint(options_.consumer);
     if (!checkpoint) return failure(checkpoint.error());
   }
+  // Counters of a former definition (projection_state.h, counters_version) would be read as
+  // today's: the projections start again from the log's first event, once.
+  auto version = store_.consumer_get(options_.consumer, counters_version_marker);
+  if (!version) return failure(version.error());
+  if (checkpoint->has_value() && *version != counters_version) {
+    spdlog::warn("projections: '{}' holds counters of a former definition; rebuilding it from the start",
+                 options_.consumer);
+    if (auto reset = store_.consumer_reset(options_.consumer); !reset) return failure(reset.error());
+    checkpoint = store_.consumer_checkpoint(options_.consumer);
+    if (!checkpoint) return failure(checkpoint.error());
+  }
   if (!state_.load(store_, options_.consumer)) return failure(make_error_code(errc::corrupt_state));
   const std::uint64_t stored = checkpoint->has_value() ? (*checkpoint)->value : 0;
   if (stored != state_.last_applied().value) return failure(make_error_code(errc::corrupt_state));

@@ -179,7 +179,7 @@ TEST_F(indicators_scenario, member_counts_instructors_union_and_womens_federatio
   EXPECT_EQ(s.count("000000", indicator::members_disclosed), 2);
   EXPECT_EQ(s.count("110101002", indicator::members_developed), 1);     // m33
   EXPECT_EQ(s.count("110101002", indicator::transfers_completed), 1);   // m42
-  EXPECT_EQ(s.count("110101002", indicator::instructors_assigned), 1);  // org3
+  EXPECT_EQ(s.count("110101002", indicator::instructors_assigned), 1);  // instructor 500 (org3)
   EXPECT_EQ(s.count("110101001", indicator::instructors_assigned), 0);
   EXPECT_EQ(s.value("110101001", indicator::union_coverage_rate), ratio(1, 3));  // org8
   EXPECT_EQ(s.value("000000", indicator::union_coverage_rate), ratio(1, 8));
@@ -358,6 +358,92 @@ TEST(indicators, release_and_dissolution_take_coverage_back) {
   // -> 110000 -> 000000.
   EXPECT_EQ(s.model().tree().path(s.node("110101001")), "000000/110000/110100/110101/110101001/");
   EXPECT_EQ(s.model().anomalies(), 0u);
+}
+
+// Instructors assigned counts instructors, not instructor-to-org pairs: once at every node whose
+// subtree holds one of the instructor's orgs in scope. orgs_with_instructor counts orgs.
+TEST(indicators, instructors_assigned_counts_each_instructor_once_per_jurisdiction) {
+  scenario s;
+  s.jurisdiction("000000", "", domain::jurisdiction_level::national);
+  s.jurisdiction("110000", "000000", domain::jurisdiction_level::province);
+  s.jurisdiction("110100", "110000", domain::jurisdiction_level::city);
+  s.jurisdiction("110101", "110100", domain::jurisdiction_level::county);
+  s.jurisdiction("110101001", "110101", domain::jurisdiction_level::office);
+  s.jurisdiction("110101002", "110101", domain::jurisdiction_level::office);
+  s.jurisdiction("110102", "110100", domain::jurisdiction_level::county);
+  s.jurisdiction("110102001", "110102", domain::jurisdiction_level::office);
+  s.org(1, "110101001");
+  s.org(2, "110101001");
+  s.org(3, "110101002");
+  s.org(4, "110102001");
+  auto assign = [&](std::uint64_t instructor, std::vector<std::uint64_t> orgs, twin t = twin::party) {
+    ev::instructor_assigned e;
+    e.instructor = domain::instructor_id{instructor};
+    e.affiliation = t;
+    for (auto o : orgs) e.orgs.push_back(organization_id{o});
+    s.add(e);
+  };
+  auto instructors = [&](const std::string& code, twin t = twin::party) {
+    return s.count(code, indicator::instructors_assigned, t);
+  };
+  // 2213 covers orgs 1 and 2 of one office: one instructor there, two orgs with an instructor.
+  assign(2213, {1, 2});
+  EXPECT_EQ(instructors("110101001"), 1);
+  EXPECT_EQ(s.count("110101001", indicator::orgs_with_instructor), 2);
+  EXPECT_EQ(instructors("110101"), 1);
+  EXPECT_EQ(instructors("000000"), 1);
+  EXPECT_EQ(instructors("110101002"), 0);
+  // 2214 covers org 2 (A1) and org 3 (A2): once in each office, once in the county above both.
+  assign(2214, {2, 3});
+  EXPECT_EQ(instructors("110101001"), 2);
+  EXPECT_EQ(instructors("110101002"), 1);
+  EXPECT_EQ(instructors("110101"), 2);
+  EXPECT_EQ(s.count("110101", indicator::orgs_with_instructor), 3);
+  // 2215 covers org 3 (110101) and org 4 (110102): once in each county, once in the city.
+  assign(2215, {3, 4});
+  EXPECT_EQ(instructors("110101002"), 2);
+  EXPECT_EQ(instructors("110101"), 3);
+  EXPECT_EQ(instructors("110102001"), 1);
+  EXPECT_EQ(instructors("110102"), 1);
+  EXPECT_EQ(instructors("110100"), 3);
+  EXPECT_EQ(instructors("000000"), 3);
+  EXPECT_EQ(s.count("000000", indicator::orgs_with_instructor), 4);
+  // A League instructor is counted for the League only.
+  assign(2216, {1}, twin::league);
+  EXPECT_EQ(instructors("110101001"), 2);
+  EXPECT_EQ(instructors("110101001", twin::league), 1);
+  EXPECT_EQ(instructors("000000", twin::league), 1);
+  // Org 4 leaves the base: 2215 is no longer counted in 110102, still in 110101 (org 3).
+  s.add(ev::organization_removed{organization_id{4}, domain::removal_reason::shell, "空壳", day(2016, 8, 2)});
+  EXPECT_EQ(instructors("110102001"), 0);
+  EXPECT_EQ(instructors("110102"), 0);
+  EXPECT_EQ(instructors("110100"), 3);
+  // Org 3 moves to B1: 2214 (orgs 2, 3) now spans both counties; 2215 is only in B1.
+  ev::organization_details_corrected fix;
+  fix.org = organization_id{3};
+  fix.office = jurisdiction_code{"110102001"};
+  s.add(fix);
+  EXPECT_EQ(instructors("110101002"), 0);
+  EXPECT_EQ(instructors("110101001"), 2);  // 2213, 2214
+  EXPECT_EQ(instructors("110101"), 2);
+  EXPECT_EQ(instructors("110102001"), 2);  // 2214, 2215
+  EXPECT_EQ(instructors("110102"), 2);
+  EXPECT_EQ(instructors("110100"), 3);
+  // Released: 2214 leaves every node it was counted at.
+  s.add(ev::instructor_released{domain::instructor_id{2214}, "", day(2016, 9, 1)});
+  EXPECT_EQ(instructors("110101001"), 1);
+  EXPECT_EQ(instructors("110102001"), 1);
+  EXPECT_EQ(instructors("110100"), 2);
+  EXPECT_EQ(s.count("110100", indicator::orgs_with_instructor), 3);  // orgs 1, 2 (2213), org 3 (2215)
+  // Assigned again, to org 1: counted once more in A1, where it is the second instructor.
+  assign(2214, {1});
+  EXPECT_EQ(instructors("110101001"), 2);
+  EXPECT_EQ(instructors("110102001"), 1);
+  EXPECT_EQ(instructors("000000"), 3);
+  // The state reads back from its canonical form with the same counters.
+  projection_state copy;
+  ASSERT_TRUE(copy.restore_canonical(s.state.canonical()));
+  EXPECT_EQ(copy.model().counters(s.node("110101001")), s.model().counters(s.node("110101001")));
 }
 
 TEST(indicators, moving_an_org_moves_its_counts_and_ledger_items) {

@@ -527,6 +527,51 @@ TEST(runner, an_audit_index_of_a_former_layout_starts_the_projections_again) {
   EXPECT_GE(at->value, 1u);
 }
 
+// A store whose counters were kept under a former definition (no counters_version_marker, or
+// another version: before 2026-12-07 instructors_assigned summed instructor-to-org assignments)
+// would keep answering with them: its projections start again from the log's first event.
+TEST(runner, counters_of_a_former_definition_start_the_projections_again) {
+  gongjian::testing::temp_dir dir;
+  auto store = open_store(dir);
+  const auto events = generated_campaign(17, 20, 5);
+  for (std::size_t k = 0; k < events.size(); ++k)
+    append_event(*store, events[k].event, campaign_start_ms + events[k].day * 86400000LL + static_cast<std::int64_t>(k),
+                 "gen:" + std::to_string(k));
+  std::string expected;
+  {
+    projection_runner first(*store, runner_options{});
+    ASSERT_TRUE(first.open().has_value());
+    ASSERT_TRUE(first.catch_up().has_value());
+    ASSERT_TRUE(first.stop().has_value());
+    expected = canonical_of(first);
+  }
+  EXPECT_EQ(store->consumer_get("projections", counters_version_marker).value(), std::string(counters_version));
+  // Resumed as it is: nothing applied again.
+  {
+    projection_runner again(*store, runner_options{});
+    ASSERT_TRUE(again.open().has_value());
+    EXPECT_EQ(again.last_applied(), store->head());
+  }
+  for (const std::optional<std::string>& former : {std::optional<std::string>{}, std::optional<std::string>{"1"}}) {
+    eventstore::consumer_commit commit;
+    commit.consumer = "projections";
+    commit.checkpoint = store->head();
+    if (former) {
+      commit.puts.emplace_back(std::string(counters_version_marker), *former);
+    } else {
+      commit.deletes.emplace_back(counters_version_marker);
+    }
+    ASSERT_TRUE(store->commit_consumer(commit).has_value());
+    projection_runner reopened(*store, runner_options{});
+    ASSERT_TRUE(reopened.open().has_value());
+    EXPECT_EQ(reopened.last_applied().value, 0u) << (former ? *former : "no marker");
+    ASSERT_TRUE(reopened.catch_up().has_value());
+    EXPECT_EQ(canonical_of(reopened), expected);
+    ASSERT_TRUE(reopened.stop().has_value());
+    EXPECT_EQ(store->consumer_get("projections", counters_version_marker).value(), std::string(counters_version));
+  }
+}
+
 // After a bulk import cut short by a crash, the projections' state can describe events the log no
 // longer holds. Store `longer` has k more events than `shorter` (the same first ones); the state of
 // `longer`'s projections is planted in `shorter` as if it had outlived the lost records. The runner

@@ -85,6 +85,15 @@ struct branch_record {
   bool operator==(const branch_record&) const = default;
 };
 
+// What the stored counters (node records, snapshots) mean. When a counter's definition changes,
+// counters_version goes up: a consumer whose marker differs (or that has none) was counted the
+// former way, so projection_runner::open resets it and its projections start again from the
+// log's first event, once. Every checkpoint writes the marker.
+//   no marker: until 2026-12-07.
+//   "2": counter::instructors_assigned counts instructors, not instructor-to-org assignments.
+inline constexpr std::string_view counters_version_marker = "v";
+inline constexpr std::string_view counters_version = "2";
+
 struct instructor_record {
   std::uint64_t id = 0;
   std::uint8_t affiliation = 0;
@@ -198,6 +207,10 @@ class projection_state {
   void mark_member_dirty(std::uint32_t i);
   void mark_branch_dirty(std::uint32_t i);
   void mark_instructor_dirty(std::uint32_t i);
+  // Instructors assigned, counted per node over the union of an instructor's orgs' chains.
+  void count_instructor(const instructor_record& ins, int sign);
+  void uncount_instructors_of(org_index org);
+  void recount_uncounted_instructors();
   void write_ledger(const ledger_entry& e, keyed_state& keyed, bool is_new);
   void index_audit(const eventstore::recorded_event& recorded, const domain::event& event, keyed_state& keyed);
 
@@ -218,6 +231,9 @@ class projection_state {
   org_key_index branch_index_;
   std::vector<instructor_record> instructors_;
   org_key_index instructor_index_;
+  // Scratch of count_instructor and uncount_instructors_of, reused: no allocation per event.
+  std::vector<node_index> instructor_nodes_scratch_;
+  std::vector<std::uint32_t> instructors_uncounted_;
 
   std::map<std::uint64_t, campaign_record> campaigns_;
   std::vector<bulletin_record> bulletins_;
