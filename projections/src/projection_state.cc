@@ -657,6 +657,16 @@ node_index projection_state::jurisdiction_of(const domain::event& event) const {
   auto of_orgs = [&](const std::vector<domain::organization_id>& orgs) {
     return orgs.empty() ? no_node : of_org(orgs.front());
   };
+  // An interview's follow-up (held, rectification items set and done, closed, escalated) names
+  // only the interview: it belongs to the jurisdiction the interview was scheduled for, so that
+  // jurisdiction's audit trail holds the whole of it (the escalation included; `to` is the level
+  // it was passed to). Audit indexing runs after the event is applied, so the interview is known.
+  auto of_interview = [&](domain::interview_id id) -> node_index {
+    auto it = interviews_.find(id.value);
+    if (it == interviews_.end()) return no_node;
+    auto n = model_.tree().find(it->second.jurisdiction);
+    return n ? *n : no_node;
+  };
   return std::visit(
       overloaded{
           [&](const ev::jurisdiction_registered& e) { return of_code(e.code); },
@@ -675,6 +685,8 @@ node_index projection_state::jurisdiction_of(const domain::event& event) const {
               return no_node;
             } else if constexpr (requires { e.member; })
               return of_member(e.member);
+            else if constexpr (requires { e.interview; })
+              return of_interview(e.interview);
             else if constexpr (requires { e.campaign; })
               return model_.tree().root();
             else {
