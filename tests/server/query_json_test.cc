@@ -1,5 +1,6 @@
 // Unit tests of the query JSON helpers (server/src/query_json.h): ISO-8601 times in and out,
-// indicator values as exact fractions, and the red and black lists of a ranking.
+// indicator values as exact fractions, the red and black lists of a ranking, and the orgs in scope
+// by kind and surveyed by step.
 #include <gtest/gtest.h>
 
 #include "projections/builders.h"
@@ -131,6 +132,57 @@ TEST(BulletinJson, IssuedRankingsCarryRedAndBlackListsThatNeverOverlap) {
   EXPECT_EQ(codes(rankings.at(0).at("black_list")), strings{});
   EXPECT_EQ(codes(rankings.at(1).at("red_list")), strings{"110101"});
   EXPECT_EQ(codes(rankings.at(1).at("black_list")), strings{"110102"});
+}
+
+TEST(IndicatorsJson, OrgsInScopeByKindAndSurveyedByStepWithBaselineAndLastBulletin) {
+  scenario s;
+  s.jurisdiction("000000", "", level::national);
+  s.jurisdiction("110000", "000000", level::province);
+  s.jurisdiction("110101001", "110000", level::office);
+  s.org(1, "110101001");
+  s.org(2, "110101001", domain::org_kind::individual_business);
+  s.org(3, "110101001", domain::org_kind::specialized_market);
+  s.survey(1, 4);
+  s.survey(2, 2);
+  s.open_campaign();  // baseline: orgs 1, 2, 3; investigate 2, screen 2, register 1, build 1
+  s.survey(3, 1);
+  s.org(4, "110101001");
+  s.bulletin(1, 1);  // investigate 3
+  s.org(5, "110101001", domain::org_kind::individual_business);
+  s.survey(5, 1);
+  s.add(domain::events::organization_removed{domain::organization_id{3}, domain::removal_reason::shell, "",
+                                             day(2016, 8, 2)});
+
+  auto body = indicators_json(s.state, s.node("110000"), proj::twin::party);
+  auto count = [](const boost::json::value& v) { return v.at("numerator").to_number<std::int64_t>(); };
+  const auto& kinds = body.at("orgs_in_scope_by_kind");
+  EXPECT_EQ(count(kinds.at("small_micro_enterprise").at("value")), 2);  // orgs 1, 4
+  EXPECT_EQ(count(kinds.at("individual_business").at("value")), 2);     // orgs 2, 5
+  EXPECT_EQ(count(kinds.at("specialized_market").at("value")), 0);      // org 3 removed
+  EXPECT_EQ(count(kinds.at("small_micro_enterprise").at("baseline")), 1);
+  EXPECT_EQ(kinds.at("small_micro_enterprise").at("change_since_baseline").to_number<std::int64_t>(), 1);
+  EXPECT_EQ(count(kinds.at("small_micro_enterprise").at("last_bulletin")), 2);
+  EXPECT_EQ(kinds.at("specialized_market").at("change_since_last_bulletin").to_number<std::int64_t>(), -1);
+  const auto& steps = body.at("orgs_surveyed_by_step");
+  EXPECT_EQ(count(steps.at("investigate").at("value")), 3);  // orgs 1, 2, 5 (3 removed)
+  EXPECT_EQ(count(steps.at("screen").at("value")), 2);       // orgs 1, 2
+  EXPECT_EQ(count(steps.at("register").at("value")), 1);
+  EXPECT_EQ(count(steps.at("build_database").at("value")), 1);
+  EXPECT_EQ(count(steps.at("investigate").at("baseline")), 2);
+  EXPECT_EQ(count(steps.at("investigate").at("last_bulletin")), 3);
+  // The totals stay as they were.
+  for (const auto& i : body.at("indicators").as_array()) {
+    if (i.at("indicator") == "orgs_in_scope") {
+      EXPECT_EQ(count(i.at("value")), 4);
+    }
+    if (i.at("indicator") == "orgs_surveyed") {
+      EXPECT_EQ(count(i.at("value")), 1);
+    }
+  }
+  // The history route's form: the values alone.
+  auto values = breakdown_values(s.model().counters(s.node("110101001")));
+  EXPECT_EQ(count(values.at("orgs_in_scope_by_kind").at("individual_business")), 2);
+  EXPECT_EQ(count(values.at("orgs_surveyed_by_step").at("screen")), 2);
 }
 
 }  // namespace
