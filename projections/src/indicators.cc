@@ -132,7 +132,7 @@ indicator_value evaluate(const counter_block& c, indicator i, twin t) {
       return count(tw(counter::disclosed_by_kind + static_cast<std::size_t>(domain::member_status::hidden)));
     case indicator::transfers_completed: return count(tw(counter::transfers_completed));
     case indicator::members_developed: return count(tw(counter::members_developed));
-    case indicator::instructors_assigned: return count(tw(counter::instructor_assignments));
+    case indicator::instructors_assigned: return count(tw(counter::instructors_assigned));
     case indicator::orgs_with_instructor: return count(tw(counter::orgs_with_instructor));
     case indicator::union_coverage_rate: return rate(c[counter::union_covered], in_scope);
     case indicator::womens_federation_coverage_rate: return rate(c[counter::womens_federation_covered], in_scope);

@@ -136,6 +136,50 @@ void projection_state::mark_branch_dirty(std::uint32_t i) {
   branch_dirty_[i] = true;
   dirty_branches_.push_back(i);
 }
+// Instructors assigned (指导员) counts instructors, not assignments: an instructor counts once at
+// each node whose subtree holds at least one of its orgs in scope. That is not a sum over the
+// children (one instructor may cover orgs in two offices), so it is not part of an org's
+// contribution: each node on the union of its orgs' chains gets the instructor's +1 (or -1) alone.
+// Called before and after anything that changes which orgs those are: assignment and release,
+// and an org's move or removal (uncount_instructors_of / recount_uncounted_instructors).
+void projection_state::count_instructor(const instructor_record& ins, int sign) {
+  if (ins.released || ins.orgs.empty()) return;
+  auto& nodes = instructor_nodes_scratch_;
+  nodes.clear();
+  for (const org_index o : ins.orgs) {
+    const org_record& r = model_.org(o);
+    if (!r.in_scope() || r.node == no_node) continue;
+    model_.tree().for_self_and_ancestors(r.node, [&](node_index n) { nodes.push_back(n); });
+  }
+  if (ins.orgs.size() > 1) {
+    std::sort(nodes.begin(), nodes.end());
+    nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  }
+  const std::size_t which = counter::of(static_cast<twin>(ins.affiliation), counter::instructors_assigned);
+  for (const node_index n : nodes) model_.count_at(n, which, sign);
+}
+
+// Takes back the count of every active instructor of `org` (remembered for the recount after
+// the org changes). Orgs keep no list of their instructors (a per-org cost at ten million orgs),
+// so the instructors are searched: only for an org that has one, on the rare events that move an
+// org or remove it from the base.
+void projection_state::uncount_instructors_of(org_index org) {
+  instructors_uncounted_.clear();
+  const org_record& r = model_.org(org);
+  if (std::all_of(r.instructors.begin(), r.instructors.end(), [](std::uint16_t n) { return n == 0; })) return;
+  for (std::uint32_t i = 0; i < instructors_.size(); ++i) {
+    const auto& ins = instructors_[i];
+    if (ins.released || std::find(ins.orgs.begin(), ins.orgs.end(), org) == ins.orgs.end()) continue;
+    count_instructor(ins, -1);
+    instructors_uncounted_.push_back(i);
+  }
+}
+
+void projection_state::recount_uncounted_instructors() {
+  for (const std::uint32_t i : instructors_uncounted_) count_instructor(instructors_[i], +1);
+  instructors_uncounted_.clear();
+}
+
 void projection_state::mark_instructor_dirty(std::uint32_t i) {
   if (instructor_dirty_[i]) return;
   instructor_dirty_[i] = true;
@@ -247,8 +291,15 @@ struct projection_state::handler {
   void operator()(const ev::host_registered&) {}
   void operator()(const ev::organization_registered& e) {
     node_index node = model().ensure_jurisdiction(e.office.value);
+    // Registered again (a correction): it may move, so its instructors are counted again.
+    if (auto existing = model().find_org(e.org)) {
+      s.uncount_instructors_of(*existing);
+    } else {
+      s.instructors_uncounted_.clear();
+    }
     org_index i = model().register_org(e.org, node, e.kind);
     (void)i;
+    s.recount_uncounted_instructors();
   }
   void operator()(const ev::survey_step_completed& e) {
     auto i = s.org_of(e.org);
@@ -264,7 +315,9 @@ struct projection_state::handler {
     const node_index from = model().org(*i).node;
     const node_index to = model().ensure_jurisdiction(e.office->value);
     if (from == to) return;
+    s.uncount_instructors_of(*i);
     model().mutate_org(*i, [&](org_record& r) { r.node = to; });
+    s.recount_uncounted_instructors();
     // The org's ledger items move with it to the new jurisdiction's listing.
     std::string prefix = "x/";
     binary::key_u64(prefix, e.org.value);
@@ -288,7 +341,9 @@ struct projection_state::handler {
   void operator()(const ev::organization_removed& e) {
     auto i = s.org_of(e.org);
     if (!i) return model().note_anomaly();
+    s.uncount_instructors_of(*i);
     model().mutate_org(*i, [&](org_record& r) { r.flags |= org_record::flag_removed; });
+    s.recount_uncounted_instructors();
   }
   void operator()(const ev::member_recorded& e) {
     auto org = s.org_of(e.org);
@@ -378,6 +433,7 @@ struct projection_state::handler {
   void operator()(const ev::instructor_assigned& e) {
     const std::uint32_t i = intern(s.instructor_index_, e.instructor.value, s.instructors_, s.instructor_dirty_);
     auto& ins = s.instructors_[i];
+    s.count_instructor(ins, -1);  // assigned again while active: counted again with the new orgs
     ins.id = e.instructor.value;
     ins.affiliation = static_cast<std::uint8_t>(e.affiliation);
     ins.released = false;
@@ -390,12 +446,14 @@ struct projection_state::handler {
       ins.orgs.push_back(*org);
       model().mutate_org(*org, [&](org_record& r) { adjust(r.instructors[ins.affiliation], +1); });
     }
+    s.count_instructor(ins, +1);
     s.mark_instructor_dirty(i);
   }
   void operator()(const ev::instructor_released& e) {
     auto i = s.instructor_index_.find(e.instructor.value + 1);
     if (!i || s.instructors_[*i].released) return model().note_anomaly();
     auto& ins = s.instructors_[*i];
+    s.count_instructor(ins, -1);
     for (auto org : ins.orgs)
       model().mutate_org(org, [&](org_record& r) {
         if (!adjust(r.instructors[ins.affiliation], -1)) model().note_anomaly();
@@ -615,6 +673,16 @@ node_index projection_state::jurisdiction_of(const domain::event& event) const {
   auto of_orgs = [&](const std::vector<domain::organization_id>& orgs) {
     return orgs.empty() ? no_node : of_org(orgs.front());
   };
+  // An interview's follow-up (held, rectification items set and done, closed, escalated) names
+  // only the interview: it belongs to the jurisdiction the interview was scheduled for, so that
+  // jurisdiction's audit trail holds the whole of it (the escalation included; `to` is the level
+  // it was passed to). Audit indexing runs after the event is applied, so the interview is known.
+  auto of_interview = [&](domain::interview_id id) -> node_index {
+    auto it = interviews_.find(id.value);
+    if (it == interviews_.end()) return no_node;
+    auto n = model_.tree().find(it->second.jurisdiction);
+    return n ? *n : no_node;
+  };
   return std::visit(
       overloaded{
           [&](const ev::jurisdiction_registered& e) { return of_code(e.code); },
@@ -633,6 +701,8 @@ node_index projection_state::jurisdiction_of(const domain::event& event) const {
               return no_node;
             } else if constexpr (requires { e.member; })
               return of_member(e.member);
+            else if constexpr (requires { e.interview; })
+              return of_interview(e.interview);
             else if constexpr (requires { e.campaign; })
               return model_.tree().root();
             else {

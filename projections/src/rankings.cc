@@ -56,12 +56,43 @@ std::vector<ranking_entry> rank_children(const read_model& model, node_index par
   return out;
 }
 
-std::vector<ranking_entry> top(const std::vector<ranking_entry>& ranked, std::size_t n) {
-  return {ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(std::min(n, ranked.size()))};
+std::pair<std::size_t, std::size_t> red_and_black_sizes(std::size_t measured, std::size_t top, std::size_t bottom) {
+  const std::size_t red = std::min(top, measured);
+  const std::size_t black = std::min(bottom, measured);
+  if (red + black <= measured) return {red, black};
+  return {std::min(top, measured / 2), std::min(bottom, measured / 2)};
 }
 
-std::vector<ranking_entry> bottom(const std::vector<ranking_entry>& ranked, std::size_t n) {
-  return {ranked.end() - static_cast<std::ptrdiff_t>(std::min(n, ranked.size())), ranked.end()};
+red_and_black_lists red_and_black(const std::vector<ranking_entry>& ranked, std::size_t top, std::size_t bottom) {
+  // The measured lines, in rank order (an undefined value ranks below every value, but the
+  // filter does not rely on where it sorts).
+  std::vector<const ranking_entry*> measured;
+  measured.reserve(ranked.size());
+  for (const auto& e : ranked)
+    if (e.value.defined()) measured.push_back(&e);
+  const std::size_t n = measured.size();
+  const auto [red_n, black_n] = red_and_black_sizes(n, top, bottom);
+  red_and_black_lists out;
+  out.red.reserve(red_n);
+  out.black.reserve(black_n);
+  for (std::size_t k = 0; k < red_n; ++k) out.red.push_back(*measured[k]);
+  for (std::size_t k = n - black_n; k < n; ++k) out.black.push_back(*measured[k]);
+  return out;
+}
+
+recorded_red_and_black red_and_black(const domain::ranking& recorded, std::size_t top, std::size_t bottom) {
+  std::vector<const domain::ranking_line*> measured;
+  measured.reserve(recorded.lines.size());
+  for (const auto& line : recorded.lines)
+    if (recorded_value(line, recorded.by).defined()) measured.push_back(&line);
+  std::sort(measured.begin(), measured.end(),
+            [](const domain::ranking_line* a, const domain::ranking_line* b) { return a->rank < b->rank; });
+  const std::size_t n = measured.size();
+  const auto [red_n, black_n] = red_and_black_sizes(n, top, bottom);
+  recorded_red_and_black out;
+  for (std::size_t k = 0; k < red_n; ++k) out.red.push_back(measured[k]->jurisdiction.value);
+  for (std::size_t k = n - black_n; k < n; ++k) out.black.push_back(measured[k]->jurisdiction.value);
+  return out;
 }
 
 domain::ranking to_bulletin_ranking(const read_model& model, node_index parent, const std::vector<ranking_entry>& ranked,

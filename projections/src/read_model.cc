@@ -40,7 +40,6 @@ void org_contribution(const org_record& r, counter_block& out) {
     out[counter::of(t, counter::work_covered)] =
         covered || instructed || attached || r.covering[other] > 0 || in_union || in_womens;
     out[counter::of(t, counter::orgs_with_instructor)] = instructed;
-    out[counter::of(t, counter::instructor_assignments)] = r.instructors[k];
     out[counter::of(t, counter::orgs_with_attached_members)] = attached;
   }
 }
@@ -96,6 +95,11 @@ org_index read_model::register_org(domain::organization_id id, node_index node, 
     r.flags = org_record::flag_registered;
   });
   return i;
+}
+
+void read_model::count_at(node_index n, std::size_t counter_index, std::int64_t delta) {
+  current_[n][counter_index] += delta;
+  mark_node_dirty(n);
 }
 
 void read_model::count(node_index n, std::size_t counter_index, std::int64_t delta) {

@@ -50,7 +50,8 @@ result<void> projection_runner::open() {
     checkpoint = store_.consumer_checkpoint(options_.consumer);
     if (!checkpoint) return failure(checkpoint.error());
   }
-  // State of another layout version lacks what this build keeps (projection_state.h): the same.
+  // A state of another layout version (projection_state.h) lacks what this build keeps, or counted
+  // the former way: it starts again too.
   auto layout = store_.consumer_get(options_.consumer, projection_layout_key);
   if (!layout) return failure(layout.error());
   if (checkpoint->has_value() && *layout != std::to_string(projection_layout_version)) {

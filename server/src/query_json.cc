@@ -130,10 +130,11 @@ json::object ranking_json(const proj::projection_state& s, proj::node_index pare
   json::array lines;
   lines.reserve(ranked.size());
   for (const auto& e : ranked) lines.push_back(entry_json(e, o));
+  const auto lists = proj::red_and_black(ranked, top_n, bottom_n);
   json::array red;
-  for (const auto& e : proj::top(ranked, top_n)) red.push_back(json::string(e.code));
+  for (const auto& e : lists.red) red.push_back(json::string(e.code));
   json::array black;
-  for (const auto& e : proj::bottom(ranked, bottom_n)) black.push_back(json::string(e.code));
+  for (const auto& e : lists.black) black.push_back(json::string(e.code));
   json::object out{{"jurisdiction", model.tree().at(parent).code},
                    {"name", model.tree().at(parent).name},
                    {"indicator", proj::to_string(o.by)},
@@ -154,7 +155,35 @@ json::value change_json(const proj::indicator_value& now, const proj::indicator_
   return now.as_double() - then.as_double();
 }
 
+// The counters behind "orgs in scope, by kind" and "orgs surveyed, by survey step": a count per
+// kind (step), kept per jurisdiction like every counter (indicators.h).
+struct breakdown {
+  const char* key;
+  std::size_t first;  // counter index of the first kind (step)
+  std::size_t count;
+  std::string_view (*name)(std::size_t);
+};
+
+constexpr breakdown breakdowns[] = {
+    {"orgs_in_scope_by_kind", proj::counter::orgs_in_scope_by_kind, proj::org_kind_count,
+     [](std::size_t k) { return domain::to_string(static_cast<proj::org_kind>(k)); }},
+    {"orgs_surveyed_by_step", proj::counter::orgs_surveyed_by_step, proj::survey_step_count,
+     [](std::size_t k) { return domain::to_string(static_cast<proj::survey_step>(k)); }},
+};
+
+proj::indicator_value counter_value(const proj::counter_block& c, std::size_t index) { return {c[index], 1}; }
+
 }  // namespace
+
+json::object breakdown_values(const proj::counter_block& counters) {
+  json::object out;
+  for (const auto& b : breakdowns) {
+    json::object values;
+    for (std::size_t k = 0; k < b.count; ++k) values[b.name(k)] = value_json(counter_value(counters, b.first + k));
+    out[b.key] = std::move(values);
+  }
+  return out;
+}
 
 json::object indicators_json(const proj::projection_state& s, proj::node_index node, proj::twin affiliation) {
   const auto& model = s.model();
@@ -194,6 +223,33 @@ json::object indicators_json(const proj::projection_state& s, proj::node_index n
   json::object out = jurisdiction_json(model.tree(), node);
   out["affiliation"] = domain::to_string(affiliation);
   out["indicators"] = std::move(list);
+  // By kind and by step: counts, with the same baseline and last-bulletin fields (the same for
+  // both affiliations: orgs and surveys are not Party or League).
+  for (const auto& b : breakdowns) {
+    json::object items;
+    for (std::size_t k = 0; k < b.count; ++k) {
+      const auto now = counter_value(model.counters(node), b.first + k);
+      json::object item{{"value", value_json(now)}};
+      if (has_baseline) {
+        const auto base = counter_value(model.baseline(node), b.first + k);
+        item["baseline"] = value_json(base);
+        item["change_since_baseline"] = change_json(now, base, false);
+      } else {
+        item["baseline"] = nullptr;
+        item["change_since_baseline"] = nullptr;
+      }
+      if (has_bulletin) {
+        const auto last = counter_value(model.at_last_bulletin(node), b.first + k);
+        item["last_bulletin"] = value_json(last);
+        item["change_since_last_bulletin"] = change_json(now, last, false);
+      } else {
+        item["last_bulletin"] = nullptr;
+        item["change_since_last_bulletin"] = nullptr;
+      }
+      items[b.name(k)] = std::move(item);
+    }
+    out[b.key] = std::move(items);
+  }
   return out;
 }
 
@@ -330,10 +386,19 @@ json::object bulletin_json(const proj::bulletin_record& b, bool with_rankings,
                                                                               static_cast<std::int64_t>(l.rank)},
                                    {"values", std::move(values)}});
     }
+    // The red and black lists of the issued ranking, by the rule of the live ones (rankings.h),
+    // with the live route's default sizes.
+    const auto lists = proj::red_and_black(r, 5, 5);
+    json::array red;
+    for (const auto& code : lists.red) red.push_back(json::string(code));
+    json::array black;
+    for (const auto& code : lists.black) black.push_back(json::string(code));
     rankings.push_back(json::object{{"parent", r.parent.value},
                                     {"indicator", domain::to_string(r.by)},
                                     {"affiliation", domain::to_string(r.affiliation)},
-                                    {"lines", std::move(lines)}});
+                                    {"lines", std::move(lines)},
+                                    {"red_list", std::move(red)},
+                                    {"black_list", std::move(black)}});
   }
   o["rankings"] = std::move(rankings);
   return o;

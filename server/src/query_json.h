@@ -38,9 +38,14 @@ boost::json::object ranking_json(const projections::projection_state& s, project
                                  const projections::ranking_options& options, std::size_t top, std::size_t bottom);
 
 // Every indicator of a node for one twin, with its value at the baseline and at the last
-// bulletin and the changes since each.
+// bulletin and the changes since each; then orgs in scope by kind and surveyed by step.
 boost::json::object indicators_json(const projections::projection_state& s, projections::node_index node,
                                     projections::twin affiliation);
+
+// "orgs_in_scope_by_kind" and "orgs_surveyed_by_step" of one counter block, each an object of
+// count values by kind (step) name: the history route's form (indicators_json gives each name
+// an object with the value, baseline and last-bulletin values and changes, as for an indicator).
+boost::json::object breakdown_values(const projections::counter_block& counters);
 
 boost::json::object jurisdiction_json(const projections::jurisdiction_tree& tree, projections::node_index node);
 boost::json::object ledger_json(const projections::ledger_entry& e, bool overdue);

@@ -302,6 +302,7 @@ void history_route(shared_state& state, const std::shared_ptr<read_side>& reads,
               points.push_back({b.round, domain::to_string(b.as_of), b.log_position});
           now = s.last_applied().value;
           current = json::object{{"position", now}, {"indicators", indicator_values(s, *node, t)}};
+          for (auto& kv : breakdown_values(s.model().counters(*node))) current[kv.key()] = std::move(kv.value());
           return true;
         });
         if (!found) return error_response(not_found("no jurisdiction " + code));
@@ -311,11 +312,17 @@ void history_route(shared_state& state, const std::shared_ptr<read_side>& reads,
           auto s = reads->state_at(p.log_position);
           if (!s) return error_response(from_projection_error(s.error()));
           auto node = (*s)->model().tree().find(code);
-          series.push_back(json::object{
+          json::object point{
               {"round", p.round},
               {"as_of", p.as_of},
               {"log_position", p.log_position},
-              {"indicators", node ? json::value(indicator_values(**s, *node, t)) : json::value(nullptr)}});
+              {"indicators", node ? json::value(indicator_values(**s, *node, t)) : json::value(nullptr)}};
+          if (node) {
+            for (auto& kv : breakdown_values((*s)->model().counters(*node))) point[kv.key()] = std::move(kv.value());
+          } else {
+            for (const char* key : {"orgs_in_scope_by_kind", "orgs_surveyed_by_step"}) point[key] = nullptr;
+          }
+          series.push_back(std::move(point));
         }
         json::object body{{"code", code},
                           {"affiliation", domain::to_string(t)},

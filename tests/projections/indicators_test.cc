@@ -11,6 +11,8 @@
 // Expected numbers are worked out in the comments next to each assertion.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "projections/builders.h"
 
 namespace gongjian::projections::testing {
@@ -177,7 +179,7 @@ TEST_F(indicators_scenario, member_counts_instructors_union_and_womens_federatio
   EXPECT_EQ(s.count("000000", indicator::members_disclosed), 2);
   EXPECT_EQ(s.count("110101002", indicator::members_developed), 1);     // m33
   EXPECT_EQ(s.count("110101002", indicator::transfers_completed), 1);   // m42
-  EXPECT_EQ(s.count("110101002", indicator::instructors_assigned), 1);  // org3
+  EXPECT_EQ(s.count("110101002", indicator::instructors_assigned), 1);  // instructor 500 (org3)
   EXPECT_EQ(s.count("110101001", indicator::instructors_assigned), 0);
   EXPECT_EQ(s.value("110101001", indicator::union_coverage_rate), ratio(1, 3));  // org8
   EXPECT_EQ(s.value("000000", indicator::union_coverage_rate), ratio(1, 8));
@@ -216,12 +218,91 @@ TEST_F(indicators_scenario, rankings_with_rank_change_since_last_bulletin) {
   // Offices of 110101: A2 (1/2) before A1 (0/1).
   auto offices = rank_children(s.model(), s.node("110101"), o);
   EXPECT_EQ(offices[0].code, "110101002");
-  EXPECT_EQ(top(offices, 1)[0].code, "110101002");
-  EXPECT_EQ(bottom(offices, 1)[0].code, "110101001");
+  const auto lists = red_and_black(offices, 1, 1);
+  ASSERT_EQ(lists.red.size(), 1u);
+  ASSERT_EQ(lists.black.size(), 1u);
+  EXPECT_EQ(lists.red[0].code, "110101002");
+  EXPECT_EQ(lists.black[0].code, "110101001");
+  // The default 5 + 5 over two children: one on each list, never the same one on both.
+  const auto counties = red_and_black(ranked, 5, 5);
+  ASSERT_EQ(counties.red.size(), 1u);
+  ASSERT_EQ(counties.black.size(), 1u);
+  EXPECT_EQ(counties.red[0].code, "110102");
+  EXPECT_EQ(counties.black[0].code, "110101");
+  // A parent with a single child (110102 has one office) lists it on neither.
+  const auto single = red_and_black(rank_children(s.model(), s.node("110102"), o), 5, 5);
+  EXPECT_TRUE(single.red.empty());
+  EXPECT_TRUE(single.black.empty());
   // Any indicator: by work coverage A2 (3/3) leads too; by should-form-not-formed (lower is
   // better) A2 (0) leads A1 (1).
   o.by = indicator::should_form_not_formed;
   EXPECT_EQ(rank_children(s.model(), s.node("110101"), o)[0].code, "110101002");
+}
+
+// n children ranked 1..n with values n-1 .. 0 (out of n); `unmeasured` ones get 0/0 instead.
+std::vector<ranking_entry> ranked_lines(std::size_t n, std::vector<std::size_t> unmeasured = {}) {
+  std::vector<ranking_entry> out;
+  for (std::size_t k = 0; k < n; ++k) {
+    ranking_entry e;
+    e.code = std::to_string(k + 1);
+    e.rank = static_cast<std::uint32_t>(k + 1);
+    e.value = {static_cast<std::int64_t>(n - 1 - k), static_cast<std::int64_t>(n)};
+    out.push_back(e);
+  }
+  // Undefined values rank below every value: move them to the end, as rank_children does.
+  for (auto u : unmeasured) out[u - 1].value = {0, 0};
+  std::stable_partition(out.begin(), out.end(), [](const ranking_entry& e) { return e.value.defined(); });
+  return out;
+}
+
+std::vector<std::string> codes(const std::vector<ranking_entry>& lines) {
+  std::vector<std::string> out;
+  for (const auto& e : lines) out.push_back(e.code);
+  return out;
+}
+
+using strings = std::vector<std::string>;
+
+TEST(rankings, red_and_black_lists_never_overlap) {
+  // Enough children: the top 5 and the bottom 5 (worst last).
+  auto twelve = red_and_black(ranked_lines(12), 5, 5);
+  EXPECT_EQ(codes(twelve.red), (strings{"1", "2", "3", "4", "5"}));
+  EXPECT_EQ(codes(twelve.black), (strings{"8", "9", "10", "11", "12"}));
+  auto ten = red_and_black(ranked_lines(10), 5, 5);
+  EXPECT_EQ(codes(ten.red), (strings{"1", "2", "3", "4", "5"}));
+  EXPECT_EQ(codes(ten.black), (strings{"6", "7", "8", "9", "10"}));
+  // Fewer than top + bottom: each list takes floor(n / 2); the middle of an odd n is on neither.
+  auto seven = red_and_black(ranked_lines(7), 5, 5);
+  EXPECT_EQ(codes(seven.red), (strings{"1", "2", "3"}));
+  EXPECT_EQ(codes(seven.black), (strings{"5", "6", "7"}));
+  auto four = red_and_black(ranked_lines(4), 5, 5);
+  EXPECT_EQ(codes(four.red), (strings{"1", "2"}));
+  EXPECT_EQ(codes(four.black), (strings{"3", "4"}));
+  auto one = red_and_black(ranked_lines(1), 5, 5);
+  EXPECT_TRUE(one.red.empty());
+  EXPECT_TRUE(one.black.empty());
+  EXPECT_TRUE(red_and_black(std::vector<ranking_entry>{}, 5, 5).red.empty());
+  // Lists that fit side by side are not cut: only the red list asked for, or 2 + 1 of 3.
+  EXPECT_EQ(codes(red_and_black(ranked_lines(3), 5, 0).red), (strings{"1", "2", "3"}));
+  EXPECT_TRUE(red_and_black(ranked_lines(3), 5, 0).black.empty());
+  auto two_one = red_and_black(ranked_lines(3), 2, 1);
+  EXPECT_EQ(codes(two_one.red), (strings{"1", "2"}));
+  EXPECT_EQ(codes(two_one.black), (strings{"3"}));
+}
+
+TEST(rankings, an_unmeasured_child_is_on_neither_list) {
+  // 6 children, 2 of them 0/0 (ranked last): the 4 measured are split 2 + 2.
+  auto lists = red_and_black(ranked_lines(6, {2, 5}), 5, 5);
+  EXPECT_EQ(codes(lists.red), (strings{"1", "3"}));
+  EXPECT_EQ(codes(lists.black), (strings{"4", "6"}));
+  // Nothing measured: both lists empty.
+  auto none = red_and_black(ranked_lines(3, {1, 2, 3}), 5, 5);
+  EXPECT_TRUE(none.red.empty());
+  EXPECT_TRUE(none.black.empty());
+  // Measured children beyond top + bottom still fill both lists; the unmeasured stay off.
+  auto wide = red_and_black(ranked_lines(5, {3}), 2, 2);
+  EXPECT_EQ(codes(wide.red), (strings{"1", "2"}));
+  EXPECT_EQ(codes(wide.black), (strings{"4", "5"}));
 }
 
 TEST_F(indicators_scenario, ledger_lists_targets_with_status_overdue_and_who_struck_them_off) {
@@ -277,6 +358,92 @@ TEST(indicators, release_and_dissolution_take_coverage_back) {
   // -> 110000 -> 000000.
   EXPECT_EQ(s.model().tree().path(s.node("110101001")), "000000/110000/110100/110101/110101001/");
   EXPECT_EQ(s.model().anomalies(), 0u);
+}
+
+// Instructors assigned counts instructors, not instructor-to-org pairs: once at every node whose
+// subtree holds one of the instructor's orgs in scope. orgs_with_instructor counts orgs.
+TEST(indicators, instructors_assigned_counts_each_instructor_once_per_jurisdiction) {
+  scenario s;
+  s.jurisdiction("000000", "", domain::jurisdiction_level::national);
+  s.jurisdiction("110000", "000000", domain::jurisdiction_level::province);
+  s.jurisdiction("110100", "110000", domain::jurisdiction_level::city);
+  s.jurisdiction("110101", "110100", domain::jurisdiction_level::county);
+  s.jurisdiction("110101001", "110101", domain::jurisdiction_level::office);
+  s.jurisdiction("110101002", "110101", domain::jurisdiction_level::office);
+  s.jurisdiction("110102", "110100", domain::jurisdiction_level::county);
+  s.jurisdiction("110102001", "110102", domain::jurisdiction_level::office);
+  s.org(1, "110101001");
+  s.org(2, "110101001");
+  s.org(3, "110101002");
+  s.org(4, "110102001");
+  auto assign = [&](std::uint64_t instructor, std::vector<std::uint64_t> orgs, twin t = twin::party) {
+    ev::instructor_assigned e;
+    e.instructor = domain::instructor_id{instructor};
+    e.affiliation = t;
+    for (auto o : orgs) e.orgs.push_back(organization_id{o});
+    s.add(e);
+  };
+  auto instructors = [&](const std::string& code, twin t = twin::party) {
+    return s.count(code, indicator::instructors_assigned, t);
+  };
+  // 2213 covers orgs 1 and 2 of one office: one instructor there, two orgs with an instructor.
+  assign(2213, {1, 2});
+  EXPECT_EQ(instructors("110101001"), 1);
+  EXPECT_EQ(s.count("110101001", indicator::orgs_with_instructor), 2);
+  EXPECT_EQ(instructors("110101"), 1);
+  EXPECT_EQ(instructors("000000"), 1);
+  EXPECT_EQ(instructors("110101002"), 0);
+  // 2214 covers org 2 (A1) and org 3 (A2): once in each office, once in the county above both.
+  assign(2214, {2, 3});
+  EXPECT_EQ(instructors("110101001"), 2);
+  EXPECT_EQ(instructors("110101002"), 1);
+  EXPECT_EQ(instructors("110101"), 2);
+  EXPECT_EQ(s.count("110101", indicator::orgs_with_instructor), 3);
+  // 2215 covers org 3 (110101) and org 4 (110102): once in each county, once in the city.
+  assign(2215, {3, 4});
+  EXPECT_EQ(instructors("110101002"), 2);
+  EXPECT_EQ(instructors("110101"), 3);
+  EXPECT_EQ(instructors("110102001"), 1);
+  EXPECT_EQ(instructors("110102"), 1);
+  EXPECT_EQ(instructors("110100"), 3);
+  EXPECT_EQ(instructors("000000"), 3);
+  EXPECT_EQ(s.count("000000", indicator::orgs_with_instructor), 4);
+  // A League instructor is counted for the League only.
+  assign(2216, {1}, twin::league);
+  EXPECT_EQ(instructors("110101001"), 2);
+  EXPECT_EQ(instructors("110101001", twin::league), 1);
+  EXPECT_EQ(instructors("000000", twin::league), 1);
+  // Org 4 leaves the base: 2215 is no longer counted in 110102, still in 110101 (org 3).
+  s.add(ev::organization_removed{organization_id{4}, domain::removal_reason::shell, "空壳", day(2016, 8, 2)});
+  EXPECT_EQ(instructors("110102001"), 0);
+  EXPECT_EQ(instructors("110102"), 0);
+  EXPECT_EQ(instructors("110100"), 3);
+  // Org 3 moves to B1: 2214 (orgs 2, 3) now spans both counties; 2215 is only in B1.
+  ev::organization_details_corrected fix;
+  fix.org = organization_id{3};
+  fix.office = jurisdiction_code{"110102001"};
+  s.add(fix);
+  EXPECT_EQ(instructors("110101002"), 0);
+  EXPECT_EQ(instructors("110101001"), 2);  // 2213, 2214
+  EXPECT_EQ(instructors("110101"), 2);
+  EXPECT_EQ(instructors("110102001"), 2);  // 2214, 2215
+  EXPECT_EQ(instructors("110102"), 2);
+  EXPECT_EQ(instructors("110100"), 3);
+  // Released: 2214 leaves every node it was counted at.
+  s.add(ev::instructor_released{domain::instructor_id{2214}, "", day(2016, 9, 1)});
+  EXPECT_EQ(instructors("110101001"), 1);
+  EXPECT_EQ(instructors("110102001"), 1);
+  EXPECT_EQ(instructors("110100"), 2);
+  EXPECT_EQ(s.count("110100", indicator::orgs_with_instructor), 3);  // orgs 1, 2 (2213), org 3 (2215)
+  // Assigned again, to org 1: counted once more in A1, where it is the second instructor.
+  assign(2214, {1});
+  EXPECT_EQ(instructors("110101001"), 2);
+  EXPECT_EQ(instructors("110102001"), 1);
+  EXPECT_EQ(instructors("000000"), 3);
+  // The state reads back from its canonical form with the same counters.
+  projection_state copy;
+  ASSERT_TRUE(copy.restore_canonical(s.state.canonical()));
+  EXPECT_EQ(copy.model().counters(s.node("110101001")), s.model().counters(s.node("110101001")));
 }
 
 TEST(indicators, moving_an_org_moves_its_counts_and_ledger_items) {

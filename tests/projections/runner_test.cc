@@ -352,6 +352,65 @@ TEST(runner, audit_index_by_entity_actor_jurisdiction_type_and_time) {
   });
 }
 
+// A jurisdiction's audit trail holds its interviews' whole follow-up: the follow-up events name
+// only the interview, and are indexed under the jurisdiction it was scheduled for, so the trail
+// by jurisdiction has every line the entity trail (the interview's stream) has.
+TEST(runner, a_jurisdictions_audit_trail_holds_its_interviews_follow_up) {
+  namespace ev = domain::events;
+  gongjian::testing::temp_dir dir;
+  auto store = open_store(dir);
+  std::int64_t ms = campaign_start_ms;
+  int n = 0;
+  auto add = [&](const domain::event& e) { append_event(*store, e, ms += 1000, "t:" + std::to_string(++n)); };
+  add(ev::jurisdiction_registered{
+      domain::jurisdiction_code{"000000"}, "全国", domain::jurisdiction_level::national, {}});
+  add(ev::jurisdiction_registered{domain::jurisdiction_code{"110000"}, "北京市", domain::jurisdiction_level::province,
+                                  domain::jurisdiction_code{"000000"}});
+  add(ev::jurisdiction_registered{domain::jurisdiction_code{"110100"}, "市辖区", domain::jurisdiction_level::city,
+                                  domain::jurisdiction_code{"110000"}});
+  add(ev::jurisdiction_registered{domain::jurisdiction_code{"110105"}, "朝阳区", domain::jurisdiction_level::county,
+                                  domain::jurisdiction_code{"110100"}});
+  auto scheduled = [&](std::uint64_t id) {
+    ev::interview_scheduled e;
+    e.interview = domain::interview_id{id};
+    e.campaign = domain::campaign_id{1};
+    e.jurisdiction = domain::jurisdiction_code{"110105"};
+    e.responsible_person = "区长";
+    e.reasons = {domain::interview_reason::ranked_last};
+    e.round = domain::bulletin_round{1};
+    e.scheduled_at_ms = ms + 3 * 86400000LL;
+    return e;
+  };
+  // One interview followed up to its close, another escalated to the city.
+  add(scheduled(7));
+  add(ev::interview_held{domain::interview_id{7}, ms, "进展慢", "两周内整改"});
+  add(ev::rectification_items_set{domain::interview_id{7},
+                                  {domain::rectification_item{"应建未建", "组建", domain::date_from_ymd(2016, 8, 1)}}});
+  add(ev::rectification_item_done{domain::interview_id{7}, 0, domain::date_from_ymd(2016, 7, 30)});
+  add(ev::interview_closed{domain::interview_id{7}, "整改完成", domain::date_from_ymd(2016, 7, 31)});
+  add(scheduled(8));
+  add(ev::interview_held{domain::interview_id{8}, ms, "", ""});
+  add(ev::interview_escalated{domain::interview_id{8}, domain::jurisdiction_code{"110100"}, "逾期未整改",
+                              domain::date_from_ymd(2016, 8, 16)});
+  projection_runner runner(*store, runner_options{});
+  ASSERT_TRUE(runner.open().has_value());
+  ASSERT_TRUE(runner.catch_up().has_value());
+  const auto county = all_audit_lines(runner, audit_axis::jurisdiction, "110105", 100);
+  std::vector<audit_line> expected;
+  for (const std::string stream : {"interview-7", "interview-8"}) {
+    const auto trail = all_audit_lines(runner, audit_axis::stream, stream, 100);
+    EXPECT_FALSE(trail.empty()) << stream;
+    expected.insert(expected.end(), trail.begin(), trail.end());
+  }
+  std::sort(expected.begin(), expected.end(),
+            [](const audit_line& a, const audit_line& b) { return a.pos.value < b.pos.value; });
+  ASSERT_EQ(expected.size(), 8u);  // 5 events of interview 7, 3 of interview 8
+  // The county's own registration (position 4), then every line of both interviews.
+  ASSERT_FALSE(county.empty());
+  EXPECT_EQ(county.front().pos.value, 4u);
+  EXPECT_EQ(std::vector<audit_line>(county.begin() + 1, county.end()), expected);
+}
+
 // The audit index's postings are written by checkpoints: between two, the runner has applied
 // events whose lines no reader sees yet. checkpointed() says how far the postings go (the server's
 // audit answers report it as their position), and every line up to it is there.
@@ -590,6 +649,51 @@ TEST(runner, a_state_of_an_earlier_layout_version_starts_the_projections_again) 
   projection_runner again(*store, runner_options{});
   ASSERT_TRUE(again.open().has_value());
   EXPECT_EQ(again.last_applied().value, head);
+}
+
+// A store whose counters were kept under a former definition (an older projection_layout_version,
+// or none: before version 3 instructors_assigned summed instructor-to-org assignments) would keep
+// answering with them: its projections start again from the log's first event.
+TEST(runner, counters_of_a_former_definition_start_the_projections_again) {
+  gongjian::testing::temp_dir dir;
+  auto store = open_store(dir);
+  const auto events = generated_campaign(17, 20, 5);
+  for (std::size_t k = 0; k < events.size(); ++k)
+    append_event(*store, events[k].event, campaign_start_ms + events[k].day * 86400000LL + static_cast<std::int64_t>(k),
+                 "gen:" + std::to_string(k));
+  std::string expected;
+  {
+    projection_runner first(*store, runner_options{});
+    ASSERT_TRUE(first.open().has_value());
+    ASSERT_TRUE(first.catch_up().has_value());
+    ASSERT_TRUE(first.stop().has_value());
+    expected = canonical_of(first);
+  }
+  EXPECT_EQ(store->consumer_get("projections", projection_layout_key).value(), std::to_string(projection_layout_version));
+  // Resumed as it is: nothing applied again.
+  {
+    projection_runner again(*store, runner_options{});
+    ASSERT_TRUE(again.open().has_value());
+    EXPECT_EQ(again.last_applied(), store->head());
+  }
+  for (const std::optional<std::string>& former : {std::optional<std::string>{}, std::optional<std::string>{"1"}}) {
+    eventstore::consumer_commit commit;
+    commit.consumer = "projections";
+    commit.checkpoint = store->head();
+    if (former) {
+      commit.puts.emplace_back(std::string(projection_layout_key), *former);
+    } else {
+      commit.deletes.emplace_back(projection_layout_key);
+    }
+    ASSERT_TRUE(store->commit_consumer(commit).has_value());
+    projection_runner reopened(*store, runner_options{});
+    ASSERT_TRUE(reopened.open().has_value());
+    EXPECT_EQ(reopened.last_applied().value, 0u) << (former ? *former : "no marker");
+    ASSERT_TRUE(reopened.catch_up().has_value());
+    EXPECT_EQ(canonical_of(reopened), expected);
+    ASSERT_TRUE(reopened.stop().has_value());
+    EXPECT_EQ(store->consumer_get("projections", projection_layout_key).value(), std::to_string(projection_layout_version));
+  }
 }
 
 // After a bulk import cut short by a crash, the projections' state can describe events the log no

@@ -184,6 +184,10 @@ TEST_F(QueryE2E, EveryQueryEndpointAnswersFromTheProjections) {
   EXPECT_EQ(rk.at("lines").at(1).at("code"), "110102");
   EXPECT_EQ(rk.at("red_list"), json::array({"110101"}));
   EXPECT_EQ(rk.at("black_list"), json::array({"110102"}));
+  // The default 5 + 5 over two children: the lists split them, never both on both.
+  auto rk5 = get("/api/v1/rankings/110100?indicator=ledger_progress");
+  EXPECT_EQ(rk5.at("red_list"), json::array({"110101"}));
+  EXPECT_EQ(rk5.at("black_list"), json::array({"110102"}));
   get("/api/v1/rankings/110100?indicator=no_such_thing", "t-auditor", 400);
 
   // Ledger of 北京: three targets; one struck off (by branch 21 at `formed`); filters and paging.

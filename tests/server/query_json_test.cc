@@ -1,7 +1,9 @@
-// Unit tests of the query JSON helpers (server/src/query_json.h): ISO-8601 times in and out, and
-// indicator values as exact fractions.
+// Unit tests of the query JSON helpers (server/src/query_json.h): ISO-8601 times in and out,
+// indicator values as exact fractions, the red and black lists of a ranking, and the orgs in scope
+// by kind and surveyed by step.
 #include <gtest/gtest.h>
 
+#include "projections/builders.h"
 #include "query_json.h"
 
 namespace gongjian::server {
@@ -33,6 +35,154 @@ TEST(QueryJson, ValuesAreExactFractionsAndUndefinedWithoutDenominator) {
   EXPECT_EQ(half.at("denominator").to_number<std::int64_t>(), 2);
   EXPECT_DOUBLE_EQ(half.at("value").as_double(), 0.5);
   EXPECT_TRUE(value_json(projections::indicator_value{0, 0}).at("value").is_null());
+}
+
+namespace proj = gongjian::projections;
+using proj::testing::day;
+using proj::testing::scenario;
+using level = domain::jurisdiction_level;
+
+std::vector<std::string> codes(const boost::json::value& list) {
+  std::vector<std::string> out;
+  for (const auto& v : list.as_array()) out.emplace_back(v.as_string());
+  return out;
+}
+using strings = std::vector<std::string>;
+
+// 110000 has one child, 110100 three (110101..110103), ranked by ledger progress: 110101 2/2,
+// 110102 1/2, 110103 without any target (0/0, not measured).
+class RankingJson : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    s.jurisdiction("000000", "", level::national);
+    s.jurisdiction("110000", "000000", level::province);
+    s.jurisdiction("110100", "110000", level::city);
+    for (const std::string county : {"110101", "110102", "110103"}) {
+      s.jurisdiction(county, "110100", level::county);
+      s.jurisdiction(county + "001", county, level::office);
+    }
+    s.org(1, "110101001");
+    s.org(2, "110101001");
+    s.org(3, "110102001");
+    s.org(4, "110102001");
+    s.org(5, "110103001");
+    s.target(11, 1);
+    s.target(12, 2);
+    s.target(13, 3);
+    s.target(14, 4);
+    s.form(21, domain::organization_type::party, domain::formation_mode::joint, {1, 2, 3});
+    s.strike(11, 1, 21);
+    s.strike(12, 2, 21);
+    s.strike(13, 3, 21);
+  }
+  boost::json::object ranking(const std::string& parent, std::size_t top = 5, std::size_t bottom = 5) {
+    proj::ranking_options o;
+    o.by = proj::indicator::ledger_progress;
+    return ranking_json(s.state, s.node(parent), o, top, bottom);
+  }
+  scenario s;
+};
+
+TEST_F(RankingJson, RedAndBlackListsNeverShareAJurisdiction) {
+  // One child: on neither list (it was on both).
+  auto one = ranking("110000");
+  EXPECT_EQ(one.at("lines").as_array().size(), 1u);
+  EXPECT_EQ(codes(one.at("red_list")), strings{});
+  EXPECT_EQ(codes(one.at("black_list")), strings{});
+  // Three children, one unmeasured: 110101 red, 110102 black, 110103 (0/0, ranked last) neither.
+  auto three = ranking("110100");
+  ASSERT_EQ(three.at("lines").as_array().size(), 3u);
+  EXPECT_EQ(three.at("lines").at(2).at("code"), "110103");
+  EXPECT_TRUE(three.at("lines").at(2).at("value").at("value").is_null());
+  EXPECT_EQ(codes(three.at("red_list")), strings{"110101"});
+  EXPECT_EQ(codes(three.at("black_list")), strings{"110102"});
+  // Lists that fit are not cut: top 1 and bottom 1 of the two measured.
+  auto fit = ranking("110100", 1, 1);
+  EXPECT_EQ(codes(fit.at("red_list")), strings{"110101"});
+  EXPECT_EQ(codes(fit.at("black_list")), strings{"110102"});
+}
+
+// A bulletin's issued rankings carry their red and black lists by the same rule: a line whose
+// ranking value was not recorded (0/0 at issue) is on neither, a single child on neither.
+TEST(BulletinJson, IssuedRankingsCarryRedAndBlackListsThatNeverOverlap) {
+  auto line = [](const std::string& code, std::uint32_t rank, std::optional<std::pair<int, int>> value) {
+    domain::ranking_line l;
+    l.jurisdiction = domain::jurisdiction_code{code};
+    l.rank = rank;
+    if (value)
+      l.values.push_back(domain::indicator_value{domain::indicator::ledger_progress, domain::member_affiliation::party,
+                                                 value->first, value->second});
+    return l;
+  };
+  proj::bulletin_record b;
+  b.campaign = 1;
+  b.round = 1;
+  domain::ranking province;
+  province.parent = domain::jurisdiction_code{"110000"};
+  province.lines = {line("110100", 1, std::pair{3, 4})};
+  domain::ranking city;
+  city.parent = domain::jurisdiction_code{"110100"};
+  city.lines = {line("110101", 1, std::pair{2, 2}), line("110102", 2, std::pair{1, 2}),
+                line("110103", 3, std::nullopt)};
+  b.rankings = {province, city};
+  auto body = bulletin_json(b, true);
+  const auto& rankings = body.at("rankings").as_array();
+  ASSERT_EQ(rankings.size(), 2u);
+  EXPECT_EQ(codes(rankings.at(0).at("red_list")), strings{});
+  EXPECT_EQ(codes(rankings.at(0).at("black_list")), strings{});
+  EXPECT_EQ(codes(rankings.at(1).at("red_list")), strings{"110101"});
+  EXPECT_EQ(codes(rankings.at(1).at("black_list")), strings{"110102"});
+}
+
+TEST(IndicatorsJson, OrgsInScopeByKindAndSurveyedByStepWithBaselineAndLastBulletin) {
+  scenario s;
+  s.jurisdiction("000000", "", level::national);
+  s.jurisdiction("110000", "000000", level::province);
+  s.jurisdiction("110101001", "110000", level::office);
+  s.org(1, "110101001");
+  s.org(2, "110101001", domain::org_kind::individual_business);
+  s.org(3, "110101001", domain::org_kind::specialized_market);
+  s.survey(1, 4);
+  s.survey(2, 2);
+  s.open_campaign();  // baseline: orgs 1, 2, 3; investigate 2, screen 2, register 1, build 1
+  s.survey(3, 1);
+  s.org(4, "110101001");
+  s.bulletin(1, 1);  // investigate 3
+  s.org(5, "110101001", domain::org_kind::individual_business);
+  s.survey(5, 1);
+  s.add(domain::events::organization_removed{domain::organization_id{3}, domain::removal_reason::shell, "",
+                                             day(2016, 8, 2)});
+
+  auto body = indicators_json(s.state, s.node("110000"), proj::twin::party);
+  auto count = [](const boost::json::value& v) { return v.at("numerator").to_number<std::int64_t>(); };
+  const auto& kinds = body.at("orgs_in_scope_by_kind");
+  EXPECT_EQ(count(kinds.at("small_micro_enterprise").at("value")), 2);  // orgs 1, 4
+  EXPECT_EQ(count(kinds.at("individual_business").at("value")), 2);     // orgs 2, 5
+  EXPECT_EQ(count(kinds.at("specialized_market").at("value")), 0);      // org 3 removed
+  EXPECT_EQ(count(kinds.at("small_micro_enterprise").at("baseline")), 1);
+  EXPECT_EQ(kinds.at("small_micro_enterprise").at("change_since_baseline").to_number<std::int64_t>(), 1);
+  EXPECT_EQ(count(kinds.at("small_micro_enterprise").at("last_bulletin")), 2);
+  EXPECT_EQ(kinds.at("specialized_market").at("change_since_last_bulletin").to_number<std::int64_t>(), -1);
+  const auto& steps = body.at("orgs_surveyed_by_step");
+  EXPECT_EQ(count(steps.at("investigate").at("value")), 3);  // orgs 1, 2, 5 (3 removed)
+  EXPECT_EQ(count(steps.at("screen").at("value")), 2);       // orgs 1, 2
+  EXPECT_EQ(count(steps.at("register").at("value")), 1);
+  EXPECT_EQ(count(steps.at("build_database").at("value")), 1);
+  EXPECT_EQ(count(steps.at("investigate").at("baseline")), 2);
+  EXPECT_EQ(count(steps.at("investigate").at("last_bulletin")), 3);
+  // The totals stay as they were.
+  for (const auto& i : body.at("indicators").as_array()) {
+    if (i.at("indicator") == "orgs_in_scope") {
+      EXPECT_EQ(count(i.at("value")), 4);
+    }
+    if (i.at("indicator") == "orgs_surveyed") {
+      EXPECT_EQ(count(i.at("value")), 1);
+    }
+  }
+  // The history route's form: the values alone.
+  auto values = breakdown_values(s.model().counters(s.node("110101001")));
+  EXPECT_EQ(count(values.at("orgs_in_scope_by_kind").at("individual_business")), 2);
+  EXPECT_EQ(count(values.at("orgs_surveyed_by_step").at("screen")), 2);
 }
 
 }  // namespace

@@ -358,6 +358,8 @@ export async function bulletin(campaign, round, { parent } = {}) {
   const b = j.bulletin ?? j;
   const rankingsList = list(b, 'rankings').map((r) => ({
     parent: String(r.parent ?? ''), parentName: r.parent_name ?? '', by: r.by ?? r.indicator, affiliation: r.affiliation,
+    // The red and black lists as the API computes them (never overlapping; unmeasured lines on neither).
+    red: new Set(list(r, 'red_list').map(String)), black: new Set(list(r, 'black_list').map(String)),
     lines: list(r, 'lines').map((l) => {
       // values: {indicator: {numerator, denominator, value}} (or a list of {which, ...})
       const values = Array.isArray(l.values) ? l.values : Object.entries(l.values ?? {}).map(([k, v]) => ({ which: k, ...v }));

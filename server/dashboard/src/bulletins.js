@@ -11,14 +11,13 @@ const datesByRound = new Map();
 
 function rankingTable(r, nameOf) {
   const lines = r.lines;
-  const n = lines.length;
   return `<h3>${esc(nameOf(r.parent))} · ${esc(t('ind.' + r.by))} · ${esc(tEnum('aff', r.affiliation))}</h3>
   <table class="rankings bulletin-table"><thead><tr><th>${esc(t('rank.rank'))}</th><th>${esc(t('bulletin.previous'))}</th>
   <th>${esc(t('rank.name'))}</th><th class="num">${esc(t('rank.value'))}</th><th>${esc(t('bulletin.list'))}</th></tr></thead><tbody>
   ${lines.map((l) => {
     const chg = l.previousRank ? l.previousRank - l.rank : 0;
     const arrow = !l.previousRank ? '–' : chg > 0 ? `<span class="chg up">▲${chg}</span>` : chg < 0 ? `<span class="chg down">▼${-chg}</span>` : '＝';
-    const list = l.rank <= 5 ? `<span class="pill red">${esc(t('rank.red'))}</span>` : (n > 5 && l.rank > n - 5 ? `<span class="pill black">${esc(t('rank.black'))}</span>` : '');
+    const list = r.red.has(l.code) ? `<span class="pill red">${esc(t('rank.red'))}</span>` : (r.black.has(l.code) ? `<span class="pill black">${esc(t('rank.black'))}</span>` : '');
     return `<tr data-code="${esc(l.code)}"><td class="rank">${l.rank}</td><td>${l.previousRank || '–'} ${arrow}</td><td>${esc(l.name || nameOf(l.code))}</td>
       <td class="num">${fmtValue(r.by, l.value)}</td><td>${list}</td></tr>`;
   }).join('')}</tbody></table>`;

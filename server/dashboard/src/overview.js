@@ -102,9 +102,10 @@ export function renderRankings(r) {
   // FLIP: remember where each row was, re-render, then animate from the old place to the new.
   const before = new Map();
   for (const tr of tbody.querySelectorAll('tr[data-code]')) before.set(tr.dataset.code, tr.getBoundingClientRect().top);
-  const n = r.lines.length;
+  const red = new Set(r.top.map((l) => l.code));
+  const black = new Set(r.bottom.map((l) => l.code));
   tbody.innerHTML = r.lines.map((l) => {
-    const cls = [l.rank <= 5 ? 'red' : '', l.rank > n - 5 && n > 5 ? 'black' : ''].join(' ').trim();
+    const cls = [red.has(l.code) ? 'red' : '', black.has(l.code) ? 'black' : ''].join(' ').trim();
     return `<tr data-code="${esc(l.code)}" data-rank="${l.rank}" class="${cls}" tabindex="0">
       <td class="rank">${l.rank}</td><td>${arrow(l, r.hasLastBulletin)}</td>
       <td class="name">${esc(l.name)}</td>
@@ -133,8 +134,10 @@ export function renderRankings(r) {
     const tr = ev.target.closest('tr[data-code]');
     if (tr && ev.key === 'Enter') ctx.go({ code: tr.dataset.code });
   };
-  const top = r.top.length ? r.top : r.lines.slice(0, 5);
-  const bottom = r.bottom.length ? r.bottom : (n > 5 ? r.lines.slice(-5) : []);
+  // The lists as the API gives them: they never overlap, and may be empty (a single child, or
+  // children without a value, are on neither).
+  const top = r.top;
+  const bottom = r.bottom;
   $('#redlist').innerHTML = listItems(top, indicator);
   $('#blacklist').innerHTML = listItems(bottom, indicator);
   $('#rankings-sub').textContent = `${t('ind.' + indicator)} · ${t('aff.' + (r.affiliation || state.affiliation))}`;

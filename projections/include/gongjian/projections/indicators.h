@@ -41,7 +41,11 @@ inline constexpr std::size_t eligible_with_standalone = 2;
 inline constexpr std::size_t organization_covered = 3;
 inline constexpr std::size_t work_covered = 4;
 inline constexpr std::size_t orgs_with_instructor = 5;
-inline constexpr std::size_t instructor_assignments = 6;  // active (assigned - released)
+// Instructors (指导员) with an active assignment to at least one org in scope under the node: an
+// instructor counts once at each node whose subtree holds one of its orgs, however many of them
+// (so an instructor whose orgs lie in two offices counts once in each, and once at their common
+// ancestors). Kept by projection_state from its instructor records, not by org_contribution.
+inline constexpr std::size_t instructors_assigned = 6;
 inline constexpr std::size_t orgs_with_attached_members = 7;
 inline constexpr std::size_t disclosed_by_kind = 8;  // + disclosure_kind (3), events
 inline constexpr std::size_t transfers_completed = 11;
@@ -74,7 +78,7 @@ enum class indicator : std::uint8_t {
   hidden_members_disclosed,
   transfers_completed,
   members_developed,
-  instructors_assigned,  // active instructor-to-org assignments
+  instructors_assigned,  // instructors assigned to at least one org in scope here (counter::instructors_assigned)
   orgs_with_instructor,
   union_coverage_rate,
   womens_federation_coverage_rate,

@@ -28,10 +28,14 @@ namespace gongjian::projections {
 // projection_layout_key. A build that starts keeping something a store of an older layout lacks
 // (and cannot derive from what it holds) bumps the version: projection_runner::open then resets a
 // consumer whose stored version differs, and its projections start again from the log's first
-// event, once. Versions: 1 (no key stored): every build before 2; 2: each member's transfer
-// letters indexed under r/ (member_transfers.h).
+// event, once. The same goes for a change to what a stored counter means (node records and
+// snapshots would be read as today's). Versions:
+//   1 (no key stored): every build before 2;
+//   2: each member's transfer letters indexed under r/ (member_transfers.h);
+//   3: counter::instructors_assigned counts instructors, not instructor-to-org assignments, and a
+//      jurisdiction's audit trail holds its interviews' follow-up.
 inline constexpr std::string_view projection_layout_key = "v";
-inline constexpr std::uint32_t projection_layout_version = 2;
+inline constexpr std::uint32_t projection_layout_version = 3;
 
 // One of an organization's members, packed into 8 bytes: where the member works and the bits that
 // decide whether they count towards the 3-formal-member rule (formal, and disclosed or active).
@@ -93,6 +97,7 @@ struct branch_record {
   std::vector<org_index> orgs;
   bool operator==(const branch_record&) const = default;
 };
+
 
 struct instructor_record {
   std::uint64_t id = 0;
@@ -207,6 +212,10 @@ class projection_state {
   void mark_member_dirty(std::uint32_t i);
   void mark_branch_dirty(std::uint32_t i);
   void mark_instructor_dirty(std::uint32_t i);
+  // Instructors assigned, counted per node over the union of an instructor's orgs' chains.
+  void count_instructor(const instructor_record& ins, int sign);
+  void uncount_instructors_of(org_index org);
+  void recount_uncounted_instructors();
   void write_ledger(const ledger_entry& e, keyed_state& keyed, bool is_new);
   void index_audit(const eventstore::recorded_event& recorded, const domain::event& event, keyed_state& keyed);
 
@@ -227,6 +236,9 @@ class projection_state {
   org_key_index branch_index_;
   std::vector<instructor_record> instructors_;
   org_key_index instructor_index_;
+  // Scratch of count_instructor and uncount_instructors_of, reused: no allocation per event.
+  std::vector<node_index> instructor_nodes_scratch_;
+  std::vector<std::uint32_t> instructors_uncounted_;
 
   std::map<std::uint64_t, campaign_record> campaigns_;
   std::vector<bulletin_record> bulletins_;

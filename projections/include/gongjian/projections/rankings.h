@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gongjian/domain/values.h"
@@ -40,9 +41,26 @@ struct ranking_entry {
 // Ranks the children of `parent` (in rank order).
 std::vector<ranking_entry> rank_children(const read_model& model, node_index parent, const ranking_options& options);
 
-// Red list (top n) and black list (bottom n, worst last) of a ranking.
-std::vector<ranking_entry> top(const std::vector<ranking_entry>& ranked, std::size_t n);
-std::vector<ranking_entry> bottom(const std::vector<ranking_entry>& ranked, std::size_t n);
+// The red list (红榜, best first) and the black list (黑榜, worst last) of a ranking. They never
+// overlap, and only children with a value are on either: a child whose value is undefined (0/0:
+// no eligible org, no formation target) was not measured, so it is neither praised nor blamed.
+// Of the n measured children, red takes the first `top` and black the last `bottom` when
+// top + bottom <= n; otherwise each takes at most floor(n / 2) (the middle child of an odd n is
+// on neither, and a single child is on neither).
+struct red_and_black_lists {
+  std::vector<ranking_entry> red;
+  std::vector<ranking_entry> black;
+};
+red_and_black_lists red_and_black(const std::vector<ranking_entry>& ranked, std::size_t top, std::size_t bottom);
+// How many of `measured` children the red and the black list take (the rule above).
+std::pair<std::size_t, std::size_t> red_and_black_sizes(std::size_t measured, std::size_t top, std::size_t bottom);
+// The same lists (codes) of a ranking a bulletin recorded: a line whose value of the ranking's
+// indicator was not recorded (undefined then) was not measured.
+struct recorded_red_and_black {
+  std::vector<std::string> red;
+  std::vector<std::string> black;
+};
+recorded_red_and_black red_and_black(const domain::ranking& recorded, std::size_t top, std::size_t bottom);
 
 // The frozen form a bulletin records (domain::ranking), with each line's previous rank taken from
 // `previous` (the ranking of the same parent in the previous bulletin, if any).

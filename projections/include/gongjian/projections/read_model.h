@@ -62,6 +62,9 @@ class read_model {
   }
   // Adds `delta` to one counter of a node and all its ancestors (event counts).
   void count(node_index n, std::size_t counter_index, std::int64_t delta);
+  // Adds `delta` to one counter of one node only (a count that is not a sum over the children:
+  // instructors, who may cover orgs under several of them).
+  void count_at(node_index n, std::size_t counter_index, std::int64_t delta);
   void note_anomaly() { ++anomalies_; }
   std::uint64_t anomalies() const { return anomalies_; }
 
