@@ -50,6 +50,13 @@ std::vector<timed_event> generated_campaign(std::uint64_t seed, std::size_t orgs
   return events;
 }
 
+// Appends a generated campaign's events in order, each stamped on its day, one millisecond apart.
+void append_campaign(eventstore::event_store& store, const std::vector<timed_event>& events) {
+  for (std::size_t k = 0; k < events.size(); ++k)
+    append_event(store, events[k].event, campaign_start_ms + events[k].day * 86400000LL + static_cast<std::int64_t>(k),
+                 "gen:" + std::to_string(k));
+}
+
 // Every key and value of a consumer except its as-of snapshots (taken at option-dependent points).
 // Audit postings (a/u, a/j, a/y, and the time index's per-minute a/t) are cut at checkpoints, which
 // differ between a live run with restarts and a rebuild; they are compared line by line instead:
@@ -193,9 +200,7 @@ TEST(runner, a_rebuild_whose_commits_are_ingested_equals_a_catch_up) {
   gongjian::testing::temp_dir dir;
   auto store = open_store(dir, 1);
   const auto events = generated_campaign(11, 150, 40);
-  for (std::size_t k = 0; k < events.size(); ++k)
-    append_event(*store, events[k].event, campaign_start_ms + events[k].day * 86400000LL + static_cast<std::int64_t>(k),
-                 "gen:" + std::to_string(k));
+  append_campaign(*store, events);
   std::string caught_up_state;
   std::vector<std::pair<std::string, std::string>> caught_up_contents;
   {
@@ -229,9 +234,7 @@ TEST(runner, as_of_from_snapshots_equals_state_replayed_from_zero) {
   gongjian::testing::temp_dir dir;
   auto store = open_store(dir);
   const auto events = generated_campaign(11, 60, 10);
-  for (std::size_t i = 0; i < events.size(); ++i)
-    append_event(*store, events[i].event, campaign_start_ms + events[i].day * 86400000LL + static_cast<std::int64_t>(i),
-                 "gen:" + std::to_string(i));
+  append_campaign(*store, events);
   runner_options o;
   o.snapshot_every_events = 100;
   projection_runner runner(*store, o);
@@ -540,9 +543,7 @@ TEST(runner, an_audit_index_of_a_former_layout_starts_the_projections_again) {
   gongjian::testing::temp_dir dir;
   auto store = open_store(dir);
   const auto events = generated_campaign(13, 20, 5);
-  for (std::size_t k = 0; k < events.size(); ++k)
-    append_event(*store, events[k].event, campaign_start_ms + events[k].day * 86400000LL + static_cast<std::int64_t>(k),
-                 "gen:" + std::to_string(k));
+  append_campaign(*store, events);
   {
     projection_runner first(*store, runner_options{});
     ASSERT_TRUE(first.open().has_value());
@@ -595,9 +596,7 @@ TEST(runner, a_state_of_an_earlier_layout_version_starts_the_projections_again) 
   gongjian::testing::temp_dir dir;
   auto store = open_store(dir);
   const auto events = generated_campaign(17, 20, 5);
-  for (std::size_t k = 0; k < events.size(); ++k)
-    append_event(*store, events[k].event, campaign_start_ms + events[k].day * 86400000LL + static_cast<std::int64_t>(k),
-                 "gen:" + std::to_string(k));
+  append_campaign(*store, events);
   const domain::member_id member{900001};
   const domain::transfer_id letter{900002};
   const std::int64_t later = campaign_start_ms + 101 * 86400000LL;
@@ -658,9 +657,7 @@ TEST(runner, counters_of_a_former_definition_start_the_projections_again) {
   gongjian::testing::temp_dir dir;
   auto store = open_store(dir);
   const auto events = generated_campaign(17, 20, 5);
-  for (std::size_t k = 0; k < events.size(); ++k)
-    append_event(*store, events[k].event, campaign_start_ms + events[k].day * 86400000LL + static_cast<std::int64_t>(k),
-                 "gen:" + std::to_string(k));
+  append_campaign(*store, events);
   std::string expected;
   {
     projection_runner first(*store, runner_options{});
@@ -863,9 +860,7 @@ TEST(runner, a_rebuild_killed_midway_resumes_from_a_surviving_checkpoint_and_equ
   const auto events = generated_campaign(7, 200, 50);
   {
     auto store = open_store(dir);
-    for (std::size_t k = 0; k < events.size(); ++k)
-      append_event(*store, events[k].event, campaign_start_ms + events[k].day * 86400000LL + static_cast<std::int64_t>(k),
-                   "gen:" + std::to_string(k));
+    append_campaign(*store, events);
     // A live state to be replaced by the rebuild.
     projection_runner live(*store, runner_options{});
     ASSERT_TRUE(live.open().has_value());
