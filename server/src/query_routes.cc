@@ -950,6 +950,9 @@ void interviews_route(shared_state& state, const std::shared_ptr<read_side>& rea
   if (!cursor) return respond(error_response(cursor.error()));
   answer(state, reads, request, std::move(respond),
          [code, status, campaign = *campaign, limit = *limit, after = *cursor, caller = *request.caller](const view& v) {
+           // A mistyped code is not an empty list (the interviews topic refuses it the same way).
+           if (!code.empty() && !find_node(v, code))
+             return error_response(not_found("no jurisdiction " + code + " at position " + std::to_string(v.position)));
            json::array items;
            std::optional<std::uint64_t> next;
            for (auto it = v.s.interviews().upper_bound(after); it != v.s.interviews().end(); ++it) {

@@ -299,6 +299,9 @@ TEST_F(QueryE2E, EveryQueryEndpointAnswersFromTheProjections) {
   auto one = get("/api/v1/interviews/" + std::to_string(first_id));
   EXPECT_EQ(one.at("status"), "scheduled");
   EXPECT_EQ(one.at("reasons"), json::array({"ranked_last"}));
+  // A jurisdiction that does not exist is not an empty list.
+  auto unknown = get("/api/v1/interviews?jurisdiction=119999", "t-auditor", 404);
+  EXPECT_NE(json::serialize(unknown).find("no jurisdiction 119999"), std::string::npos) << json::serialize(unknown);
   auto scheduled = get("/api/v1/interviews?status=scheduled&jurisdiction=110000");
   ASSERT_EQ(scheduled.at("interviews").as_array().size(), 1u);
   EXPECT_EQ(scheduled.at("interviews").at(0).at("jurisdiction"), "110102");
