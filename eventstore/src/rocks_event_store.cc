@@ -1852,6 +1852,10 @@ result<verify_report> rocks_event_store::verify(position from, position to) cons
   if (!db_) return failure(code(errc::closed));
   verify_report report;
   const std::uint64_t head = head_.load(std::memory_order_acquire);
+  // Positions past the head were never written: asking for them is a mistake, not damage (the
+  // record before such a range is absent because it does not exist yet). head + 1 is the empty
+  // range after the head, which is intact.
+  if (from.value > head + 1 || (to.value != 0 && to.value > head)) return failure(code(errc::invalid_argument));
   // Published before the head, so it holds at least everything up to it, and only durable data
   // (bulk mode: with the tail holding the records not yet ingested).
   const auto snapshot = read_snapshot();

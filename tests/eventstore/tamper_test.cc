@@ -125,6 +125,18 @@ TEST_F(tamper_test, a_deleted_last_record_is_named_too) {
   EXPECT_EQ(report.first_bad, position{events});
 }
 
+// A range past the head asks for records that were never written: an error, never a report of
+// damage ("missing") about an intact log.
+TEST_F(tamper_test, a_range_past_the_head_is_refused_not_reported_as_damage) {
+  reopen();
+  EXPECT_EQ(store->verify(position{events + 2}, position{0}).error(), errc::invalid_argument);
+  EXPECT_EQ(store->verify(position{1}, position{events + 1}).error(), errc::invalid_argument);
+  auto after_head = store->verify(position{events + 1}, position{0});
+  ASSERT_TRUE(after_head);
+  EXPECT_TRUE(after_head->intact());
+  EXPECT_EQ(after_head->checked, 0u);
+}
+
 TEST_F(tamper_test, a_stream_index_that_disagrees_is_named) {
   tamper([](raw_rocksdb& raw) {
     // Position 20 is version 8 of org-1 (c1 wrote 5..8, c4 wrote 17..20); drop its index entry.

@@ -155,7 +155,8 @@ class event_store {
   // subscriber slower than the live buffer is moved back to catch-up, never dropped.
   virtual std::unique_ptr<subscription> subscribe(subscribe_options opts, batch_handler handler) = 0;
 
-  // Recompute CRCs and the hash chain for positions [from, to] (to = 0: up to the head).
+  // Recompute CRCs and the hash chain for positions [from, to] (to = 0: up to the head). A range
+  // past the head (from > head + 1, or to > head) is errc::invalid_argument.
   virtual result<verify_report> verify(position from, position to) const = 0;
 
   // Consumer state and checkpoints (projections), in one atomic write. Not synced by itself:
