@@ -107,6 +107,7 @@ class subject_finder {
   std::vector<std::string> overseen;
   bool national_only = false;
   std::optional<bool> league;  // set when the command's subject is Party (false) or League (true)
+  bool unknown = false;        // an entity it names does not exist (decide answers for it)
 
   void code(const domain::jurisdiction_code& c) { codes.push_back(c.value); }
   void index(domain::jurisdiction_index i) {
@@ -114,6 +115,7 @@ class subject_finder {
   }
   void org(domain::organization_id id) {
     if (auto* o = s_.find_org(id)) index(o->office);
+    else unknown = true;
   }
   void orgs(const std::vector<domain::organization_id>& ids) {
     for (auto id : ids) org(id);
@@ -122,12 +124,16 @@ class subject_finder {
     if (auto m = s_.find_member(id)) {
       org(m->org);
       affiliation(m->affiliation);
+    } else {
+      unknown = true;
     }
   }
   void transfer(domain::transfer_id id) {
     if (auto* t = s_.find_transfer(id)) {
       member(t->member);
       branch_places(t->to_branch);
+    } else {
+      unknown = true;
     }
   }
   // Where an organization is: its orgs' offices and its host's jurisdiction. A command that names
@@ -141,6 +147,7 @@ class subject_finder {
   void branch(domain::branch_id id) {
     branch_places(id);
     if (auto* b = s_.find_branch(id)) type(b->type);
+    else unknown = true;
   }
   void affiliation(domain::member_affiliation a) { league = a == domain::member_affiliation::league; }
   void type(domain::organization_type t) {
@@ -196,6 +203,8 @@ class subject_finder {
     if (auto* i = s_.find_instructor(c.instructor)) {
       orgs(i->orgs);
       affiliation(i->affiliation);
+    } else {
+      unknown = true;
     }
   }
   void operator()(const cmd::form_organization& c) {
@@ -214,6 +223,8 @@ class subject_finder {
     if (auto* t = s_.find_target(c.target)) {
       org(t->org);
       type(t->type);
+    } else {
+      unknown = true;
     }
   }
   void operator()(const cmd::schedule_interview& c) {
@@ -321,7 +332,9 @@ std::optional<api_error> command_service::authorize(const principal& caller, con
                            caller.scope + " is " + (caller.scope == code ? "that jurisdiction" : "inside it"),
                        "", "interview_by_level_above"};
   }
-  if (caller.who == role::league_operator && subjects.league != true)
+  // A League operator naming something that does not exist hears that from decide (422), not that
+  // the command is not a League action.
+  if (caller.who == role::league_operator && subjects.league != true && !(subjects.unknown && !subjects.league))
     return api_error{error_kind::forbidden, "a league_operator records League actions only; " + name + " is not one", "",
                      "role_scope"};
   return std::nullopt;

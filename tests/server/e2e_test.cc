@@ -213,6 +213,24 @@ TEST_F(ServerE2E, AReusedCommandIdIsRefusedUnlessItRepeatsTheFirstCommand) {
   EXPECT_EQ(stranger.json().at("error").at("rule"), "command_id_reused") << stranger.body;
 }
 
+// A League operator who names something that does not exist is told so (422), not that the
+// command is not a League action; a Party action stays refused (403).
+TEST_F(ServerE2E, ALeagueOperatorNamingAnUnknownEntityHearsItIsUnknown) {
+  start();
+  register_basic_jurisdictions();
+  auto unknown = command("disclose_member_identity",
+                         {{"command_id", "l-1"}, {"member", 999999999}, {"disclosed_on", "2016-07-20"}}, "t-league-bj");
+  EXPECT_EQ(unknown.status, 422) << unknown.body;
+  EXPECT_NE(unknown.body.find("999999999"), std::string::npos) << unknown.body;
+  auto party = command("record_member",
+                       {{"command_id", "l-2"}, {"member", 5}, {"org", 1}, {"affiliation", "party"}, {"standing", "formal"},
+                        {"status", "hidden"}, {"member_name", "x"}, {"relationship_held_at", ""},
+                        {"admitted_on", "2000-01-01"}, {"recorded_on", "2016-07-03"}},
+                       "t-league-bj");
+  EXPECT_EQ(party.status, 403) << party.body;
+  EXPECT_EQ(head(), 4u);
+}
+
 // The session writes response heads itself (not through Beast's serializer): the bytes on a
 // keep-alive connection, the close on "Connection: close", and a command's body is Boost.JSON's
 // serialization (also with a command id that needs escaping).
