@@ -263,6 +263,9 @@ TEST_F(QueryE2E, EveryQueryEndpointAnswersFromTheProjections) {
   auto by_time = get("/api/v1/audit?from_time=2000-01-01T00:00:00Z&limit=4");
   EXPECT_EQ(by_time.at("lines").as_array().size(), 4u);
   get("/api/v1/audit", "t-auditor", 400);
+  // A jurisdiction that does not exist is not an empty trail.
+  auto no_trail = get("/api/v1/audit?jurisdiction=119999", "t-auditor", 404);
+  EXPECT_NE(json::serialize(no_trail).find("no jurisdiction 119999"), std::string::npos) << json::serialize(no_trail);
 
   // Campaign and workflow: a campaign that started 20 days ago is due its first bulletin; the
   // workflow issues it on the wall clock, with interviews of the last-ranked (bottom 1) children.
