@@ -61,16 +61,21 @@ TEST_F(members, hidden_pocket_and_floating_members_disclose_once) {
 }
 
 TEST_F(members, developed_party_members_are_probationary_for_a_year) {
-  const auto events = t.ok(commands::develop_member{member_id{7}, organization_id{1}, member_affiliation::party, "李华",
+  // Admitted a year before the campaign, in an org registered before that.
+  auto older = register_org(3);
+  older.registered_on = day("2012-03-01");
+  t.ok(older);
+  const auto events = t.ok(commands::develop_member{member_id{7}, organization_id{3}, member_affiliation::party, "李华",
                                                     std::nullopt, day("2015-09-01")});
+  ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(std::get<events::member_developed>(events[0]).standing, member_standing::probationary);
-  EXPECT_EQ(t.s.find_org(organization_id{1})->formal(member_affiliation::party), 0u);
+  EXPECT_EQ(t.s.find_org(organization_id{3})->formal(member_affiliation::party), 0u);
   const auto r = t.rejection_of(commands::make_member_formal{member_id{7}, day("2016-07-20")});
   EXPECT_EQ(r.code, "probation_not_over");
   EXPECT_EQ(r.field, "made_formal_on");
   t.set_today("2016-09-01");
   t.ok(commands::make_member_formal{member_id{7}, day("2016-08-31")});
-  EXPECT_EQ(t.s.find_org(organization_id{1})->formal(member_affiliation::party), 1u);
+  EXPECT_EQ(t.s.find_org(organization_id{3})->formal(member_affiliation::party), 1u);
   EXPECT_EQ(t.code_of(commands::make_member_formal{member_id{7}, day("2016-08-31")}), "member_already_formal");
 }
 
@@ -164,7 +169,7 @@ TEST_F(transfers, standing_and_organization_type_must_match) {
 }
 
 TEST_F(transfers, expiry_lists_the_member_as_pocket_member) {
-  t.ok(letter(1, "2016-07-01", "2016-07-31"));
+  t.ok(letter(1, "2016-07-10", "2016-07-31"));  // the member was recorded on 2016-07-10
   t.set_today("2016-07-31");
   EXPECT_EQ(t.code_of(commands::expire_transfer_letter{transfer_id{1}}), "letter_not_expired");
   t.set_today("2016-08-01");
