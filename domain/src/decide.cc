@@ -736,6 +736,16 @@ struct decider {
                             "org " + id_text(m->org.value) + " has a " + std::string(to_string(m->affiliation)) +
                                 " organization")};
     }
+    // 就近: the organization covers an org in the member's org's county (a joint or industry one may
+    // span counties; one org nearby is enough).
+    const auto county = s.county_of(s.find_org(m->org)->office);
+    const auto& branch_orgs = s.find_branch(c.branch)->orgs;
+    if (std::none_of(branch_orgs.begin(), branch_orgs.end(),
+                     [&](organization_id o) { return s.county_of(s.find_org(o)->office) == county; })) {
+      return failure{reject(rules::organization_not_nearby, "branch",
+                            "organization " + id_text(c.branch.value) + " covers no org in the county " +
+                                s.jurisdiction(county).code.value + " of org " + id_text(m->org.value))};
+    }
     if (auto r = first_of(after_prior_step(c.attached_on, m->recorded_on, "attached_on", "the member's record"),
                           after_prior_step(c.attached_on, s.find_branch(c.branch)->formed_on, "attached_on",
                                            "the organization's formation"))) {

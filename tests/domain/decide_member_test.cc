@@ -111,6 +111,30 @@ TEST_F(members, attached_nearby_only_without_an_own_organization) {
             "organization_type_mismatch");
 }
 
+// 就地就近: org 3 lies in 西湖区, orgs 1 and 2 in 上城区 (another office of it for org 4).
+TEST_F(members, attached_only_to_an_organization_in_the_org_s_county) {
+  t.org(3, xihu_office);
+  t.org(4, qingbo_office);
+  t.members(2, 3);
+  t.ok(form(10, organization_type::party, formation_mode::standalone, {2}));
+  t.ok(record(7, 3));
+  const auto r = t.rejection_of(commands::attach_member_nearby{member_id{7}, branch_id{10}, day("2016-07-21")});
+  EXPECT_EQ(r.code, "organization_not_nearby");
+  EXPECT_EQ(r.kind, rejection_kind::rule_violation);
+  EXPECT_EQ(r.field, "branch");
+  EXPECT_NE(r.message.find("covers no org in the county 330106 of org 3"), std::string::npos) << r.message;
+  // Another office of the same county is nearby.
+  t.ok(record(8, 4));
+  t.ok(commands::attach_member_nearby{member_id{8}, branch_id{10}, day("2016-07-21")});
+  // A joint organization of one trade across both counties is nearby for either.
+  t.org(5, xihu_office);
+  t.org(6);
+  t.members(5, 1);
+  t.members(6, 2);
+  t.ok(form(11, organization_type::party, formation_mode::joint, {5, 6}));
+  t.ok(commands::attach_member_nearby{member_id{7}, branch_id{11}, day("2016-07-21")});
+}
+
 class transfers : public members {
  protected:
   void SetUp() override {

@@ -113,6 +113,8 @@ inline constexpr rule_info member_already_attached{"member_already_attached", re
     "A member takes part in one nearby organization at a time (就地就近)."};
 inline constexpr rule_info org_has_own_organization{"org_has_own_organization", rejection_kind::rule_violation,
     "Nearby attachment (就地就近) is for members whose org has no organization of their affiliation."};
+inline constexpr rule_info organization_not_nearby{"organization_not_nearby", rejection_kind::rule_violation,
+    "Nearby attachment (就地就近) is to an organization that covers an org in the county of the member's org."};
 inline constexpr rule_info transfer_exists{"transfer_exists", rejection_kind::already_exists,
     "A transfer is recorded once."};
 inline constexpr rule_info transfer_not_found{"transfer_not_found", rejection_kind::not_found,
@@ -219,7 +221,7 @@ inline constexpr rule_info no_level_above{"no_level_above", rejection_kind::rule
     "An interview is escalated to the level above; the nation has none."};
 }  // namespace rules
 
-inline constexpr std::array<rule_info, 100> all_rules{
+inline constexpr std::array<rule_info, 101> all_rules{
     rules::invalid_id,
     rules::invalid_jurisdiction_code,
     rules::text_required,
@@ -268,6 +270,7 @@ inline constexpr std::array<rule_info, 100> all_rules{
     rules::member_has_open_transfer,
     rules::member_already_attached,
     rules::org_has_own_organization,
+    rules::organization_not_nearby,
     rules::transfer_exists,
     rules::transfer_not_found,
     rules::letter_validity_exceeds_limit,
