@@ -182,12 +182,13 @@ struct state_mutator {
     org.trade = intern_trade(e.trade);
     org.kind = e.kind;
     org.status = e.status;
+    org.registered_day = org_record::day_of(e.registered_on);
     if (s.orgs_.try_emplace(e.org, org).second) ++s.orgs_in_scope_;
   }
   void operator()(const events::survey_step_completed& e) {
     modify_org(e.org, [&](org_record& org) {
       org.survey_steps_completed = static_cast<std::uint8_t>(static_cast<unsigned>(e.step) + 1);
-      org.last_survey_step_day = org_record::survey_day_of(e.completed_on);
+      org.last_survey_step_day = org_record::day_of(e.completed_on);
     });
   }
   void operator()(const events::organization_details_corrected& e) {

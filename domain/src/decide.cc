@@ -113,6 +113,18 @@ struct decider {
     return std::nullopt;
   }
 
+  // Nothing is done to or in an org before the day it was registered (registered_on).
+  check after_registration(date d, organization_id org, std::string_view field) const {
+    return after_prior_step(d, s.find_org(org)->registered_on(), field,
+                            "the registration of org " + id_text(org.value));
+  }
+  check after_registration(date d, const std::vector<organization_id>& orgs, std::string_view field) const {
+    for (auto org : orgs) {
+      if (auto r = after_registration(d, org, field)) return r;
+    }
+    return std::nullopt;
+  }
+
   check jurisdiction(const jurisdiction_code& code, std::string_view field) const {
     if (!level_of(code)) return reject(rules::invalid_jurisdiction_code, field, "'" + code.value + "' is not a valid code");
     if (!s.find_jurisdiction(code)) return reject(rules::jurisdiction_not_found, field, code.value + " is not registered");
@@ -495,6 +507,7 @@ struct decider {
     if (auto r = first_of(org_in_scope(c.org, "org"), known(c.step, "step"), past(c.completed_on, "completed_on"))) {
       return failure{*r};
     }
+    if (auto r = after_registration(c.completed_on, c.org, "completed_on")) return failure{*r};
     const unsigned done = s.find_org(c.org)->survey_steps_completed;
     if (static_cast<unsigned>(c.step) != done) {
       const std::string expected =
@@ -569,6 +582,7 @@ struct decider {
     const bool any = c.org_name || c.social_credit_code || c.registration_number || c.trade || c.office || c.address ||
                      c.employees || c.owner || c.management_relationship || c.status || c.focus || c.has_activity_venue;
     if (!any) return failure{reject(rules::nothing_to_correct, "org", "no field to change")};
+    if (auto r = after_registration(c.corrected_on, c.org, "corrected_on")) return failure{*r};
     const auto kind = s.find_org(c.org)->kind;
     if (auto r = first_of(c.org_name ? required(*c.org_name, "org_name") : check{},
                           c.social_credit_code ? credit_code(*c.social_credit_code, "social_credit_code") : check{},
@@ -606,6 +620,7 @@ struct decider {
                           past(c.removed_on, "removed_on"))) {
       return failure{*r};
     }
+    if (auto r = after_registration(c.removed_on, c.org, "removed_on")) return failure{*r};
     const auto* org = s.find_org(c.org);
     if (org->coverage != 0) {
       return failure{reject(rules::org_still_covered, "org",
@@ -638,6 +653,7 @@ struct decider {
                           member_free(c.member, "member"))) {
       return failure{*r};
     }
+    if (auto r = after_registration(c.recorded_on, c.org, "recorded_on")) return failure{*r};
     return one(events::member_recorded{c.member, c.org, c.affiliation, c.standing, c.status, c.member_name,
                                        c.relationship_held_at, c.admitted_on, c.recorded_on});
   }
@@ -662,6 +678,7 @@ struct decider {
                           member_free(c.member, "member"))) {
       return failure{*r};
     }
+    if (auto r = after_registration(c.admitted_on, c.org, "admitted_on")) return failure{*r};
     // A new Party member serves a probationary year first; League membership has no probation.
     const auto standing =
         c.affiliation == member_affiliation::party ? member_standing::probationary : member_standing::formal;
@@ -718,6 +735,16 @@ struct decider {
       return failure{reject(rules::org_has_own_organization, "member",
                             "org " + id_text(m->org.value) + " has a " + std::string(to_string(m->affiliation)) +
                                 " organization")};
+    }
+    // 就近: the organization covers an org in the member's org's county (a joint or industry one may
+    // span counties; one org nearby is enough).
+    const auto county = s.county_of(s.find_org(m->org)->office);
+    const auto& branch_orgs = s.find_branch(c.branch)->orgs;
+    if (std::none_of(branch_orgs.begin(), branch_orgs.end(),
+                     [&](organization_id o) { return s.county_of(s.find_org(o)->office) == county; })) {
+      return failure{reject(rules::organization_not_nearby, "branch",
+                            "organization " + id_text(c.branch.value) + " covers no org in the county " +
+                                s.jurisdiction(county).code.value + " of org " + id_text(m->org.value))};
     }
     if (auto r = first_of(after_prior_step(c.attached_on, m->recorded_on, "attached_on", "the member's record"),
                           after_prior_step(c.attached_on, s.find_branch(c.branch)->formed_on, "attached_on",
@@ -796,7 +823,8 @@ struct decider {
                                 to_string(c.issued_on))};
     }
     const auto m = s.find_member(c.member);
-    if (auto r = first_of(branch_of_affiliation(c.to_branch, m->affiliation, "to_branch"),
+    if (auto r = first_of(after_prior_step(c.issued_on, m->recorded_on, "issued_on", "the member's record"),
+                          branch_of_affiliation(c.to_branch, m->affiliation, "to_branch"),
                           not_into_own_organization(c.member, c.to_branch, "to_branch"))) {
       return failure{*r};
     }
@@ -872,7 +900,9 @@ struct decider {
                           no_open_transfer(c.member, "member"))) {
       return failure{*r};
     }
-    if (auto r = first_of(branch_of_affiliation(c.to_branch, s.find_member(c.member)->affiliation, "to_branch"),
+    const auto m = s.find_member(c.member);
+    if (auto r = first_of(after_prior_step(c.completed_on, m->recorded_on, "completed_on", "the member's record"),
+                          branch_of_affiliation(c.to_branch, m->affiliation, "to_branch"),
                           not_into_own_organization(c.member, c.to_branch, "to_branch"))) {
       return failure{*r};
     }
@@ -888,6 +918,7 @@ struct decider {
                           past(c.assigned_on, "assigned_on"))) {
       return failure{*r};
     }
+    if (auto r = after_registration(c.assigned_on, c.orgs, "assigned_on")) return failure{*r};
     if (const auto* existing = s.find_instructor(c.instructor); existing && existing->active) {
       return failure{reject(rules::instructor_already_assigned, "instructor",
                             "instructor " + id_text(c.instructor.value) + " is assigned")};
@@ -1003,6 +1034,7 @@ struct decider {
     if (s.find_branch(c.branch)) {
       return failure{reject(rules::branch_exists, "branch", "organization " + id_text(c.branch.value) + " is already formed")};
     }
+    if (auto r = after_registration(c.formed_on, c.orgs, "formed_on")) return failure{*r};
     if (c.host && c.mode != formation_mode::affiliated) {
       return failure{reject(rules::field_not_for_mode, "host", "a host is named for a " + std::string(to_string(c.mode)) + " formation")};
     }
@@ -1044,7 +1076,8 @@ struct decider {
       return failure{*r};
     }
     const auto* b = s.find_branch(c.branch);
-    if (auto r = after_prior_step(c.added_on, b->formed_on, "added_on", "the organization's formation")) {
+    if (auto r = first_of(after_prior_step(c.added_on, b->formed_on, "added_on", "the organization's formation"),
+                          after_registration(c.added_on, c.orgs, "added_on"))) {
       return failure{*r};
     }
     if (b->mode == formation_mode::standalone) {
@@ -1130,6 +1163,7 @@ struct decider {
     if (s.find_target(c.target)) {
       return failure{reject(rules::target_exists, "target", "target " + id_text(c.target.value) + " is already designated")};
     }
+    if (auto r = after_registration(c.designated_on, c.org, "designated_on")) return failure{*r};
     if (s.find_org(c.org)->covered_by(c.branch_type)) {
       return failure{reject(rules::target_for_covered_org, "org",
                             "org " + id_text(c.org.value) + " has a " + std::string(to_string(c.branch_type)) +
@@ -1273,6 +1307,12 @@ struct decider {
     for (const auto& item : c.items) {
       if (auto r = first_of(required(item.problem, "items"), required(item.requirement, "items"), day(item.deadline, "items"))) {
         return failure{*r};
+      }
+      if (item.deadline < i->held_on) {
+        return failure{reject(rules::date_before_prior_step, "items",
+                              "the deadline " + to_string(item.deadline) + " of item " +
+                                  std::to_string(&item - c.items.data()) + " is before the interview held on " +
+                                  to_string(i->held_on))};
       }
     }
     return one(events::rectification_items_set{c.interview, c.items});

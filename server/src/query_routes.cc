@@ -1115,10 +1115,17 @@ void audit_route(shared_state& state, const std::shared_ptr<read_side>& reads, a
         }
         proj::audit_page page;
         std::uint64_t position = 0;
+        bool unknown_jurisdiction = false;
         reads->runner().read([&](const proj::projection_state& s, const proj::keyed_state& keyed) {
           // The postings hold what the last checkpoint wrote; the applier checkpoints less often
           // than it applies (read_side_options::checkpoint_interval).
           position = std::min(s.last_applied().value, reads->runner().checkpointed().value);
+          // A mistyped code is not an empty trail (GET /interviews refuses it the same way).
+          if (axis == proj::audit_axis::jurisdiction && !s.model().tree().find(value)) {
+            unknown_jurisdiction = true;
+            position = s.last_applied().value;
+            return;
+          }
           if (axis) {
             proj::audit_query q;
             q.axis = *axis;
@@ -1132,6 +1139,9 @@ void audit_route(shared_state& state, const std::shared_ptr<read_side>& reads, a
             page = proj::read_audit_by_time(keyed, from_ms.value_or(0), to_ms.value_or(INT64_MAX), after_line, limit);
           }
         });
+        if (unknown_jurisdiction) {
+          return error_response(not_found("no jurisdiction " + value + " at position " + std::to_string(position)));
+        }
         // As of a past position the trail ends there.
         bool cut = false;
         if (up_to != UINT64_MAX) {

@@ -61,16 +61,21 @@ TEST_F(members, hidden_pocket_and_floating_members_disclose_once) {
 }
 
 TEST_F(members, developed_party_members_are_probationary_for_a_year) {
-  const auto events = t.ok(commands::develop_member{member_id{7}, organization_id{1}, member_affiliation::party, "李华",
+  // Admitted a year before the campaign, in an org registered before that.
+  auto older = register_org(3);
+  older.registered_on = day("2012-03-01");
+  t.ok(older);
+  const auto events = t.ok(commands::develop_member{member_id{7}, organization_id{3}, member_affiliation::party, "李华",
                                                     std::nullopt, day("2015-09-01")});
+  ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(std::get<events::member_developed>(events[0]).standing, member_standing::probationary);
-  EXPECT_EQ(t.s.find_org(organization_id{1})->formal(member_affiliation::party), 0u);
+  EXPECT_EQ(t.s.find_org(organization_id{3})->formal(member_affiliation::party), 0u);
   const auto r = t.rejection_of(commands::make_member_formal{member_id{7}, day("2016-07-20")});
   EXPECT_EQ(r.code, "probation_not_over");
   EXPECT_EQ(r.field, "made_formal_on");
   t.set_today("2016-09-01");
   t.ok(commands::make_member_formal{member_id{7}, day("2016-08-31")});
-  EXPECT_EQ(t.s.find_org(organization_id{1})->formal(member_affiliation::party), 1u);
+  EXPECT_EQ(t.s.find_org(organization_id{3})->formal(member_affiliation::party), 1u);
   EXPECT_EQ(t.code_of(commands::make_member_formal{member_id{7}, day("2016-08-31")}), "member_already_formal");
 }
 
@@ -104,6 +109,30 @@ TEST_F(members, attached_nearby_only_without_an_own_organization) {
   t.ok(record(8, 1, member_affiliation::league));
   EXPECT_EQ(t.code_of(commands::attach_member_nearby{member_id{8}, branch_id{10}, day("2016-07-21")}),
             "organization_type_mismatch");
+}
+
+// 就地就近: org 3 lies in 西湖区, orgs 1 and 2 in 上城区 (another office of it for org 4).
+TEST_F(members, attached_only_to_an_organization_in_the_org_s_county) {
+  t.org(3, xihu_office);
+  t.org(4, qingbo_office);
+  t.members(2, 3);
+  t.ok(form(10, organization_type::party, formation_mode::standalone, {2}));
+  t.ok(record(7, 3));
+  const auto r = t.rejection_of(commands::attach_member_nearby{member_id{7}, branch_id{10}, day("2016-07-21")});
+  EXPECT_EQ(r.code, "organization_not_nearby");
+  EXPECT_EQ(r.kind, rejection_kind::rule_violation);
+  EXPECT_EQ(r.field, "branch");
+  EXPECT_NE(r.message.find("covers no org in the county 330106 of org 3"), std::string::npos) << r.message;
+  // Another office of the same county is nearby.
+  t.ok(record(8, 4));
+  t.ok(commands::attach_member_nearby{member_id{8}, branch_id{10}, day("2016-07-21")});
+  // A joint organization of one trade across both counties is nearby for either.
+  t.org(5, xihu_office);
+  t.org(6);
+  t.members(5, 1);
+  t.members(6, 2);
+  t.ok(form(11, organization_type::party, formation_mode::joint, {5, 6}));
+  t.ok(commands::attach_member_nearby{member_id{7}, branch_id{11}, day("2016-07-21")});
 }
 
 class transfers : public members {
@@ -164,7 +193,7 @@ TEST_F(transfers, standing_and_organization_type_must_match) {
 }
 
 TEST_F(transfers, expiry_lists_the_member_as_pocket_member) {
-  t.ok(letter(1, "2016-07-01", "2016-07-31"));
+  t.ok(letter(1, "2016-07-10", "2016-07-31"));  // the member was recorded on 2016-07-10
   t.set_today("2016-07-31");
   EXPECT_EQ(t.code_of(commands::expire_transfer_letter{transfer_id{1}}), "letter_not_expired");
   t.set_today("2016-08-01");

@@ -263,6 +263,9 @@ TEST_F(QueryE2E, EveryQueryEndpointAnswersFromTheProjections) {
   auto by_time = get("/api/v1/audit?from_time=2000-01-01T00:00:00Z&limit=4");
   EXPECT_EQ(by_time.at("lines").as_array().size(), 4u);
   get("/api/v1/audit", "t-auditor", 400);
+  // A jurisdiction that does not exist is not an empty trail.
+  auto no_trail = get("/api/v1/audit?jurisdiction=119999", "t-auditor", 404);
+  EXPECT_NE(json::serialize(no_trail).find("no jurisdiction 119999"), std::string::npos) << json::serialize(no_trail);
 
   // Campaign and workflow: a campaign that started 20 days ago is due its first bulletin; the
   // workflow issues it on the wall clock, with interviews of the last-ranked (bottom 1) children.
@@ -334,11 +337,14 @@ TEST_F(QueryE2E, EveryQueryEndpointAnswersFromTheProjections) {
     auto r = http_request(port(), "POST", "/api/v1/commands/" + name, json::serialize(body), "t-admin");
     EXPECT_EQ(r.status, 200) << name << ": " << r.body;
   };
+  // Due a month after the interview (not before it), struck off and closed on the day it was held
+  // (not before it; the day has passed).
+  const std::string held_day = domain::to_string(domain::china_date_of(held_at_ms));
+  const std::string due_day = domain::to_string(domain::add_days(domain::china_date_of(held_at_ms), 30));
   command("set_rectification_items",
           {{"command_id", "items-1"},
-           {"items", json::array{json::object{{"problem", "摸排不细"}, {"requirement", "逐户核实"}, {"deadline", "2016-09-30"}}}}});
-  // Struck off and closed on the day it was held (not before it; the day has passed).
-  const std::string held_day = domain::to_string(domain::china_date_of(held_at_ms));
+           {"items",
+            json::array{json::object{{"problem", "摸排不细"}, {"requirement", "逐户核实"}, {"deadline", due_day}}}}});
   command("complete_rectification_item", {{"command_id", "done-1"}, {"item", 0}, {"done_on", held_day}});
   command("close_interview", {{"command_id", "close-1"}, {"conclusion", "整改到位"}, {"closed_on", held_day}});
   auto closed = poll(this, port(), "/api/v1/interviews/" + held_id,

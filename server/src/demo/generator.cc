@@ -632,9 +632,11 @@ struct campaign_generator::impl {
       const bool baseline = m.affiliation == member_affiliation::party ? o.baseline_party : o.baseline_league;
       if (baseline) record_member(o, m, today, sink);
     }
+    // Not before the org was registered (decide refuses that): an org registered in the last
+    // days before the campaign formed its organization on one of them.
     const auto formed_before = [&] {
       const std::int32_t from = std::max(o.registered_on.days_since_epoch, date_from_ymd(2005, 1, 1).days_since_epoch);
-      return to_date(r.between(std::min(from, add_days(start(), -30).days_since_epoch), add_days(start(), -1).days_since_epoch));
+      return to_date(r.between(from, add_days(start(), -1).days_since_epoch));
     };
     if (o.baseline_party) form_standalone(o, organization_type::party, formed_before(), sink);
     if (o.baseline_league) form_standalone(o, organization_type::league, formed_before(), sink);

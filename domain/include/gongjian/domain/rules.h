@@ -36,7 +36,7 @@ inline constexpr rule_info date_in_future{"date_in_future", rejection_kind::inva
 inline constexpr rule_info date_order{"date_order", rejection_kind::invalid_input,
     "Dates follow each other: an end after its start, a deadline on or after the day it is set."};
 inline constexpr rule_info date_before_prior_step{"date_before_prior_step", rejection_kind::rule_violation,
-    "A step is not dated before the step it follows whose date is recorded: survey steps in order; a letter received, rejected, revoked or reissued on or after its issue; a member disclosed, made formal, attached nearby or leaving on or after being recorded; an instructor released after assignment; orgs added or removed and an organization dissolved after its formation; a target's reason after its designation; an interview held on or after its scheduled day, its items done, closed or escalated after it was held."};
+    "A step is not dated before the step it follows whose date is recorded: nothing is done to or in an org (survey steps, corrections, removal, members recorded or developed, targets, instructors, organizations formed or joined) before its registration; survey steps in order; a letter received, rejected, revoked or reissued on or after its issue; a member disclosed, made formal, attached nearby, leaving, or given a letter or a certificate on or after being recorded; an instructor released after assignment; orgs added or removed and an organization dissolved after its formation; a target's reason after its designation; an interview held on or after its scheduled day, its items due, done, closed or escalated on or after the day it was held."};
 inline constexpr rule_info dues_paid_too_far_ahead{"dues_paid_too_far_ahead", rejection_kind::invalid_input,
     "A letter's dues paid up to (党费交至) lie at most the policy's days (366 by default) after its issue."};
 inline constexpr rule_info invalid_count{"invalid_count", rejection_kind::invalid_input,
@@ -113,6 +113,8 @@ inline constexpr rule_info member_already_attached{"member_already_attached", re
     "A member takes part in one nearby organization at a time (就地就近)."};
 inline constexpr rule_info org_has_own_organization{"org_has_own_organization", rejection_kind::rule_violation,
     "Nearby attachment (就地就近) is for members whose org has no organization of their affiliation."};
+inline constexpr rule_info organization_not_nearby{"organization_not_nearby", rejection_kind::rule_violation,
+    "Nearby attachment (就地就近) is to an organization that covers an org in the county of the member's org."};
 inline constexpr rule_info transfer_exists{"transfer_exists", rejection_kind::already_exists,
     "A transfer is recorded once."};
 inline constexpr rule_info transfer_not_found{"transfer_not_found", rejection_kind::not_found,
@@ -219,7 +221,7 @@ inline constexpr rule_info no_level_above{"no_level_above", rejection_kind::rule
     "An interview is escalated to the level above; the nation has none."};
 }  // namespace rules
 
-inline constexpr std::array<rule_info, 100> all_rules{
+inline constexpr std::array<rule_info, 101> all_rules{
     rules::invalid_id,
     rules::invalid_jurisdiction_code,
     rules::text_required,
@@ -268,6 +270,7 @@ inline constexpr std::array<rule_info, 100> all_rules{
     rules::member_has_open_transfer,
     rules::member_already_attached,
     rules::org_has_own_organization,
+    rules::organization_not_nearby,
     rules::transfer_exists,
     rules::transfer_not_found,
     rules::letter_validity_exceeds_limit,

@@ -64,15 +64,19 @@ struct org_record {
   std::array<std::uint16_t, 2> members{};
   // Bit (type * 4 + mode) set while an organization of that type and mode covers the org.
   std::uint16_t coverage = 0;
-  // The day the last survey step was completed, in two bytes (see survey_day_of); the next step
-  // is not dated before it. Meaningless while no step is completed.
+  // The day the last survey step was completed, in two bytes (see day_of); the next step is not
+  // dated before it. Meaningless while no step is completed.
   std::uint16_t last_survey_step_day = 0;
-  // Bit per organization type set while the org has an open formation target of that type.
-  std::uint8_t open_targets = 0;
-  org_kind kind = org_kind::small_micro_enterprise;
-  operating_status status = operating_status::in_real_operation;
-  // One byte for both, so that the survey day fits in the 24 bytes.
-  std::uint8_t survey_steps_completed : 7 = 0;  // 0..4, the steps are completed in order
+  // The day the org was registered (registered_on, the registry's day), in two bytes (see
+  // day_of); nothing is done to or in the org before it.
+  std::uint16_t registered_day = 0;
+  // Bit per organization type set while the org has an open formation target of that type. The
+  // type bits, kind and status share one byte and the survey count and removal another, so that
+  // both days fit in the 24 bytes.
+  std::uint8_t open_targets : 4 = 0;
+  org_kind kind : 2 = org_kind::small_micro_enterprise;
+  operating_status status : 2 = operating_status::in_real_operation;
+  std::uint8_t survey_steps_completed : 3 = 0;  // 0..4, the steps are completed in order
   bool removed : 1 = false;
   bool operator==(const org_record&) const = default;
 
@@ -84,15 +88,16 @@ struct org_record {
   bool covered_by(organization_type t) const {
     return ((coverage >> (static_cast<unsigned>(t) * 4)) & 0xFu) != 0;
   }
-  // A survey day as stored: days since 1900-01-01 (the earliest date decide accepts), held at
-  // 0xFFFF from 2079-06-06 on. Held there it is earlier than the real day, so a check against it
-  // is weaker but never refuses a right date.
-  static std::uint16_t survey_day_of(date d) {
-    const std::int32_t days = d.days_since_epoch - survey_day_epoch;
+  // A day as stored: days since 1900-01-01 (the earliest date decide accepts), held at 0xFFFF
+  // from 2079-06-06 on. Held there it is earlier than the real day, so a check against it is
+  // weaker but never refuses a right date.
+  static std::uint16_t day_of(date d) {
+    const std::int32_t days = d.days_since_epoch - day_epoch;
     return static_cast<std::uint16_t>(days < 0 ? 0 : days > 0xFFFF ? 0xFFFF : days);
   }
-  static constexpr std::int32_t survey_day_epoch = -25567;  // 1900-01-01 in days since 1970-01-01
-  date last_survey_step_on() const { return date{survey_day_epoch + last_survey_step_day}; }
+  static constexpr std::int32_t day_epoch = -25567;  // 1900-01-01 in days since 1970-01-01
+  date last_survey_step_on() const { return date{day_epoch + last_survey_step_day}; }
+  date registered_on() const { return date{day_epoch + registered_day}; }
   bool has_open_target(organization_type t) const { return (open_targets & (1u << static_cast<unsigned>(t))) != 0; }
   std::uint32_t formal(member_affiliation a) const { return formal_members[index_of(a)]; }
   // 具备单独组建条件: 3 or more formal members of the affiliation.
@@ -105,6 +110,9 @@ struct org_record {
 
 // The memory budget rests on these sizes (10 million orgs); a new field must earn its bytes.
 static_assert(sizeof(org_record) <= 24, "org_record grew");
+// The bit-fields above hold every value of their enums.
+static_assert(enum_count<organization_type>() <= 4 && enum_count<org_kind>() <= 4 &&
+              enum_count<operating_status>() <= 4 && enum_count<survey_step>() < 8);
 
 // A member as decide reads it; the state stores it packed (member_slot) and hands out copies.
 struct member_record {
