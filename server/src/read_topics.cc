@@ -463,16 +463,9 @@ class audit_topic final : public pulled_topic {
       : pulled_topic(std::move(sink), std::move(strand), std::move(state), std::move(reads)),
         axis_(axis), value_(std::move(value)), last_sent_(after) {}
 
-  void start() override {
-    auto sink = sink_.lock();
-    if (!sink) return;
-    sink->send_control(
-        json::serialize(json::object{{"type", "subscribed"},
-                                     {"topic", "audit"},
-                                     {axis_ == proj::audit_axis::stream ? "entity" : "jurisdiction", value_},
-                                     {"after", last_sent_}}));
-    begin();
-  }
+  // "subscribed" follows the first read, which checks that a jurisdiction exists (an entity's
+  // trail may be subscribed to before its first event).
+  void start() override { begin(); }
 
  private:
   struct page {
@@ -480,6 +473,7 @@ class audit_topic final : public pulled_topic {
     bool more = false;
     std::uint64_t applied = 0;
     bool failed = false;
+    bool known = true;  // the jurisdiction exists
   };
 
   // Strand.
@@ -493,10 +487,15 @@ class audit_topic final : public pulled_topic {
     reading_ = true;
     dirty_ = false;
     const std::size_t count = std::min<std::size_t>(room, 256);
-    net::post(state_->store_pool, [self = self_as<audit_topic>(), after = last_sent_, count] {
+    net::post(state_->store_pool, [self = self_as<audit_topic>(), after = last_sent_, count,
+                                   check = axis_ == proj::audit_axis::jurisdiction && !confirmed_] {
       page p;
       proj::audit_page lines;
       self->reads_->runner().read([&](const proj::projection_state& s, const proj::keyed_state& keyed) {
+        if (check && !s.model().tree().find(self->value_)) {
+          p.known = false;
+          return;
+        }
         proj::audit_query q;
         q.axis = self->axis_;
         q.value = self->value_;
@@ -528,6 +527,18 @@ class audit_topic final : public pulled_topic {
     if (stopped_) return;
     auto sink = sink_.lock();
     if (!sink) return;
+    if (!confirmed_) {
+      if (!p.known) {
+        stop();
+        return refuse_unknown_jurisdiction(*sink, this, "audit", value_);
+      }
+      confirmed_ = true;
+      sink->send_control(
+          json::serialize(json::object{{"type", "subscribed"},
+                                       {"topic", "audit"},
+                                       {axis_ == proj::audit_axis::stream ? "entity" : "jurisdiction", value_},
+                                       {"after", last_sent_}}));
+    }
     if (p.failed) {
       send_topic_error(*sink, "audit", "reading the event log failed");
       stop();
@@ -548,7 +559,9 @@ class audit_topic final : public pulled_topic {
 
   proj::audit_axis axis_;
   std::string value_;
+  // Strand only.
   std::uint64_t last_sent_;
+  bool confirmed_ = false;  // "subscribed" sent
 };
 
 // Sends the interviews in scope in passes over the projections' interviews, by id: a pass sends

@@ -812,6 +812,12 @@ TEST_F(QueryE2E, SubscriptionsAreCheckedBeforeTheyAreAccepted) {
   refused(ws, "events", "invalid_input", "after");
   ws.send(R"({"op":"subscribe","topic":"audit","jurisdiction":"110000","after":99999999})");
   refused(ws, "audit", "invalid_input", "after");
+  // audit: a jurisdiction must exist, as for GET /audit?jurisdiction=.
+  ws.send(R"({"op":"subscribe","topic":"audit","jurisdiction":"999999"})");
+  refused(ws, "audit", "not_found", "jurisdiction");
+  ws.send(R"({"op":"subscribe","topic":"audit","jurisdiction":"110000","after":)" + std::to_string(head) + "}");
+  EXPECT_EQ(ws.read()->at("type"), "subscribed");
+  EXPECT_EQ(ws.read()->at("type"), "live");
   ws.send(R"({"op":"subscribe","topic":"events","after":)" + std::to_string(head) + "}");
   auto subscribed = ws.read();
   ASSERT_TRUE(subscribed);
