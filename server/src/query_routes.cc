@@ -630,9 +630,10 @@ json::object fold_entity(const std::vector<eventstore::recorded_event>& events) 
               d["standing"] = domain::to_string(e.standing);
               d["status"] = "active";
               d["developed"] = true;
-              d["admitted_by"] = e.admitted_by ? json::value(e.admitted_by->value) : json::value(nullptr);
+              const json::value admitted_by = e.admitted_by ? json::value(e.admitted_by->value) : json::value(nullptr);
+              d["admitted_by"] = admitted_by;
               // The admitting branch holds a developed member's relationship (domain::apply).
-              d["relationship_branch"] = d["admitted_by"];
+              d["relationship_branch"] = admitted_by;
               d["admitted_on"] = domain::to_string(e.admitted_on);
               d["left"] = nullptr;
             },
@@ -649,9 +650,10 @@ json::object fold_entity(const std::vector<eventstore::recorded_event>& events) 
             // Gone from the org, as domain::apply has it: no org, no attachment, no organization
             // here holding the relationship. Where the member was and in which status is in `left`.
             [&](const ev::member_left& e) {
-              const auto* status = d.if_contains("status");
+              const auto* now = d.if_contains("status");
+              const json::value status = now ? *now : json::value(nullptr);  // copied before d grows
               d["left"] = json::object{{"org", e.org.value},
-                                       {"status", status ? *status : json::value(nullptr)},
+                                       {"status", status},
                                        {"reason", domain::to_string(e.reason)},
                                        {"left_on", domain::to_string(e.left_on)},
                                        {"position", at}};
