@@ -500,6 +500,256 @@ TEST_F(QueryE2E, MemberViewFollowsTheMembersTransferLetters) {
   EXPECT_TRUE(before.at("transfers").as_array().empty());
 }
 
+// A member who left is shown as gone, as the domain has it (no org, no attachment, no organization
+// here holding the relationship), with where, when, why and in which status it left; recorded
+// again, it starts afresh while its letters keep the state the domain settled them in.
+TEST_F(QueryE2E, MemberViewShowsAMemberWhoLeftAsGoneAndARecordedAgainMemberAfresh) {
+  build_tree_and_targets();
+  form(21, 1);
+  command("record_member", {{"command_id", "m-201"},
+                            {"member", 201},
+                            {"org", 2},
+                            {"affiliation", "party"},
+                            {"standing", "formal"},
+                            {"status", "pocket"},
+                            {"member_name", "党员201"},
+                            {"relationship_held_at", "外省某村"},
+                            {"admitted_on", "2000-01-01"},
+                            {"recorded_on", "2016-07-03"}});
+  command("issue_transfer_letter", {{"command_id", "l-301"},
+                                    {"transfer", 301},
+                                    {"member", 201},
+                                    {"from_organization", "外省某村党支部"},
+                                    {"to_branch", 21},
+                                    {"standing", "formal"},
+                                    {"dues_paid_until", "2016-06-30"},
+                                    {"issued_on", "2016-07-05"},
+                                    {"valid_until", "2016-10-03"}});
+  // The domain never lets a member leave with an open letter: the letter is settled first.
+  auto refused = http_request(
+      port(), "POST", "/api/v1/commands/record_member_left",
+      json::serialize(json::object{
+          {"command_id", "left-201-early"}, {"member", 201}, {"reason", "moved_away"}, {"left_on", "2016-07-06"}}),
+      "t-admin");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("member_has_open_transfer"), std::string::npos) << refused.body;
+  command("receive_transfer_letter", {{"command_id", "r-301"}, {"transfer", 301}, {"received_on", "2016-07-20"}});
+  command("attach_member_nearby",
+          {{"command_id", "a-201"}, {"member", 201}, {"branch", 21}, {"attached_on", "2016-07-21"}});
+  const std::uint64_t left_at =
+      u(command("record_member_left",
+                {{"command_id", "left-201"}, {"member", 201}, {"reason", "moved_away"}, {"left_on", "2016-08-01"}})
+            .at("last_position"));
+  caught_up();
+
+  auto gone = get("/api/v1/members/201");
+  EXPECT_TRUE(gone.at("org").is_null()) << gone;
+  EXPECT_EQ(gone.at("status"), "left");
+  ASSERT_TRUE(gone.at("left").is_object()) << gone;
+  EXPECT_EQ(u(gone.at("left").at("org")), 2u);
+  EXPECT_EQ(gone.at("left").at("status"), "active");
+  EXPECT_EQ(gone.at("left").at("reason"), "moved_away");
+  EXPECT_EQ(gone.at("left").at("left_on"), "2016-08-01");
+  EXPECT_EQ(u(gone.at("left").at("position")), left_at);
+  EXPECT_TRUE(gone.at("attached_to").is_null());
+  EXPECT_TRUE(gone.at("relationship_branch").is_null()) << gone;
+  EXPECT_EQ(gone.at("jurisdiction"), "110101001");  // where it was: the scope still follows it
+  EXPECT_EQ(gone.at("transfer").at("status"), "received");
+  // The org no longer counts it.
+  EXPECT_EQ(u(get("/api/v1/organizations/2").at("read_model").at("formal_members").at("party")), 0u);
+  // Before it left, it was there.
+  auto there = get("/api/v1/members/201?as_of=" + std::to_string(left_at - 1));
+  EXPECT_EQ(u(there.at("org")), 2u);
+  EXPECT_EQ(there.at("status"), "active");
+  EXPECT_TRUE(there.at("left").is_null());
+  EXPECT_EQ(u(there.at("relationship_branch")), 21u);
+  EXPECT_EQ(u(there.at("attached_to").at("branch")), 21u);
+
+  // Recorded again in org 1 as a hidden member: nothing of the former stay describes it now.
+  command("record_member", {{"command_id", "m-201-again"},
+                            {"member", 201},
+                            {"org", 1},
+                            {"affiliation", "party"},
+                            {"standing", "formal"},
+                            {"status", "hidden"},
+                            {"member_name", "党员201"},
+                            {"relationship_held_at", ""},
+                            {"admitted_on", "2000-01-01"},
+                            {"recorded_on", "2016-08-05"}});
+  // The domain holds no relationship of it here any more: a letter to branch 21 is accepted.
+  command("issue_transfer_letter", {{"command_id", "l-302"},
+                                    {"transfer", 302},
+                                    {"member", 201},
+                                    {"from_organization", "外省某村党支部"},
+                                    {"to_branch", 21},
+                                    {"standing", "formal"},
+                                    {"dues_paid_until", "2016-07-31"},
+                                    {"issued_on", "2016-08-06"},
+                                    {"valid_until", "2016-11-03"}});
+  caught_up();
+  auto again = get("/api/v1/members/201");
+  EXPECT_EQ(u(again.at("org")), 1u);
+  EXPECT_EQ(again.at("status"), "hidden");
+  EXPECT_TRUE(again.at("left").is_null());
+  EXPECT_EQ(again.at("recorded_on"), "2016-08-05");
+  EXPECT_TRUE(again.at("relationship_branch").is_null()) << again;
+  EXPECT_TRUE(again.at("attached_to").is_null());
+  EXPECT_EQ(again.at("jurisdiction"), "110101001");
+  ASSERT_EQ(again.at("transfers").as_array().size(), 2u);
+  EXPECT_EQ(again.at("transfers").at(0).at("status"), "received");
+  EXPECT_EQ(again.at("transfer").at("status"), "issued");
+  EXPECT_EQ(u(again.at("transfer").at("id")), 302u);
+}
+
+// Developed (发展党员) with an admitting branch: that branch holds the member's relationship, as
+// the domain has it (a letter into it is refused), and the view says so.
+TEST_F(QueryE2E, MemberViewShowsTheAdmittingBranchHoldingADevelopedMembersRelationship) {
+  build_tree_and_targets();
+  form(21, 1);
+  command("develop_member", {{"command_id", "dev-205"},
+                             {"member", 205},
+                             {"org", 1},
+                             {"affiliation", "party"},
+                             {"member_name", "党员205"},
+                             {"admitted_by", 21},
+                             {"admitted_on", "2016-07-15"}});
+  auto refused = http_request(port(), "POST", "/api/v1/commands/issue_transfer_letter",
+                              json::serialize(json::object{{"command_id", "l-305"},
+                                                           {"transfer", 305},
+                                                           {"member", 205},
+                                                           {"from_organization", "外省某村党支部"},
+                                                           {"to_branch", 21},
+                                                           {"standing", "probationary"},
+                                                           {"dues_paid_until", "2016-07-31"},
+                                                           {"issued_on", "2016-07-20"},
+                                                           {"valid_until", "2016-10-03"}}),
+                              "t-admin");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("transfer_into_own_organization"), std::string::npos) << refused.body;
+  caught_up();
+  auto m = get("/api/v1/members/205");
+  EXPECT_EQ(m.at("developed"), true);
+  EXPECT_EQ(u(m.at("admitted_by")), 21u);
+  EXPECT_EQ(u(m.at("relationship_branch")), 21u) << m;
+}
+
+// A branch secretary sees the letters addressed to the branch (incoming transfers) and their
+// state; an org's view shows its members' letters. Both from the projections, page by page.
+TEST_F(QueryE2E, BranchAndOrganizationViewsShowIncomingTransferLetters) {
+  build_tree_and_targets();
+  form(21, 1);
+  auto pocket = [&](std::uint64_t m, std::uint64_t org_id) {
+    command("record_member", {{"command_id", "m-" + std::to_string(m)},
+                              {"member", m},
+                              {"org", org_id},
+                              {"affiliation", "party"},
+                              {"standing", "formal"},
+                              {"status", "pocket"},
+                              {"member_name", "党员" + std::to_string(m)},
+                              {"relationship_held_at", "外省某村"},
+                              {"admitted_on", "2000-01-01"},
+                              {"recorded_on", "2016-07-03"}});
+  };
+  auto issue = [&](std::uint64_t transfer, std::uint64_t m) {
+    return u(command("issue_transfer_letter", {{"command_id", "l-" + std::to_string(transfer)},
+                                               {"transfer", transfer},
+                                               {"member", m},
+                                               {"from_organization", "外省某村党支部"},
+                                               {"to_branch", 21},
+                                               {"standing", "formal"},
+                                               {"dues_paid_until", "2016-06-30"},
+                                               {"issued_on", "2016-07-05"},
+                                               {"valid_until", "2016-10-03"}})
+                 .at("last_position"));
+  };
+  pocket(201, 2);
+  pocket(202, 2);
+  pocket(203, 1);
+  const std::uint64_t first_issued = issue(301, 201);
+  command("receive_transfer_letter", {{"command_id", "r-301"}, {"transfer", 301}, {"received_on", "2016-07-20"}});
+  issue(302, 202);
+  command("reject_transfer_letter",
+          {{"command_id", "rj-302"}, {"transfer", 302}, {"reason", "材料不全"}, {"rejected_on", "2016-07-22"}});
+  issue(303, 202);
+  command("reissue_transfer_letter", {{"command_id", "re-304"},
+                                      {"lost", 303},
+                                      {"transfer", 304},
+                                      {"issued_on", "2016-07-25"},
+                                      {"valid_until", "2016-10-23"}});
+  command("complete_transfer_by_certificate", {{"command_id", "c-305"},
+                                               {"transfer", 305},
+                                               {"member", 203},
+                                               {"to_branch", 21},
+                                               {"issuer", "village_committee"},
+                                               {"issuer_name", "某村党支部"},
+                                               {"certificate_number", "证-305"},
+                                               {"completed_on", "2016-07-21"}});
+  caught_up();
+
+  auto b = get("/api/v1/branches/21");
+  ASSERT_TRUE(b.at("incoming_transfers").is_array()) << b;
+  const auto& in = b.at("incoming_transfers").as_array();
+  ASSERT_EQ(in.size(), 5u);
+  std::vector<std::string> statuses;
+  for (const auto& l : in) statuses.emplace_back(l.at("status").as_string());
+  EXPECT_EQ(statuses,
+            (std::vector<std::string>{"received", "rejected", "voided", "issued", "completed_by_certificate"}));
+  EXPECT_TRUE(b.at("incoming_transfers_next").is_null());
+  EXPECT_EQ(u(in[0].at("member")), 201u);
+  EXPECT_EQ(u(in[0].at("org")), 2u);
+  EXPECT_EQ(u(in[0].at("to_branch")), 21u);
+  EXPECT_EQ(in[0].at("from_organization"), "外省某村党支部");
+  EXPECT_EQ(in[0].at("settled_on"), "2016-07-20");
+  EXPECT_EQ(in[1].at("reason"), "材料不全");
+  EXPECT_EQ(u(in[2].at("replaced_by")), 304u);
+  EXPECT_EQ(u(in[3].at("replaces")), 303u);
+  EXPECT_EQ(in[3].at("from_organization"), "外省某村党支部");
+  EXPECT_TRUE(in[3].at("settled_at").is_null());
+  EXPECT_EQ(in[4].at("certificate").at("certificate_number"), "证-305");
+  EXPECT_TRUE(in[4].at("issued_on").is_null());
+  // The letter in the branch's list is the letter in its member's view.
+  auto m202 = get("/api/v1/members/202");
+  for (const char* k : {"id", "status", "to_branch", "standing", "from_organization", "dues_paid_until", "issued_on",
+                        "valid_until", "issued_at", "replaces", "replaced_by", "settled_on", "settled_at"})
+    EXPECT_EQ(m202.at("transfer").at(k), in[3].at(k)) << k;
+
+  // Page by page, and only the open ones.
+  auto page1 = get("/api/v1/branches/21/transfers?limit=2");
+  ASSERT_EQ(page1.at("transfers").as_array().size(), 2u);
+  EXPECT_EQ(u(page1.at("branch")), 21u);
+  EXPECT_EQ(page1.at("jurisdiction"), "110101001");
+  ASSERT_FALSE(page1.at("next").is_null());
+  auto page2 = get("/api/v1/branches/21/transfers?limit=2&cursor=" + std::to_string(u(page1.at("next"))));
+  auto page3 = get("/api/v1/branches/21/transfers?limit=2&cursor=" + std::to_string(u(page2.at("next"))));
+  ASSERT_EQ(page3.at("transfers").as_array().size(), 1u);
+  EXPECT_EQ(u(page3.at("transfers").at(0).at("id")), 305u);
+  EXPECT_TRUE(page3.at("next").is_null());
+  auto open = get("/api/v1/branches/21/transfers?status=issued");
+  ASSERT_EQ(open.at("transfers").as_array().size(), 1u);
+  EXPECT_EQ(u(open.at("transfers").at(0).at("id")), 304u);
+  get("/api/v1/branches/21/transfers?status=lost", "t-auditor", 400);
+  get("/api/v1/branches/99/transfers", "t-auditor", 404);
+  // As of the first issue, one letter was coming, still open.
+  auto then = get("/api/v1/branches/21/transfers?as_of=" + std::to_string(first_issued));
+  ASSERT_EQ(then.at("transfers").as_array().size(), 1u);
+  EXPECT_EQ(then.at("transfers").at(0).at("status"), "issued");
+  EXPECT_EQ(u(then.at("as_of")), first_issued);
+
+  // Org 2's members' letters; org 1's (the certificate); org 3 none.
+  auto o2 = get("/api/v1/organizations/2");
+  ASSERT_EQ(o2.at("incoming_transfers").as_array().size(), 4u) << o2;
+  EXPECT_EQ(u(o2.at("incoming_transfers").at(0).at("id")), 301u);
+  auto o1 = get("/api/v1/organizations/1/transfers");
+  ASSERT_EQ(o1.at("transfers").as_array().size(), 1u);
+  EXPECT_EQ(u(o1.at("transfers").at(0).at("id")), 305u);
+  EXPECT_TRUE(get("/api/v1/organizations/3").at("incoming_transfers").as_array().empty());
+
+  // Scope: a leader elsewhere may not read them.
+  get("/api/v1/branches/21/transfers", "t-leader-tj", 403);
+  get("/api/v1/organizations/2/transfers", "t-leader-tj", 403);
+  EXPECT_EQ(get("/api/v1/branches/21/transfers", "t-leader-bj").at("transfers").as_array().size(), 5u);
+}
+
 TEST_F(QueryE2E, LeadersSeeOnlyTheirScopeAuditorsSeeAll) {
   build_tree_and_targets();
   caught_up();
