@@ -305,6 +305,8 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
     const auto& rules = campaign.rules;
     const auto& model = s.model();
     for (const auto& ranking : bulletin->rankings) {
+      // Looked up once per ranking: a bulletin holds one per parent and twin (6,432 in the demo).
+      const auto* previous_ranking = ranking_of(previous, ranking.parent.value, ranking.affiliation);
       const std::size_t n = ranking.lines.size();
       std::size_t bottom_percent = 0;
       if (rules.bottom_percent > 0) {
@@ -319,8 +321,7 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
         const indicator_value now = recorded_value(line, ranking.by);
         if (rules.no_progress_since_last_bulletin && now.defined() && now.numerator < now.denominator) {
           indicator_value before{0, 0};
-          if (const auto* prev_line =
-                  line_of(ranking_of(previous, ranking.parent.value, ranking.affiliation), line.jurisdiction.value)) {
+          if (const auto* prev_line = line_of(previous_ranking, line.jurisdiction.value)) {
             before = recorded_value(*prev_line, ranking.by);
           } else if (auto node = model.tree().find(line.jurisdiction.value); node && round == 1) {
             before = evaluate(model.baseline(*node), from_domain(ranking.by), ranking.affiliation);
