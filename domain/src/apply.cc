@@ -334,7 +334,7 @@ struct state_mutator {
   void operator()(const events::interview_scheduled& e) {
     s.interviews_[e.interview] =
         interview_record{e.campaign, intern_jurisdiction(e.jurisdiction), e.round, interview_status::scheduled, {},
-                         china_date_of(e.scheduled_at_ms), {}};
+                         china_date_of(e.scheduled_at_ms), {}, e.affiliation};
   }
   void operator()(const events::interview_held& e) {
     with(s.interviews_, e.interview, [&](interview_record& i) {

@@ -240,7 +240,9 @@ struct enum_checker {
     } else if constexpr (is_optional<T>::value) {
       if (x) check(*x);
     } else if constexpr (requires { x.serialize(*this, 1u); }) {
-      x.serialize(*this, 1u);
+      // Every field of the newest version: an older payload's later fields hold their defaults,
+      // and version 1 would skip the enums added since.
+      x.serialize(*this, cereal::detail::Version<T>::version);
     } else {
       x.serialize(*this);
     }

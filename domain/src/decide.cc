@@ -1251,6 +1251,8 @@ struct decider {
       if (auto r = known(reason, "reasons")) return failure{*r};
     }
     if (has_duplicates(c.reasons)) return failure{reject(rules::duplicate_in_list, "reasons", "a reason is listed twice")};
+    const member_affiliation affiliation = c.affiliation.value_or(member_affiliation::party);
+    if (auto r = known(affiliation, "affiliation")) return failure{*r};
     const auto* campaign = s.find_campaign(c.campaign);
     if (c.round.value == 0 || c.round.value > campaign->last_round) {
       return failure{reject(rules::interview_round_not_issued, "round",
@@ -1259,14 +1261,16 @@ struct decider {
     }
     const auto where = *s.index_of_jurisdiction(c.jurisdiction);
     for (const auto& [other_id, other] : s.interviews()) {
-      if (other.campaign == c.campaign && other.round == c.round && other.jurisdiction == where) {
+      if (other.campaign == c.campaign && other.round == c.round && other.jurisdiction == where &&
+          other.affiliation == affiliation) {
         return failure{reject(rules::interview_already_scheduled, "jurisdiction",
                               "interview " + id_text(other_id.value) + " already calls " + c.jurisdiction.value +
-                                  " for round " + std::to_string(c.round.value))};
+                                  " for round " + std::to_string(c.round.value) + " (" +
+                                  std::string(to_string(affiliation)) + ")")};
       }
     }
     return one(events::interview_scheduled{c.interview, c.campaign, c.jurisdiction, c.responsible_person, c.reasons,
-                                           c.round, c.scheduled_at_ms, c.place});
+                                           c.round, c.scheduled_at_ms, c.place, affiliation});
   }
 
   outcome operator()(const commands::hold_interview& c) const {

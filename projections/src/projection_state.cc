@@ -111,6 +111,19 @@ const campaign_record* projection_state::active_campaign() const {
   return best;
 }
 
+const domain::ranking* bulletin_record::ranking_of(std::string_view parent,
+                                                   domain::member_affiliation affiliation) const {
+  for (const auto& r : rankings)
+    if (r.affiliation == affiliation && r.parent.value == parent) return &r;
+  return nullptr;
+}
+
+bool bulletin_record::ranked(domain::member_affiliation affiliation) const {
+  for (const auto& r : rankings)
+    if (r.affiliation == affiliation) return true;
+  return false;
+}
+
 const bulletin_record* projection_state::bulletin(std::uint64_t campaign, std::uint32_t round) const {
   for (const auto& b : bulletins_)
     if (b.campaign == campaign && b.round == round) return &b;
@@ -683,6 +696,7 @@ struct projection_state::handler {
     r.round = e.round.value;
     r.scheduled_at_ms = e.scheduled_at_ms;
     r.place = e.place;
+    r.affiliation = e.affiliation;
     r.scheduled_at_position = rec.pos.value;
     s.interviews_[r.id] = std::move(r);
     s.workflow_dirty_ = true;
@@ -949,15 +963,20 @@ std::string encode_instructor(const instructor_record& r) {
 //              the scheduled time; held time, answer and pledge after the status; each item's
 //              done date after its done flag; conclusion, closed date, then escalation reason and
 //              date around escalated_to.
-// Version 1 began with the campaigns count, which is never near the marker, so the first varint
-// tells them apart and stores written before version 2 still load.
+//   version 3: the marker kWorkflowV3, then as version 2 with each interview's affiliation after
+//              its place.
+// Version 1 began with the campaigns count, which is never near the markers, so the first varint
+// tells them apart and stores written before version 2 still load. Versions 1 and 2 were written
+// before League interviews existed: their interviews are Party interviews, so a store of either
+// reads correctly without a rebuild.
 constexpr std::uint64_t kWorkflowV2 = 0xffff'ffff'ffff'ff02ULL;
+constexpr std::uint64_t kWorkflowV3 = 0xffff'ffff'ffff'ff03ULL;
 
 std::string encode_workflow(const std::map<std::uint64_t, campaign_record>& campaigns,
                             const std::vector<bulletin_record>& bulletins,
                             const std::map<std::uint64_t, interview_record>& interviews) {
   binary::writer w;
-  w.u(kWorkflowV2);
+  w.u(kWorkflowV3);
   w.u(campaigns.size());
   for (const auto& [id, c] : campaigns) {
     w.u(c.id);
@@ -995,6 +1014,7 @@ std::string encode_workflow(const std::map<std::uint64_t, campaign_record>& camp
     w.u(r.round);
     w.i(r.scheduled_at_ms);
     w.str(r.place);
+    w.u(idx(r.affiliation));
     w.u(idx(r.status));
     w.i(r.held_at_ms);
     w.str(r.answer);
@@ -1021,7 +1041,8 @@ bool decode_workflow(std::string_view bytes, std::map<std::uint64_t, campaign_re
                      std::vector<bulletin_record>& bulletins, std::map<std::uint64_t, interview_record>& interviews) {
   binary::reader r(bytes);
   auto n = r.u();
-  const bool v2 = n == kWorkflowV2;
+  const bool v3 = n == kWorkflowV3;
+  const bool v2 = v3 || n == kWorkflowV2;
   if (v2) n = r.u();
   for (std::uint64_t k = 0; k < n && r.ok(); ++k) {
     campaign_record c;
@@ -1064,6 +1085,7 @@ bool decode_workflow(std::string_view bytes, std::map<std::uint64_t, campaign_re
     iv.round = static_cast<std::uint32_t>(r.u());
     iv.scheduled_at_ms = r.i();
     if (v2) iv.place = r.str();
+    if (v3) iv.affiliation = static_cast<domain::member_affiliation>(r.u());
     iv.status = static_cast<domain::interview_status>(r.u());
     if (v2) {
       iv.held_at_ms = r.i();

@@ -50,10 +50,27 @@ std::vector<ranking_entry> rank_children(const read_model& model, node_index par
     e.value_at_baseline = evaluate(model.baseline(n), options.by, options.affiliation);
     e.rank = static_cast<std::uint32_t>(k + 1);
     e.rank_at_last_bulletin = rank_then[n];
+    if (options.has_last_bulletin && options.published != nullptr) {
+      e.rank_at_last_bulletin = 0;
+      for (const auto& line : options.published->lines) {
+        if (line.jurisdiction.value != e.code) continue;
+        e.rank_at_last_bulletin = line.rank;
+        e.value_at_last_bulletin = recorded_value(line, options.published->by);
+      }
+    }
     e.rank_change = e.rank_at_last_bulletin == 0 ? 0 : static_cast<std::int32_t>(e.rank_at_last_bulletin) - static_cast<std::int32_t>(e.rank);
     out.push_back(std::move(e));
   }
   return out;
+}
+
+const domain::ranking* published_ranking(const std::vector<domain::ranking>& last_bulletin,
+                                         std::string_view parent_code, const ranking_options& options) {
+  const auto by = to_domain(options.by);
+  if (!by) return nullptr;
+  for (const auto& r : last_bulletin)
+    if (r.by == *by && r.affiliation == options.affiliation && r.parent.value == parent_code) return &r;
+  return nullptr;
 }
 
 std::pair<std::size_t, std::size_t> red_and_black_sizes(std::size_t measured, std::size_t top, std::size_t bottom) {

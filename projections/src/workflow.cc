@@ -20,8 +20,13 @@ std::int64_t wall_clock::now_ms() const {
       .count();
 }
 
-std::string interview_command_id(std::uint64_t campaign, std::uint32_t round, std::string_view jurisdiction) {
-  return "interview:" + std::to_string(campaign) + ":" + std::to_string(round) + ":" + std::string(jurisdiction);
+std::string interview_command_id(std::uint64_t campaign, std::uint32_t round, std::string_view jurisdiction,
+                                 twin affiliation) {
+  std::string id =
+      "interview:" + std::to_string(campaign) + ":" + std::to_string(round) + ":" + std::string(jurisdiction);
+  // Party interviews keep the id they had before League interviews existed: logs hold them.
+  if (affiliation == twin::league) id += ":league";
+  return id;
 }
 
 domain::interview_id interview_id_for(std::string_view command_id) {
@@ -47,11 +52,20 @@ std::int64_t nine_am_china(domain::date d) {
   return (static_cast<std::int64_t>(d.days_since_epoch) * 86400 + 1 * 3600) * 1000;
 }
 
-const domain::ranking* ranking_of(const bulletin_record* b, std::string_view parent) {
-  if (b == nullptr) return nullptr;
-  for (const auto& r : b->rankings)
-    if (r.parent.value == parent) return &r;
-  return nullptr;
+const domain::ranking* ranking_of(const bulletin_record* b, std::string_view parent, twin affiliation) {
+  return b == nullptr ? nullptr : b->ranking_of(parent, affiliation);
+}
+
+// Who answers for a jurisdiction's progress. The model records one responsible leader per
+// jurisdiction (领导包片, the bureau's); a League interview calls the League committee's head,
+// whom it does not name.
+std::string interviewee(const read_model& model, std::string_view code, twin affiliation) {
+  if (affiliation == twin::league) return "团委主要负责人";
+  if (auto node = model.tree().find(code)) {
+    const std::string& leader = model.tree().at(*node).responsible_leader;
+    return leader.empty() ? "主要负责人" : leader;
+  }
+  return "";
 }
 
 const domain::ranking_line* line_of(const domain::ranking* r, std::string_view jurisdiction) {
@@ -238,17 +252,22 @@ result<void> workflow::issue_round(const campaign_record& campaign, std::uint32_
   runner_.read([&](const projection_state& s, const keyed_state&) {
     command.log_position = s.last_applied().value;
     const auto* previous = s.last_bulletin(campaign.id);
-    ranking_options o;
-    o.by = from_domain(campaign.ranking_indicator);
-    o.tie_break = from_domain(campaign.tie_break_indicator);
-    o.affiliation = options_.ranked;
-    o.has_last_bulletin = previous != nullptr;
     const auto& tree = s.model().tree();
+    // Both twins (bureaus and League committees publish Party and League progress, §13), Party
+    // first: a bulletin's Party rankings come in the order they did before League ones were added.
     // Every level: each jurisdiction with children ranks them.
-    for (node_index n = 0; n < tree.size(); ++n) {
-      if (tree.at(n).children.empty()) continue;
-      auto ranked = rank_children(s.model(), n, o);
-      command.rankings.push_back(to_bulletin_ranking(s.model(), n, ranked, o, ranking_of(previous, tree.at(n).code)));
+    for (twin affiliation : {twin::party, twin::league}) {
+      ranking_options o;
+      o.by = from_domain(campaign.ranking_indicator);
+      o.tie_break = from_domain(campaign.tie_break_indicator);
+      o.affiliation = affiliation;
+      o.has_last_bulletin = previous != nullptr;
+      for (node_index n = 0; n < tree.size(); ++n) {
+        if (tree.at(n).children.empty()) continue;
+        auto ranked = rank_children(s.model(), n, o);
+        command.rankings.push_back(
+            to_bulletin_ranking(s.model(), n, ranked, o, ranking_of(previous, tree.at(n).code, affiliation)));
+      }
     }
   });
   auto written = submit(command, "bulletin:" + std::to_string(campaign.id) + ":" + std::to_string(round));
@@ -262,8 +281,9 @@ result<void> workflow::issue_round(const campaign_record& campaign, std::uint32_
   return escalations_for(campaign, round, due, report);
 }
 
-// The rules, applied to the rankings the bulletin recorded (not recomputed: a replay or another
-// server sees the same lines):
+// The rules, applied to each ranking the bulletin recorded, Party and League alike (not
+// recomputed: a replay or another server sees the same lines); a League laggard is called to its
+// own interview, distinct from a Party one of the same jurisdiction:
 //   bottom N among siblings (排在末位), when there are more than N siblings;
 //   bottom X% among siblings (at least one, never all);
 //   no progress since the last bulletin (行动迟缓): the ranking value did not rise (against the
@@ -273,6 +293,7 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
                                       tick_report& report) {
   struct pending {
     std::string code;
+    twin affiliation = twin::party;
     std::string leader;
     std::vector<domain::interview_reason> reasons;
   };
@@ -284,6 +305,8 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
     const auto& rules = campaign.rules;
     const auto& model = s.model();
     for (const auto& ranking : bulletin->rankings) {
+      // Looked up once per ranking: a bulletin holds one per parent and twin (6,432 in the demo).
+      const auto* previous_ranking = ranking_of(previous, ranking.parent.value, ranking.affiliation);
       const std::size_t n = ranking.lines.size();
       std::size_t bottom_percent = 0;
       if (rules.bottom_percent > 0) {
@@ -298,7 +321,7 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
         const indicator_value now = recorded_value(line, ranking.by);
         if (rules.no_progress_since_last_bulletin && now.defined() && now.numerator < now.denominator) {
           indicator_value before{0, 0};
-          if (const auto* prev_line = line_of(ranking_of(previous, ranking.parent.value), line.jurisdiction.value)) {
+          if (const auto* prev_line = line_of(previous_ranking, line.jurisdiction.value)) {
             before = recorded_value(*prev_line, ranking.by);
           } else if (auto node = model.tree().find(line.jurisdiction.value); node && round == 1) {
             before = evaluate(model.baseline(*node), from_domain(ranking.by), ranking.affiliation);
@@ -313,8 +336,8 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
         if (reasons.empty()) continue;
         pending p;
         p.code = line.jurisdiction.value;
-        if (auto node = model.tree().find(p.code)) p.leader = model.tree().at(*node).responsible_leader;
-        if (p.leader.empty()) p.leader = model.tree().find(p.code) ? "主要负责人" : "";
+        p.affiliation = ranking.affiliation;
+        p.leader = interviewee(model, p.code, ranking.affiliation);
         p.reasons = std::move(reasons);
         calls.push_back(std::move(p));
       }
@@ -324,8 +347,9 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
   batch.reserve(calls.size());
   for (auto& call : calls) {
     domain::commands::schedule_interview command;
-    std::string id = interview_command_id(campaign.id, round, call.code);
+    std::string id = interview_command_id(campaign.id, round, call.code, call.affiliation);
     command.interview = interview_id_for(id);
+    command.affiliation = call.affiliation;
     command.campaign = domain::campaign_id{campaign.id};
     command.jurisdiction = domain::jurisdiction_code{call.code};
     command.responsible_person = call.leader;
@@ -341,7 +365,8 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
 
 // An interview of an earlier round that was held, whose rectification items are overdue at this
 // bulletin (an item not done with a deadline before it) and whose jurisdiction's rank did not
-// improve since the interview's round, is escalated one level up.
+// improve since the interview's round (in the ranking of the interview's twin), is escalated one
+// level up.
 result<void> workflow::escalations_for(const campaign_record& campaign, std::uint32_t round, domain::date due,
                                        tick_report& report) {
   std::vector<std::uint64_t> to_escalate;
@@ -357,8 +382,9 @@ result<void> workflow::escalations_for(const campaign_record& campaign, std::uin
       auto node = s.model().tree().find(iv.jurisdiction);
       if (!node || s.model().tree().at(*node).parent == no_node) continue;
       const std::string& parent = s.model().tree().at(s.model().tree().at(*node).parent).code;
-      const auto* then_line = line_of(ranking_of(s.bulletin(campaign.id, iv.round), parent), iv.jurisdiction);
-      const auto* now_line = line_of(ranking_of(now, parent), iv.jurisdiction);
+      const auto* then_line =
+          line_of(ranking_of(s.bulletin(campaign.id, iv.round), parent, iv.affiliation), iv.jurisdiction);
+      const auto* now_line = line_of(ranking_of(now, parent, iv.affiliation), iv.jurisdiction);
       if (then_line == nullptr || now_line == nullptr) continue;
       if (now_line->rank < then_line->rank) continue;  // improved
       to_escalate.push_back(id);

@@ -126,7 +126,7 @@ template <class V> void fields(V& v, cmd::record_target_reason& x) { v("target",
 template <class V> void fields(V& v, cmd::schedule_interview& x) {
   v("interview", x.interview); v("campaign", x.campaign); v("jurisdiction", x.jurisdiction);
   v("responsible_person", x.responsible_person); v("reasons", x.reasons); v("round", x.round);
-  v("scheduled_at_ms", x.scheduled_at_ms); v("place", x.place);
+  v("scheduled_at_ms", x.scheduled_at_ms); v("place", x.place); v("affiliation", x.affiliation);
 }
 template <class V> void fields(V& v, cmd::hold_interview& x) {
   v("interview", x.interview); v("held_at_ms", x.held_at_ms); v("answer", x.answer); v("pledge", x.pledge);

@@ -227,14 +227,20 @@ class subject_finder {
       unknown = true;
     }
   }
+  // A League interview is the League committees' work (the committee above calls the League
+  // laggard), so a league_operator may run it; a Party one it may not.
   void operator()(const cmd::schedule_interview& c) {
     code(c.jurisdiction);
     overseen.push_back(c.jurisdiction.value);
+    affiliation(c.affiliation.value_or(domain::member_affiliation::party));
   }
   void interview(domain::interview_id id) {
     if (auto* i = s_.find_interview(id)) {
       index(i->jurisdiction);
       if (i->jurisdiction < s_.jurisdictions().size()) overseen.push_back(s_.jurisdiction(i->jurisdiction).code.value);
+      affiliation(i->affiliation);
+    } else {
+      unknown = true;
     }
   }
   void operator()(const cmd::hold_interview& c) { interview(c.interview); }

@@ -126,7 +126,14 @@ json::object entry_json(const proj::ranking_entry& e, const proj::ranking_option
 json::object ranking_json(const proj::projection_state& s, proj::node_index parent, const proj::ranking_options& o,
                           std::size_t top_n, std::size_t bottom_n) {
   const auto& model = s.model();
-  auto ranked = proj::rank_children(model, parent, o);
+  proj::ranking_options with_published = o;
+  if (o.has_last_bulletin) {
+    if (const auto* c = s.active_campaign()) {
+      if (const auto* b = s.last_bulletin(c->id))
+        with_published.published = proj::published_ranking(b->rankings, model.tree().at(parent).code, o);
+    }
+  }
+  auto ranked = proj::rank_children(model, parent, with_published);
   json::array lines;
   lines.reserve(ranked.size());
   for (const auto& e : ranked) lines.push_back(entry_json(e, o));
@@ -141,6 +148,7 @@ json::object ranking_json(const proj::projection_state& s, proj::node_index pare
                    {"tie_break", o.tie_break ? json::value(proj::to_string(*o.tie_break)) : json::value(nullptr)},
                    {"affiliation", domain::to_string(o.affiliation)},
                    {"has_last_bulletin", o.has_last_bulletin},
+                   {"last_bulletin_ranked", with_published.published != nullptr},
                    {"lines", std::move(lines)},
                    {"red_list", std::move(red)},
                    {"black_list", std::move(black)}};
@@ -360,6 +368,7 @@ json::object interview_json(const proj::interview_record& r) {
                       {"scheduled_at", iso_time(r.scheduled_at_ms)},
                       {"scheduled_at_ms", r.scheduled_at_ms},
                       {"place", r.place},
+                      {"affiliation", domain::to_string(r.affiliation)},
                       {"status", domain::to_string(r.status)},
                       {"held_at", held ? json::value(iso_time(r.held_at_ms)) : json::value(nullptr)},
                       {"held_at_ms", held ? json::value(r.held_at_ms) : json::value(nullptr)},
@@ -392,16 +401,22 @@ json::object campaign_json(const proj::campaign_record& c) {
 }
 
 json::object bulletin_json(const proj::bulletin_record& b, bool with_rankings,
-                           const std::function<bool(const std::string&)>& show_parent) {
+                           const std::function<bool(const std::string&)>& show_parent, proj::twin affiliation) {
+  json::array affiliations;
+  for (proj::twin t : {proj::twin::party, proj::twin::league})
+    if (b.ranked(t)) affiliations.push_back(json::string(domain::to_string(t)));
   json::object o{{"campaign", b.campaign},
                  {"round", b.round},
                  {"as_of_date", domain::to_string(b.as_of)},
                  {"log_position", b.log_position},
                  {"bulletin_position", b.position},
-                 {"rankings_count", b.rankings.size()}};
+                 {"rankings_count", b.rankings.size()},
+                 {"affiliations", std::move(affiliations)}};
   if (!with_rankings) return o;
+  o["affiliation"] = domain::to_string(affiliation);
   json::array rankings;
   for (const auto& r : b.rankings) {
+    if (r.affiliation != affiliation) continue;
     if (show_parent && !show_parent(r.parent.value)) continue;
     json::array lines;
     for (const auto& l : r.lines) {

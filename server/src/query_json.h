@@ -34,7 +34,9 @@ projections::ranking_options ranking_options_for(const projections::projection_s
                                                  std::optional<projections::indicator> by, projections::twin affiliation);
 
 // The ranking of the children of `parent`: lines in rank order, red list (top) and black list
-// (bottom, worst last). The "position" field is left to the caller.
+// (bottom, worst last); ranks and values at the last bulletin as it published them when it ranked
+// this parent by this indicator for this twin ("last_bulletin_ranked"). The "position" field is
+// left to the caller.
 boost::json::object ranking_json(const projections::projection_state& s, projections::node_index parent,
                                  const projections::ranking_options& options, std::size_t top, std::size_t bottom);
 
@@ -55,9 +57,10 @@ boost::json::object ledger_json(const projections::ledger_entry& e, bool overdue
 boost::json::object transfer_letter_json(const projections::transfer_letter& l);
 boost::json::object interview_json(const projections::interview_record& r);
 boost::json::object campaign_json(const projections::campaign_record& c);
-// A bulletin's header; with_rankings adds every frozen ranking (only those whose parent passes
-// `show_parent` when given).
+// A bulletin's header with the twins it ranked; with_rankings adds the frozen rankings of one twin
+// (only those whose parent passes `show_parent` when given).
 boost::json::object bulletin_json(const projections::bulletin_record& b, bool with_rankings,
-                                  const std::function<bool(const std::string&)>& show_parent = {});
+                                  const std::function<bool(const std::string&)>& show_parent = {},
+                                  projections::twin affiliation = projections::twin::party);
 
 }  // namespace gongjian::server

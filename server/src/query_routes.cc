@@ -1057,8 +1057,16 @@ void interviews_route(shared_state& state, const std::shared_ptr<read_side>& rea
   if (!limit) return respond(error_response(limit.error()));
   auto cursor = query_uint(request, "cursor", 0);
   if (!cursor) return respond(error_response(cursor.error()));
+  // Absent: both twins' interviews.
+  std::optional<proj::twin> affiliation;
+  if (auto it = request.query.find("affiliation"); it != request.query.end() && !it->second.empty()) {
+    auto t = parse_affiliation(request);
+    if (!t) return respond(error_response(t.error()));
+    affiliation = *t;
+  }
   answer(state, reads, request, std::move(respond),
-         [code, status, campaign = *campaign, limit = *limit, after = *cursor, caller = *request.caller](const view& v) {
+         [code, status, affiliation, campaign = *campaign, limit = *limit, after = *cursor,
+          caller = *request.caller](const view& v) {
            // A mistyped code is not an empty list (the interviews topic refuses it the same way).
            if (!code.empty() && !find_node(v, code))
              return error_response(not_found("no jurisdiction " + code + " at position " + std::to_string(v.position)));
@@ -1069,6 +1077,7 @@ void interviews_route(shared_state& state, const std::shared_ptr<read_side>& rea
              if (!may_see(caller, r.jurisdiction)) continue;
              if (!code.empty() && !scope_covers(code, r.jurisdiction)) continue;
              if (status && r.status != *status) continue;
+             if (affiliation && r.affiliation != *affiliation) continue;
              if (campaign != 0 && r.campaign != campaign) continue;
              if (items.size() == limit) {
                next = items.back().at("id").to_number<std::uint64_t>();
@@ -1113,14 +1122,16 @@ void bulletin_route(shared_state& state, const std::shared_ptr<read_side>& reads
   if (auto it = request.query.find("parent"); it != request.query.end()) parent = it->second;
   if (!parent.empty() && !may_see(*request.caller, parent))
     return respond(error_response(forbidden_scope(*request.caller, "rankings under " + parent)));
+  auto affiliation = parse_affiliation(request);
+  if (!affiliation) return respond(error_response(affiliation.error()));
   answer(state, reads, request, std::move(respond),
-         [campaign = *campaign, round = *round, parent, caller = *request.caller](const view& v) {
+         [campaign = *campaign, round = *round, parent, t = *affiliation, caller = *request.caller](const view& v) {
            const auto* b = v.s.bulletin(campaign, static_cast<std::uint32_t>(round));
            if (b == nullptr)
              return error_response(not_found("no bulletin round " + std::to_string(round) + " of campaign " + std::to_string(campaign)));
            // A leader sees the rankings of the parents in their scope (their own children).
            auto show = [&](const std::string& p) { return may_see(caller, p) && (parent.empty() || p == parent); };
-           return json_body(bulletin_json(*b, true, show), v);
+           return json_body(bulletin_json(*b, true, show, t), v);
          });
 }
 

@@ -242,13 +242,47 @@ test('ledger, bulletins and interviews views render from the API', async () => {
   await page.goto(`${server.url}/#interviews/000000`);
   await page.waitForSelector('#interviews tbody tr[data-status]', { timeout: 20000 });
   await page.waitForSelector('#iv-summary[data-complete=true]', { timeout: 20000 });
-  const ivs = await server.api('/api/v1/interviews?jurisdiction=000000&limit=5000');
+  const ivs = await server.api('/api/v1/interviews?jurisdiction=000000&affiliation=party&limit=5000');
   assert.equal(ivs.json.next, null, 'the demo has fewer interviews than one page');
   assert.equal(await page.$eval('#iv-summary', (e) => Number(e.dataset.total)), ivs.json.interviews.length);
   // The list shows 200 at a time.
   assert.equal(await page.$$eval('#interviews tbody tr[data-status]', (t) => t.length), Math.min(200, ivs.json.interviews.length));
   await page.waitForTimeout(2500);  // jurisdiction names resolve lazily
   await screenshot(page, 'interviews');
+});
+
+// Bureaus and League committees both publish (§13): with the switch on League, a bulletin shows
+// the League ranking it froze, and the interviews are the League ones (§14).
+test('the League switch shows a bulletin\'s League ranking and the League interviews', async () => {
+  const list = await server.api('/api/v1/bulletins');
+  const round = list.json.bulletins[list.json.bulletins.length - 1];
+  assert.deepEqual(round.affiliations, ['party', 'league']);
+  const party = await server.api(`/api/v1/bulletins/${round.campaign}/${round.round}?parent=000000`);
+  const league = await server.api(`/api/v1/bulletins/${round.campaign}/${round.round}?parent=000000&affiliation=league`);
+  assert.equal(league.status, 200, league.text);
+  const issued = league.json.rankings[0].lines.map((l) => l.jurisdiction);
+  assert.notDeepEqual(issued, party.json.rankings[0].lines.map((l) => l.jurisdiction), 'the demo\'s twins rank differently');
+
+  await page.goto(`${server.url}/#bulletins/000000`);
+  await page.waitForSelector('#bulletin-body[data-affiliation=party] table tbody tr', { timeout: 20000 });
+  await page.selectOption('#affiliation', 'league');
+  await page.waitForSelector('#bulletin-body[data-affiliation=league] table tbody tr', { timeout: 20000 });
+  assert.match(page.url(), /affiliation=league/);
+  assert.deepEqual(await page.$$eval('#bulletin-body table:first-of-type tbody tr', (t) => t.map((tr) => tr.dataset.code)), issued);
+  assert.ok((await page.textContent('#bulletin-body h3')).includes('团组织'));
+  const worst = issued[issued.length - 1];
+  const black = league.json.rankings[0].black_list;
+  if (black.includes(worst)) assert.ok(await page.isVisible(`#bulletin-body tr[data-code="${worst}"] .pill.black`));
+
+  await page.goto(`${server.url}/#interviews/000000?affiliation=league`);
+  await page.waitForSelector('#interviews[data-affiliation=league] tbody tr[data-status]', { timeout: 20000 });
+  await page.waitForSelector('#iv-summary[data-complete=true]', { timeout: 20000 });
+  const ivs = await server.api('/api/v1/interviews?jurisdiction=000000&affiliation=league&limit=5000');
+  assert.ok(ivs.json.interviews.length > 0, 'the demo calls League laggards');
+  assert.equal(await page.$eval('#iv-summary', (e) => Number(e.dataset.total)), ivs.json.interviews.length);
+  assert.ok((await page.textContent('#iv-sub')).includes('团组织'));
+  await page.selectOption('#affiliation', 'party');
+  await page.waitForSelector('#interviews[data-affiliation=party]', { timeout: 20000 });
 });
 
 test('audit replay: the slider shows the state at a past position as the API answers as_of', async () => {

@@ -145,6 +145,28 @@ TEST_F(interviews, scheduled_after_an_issued_bulletin_once_per_round) {
   t.ok(schedule(3, shangcheng));
 }
 
+// §13/§14: League committees rank the League twin too, and call their own laggards: a League
+// interview of the same jurisdiction and round is another interview, itself called only once.
+TEST_F(interviews, a_league_interview_beside_the_party_one_of_the_same_round) {
+  const auto party = t.ok(schedule(1));
+  ASSERT_EQ(party.size(), 1u);
+  EXPECT_EQ(std::get<events::interview_scheduled>(party[0]).affiliation, member_affiliation::party);
+  auto league = schedule(2);
+  league.affiliation = member_affiliation::league;
+  const auto scheduled = t.ok(league);
+  ASSERT_EQ(scheduled.size(), 1u);
+  EXPECT_EQ(std::get<events::interview_scheduled>(scheduled[0]).affiliation, member_affiliation::league);
+  EXPECT_EQ(t.s.find_interview(interview_id{2})->affiliation, member_affiliation::league);
+  auto again = schedule(3);
+  again.affiliation = member_affiliation::league;
+  const auto r = t.rejection_of(again);
+  EXPECT_EQ(r.code, "interview_already_scheduled");
+  EXPECT_NE(r.message.find("league"), std::string::npos) << r.message;
+  auto unnamed = schedule(3);
+  unnamed.affiliation = static_cast<member_affiliation>(7);
+  EXPECT_EQ(t.code_of(unnamed), "invalid_value");
+}
+
 TEST_F(interviews, held_before_items_are_set_and_closed_when_items_are_done) {
   t.ok(schedule(1));
   EXPECT_EQ(t.code_of(items(1)), "interview_not_held");

@@ -95,4 +95,16 @@ inline std::vector<event> sample_events() {
   return out;
 }
 
+// Samples of the schema versions after 1, one per (type, version): the first sample's fields with
+// what the version added.
+inline std::vector<event> later_version_samples() {
+  using namespace events;
+  std::vector<event> out;
+  // interview_scheduled version 2: the League twin.
+  out.push_back(interview_scheduled{interview_id{11}, campaign_id{1}, jurisdiction_code{"330106"}, "局长",
+                                    {interview_reason::ranked_last, interview_reason::below_target_rate}, bulletin_round{2},
+                                    1468994400000, "三楼会议室", member_affiliation::league});
+  return out;
+}
+
 }  // namespace gongjian::domain::testing

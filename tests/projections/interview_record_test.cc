@@ -1,7 +1,7 @@
 // The projections' interview record keeps what the notice's practice announces and hears: the
 // place with the time and reasons, and the interviewee's answer and pledge (表态) once held. It
 // survives the store and snapshots, and a store written before place/answer were kept (workflow
-// value version 1) still loads.
+// value version 1) or before League interviews (version 2) still loads.
 #include <gtest/gtest.h>
 
 #include "gongjian/domain/codec.h"
@@ -186,6 +186,90 @@ TEST(InterviewRecord, AStoreWrittenBeforeVersion2StillLoads) {
   ASSERT_TRUE((*store)->commit_consumer(damaged));
   projection_state refused;
   EXPECT_FALSE(refused.load(**store, kConsumer));
+}
+
+TEST(InterviewRecord, KeepsWhichTwinCalledTheInterviewThroughSnapshotsAndTheStore) {
+  auto league = scheduled();
+  league.affiliation = domain::member_affiliation::league;
+  auto party = scheduled();
+  party.interview = domain::interview_id{8};
+  const auto s = fold({league, party});
+  EXPECT_EQ(s.interviews().at(7).affiliation, domain::member_affiliation::league);
+  EXPECT_EQ(s.interviews().at(8).affiliation, domain::member_affiliation::party);
+
+  projection_state from_snapshot;
+  ASSERT_TRUE(from_snapshot.restore_canonical(s.canonical()));
+  EXPECT_EQ(from_snapshot.interviews(), s.interviews());
+
+  gongjian::testing::temp_dir dir;
+  eventstore::options o;
+  o.directory = dir / "db";
+  auto store = eventstore::event_store::open(o);
+  ASSERT_TRUE(store) << store.error().message();
+  auto persisted = s;
+  eventstore::consumer_commit commit{kConsumer, s.last_applied(), {}, {}};
+  persisted.persist_into(commit);
+  ASSERT_TRUE((*store)->commit_consumer(commit));
+  projection_state loaded;
+  ASSERT_TRUE(loaded.load(**store, kConsumer));
+  EXPECT_EQ(loaded.interviews(), s.interviews());
+}
+
+// Version 2 of the workflow value, as stores written before League interviews hold it: one
+// interview, held, no items.
+std::string workflow_v2() {
+  binary::writer w;
+  w.u(0xffff'ffff'ffff'ff02ULL);
+  w.u(0);  // campaigns
+  w.u(0);  // bulletins
+  w.u(1);  // interviews
+  w.u(7);
+  w.u(1);
+  w.str("110102");
+  w.str("王主任");
+  w.u(1);
+  w.u(static_cast<std::uint64_t>(domain::interview_reason::ranked_last));
+  w.u(2);
+  w.i(1470000000000);
+  w.str("区委组织部第三会议室");
+  w.u(static_cast<std::uint64_t>(domain::interview_status::held));
+  w.i(1470086400000);
+  w.str("进度慢");
+  w.str("月底前完成组建");
+  w.u(0);     // rectification items
+  w.str("");  // conclusion
+  w.i(0);
+  w.str("");  // escalated to, reason, on
+  w.str("");
+  w.i(0);
+  w.u(1);  // scheduled at position
+  return w.take();
+}
+
+TEST(InterviewRecord, AStoreWrittenBeforeLeagueInterviewsLoadsThemAsParty) {
+  gongjian::testing::temp_dir dir;
+  eventstore::options o;
+  o.directory = dir / "db";
+  auto store = eventstore::event_store::open(o);
+  ASSERT_TRUE(store) << store.error().message();
+  auto league = scheduled();
+  league.affiliation = domain::member_affiliation::league;
+  auto s = fold({league, held()});
+  eventstore::consumer_commit commit{kConsumer, s.last_applied(), {}, {}};
+  s.persist_into(commit);
+  for (auto& [key, value] : commit.puts) {
+    if (key == "w") value = workflow_v2();
+  }
+  ASSERT_TRUE((*store)->commit_consumer(commit));
+
+  projection_state loaded;
+  ASSERT_TRUE(loaded.load(**store, kConsumer));
+  ASSERT_EQ(loaded.interviews().size(), 1u);
+  const auto& r = loaded.interviews().at(7);
+  EXPECT_EQ(r.affiliation, domain::member_affiliation::party);
+  EXPECT_EQ(r.place, "区委组织部第三会议室");
+  EXPECT_EQ(r.pledge, "月底前完成组建");
+  EXPECT_EQ(r.status, domain::interview_status::held);
 }
 
 }  // namespace

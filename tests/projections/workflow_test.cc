@@ -1,12 +1,14 @@
 // A full virtual 100-day campaign: bulletins on days 15, 30, ... 90 (day 105 is past the end),
-// exactly the interviews the rules imply, escalations of interviews with overdue items whose rank
-// did not improve, none of them twice across a crash-restart and two racing servers; and as-of
-// at every bulletin's position reproduces what the bulletin recorded.
+// each ranking every level for Party and League, exactly the interviews the rules imply in either
+// twin's rankings, escalations of interviews with overdue items whose rank did not improve, none
+// of them twice across a crash-restart and two racing servers; and as-of at every bulletin's
+// position reproduces what the bulletin recorded.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "gongjian/domain/codec.h"
 #include "gongjian/projections/as_of.h"
@@ -37,6 +39,17 @@ indicator_value value_of(const domain::ranking_line& l) {
   for (const auto& v : l.values)
     if (v.which == domain::indicator::ledger_progress) return {v.numerator, v.denominator};
   return {0, 0};
+}
+
+// Logs hold Party interviews under these ids (the audit trail, the API's /interviews/{id}, the
+// store's command ids): they never change. A League interview of the same round and jurisdiction
+// is another interview, with its own id.
+TEST(workflow, party_interview_ids_are_those_of_existing_logs_and_league_ones_differ) {
+  EXPECT_EQ(interview_command_id(1, 2, "110101"), "interview:1:2:110101");
+  EXPECT_EQ(interview_command_id(1, 2, "110101", twin::party), "interview:1:2:110101");
+  EXPECT_EQ(interview_id_for("interview:1:2:110101").value, 3481996878632168857ULL);
+  EXPECT_EQ(interview_command_id(1, 2, "110101", twin::league), "interview:1:2:110101:league");
+  EXPECT_EQ(interview_id_for(interview_command_id(1, 2, "110101", twin::league)).value, 2445650603115220284ULL);
 }
 
 TEST(workflow, hundred_day_virtual_campaign_with_restart_and_racing_servers) {
@@ -132,7 +145,9 @@ TEST(workflow, hundred_day_virtual_campaign_with_restart_and_racing_servers) {
   const auto log = whole_log(store);
   std::vector<const domain::events::bulletin_issued*> bulletins;
   std::vector<eventstore::position> bulletin_positions;
-  std::map<std::pair<std::uint32_t, std::string>, int> scheduled;  // (round, jurisdiction) -> times
+  // (round, jurisdiction, twin) -> times
+  using call = std::tuple<std::uint32_t, std::string, domain::member_affiliation>;
+  std::map<call, int> scheduled;
   std::map<std::uint64_t, const domain::events::interview_scheduled*> interviews;
   std::map<std::uint64_t, int> escalated;
   for (const auto& [rec, e] : log) {
@@ -141,8 +156,12 @@ TEST(workflow, hundred_day_virtual_campaign_with_restart_and_racing_servers) {
       bulletin_positions.push_back(rec.pos);
     }
     if (auto* s = std::get_if<domain::events::interview_scheduled>(&e)) {
-      ++scheduled[{s->round.value, s->jurisdiction.value}];
+      ++scheduled[{s->round.value, s->jurisdiction.value, s->affiliation}];
       interviews[s->interview.value] = s;
+      // Party interviews keep the ids of the logs written before League ones existed.
+      EXPECT_EQ(s->interview,
+                interview_id_for(interview_command_id(1, s->round.value, s->jurisdiction.value, s->affiliation)));
+      EXPECT_EQ(rec.command_id, interview_command_id(1, s->round.value, s->jurisdiction.value, s->affiliation));
     }
     if (auto* x = std::get_if<domain::events::interview_escalated>(&e)) ++escalated[x->interview.value];
   }
@@ -151,13 +170,26 @@ TEST(workflow, hundred_day_virtual_campaign_with_restart_and_racing_servers) {
     EXPECT_EQ(bulletins[k]->round.value, k + 1);
     EXPECT_EQ(bulletins[k]->as_of, domain::add_days(domain::date_from_ymd(2016, 7, 1), static_cast<std::int32_t>(15 * (k + 1))));
   }
-  for (const auto& [key, times] : scheduled) EXPECT_EQ(times, 1) << "round " << key.first << " " << key.second;
+  for (const auto& [key, times] : scheduled)
+    EXPECT_EQ(times, 1) << "round " << std::get<0>(key) << " " << std::get<1>(key);
+  // Every parent ranked for both twins, Party first; the League rankings by League values.
+  for (const auto* b : bulletins) {
+    ASSERT_EQ(b->rankings.size() % 2, 0u);
+    const std::size_t half = b->rankings.size() / 2;
+    for (std::size_t k = 0; k < half; ++k) {
+      EXPECT_EQ(b->rankings[k].affiliation, domain::member_affiliation::party);
+      EXPECT_EQ(b->rankings[half + k].affiliation, domain::member_affiliation::league);
+      EXPECT_EQ(b->rankings[half + k].parent, b->rankings[k].parent);
+      for (const auto& line : b->rankings[half + k].lines)
+        for (const auto& v : line.values) EXPECT_EQ(v.affiliation, domain::member_affiliation::league);
+    }
+  }
   for (const auto& [id, times] : escalated) EXPECT_EQ(times, 1) << "interview " << id;
 
   // ---- the interviews the rules imply, worked out independently from the recorded rankings ----
   auto baseline = history_cursor::open(store, ro.consumer, opened_at);
   ASSERT_TRUE(baseline.has_value());
-  std::set<std::pair<std::uint32_t, std::string>> expected;
+  std::set<call> expected;
   for (std::size_t k = 0; k < bulletins.size(); ++k) {
     for (const auto& ranking : bulletins[k]->rankings) {
       const std::size_t n = ranking.lines.size();
@@ -169,36 +201,46 @@ TEST(workflow, hundred_day_virtual_campaign_with_restart_and_racing_servers) {
           indicator_value before{0, 0};
           if (k == 0) {
             auto node = baseline->state().model().tree().find(line.jurisdiction.value);
-            before = evaluate(baseline->state().model().counters(*node), indicator::ledger_progress, twin::party);
+            before =
+                evaluate(baseline->state().model().counters(*node), indicator::ledger_progress, ranking.affiliation);
           } else {
             for (const auto& r : bulletins[k - 1]->rankings)
-              for (const auto& l : r.lines)
-                if (l.jurisdiction == line.jurisdiction) before = value_of(l);
+              if (r.affiliation == ranking.affiliation)
+                for (const auto& l : r.lines)
+                  if (l.jurisdiction == line.jurisdiction) before = value_of(l);
           }
           if (!before.defined() || compare(now, before) <= 0) called = true;  // no progress
         }
-        if (called) expected.insert({static_cast<std::uint32_t>(k + 1), line.jurisdiction.value});
+        if (called) expected.insert({static_cast<std::uint32_t>(k + 1), line.jurisdiction.value, ranking.affiliation});
       }
     }
   }
-  std::set<std::pair<std::uint32_t, std::string>> actual;
-  for (const auto& [key, times] : scheduled) actual.insert(key);
+  std::set<call> actual;
+  std::size_t league_calls = 0;
+  for (const auto& [key, times] : scheduled) {
+    actual.insert(key);
+    if (std::get<2>(key) == domain::member_affiliation::league) ++league_calls;
+  }
   EXPECT_EQ(actual, expected);
   EXPECT_GT(actual.size(), 6u);
+  EXPECT_GT(league_calls, 0u) << "League laggards are called too";
+  EXPECT_LT(league_calls, actual.size());
 
   // ---- escalations: odd interviews (item never done, overdue at the next bulletin) whose rank
   // did not improve, once ----
-  auto rank_in = [&](std::size_t bulletin_index, const std::string& code) -> std::uint32_t {
+  auto rank_in = [&](std::size_t bulletin_index, const std::string& code, domain::member_affiliation twin) {
     for (const auto& r : bulletins[bulletin_index]->rankings)
-      for (const auto& l : r.lines)
-        if (l.jurisdiction.value == code) return l.rank;
-    return 0;
+      if (r.affiliation == twin)
+        for (const auto& l : r.lines)
+          if (l.jurisdiction.value == code) return l.rank;
+    return 0u;
   };
   std::set<std::uint64_t> expected_escalations;
   for (std::size_t k = 1; k < bulletins.size(); ++k) {
     for (const auto& [id, iv] : interviews) {
       if (iv->round.value >= k + 1 || expected_escalations.count(id) || id % 2 == 0) continue;
-      if (rank_in(k, iv->jurisdiction.value) >= rank_in(iv->round.value - 1, iv->jurisdiction.value))
+      if (rank_in(k, iv->jurisdiction.value, iv->affiliation) >=
+          rank_in(iv->round.value - 1, iv->jurisdiction.value, iv->affiliation))
         expected_escalations.insert(id);
     }
   }
@@ -215,16 +257,16 @@ TEST(workflow, hundred_day_virtual_campaign_with_restart_and_racing_servers) {
     ASSERT_TRUE(past.has_value());
     const auto& s = past->state();
     const auto* previous = s.last_bulletin(1);
-    ranking_options o;
-    o.has_last_bulletin = previous != nullptr;
     std::vector<domain::ranking> recomputed;
-    for (node_index n = 0; n < s.model().tree().size(); ++n) {
-      if (s.model().tree().at(n).children.empty()) continue;
-      const domain::ranking* prev = nullptr;
-      if (previous != nullptr)
-        for (const auto& r : previous->rankings)
-          if (r.parent.value == s.model().tree().at(n).code) prev = &r;
-      recomputed.push_back(to_bulletin_ranking(s.model(), n, rank_children(s.model(), n, o), o, prev));
+    for (twin t : {twin::party, twin::league}) {
+      ranking_options o;
+      o.affiliation = t;
+      o.has_last_bulletin = previous != nullptr;
+      for (node_index n = 0; n < s.model().tree().size(); ++n) {
+        if (s.model().tree().at(n).children.empty()) continue;
+        const domain::ranking* prev = previous ? previous->ranking_of(s.model().tree().at(n).code, t) : nullptr;
+        recomputed.push_back(to_bulletin_ranking(s.model(), n, rank_children(s.model(), n, o), o, prev));
+      }
     }
     EXPECT_TRUE(recomputed == bulletins[k]->rankings) << "round " << k + 1;
   }

@@ -368,6 +368,9 @@ TEST(DemoRun, IntoAnEventStoreWithBulletinsAndInterviews) {
   domain::state replayed;
   std::map<std::string, std::uint64_t> types;
   std::set<std::string> command_ids;
+  // Bulletins rank Party and League (§13); League laggards are called, and their interviews held
+  // by the League committee above (or the national admin).
+  std::size_t league_rankings = 0, league_interviews = 0, league_held = 0;
   for (eventstore::position next{1}; next <= (*store)->head();) {
     auto page = (*store)->read_all(next, 4096);
     ASSERT_TRUE(page.has_value());
@@ -375,6 +378,23 @@ TEST(DemoRun, IntoAnEventStoreWithBulletinsAndInterviews) {
     for (const auto& rec : *page) {
       auto e = domain::decode(rec.type, rec.schema_version, rec.payload);
       ASSERT_TRUE(e.has_value()) << rec.type;
+      if (const auto* b = std::get_if<domain::events::bulletin_issued>(&*e)) {
+        for (const auto& r : b->rankings) league_rankings += r.affiliation == domain::member_affiliation::league;
+      }
+      if (const auto* iv = std::get_if<domain::events::interview_scheduled>(&*e)) {
+        league_interviews += iv->affiliation == domain::member_affiliation::league;
+      }
+      if (const auto* held = std::get_if<domain::events::interview_held>(&*e)) {
+        const auto* called = replayed.find_interview(held->interview);
+        ASSERT_NE(called, nullptr);
+        if (called->affiliation == domain::member_affiliation::league) {
+          ++league_held;
+          EXPECT_TRUE(rec.metadata.by.role == "league_operator" || rec.metadata.by.role == "admin")
+              << rec.metadata.by.role;
+        } else {
+          EXPECT_NE(rec.metadata.by.role, "league_operator");
+        }
+      }
       domain::apply(replayed, *e);
       ++types[rec.type];
       command_ids.insert(rec.command_id);
@@ -388,6 +408,10 @@ TEST(DemoRun, IntoAnEventStoreWithBulletinsAndInterviews) {
   EXPECT_EQ(types["interview_scheduled"], report->interviews);
   EXPECT_GT(types["interview_held"], 0u) << "the interviewees answer";
   EXPECT_GT(types["rectification_items_set"], 0u);
+  EXPECT_GT(league_rankings, 0u);
+  EXPECT_GT(league_interviews, 0u);
+  EXPECT_LT(league_interviews, report->interviews);
+  EXPECT_GT(league_held, 0u);
   EXPECT_EQ(command_ids.size(), report->commands);
   auto verified = (*store)->verify(eventstore::position{1}, eventstore::position{0});
   ASSERT_TRUE(verified.has_value());

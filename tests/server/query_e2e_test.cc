@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -30,6 +31,8 @@ const std::vector<test_token> kTokens = {
     {"t-leader-tj", "leader-tj", "leader", "120000"},
     {"t-operator-bj", "operator-bj", "operator", "110000"},
     {"t-operator-dc", "operator-dc", "operator", "110101"},
+    {"t-league-bj", "league-bj", "league_operator", "110000"},
+    {"t-league-dc", "league-dc", "league_operator", "110101"},
 };
 
 std::uint64_t u(const json::value& v) { return v.to_number<std::uint64_t>(); }
@@ -292,8 +295,9 @@ TEST_F(QueryE2E, EveryQueryEndpointAnswersFromTheProjections) {
   }
   EXPECT_TRUE(saw_city);
   // Bottom 1 among siblings (more than one sibling): 西城 under 市辖区, 天津 under 全国, 东城's
-  // and 西城's offices are alone under their counties, 北京 has one child.
-  auto interviews = poll(this, port(), "/api/v1/interviews?campaign=1",
+  // and 西城's offices are alone under their counties, 北京 has one child. (The League rankings
+  // call their own; BulletinsRankBothTwinsAndCallLeagueLaggards follows them.)
+  auto interviews = poll(this, port(), "/api/v1/interviews?campaign=1&affiliation=party",
                          [](const json::value& v) { return v.at("interviews").as_array().size() == 2; });
   std::set<std::string> called;
   for (const auto& i : interviews.at("interviews").as_array()) called.insert(std::string(i.at("jurisdiction").as_string()));
@@ -302,10 +306,11 @@ TEST_F(QueryE2E, EveryQueryEndpointAnswersFromTheProjections) {
   auto one = get("/api/v1/interviews/" + std::to_string(first_id));
   EXPECT_EQ(one.at("status"), "scheduled");
   EXPECT_EQ(one.at("reasons"), json::array({"ranked_last"}));
+  EXPECT_EQ(one.at("affiliation"), "party");
   // A jurisdiction that does not exist is not an empty list.
   auto unknown = get("/api/v1/interviews?jurisdiction=119999", "t-auditor", 404);
   EXPECT_NE(json::serialize(unknown).find("no jurisdiction 119999"), std::string::npos) << json::serialize(unknown);
-  auto scheduled = get("/api/v1/interviews?status=scheduled&jurisdiction=110000");
+  auto scheduled = get("/api/v1/interviews?status=scheduled&jurisdiction=110000&affiliation=party");
   ASSERT_EQ(scheduled.at("interviews").as_array().size(), 1u);
   EXPECT_EQ(scheduled.at("interviews").at(0).at("jurisdiction"), "110102");
   // The workflow's interview is known to the write side: it can be held over HTTP at once (an
@@ -366,6 +371,109 @@ TEST_F(QueryE2E, EveryQueryEndpointAnswersFromTheProjections) {
   EXPECT_NE(metrics.body.find("gongjian_projections_lag_events"), std::string::npos);
   EXPECT_NE(metrics.body.find("gongjian_projections_ready 1"), std::string::npos);
   EXPECT_NE(metrics.body.find("gongjian_workflow_bulletins_total 1"), std::string::npos);
+}
+
+// §13, §14: each bulletin ranks every level for Party and for League (League committees publish
+// League progress), and the interview rules call the League laggards too, each to an interview of
+// its own; a League operator of the level above runs a League interview, not a Party one.
+TEST_F(QueryE2E, BulletinsRankBothTwinsAndCallLeagueLaggards) {
+  build_tree_and_targets();
+  // League targets on 东城's org 2 and 西城's org 3; 西城's is struck off by a League branch, so
+  // the League ranking of 市辖区 is the reverse of the Party one (东城 first: 0/2 before 0/1, tie
+  // broken by its eligible org).
+  for (auto [id, org_id] : {std::pair{21, 2}, std::pair{22, 3}}) {
+    command("designate_formation_target",
+            {{"command_id", "lt-" + std::to_string(id)}, {"target", id}, {"org", org_id}, {"branch_type", "league"},
+             {"planned_mode", "standalone"}, {"deadline", "2016-09-30"}, {"person_responsible", "团委书记"},
+             {"designated_on", "2016-07-02"}});
+  }
+  for (std::uint64_t m = 301; m < 304; ++m) {
+    command("record_member", {{"command_id", "m-" + std::to_string(m)}, {"member", m}, {"org", 3},
+                              {"affiliation", "league"}, {"standing", "formal"}, {"status", "active"},
+                              {"member_name", "团员" + std::to_string(m)}, {"relationship_held_at", ""},
+                              {"admitted_on", "2010-05-04"}, {"recorded_on", "2016-07-03"}});
+  }
+  command("form_organization", {{"command_id", "f-30"}, {"branch", 30}, {"branch_type", "league"},
+                                {"mode", "standalone"}, {"branch_name", "团支部"}, {"orgs", json::array{3}},
+                                {"channel_name", ""}, {"formed_on", "2016-07-10"}});
+  command("open_campaign", {{"command_id", "camp-1"}, {"campaign", 1}, {"campaign_name", "百日攻坚"},
+                            {"starts_on", china_day(-20)}, {"ends_on", china_day(80)}, {"bulletin_cadence_days", 15},
+                            {"ranking_indicator", "ledger_progress"}, {"tie_break_indicator", "standalone_formation_rate"},
+                            {"interviews", json::object{{"bottom_n", 1}, {"bottom_percent", 0},
+                                                        {"no_progress_since_last_bulletin", false},
+                                                        {"below_target_rate_permille", 0}}}});
+  auto list = poll(this, port(), "/api/v1/bulletins?campaign=1",
+                   [](const json::value& v) { return v.at("bulletins").as_array().size() == 1; });
+  EXPECT_EQ(list.at("bulletins").at(0).at("affiliations"), (json::array{"party", "league"}));
+
+  auto party = get("/api/v1/bulletins/1/1?parent=110100");
+  ASSERT_EQ(party.at("rankings").as_array().size(), 1u);
+  EXPECT_EQ(party.at("affiliation"), "party");
+  EXPECT_EQ(party.at("rankings").at(0).at("affiliation"), "party");
+  EXPECT_EQ(party.at("rankings").at(0).at("lines").at(0).at("jurisdiction"), "110101");
+  auto league = get("/api/v1/bulletins/1/1?parent=110100&affiliation=league");
+  ASSERT_EQ(league.at("rankings").as_array().size(), 1u);
+  const auto& ranking = league.at("rankings").at(0);
+  EXPECT_EQ(ranking.at("affiliation"), "league");
+  EXPECT_EQ(ranking.at("indicator"), "ledger_progress");
+  EXPECT_EQ(ranking.at("lines").at(0).at("jurisdiction"), "110102");
+  EXPECT_EQ(u(ranking.at("lines").at(0).at("values").at("ledger_progress").at("numerator")), 1u);
+  EXPECT_EQ(ranking.at("lines").at(1).at("jurisdiction"), "110101");
+  EXPECT_EQ(ranking.at("red_list"), (json::array{"110102"}));
+  EXPECT_EQ(ranking.at("black_list"), (json::array{"110101"}));
+  auto bad = get("/api/v1/bulletins/1/1?affiliation=youth", "t-auditor", 400);
+  EXPECT_EQ(bad.at("error").at("field"), "affiliation");
+
+  // The live League ranking takes its ranks at the last bulletin from the League one published.
+  caught_up();
+  auto live = get("/api/v1/rankings/110100?affiliation=league");
+  EXPECT_EQ(live.at("last_bulletin_ranked"), true);
+  EXPECT_EQ(live.at("lines").at(0).at("code"), "110102");
+  EXPECT_EQ(u(live.at("lines").at(0).at("rank_at_last_bulletin")), 1u);
+  EXPECT_EQ(u(live.at("lines").at(1).at("rank_at_last_bulletin")), 2u);
+
+  // Bottom 1: Party calls 西城 and 天津, League 东城 and 天津 (0/0, below 北京's 1/2).
+  auto called = [&](const std::string& affiliation) {
+    auto page = poll(this, port(), "/api/v1/interviews?campaign=1&affiliation=" + affiliation,
+                     [](const json::value& v) { return v.at("interviews").as_array().size() == 2; });
+    std::map<std::string, json::object> out;
+    for (const auto& i : page.at("interviews").as_array()) {
+      EXPECT_EQ(i.at("affiliation"), json::value(affiliation));
+      out[std::string(i.at("jurisdiction").as_string())] = i.as_object();
+    }
+    return out;
+  };
+  auto party_calls = called("party");
+  auto league_calls = called("league");
+  EXPECT_EQ(party_calls.size(), 2u);
+  EXPECT_TRUE(party_calls.contains("110102") && party_calls.contains("120000"));
+  EXPECT_EQ(league_calls.size(), 2u);
+  EXPECT_TRUE(league_calls.contains("110101") && league_calls.contains("120000"));
+  EXPECT_NE(u(party_calls["120000"].at("id")), u(league_calls["120000"].at("id")));
+  EXPECT_EQ(get("/api/v1/interviews?campaign=1").at("interviews").as_array().size(), 4u);
+  EXPECT_EQ(get("/api/v1/interviews?affiliation=both", "t-auditor", 400).at("error").at("field"), "affiliation");
+
+  // The League committee of 北京 holds 东城's League interview; it may not hold 西城's Party one,
+  // nor may 东城's own League committee hold its own.
+  const auto hold = [&](const std::string& token, const json::object& iv, const std::string& id) {
+    const std::int64_t at = iv.at("scheduled_at_ms").to_number<std::int64_t>() + 3'600'000;
+    return http_request(port(), "POST", "/api/v1/commands/hold_interview",
+                        json::serialize(json::object{{"command_id", id}, {"interview", iv.at("id")}, {"held_at_ms", at},
+                                                     {"answer", "团员底数不清"}, {"pledge", "两周内完成团组织组建"}}),
+                        token);
+  };
+  auto own = hold("t-league-dc", league_calls["110101"], "lh-1");
+  EXPECT_EQ(own.status, 403) << own.body;
+  EXPECT_EQ(own.json().at("error").at("rule"), "interview_by_level_above") << own.body;
+  auto party_one = hold("t-league-bj", party_calls["110102"], "lh-2");
+  EXPECT_EQ(party_one.status, 403) << party_one.body;
+  EXPECT_EQ(party_one.json().at("error").at("rule"), "role_scope") << party_one.body;
+  auto from_above = hold("t-league-bj", league_calls["110101"], "lh-3");
+  EXPECT_EQ(from_above.status, 200) << from_above.body;
+  auto held = poll(this, port(), "/api/v1/interviews/" + std::to_string(u(league_calls["110101"].at("id"))),
+                   [](const json::value& v) { return v.at("status") == "held"; });
+  EXPECT_EQ(held.at("affiliation"), "league");
+  EXPECT_EQ(held.at("pledge"), "两周内完成团组织组建");
 }
 
 // A member's transfer letters sit in transfer-<id> streams: the member's view follows them, so
@@ -975,11 +1083,18 @@ TEST_F(QueryE2E, AuditAndInterviewsTopicsCatchUpGoLiveAndResume) {
                             {"interviews", json::object{{"bottom_n", 1}, {"bottom_percent", 0},
                                                         {"no_progress_since_last_bulletin", false},
                                                         {"below_target_rate_permille", 0}}}});
-  auto pushed = iv.read(15s);
-  ASSERT_TRUE(pushed);
-  EXPECT_EQ(pushed->at("type"), "interview");
-  EXPECT_EQ(pushed->at("interview").at("jurisdiction"), "110102");  // 天津's is outside the scope
-  EXPECT_GT(u(pushed->at("position")), 0u);
+  // 西城 is last in both twins' rankings of 市辖区 (League: nothing measured, by code): two
+  // interviews, one per twin.
+  std::set<std::string> twins;
+  for (int k = 0; k < 2; ++k) {
+    auto pushed = iv.read(15s);
+    ASSERT_TRUE(pushed);
+    EXPECT_EQ(pushed->at("type"), "interview");
+    EXPECT_EQ(pushed->at("interview").at("jurisdiction"), "110102");  // 天津's are outside the scope
+    EXPECT_GT(u(pushed->at("position")), 0u);
+    twins.emplace(pushed->at("interview").at("affiliation").as_string());
+  }
+  EXPECT_EQ(twins, (std::set<std::string>{"party", "league"}));
   std::this_thread::sleep_for(500ms);
   iv.send(R"({"op":"ping","id":2})");
   auto after = iv.read();

@@ -102,6 +102,80 @@ TEST_F(RankingJson, RedAndBlackListsNeverShareAJurisdiction) {
   EXPECT_EQ(codes(fit.at("black_list")), strings{"110102"});
 }
 
+// A bulletin publishes each twin's ranking; a ranking's rank and value "at the last bulletin" are
+// the ones it published for that twin (what leaders were told), not recomputed from the counters
+// frozen at it. A bulletin from before League rankings were issued (Party only) leaves the League
+// ranks to the counters.
+TEST_F(RankingJson, RanksAtTheLastBulletinAreThoseItPublishedForTheTwin) {
+  s.open_campaign();
+  auto league_line = [](const std::string& code, std::uint32_t rank, int numerator, int denominator) {
+    domain::ranking_line l;
+    l.jurisdiction = domain::jurisdiction_code{code};
+    l.rank = rank;
+    l.values.push_back(domain::indicator_value{domain::indicator::ledger_progress, domain::member_affiliation::league,
+                                               numerator, denominator});
+    return l;
+  };
+  auto league_ranking = [&](std::vector<domain::ranking_line> lines) {
+    domain::ranking r;
+    r.parent = domain::jurisdiction_code{"110100"};
+    r.by = domain::indicator::ledger_progress;
+    r.affiliation = domain::member_affiliation::league;
+    r.lines = std::move(lines);
+    return r;
+  };
+  auto league = [&] {
+    proj::ranking_options o = ranking_options_for(s.state, std::nullopt, proj::twin::league);
+    return ranking_json(s.state, s.node("110100"), o, 5, 5);
+  };
+  auto line_of = [](const boost::json::object& ranking, const std::string& code) {
+    for (const auto& l : ranking.at("lines").as_array())
+      if (l.at("code").as_string() == code) return l.as_object();
+    ADD_FAILURE() << code << " not ranked";
+    return boost::json::object{};
+  };
+
+  // Round 1 ranked Party only: no League counter is measured (no League target), so the League
+  // ranks at it are recomputed from the frozen counters (0/0 each: by code).
+  s.bulletin(1, 1);
+  auto before = league();
+  EXPECT_EQ(before.at("has_last_bulletin"), true);
+  EXPECT_EQ(before.at("last_bulletin_ranked"), false);
+  EXPECT_EQ(line_of(before, "110103").at("rank_at_last_bulletin").to_number<int>(), 3);
+
+  // Round 2 published a League ranking the counters would not give (as a League committee's
+  // bulletin may have been issued): the ranks and values at the last bulletin are its own.
+  domain::events::bulletin_issued round2;
+  round2.campaign = domain::campaign_id{1};
+  round2.round = domain::bulletin_round{2};
+  round2.rankings = {
+      league_ranking({league_line("110103", 1, 1, 1), league_line("110101", 2, 1, 2), league_line("110102", 3, 0, 2)})};
+  s.add(round2);
+  auto after = league();
+  EXPECT_EQ(after.at("last_bulletin_ranked"), true);
+  const auto l3 = line_of(after, "110103");
+  EXPECT_EQ(l3.at("rank").to_number<int>(), 3);
+  EXPECT_EQ(l3.at("rank_at_last_bulletin").to_number<int>(), 1);
+  EXPECT_EQ(l3.at("rank_change").to_number<int>(), -2);
+  EXPECT_EQ(l3.at("value_at_last_bulletin").at("numerator").to_number<int>(), 1);
+  EXPECT_EQ(l3.at("value_at_last_bulletin").at("denominator").to_number<int>(), 1);
+  EXPECT_EQ(line_of(after, "110101").at("rank_at_last_bulletin").to_number<int>(), 2);
+  EXPECT_EQ(line_of(after, "110101").at("rank_change").to_number<int>(), 1);
+  // The Party ranking is not the League one: round 2 published none, so its ranks come from the
+  // counters frozen at round 2 (110101 2/2 first).
+  proj::ranking_options party = ranking_options_for(s.state, std::nullopt, proj::twin::party);
+  auto party_ranking = ranking_json(s.state, s.node("110100"), party, 5, 5);
+  EXPECT_EQ(party_ranking.at("last_bulletin_ranked"), false);
+  EXPECT_EQ(line_of(party_ranking, "110101").at("rank_at_last_bulletin").to_number<int>(), 1);
+  // Another indicator than the one the bulletin ranked by: from the counters.
+  auto by_coverage = ranking_options_for(s.state, proj::indicator::organization_coverage_rate, proj::twin::league);
+  EXPECT_EQ(ranking_json(s.state, s.node("110100"), by_coverage, 5, 5).at("last_bulletin_ranked"), false);
+  // A child the bulletin did not list (registered since) has no rank then.
+  s.jurisdiction("110104", "110100", level::county);
+  EXPECT_EQ(line_of(league(), "110104").at("rank_at_last_bulletin").to_number<int>(), 0);
+  EXPECT_EQ(line_of(league(), "110104").at("rank_change").to_number<int>(), 0);
+}
+
 // A bulletin's issued rankings carry their red and black lists by the same rule: a line whose
 // ranking value was not recorded (0/0 at issue) is on neither, a single child on neither.
 TEST(BulletinJson, IssuedRankingsCarryRedAndBlackListsThatNeverOverlap) {
@@ -132,6 +206,28 @@ TEST(BulletinJson, IssuedRankingsCarryRedAndBlackListsThatNeverOverlap) {
   EXPECT_EQ(codes(rankings.at(0).at("black_list")), strings{});
   EXPECT_EQ(codes(rankings.at(1).at("red_list")), strings{"110101"});
   EXPECT_EQ(codes(rankings.at(1).at("black_list")), strings{"110102"});
+  EXPECT_EQ(body.at("affiliation"), "party");
+  EXPECT_EQ(body.at("affiliations"), (boost::json::array{"party"}));
+
+  // One twin at a time: a bulletin from before League rankings has none; one with both shows
+  // the League one asked for, with its own lists.
+  auto league_only = bulletin_json(b, true, {}, proj::twin::league);
+  EXPECT_EQ(league_only.at("affiliation"), "league");
+  EXPECT_TRUE(league_only.at("rankings").as_array().empty());
+  domain::ranking league_city = city;
+  league_city.affiliation = domain::member_affiliation::league;
+  league_city.lines = {line("110103", 1, std::pair{1, 1}), line("110102", 2, std::pair{0, 1}),
+                       line("110101", 3, std::nullopt)};
+  b.rankings.push_back(league_city);
+  auto both = bulletin_json(b, false);
+  EXPECT_EQ(both.at("affiliations"), (boost::json::array{"party", "league"}));
+  auto league = bulletin_json(b, true, {}, proj::twin::league);
+  ASSERT_EQ(league.at("rankings").as_array().size(), 1u);
+  EXPECT_EQ(league.at("rankings").at(0).at("affiliation"), "league");
+  EXPECT_EQ(league.at("rankings").at(0).at("lines").at(0).at("jurisdiction"), "110103");
+  EXPECT_EQ(codes(league.at("rankings").at(0).at("red_list")), strings{"110103"});
+  EXPECT_EQ(codes(league.at("rankings").at(0).at("black_list")), strings{"110102"});
+  EXPECT_EQ(bulletin_json(b, true).at("rankings").as_array().size(), 2u) << "Party: as before";
 }
 
 TEST(IndicatorsJson, OrgsInScopeByKindAndSurveyedByStepWithBaselineAndLastBulletin) {

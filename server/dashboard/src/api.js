@@ -293,8 +293,8 @@ export async function ledger(code, { status, overdue, cursor, limit = 100, asOf,
 
 // One page of interviews; `next` is the cursor of the following page (null at the end). The server
 // caps `limit` at its max_page and gives no total, so counting needs every page.
-export async function interviews(code, { status, asOf, limit = 1000, cursor } = {}) {
-  const { json: j, text } = await requestText('/api/v1/interviews', { params: { jurisdiction: code, status, as_of: asOf, limit, cursor }, about: { jurisdiction: code, asOf } });
+export async function interviews(code, { status, affiliation, asOf, limit = 1000, cursor } = {}) {
+  const { json: j, text } = await requestText('/api/v1/interviews', { params: { jurisdiction: code, status, affiliation, as_of: asOf, limit, cursor }, about: { jurisdiction: code, asOf } });
   return { position: bodyPosition(j), next: bigCursor(text, j.next), lines: list(j, 'interviews', 'lines', 'items').map(normInterview) };
 }
 
@@ -303,11 +303,11 @@ export async function interviews(code, { status, asOf, limit = 1000, cursor } = 
 // read at the head, not `as_of` the first page's position: a past position is replayed from a
 // snapshot on every request, too slow to repeat per page; the cursor is the interview id, so an
 // interview added meanwhile is never counted twice.
-export async function allInterviews(code, { status, pageSize = 1000, onPage = () => {}, cancelled = () => false } = {}) {
+export async function allInterviews(code, { status, affiliation, pageSize = 1000, onPage = () => {}, cancelled = () => false } = {}) {
   const all = [];
   let cursor, position = null;
   for (;;) {
-    const page = await interviews(code, { status, limit: pageSize, cursor });
+    const page = await interviews(code, { status, affiliation, limit: pageSize, cursor });
     if (cancelled()) return null;
     position = page.position ?? position;
     all.push(...page.lines);
@@ -327,6 +327,7 @@ export function normInterview(x) {
     id: x.interview ?? x.id, campaign: x.campaign, jurisdiction: String(x.jurisdiction ?? ''),
     jurisdictionName: x.jurisdiction_name ?? x.name ?? '', person: x.responsible_person ?? '',
     reasons: list(x, 'reasons'), round: x.round ?? null, scheduledAt: x.scheduled_at_ms ?? null, place: x.place ?? '',
+    affiliation: x.affiliation ?? 'party',
     heldAt: x.held_at_ms ?? null, answer: x.answer ?? '', pledge: x.pledge ?? '', status: x.status ?? 'scheduled',
     items, conclusion: x.conclusion ?? '', closedOn: x.closed_on ?? '', escalation: x.escalation_reason ?? '',
     escalatedOn: x.escalated_on ?? '', escalatedTo: x.escalated_to ?? '', position: x.scheduled_at_position ?? x.position ?? null,
@@ -349,12 +350,14 @@ function bulletinDate(b) {
 
 export async function bulletins(campaign) {
   const j = await request('/api/v1/bulletins', { params: { campaign } });
+  // `affiliations`: the twins the round ranked (rounds from before League rankings: Party only).
   return list(j, 'bulletins', 'rounds').map((b) => ({ campaign: b.campaign ?? campaign, round: b.round, asOf: bulletinDate(b),
-    position: positionOf(b.log_position ?? b.position), rankings: b.rankings_count ?? (Array.isArray(b.rankings) ? b.rankings.length : null) }));
+    position: positionOf(b.log_position ?? b.position), rankings: b.rankings_count ?? (Array.isArray(b.rankings) ? b.rankings.length : null),
+    affiliations: Array.isArray(b.affiliations) ? b.affiliations : ['party'] }));
 }
 
-export async function bulletin(campaign, round, { parent } = {}) {
-  const j = await request(`/api/v1/bulletins/${encodeURIComponent(campaign)}/${encodeURIComponent(round)}`, { params: { parent } });
+export async function bulletin(campaign, round, { parent, affiliation = 'party' } = {}) {
+  const j = await request(`/api/v1/bulletins/${encodeURIComponent(campaign)}/${encodeURIComponent(round)}`, { params: { parent, affiliation } });
   const b = j.bulletin ?? j;
   const rankingsList = list(b, 'rankings').map((r) => ({
     parent: String(r.parent ?? ''), parentName: r.parent_name ?? '', by: r.by ?? r.indicator, affiliation: r.affiliation,
@@ -369,7 +372,8 @@ export async function bulletin(campaign, round, { parent } = {}) {
         previousRank: l.previous_rank ?? 0, value: normValue(main), values: values.map((v) => ({ which: v.which ?? v.indicator, value: normValue(v) })) };
     }).sort((a, b2) => a.rank - b2.rank),
   }));
-  return { campaign: b.campaign ?? campaign, round: b.round ?? round, asOf: bulletinDate(b),
+  return { campaign: b.campaign ?? campaign, round: b.round ?? round, asOf: bulletinDate(b), affiliation: b.affiliation ?? affiliation,
+    affiliations: Array.isArray(b.affiliations) ? b.affiliations : ['party'],
     position: positionOf(b.log_position ?? b.position), issuedAt: b.issued_at_ms ?? b.timestamp_ms ?? null, rankings: rankingsList };
 }
 

@@ -1,4 +1,5 @@
-// Bulletins (每15天通报一轮): each round's rankings exactly as issued (frozen in the log), printable.
+// Bulletins (每15天通报一轮): each round's rankings exactly as issued (frozen in the log), printable;
+// the Party or the League rankings as the affiliation switch says (both twins are published).
 import * as api from './api.js';
 import { t, tEnum } from './i18n.js';
 import { esc, fmtValue } from './format.js';
@@ -29,18 +30,22 @@ async function open(round) {
   const { state } = ctx;
   selected = round;
   for (const li of document.querySelectorAll('#bulletin-list li')) li.classList.toggle('active', li.dataset.round === String(round));
-  const b = await api.bulletin(campaignId(state), round, { parent: state.code });
+  const affiliation = state.affiliation;
+  const b = await api.bulletin(campaignId(state), round, { parent: state.code, affiliation });
   const names = new Map((state.jurisdiction?.path ?? []).map((p) => [p.code, p.name]));
   for (const c of state.jurisdiction?.children ?? []) names.set(c.code, c.name);
   const nameOf = (code) => names.get(code) || code;
-  let rankings = b.rankings.filter((r) => r.parent === state.code);
-  if (!rankings.length) rankings = b.rankings.slice(0, 3);
+  let rankings = b.rankings.filter((r) => r.parent === state.code && r.affiliation === affiliation);
+  if (!rankings.length) rankings = b.rankings.filter((r) => r.affiliation === affiliation).slice(0, 3);
+  // Rounds issued before League rankings were frozen have none to show.
+  const none = b.affiliations.includes(affiliation) ? t('bulletin.none_here') : t('bulletin.twin_not_ranked', { twin: t('aff.' + affiliation) });
   $('#bulletin-body').innerHTML = `<header class="bulletin-head">
       <h2>${esc(t('bulletin.heading', { round: b.round }))}</h2>
       <p class="bulletin-asof">${esc(t('bulletin.asof', { date: b.asOf || datesByRound.get(String(b.round)) || '' }))}${b.position ? ' · ' + esc(t('bulletin.position', { p: b.position })) : ''}</p></header>
-    ${rankings.map((r) => rankingTable(r, nameOf)).join('') || `<p class="muted">${esc(t('bulletin.none_here'))}</p>`}
+    ${rankings.map((r) => rankingTable(r, nameOf)).join('') || `<p class="muted">${esc(none)}</p>`}
     <p class="muted small">${esc(t('bulletin.frozen'))}</p>`;
   $('#bulletin-body').dataset.round = String(b.round);
+  $('#bulletin-body').dataset.affiliation = affiliation;
 }
 
 export async function show(c) {

@@ -1,5 +1,6 @@
 // Accountability interviews (约谈): scheduled, held, rectification items, closed or escalated;
-// who is interviewed and why.
+// who is interviewed and why. Party or League interviews as the affiliation switch says (a League
+// laggard is called by the League committee above it).
 import * as api from './api.js';
 import { t, tEnum } from './i18n.js';
 import { esc, fmtTime, fmtInt } from './format.js';
@@ -28,6 +29,7 @@ function follow(ctx) {
   unsubscribe = state.live.subscribe({ topic: 'interviews', jurisdiction: code }, (m) => {
     if (m.type === 'live') { live = true; return; }
     if (!live || m.type !== 'interview' || state.code !== code || state.view !== 'interviews') return;
+    if ((m.interview?.affiliation ?? 'party') !== state.affiliation) return;
     clearTimeout(timer);
     timer = setTimeout(() => render(ctx).catch(() => {}), 1000);
   });
@@ -105,13 +107,17 @@ async function render(ctx) {
   const seq = state.renderSeq;
   const my = ++renderId;
   const code = state.code;
-  if (shownCode !== code) { shown = SHOW_STEP; shownCode = code; lastLines = []; }
-  $('#iv-sub').textContent = state.jurisdiction ? state.jurisdiction.name : '';
+  const affiliation = state.affiliation;
+  const shownKey = code + '|' + affiliation;
+  if (shownCode !== shownKey) { shown = SHOW_STEP; shownCode = shownKey; lastLines = []; }
+  $('#iv-sub').textContent = (state.jurisdiction ? state.jurisdiction.name + ' · ' : '') + t('aff.' + affiliation);
+  $('#interviews').dataset.affiliation = affiliation;
   $('#iv-more').onclick = () => { shown += SHOW_STEP; renderTable(ctx, lastLines, $('#iv-summary').dataset.complete === 'true'); };
   const stale = () => seq !== state.renderSeq || my !== renderId;
   const loaded = [];
   let first = true;
   const all = await api.allInterviews(code, {
+    affiliation,
     cancelled: stale,
     onPage: (lines, page) => {
       loaded.push(...lines);

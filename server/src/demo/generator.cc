@@ -114,6 +114,7 @@ struct interview_world {
   std::string jurisdiction;
   std::int64_t scheduled_at_ms = 0;
   double pace = 1;  // of the jurisdiction: how fast it works off its rectification list
+  bool league = false;  // called by the League ranking: the League committee above runs it
 };
 
 struct transfer_plan {
@@ -1115,8 +1116,9 @@ struct campaign_generator::impl {
   void observe(const event& e) {
     domain::apply(st, e);
     if (const auto* s = std::get_if<events::interview_scheduled>(&e)) {
-      interviews.push_back(
-          interview_world{s->interview, s->jurisdiction.value, s->scheduled_at_ms, pace_of(s->jurisdiction.value)});
+      interviews.push_back(interview_world{s->interview, s->jurisdiction.value, s->scheduled_at_ms,
+                                           pace_of(s->jurisdiction.value),
+                                           s->affiliation == member_affiliation::league});
     }
   }
 
@@ -1138,11 +1140,12 @@ struct campaign_generator::impl {
     return n == 0 ? 1.0 : sum / static_cast<double>(n);
   }
 
-  // The interviewer: the level above the interviewed jurisdiction.
-  actor_ref interviewer(const std::string& code) const {
-    const auto parent = parent_of(jurisdiction_code{code});
+  // The interviewer: the level above the interviewed jurisdiction, its League committee for a
+  // League interview.
+  actor_ref interviewer(const interview_world& iv) const {
+    const auto parent = parent_of(jurisdiction_code{iv.jurisdiction});
     if (!parent || parent->value == "000000") return admin();
-    return operator_at(parent->value);
+    return operator_at(parent->value, iv.league);
   }
 
   void interview_day(date today, const command_sink& sink) {
@@ -1150,7 +1153,7 @@ struct campaign_generator::impl {
     for (auto& iv : interviews) {
       const auto* rec = st.find_interview(iv.id);
       if (!rec) continue;
-      const auto by = interviewer(iv.jurisdiction);
+      const auto by = interviewer(iv);
       switch (rec->status) {
         case interview_status::scheduled: {
           // Held the day after the scheduled time at the latest, so the instant is past.
@@ -1162,7 +1165,11 @@ struct campaign_generator::impl {
               "摸底排查不细，组建工作推进迟缓，主要负责同志认识不到位",
               "对非公党建工作重视不够，指导员选派不足，组建进度落后",
               "部分组建对象出资人顾虑较多，工作方法单一，成效不明显"};
-          c.answer = std::string(r.pick(answers));
+          static constexpr std::array<std::string_view, 3> league_answers{
+              "团员底数摸排不细，团组织组建推进迟缓，团委主要负责同志认识不到位",
+              "对非公团建工作重视不够，团建指导员选派不足，组建进度落后",
+              "青年职工流动性大，团员组织关系接转不及时，成效不明显"};
+          c.answer = std::string(r.pick(iv.league ? league_answers : answers));
           c.pledge = "立即召开专题会议，倒排工期、挂图作战，确保按期完成对账销号任务";
           if (!send(std::move(c), by, sink)) break;
           cmd::set_rectification_items items;
@@ -1172,8 +1179,12 @@ struct campaign_generator::impl {
           items.items.push_back(rectification_item{"组建对象销号进度滞后", "对照台账逐一落实组建方式和责任人，按期销号",
                                                    add_days(today, static_cast<int>(r.between(15, 25)))});
           if (r.chance(0.5)) {
-            items.items.push_back(rectification_item{"党建指导员选派不足", "为未建组织的组建对象选派党建指导员，实现工作覆盖",
-                                                     add_days(today, static_cast<int>(r.between(10, 20)))});
+            items.items.push_back(
+                iv.league
+                    ? rectification_item{"团建指导员选派不足", "为未建团组织的组建对象选派团建指导员，实现工作覆盖",
+                                         add_days(today, static_cast<int>(r.between(10, 20)))}
+                    : rectification_item{"党建指导员选派不足", "为未建组织的组建对象选派党建指导员，实现工作覆盖",
+                                         add_days(today, static_cast<int>(r.between(10, 20)))});
           }
           send(std::move(items), by, sink);
           break;

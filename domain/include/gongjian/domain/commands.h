@@ -402,6 +402,8 @@ struct schedule_interview {
   bulletin_round round;
   std::int64_t scheduled_at_ms = 0;
   std::string place;
+  // Whose ranking calls the jurisdiction: Party when absent (clients from before League interviews).
+  std::optional<member_affiliation> affiliation;
   bool operator==(const schedule_interview&) const = default;
 };
 

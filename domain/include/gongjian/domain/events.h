@@ -552,9 +552,11 @@ struct formation_target_withdrawn {
 };
 
 // 约谈 announced with time, place and reasons.
+//   version 2: `affiliation`, the twin whose ranking called the jurisdiction (a League laggard is
+//              called by the League committee above it). Version 1 interviews were all Party.
 struct interview_scheduled {
   static constexpr std::string_view type = "interview_scheduled";
-  static constexpr std::uint16_t schema_version = 1;
+  static constexpr std::uint16_t schema_version = 2;
   interview_id interview;
   campaign_id campaign;
   jurisdiction_code jurisdiction;
@@ -563,10 +565,12 @@ struct interview_scheduled {
   bulletin_round round;
   std::int64_t scheduled_at_ms = 0;
   std::string place;
+  member_affiliation affiliation = member_affiliation::party;
   bool operator==(const interview_scheduled&) const = default;
   template <class Archive>
-  void serialize(Archive& ar, std::uint32_t /*version*/) {
+  void serialize(Archive& ar, std::uint32_t version) {
     ar(interview, campaign, jurisdiction, responsible_person, reasons, round, scheduled_at_ms, place);
+    if (version >= 2) ar(affiliation);
   }
 };
 

@@ -204,7 +204,7 @@ inline constexpr rule_info interview_not_found{"interview_not_found", rejection_
 inline constexpr rule_info interview_round_not_issued{"interview_round_not_issued", rejection_kind::rule_violation,
     "An interview follows a bulletin: its round has been issued."};
 inline constexpr rule_info interview_already_scheduled{"interview_already_scheduled", rejection_kind::conflict,
-    "A jurisdiction is called to one interview per bulletin round."};
+    "A jurisdiction is called to one interview per bulletin round and twin (Party, League)."};
 inline constexpr rule_info interview_not_scheduled{"interview_not_scheduled", rejection_kind::conflict,
     "Only a scheduled interview is held."};
 inline constexpr rule_info interview_not_held{"interview_not_held", rejection_kind::rule_violation,

@@ -204,6 +204,7 @@ struct interview_record {
   std::vector<bool> items_done;  // one per rectification item
   date scheduled_on;              // the China day of the scheduled instant
   date held_on;                   // the China day it was held; meaningless while scheduled
+  member_affiliation affiliation = member_affiliation::party;  // whose ranking called it
   bool operator==(const interview_record&) const = default;
   bool all_items_done() const {
     for (bool done : items_done) if (!done) return false;

@@ -129,8 +129,13 @@ struct bulletin_record {
   domain::date as_of;
   std::uint64_t log_position = 0;  // the position the frozen rankings reflect
   std::uint64_t position = 0;      // where the bulletin event itself sits
+  // Every parent's ranking of its children, for each twin the bulletin ranked: bulletins issued
+  // before League rankings were frozen hold Party rankings only.
   std::vector<domain::ranking> rankings;
   bool operator==(const bulletin_record&) const = default;
+  // The ranking of `parent`'s children for `affiliation` (nullptr when the bulletin has none).
+  const domain::ranking* ranking_of(std::string_view parent, domain::member_affiliation affiliation) const;
+  bool ranked(domain::member_affiliation affiliation) const;
 };
 
 struct interview_record {
@@ -142,6 +147,7 @@ struct interview_record {
   std::uint32_t round = 0;
   std::int64_t scheduled_at_ms = 0;
   std::string place;
+  domain::member_affiliation affiliation = domain::member_affiliation::party;  // whose ranking called it
   domain::interview_status status = domain::interview_status::scheduled;
   // What the interviewee said (表态), once the interview is held; held_at_ms 0 until then.
   std::int64_t held_at_ms = 0;

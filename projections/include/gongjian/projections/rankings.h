@@ -1,13 +1,16 @@
 #pragma once
 // Rankings of the children of one jurisdiction by any indicator (DESIGN.md "Read side"): by the
 // indicator (best first), ties broken by a second indicator, then by code, so every child has a
-// distinct rank 1..n. Each line also carries its rank at the last bulletin, computed the same way
-// from the counters frozen at that bulletin, and the change (positive = moved up). The top of the
-// list is the "red list" (红榜), the bottom the "black list" (黑榜).
+// distinct rank 1..n. Each line also carries its rank at the last bulletin and the change
+// (positive = moved up): the rank that bulletin published when it ranked this parent by this
+// indicator for this twin (`ranking_options::published`), else the rank computed the same way from
+// the counters frozen at that bulletin. The top of the list is the "red list" (红榜), the bottom
+// the "black list" (黑榜).
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,7 +25,17 @@ struct ranking_options {
   std::optional<indicator> tie_break = indicator::standalone_formation_rate;
   // Whether a bulletin has been issued (otherwise there is no rank to compare with).
   bool has_last_bulletin = false;
+  // The last bulletin's ranking of the same parent, indicator and twin, when it has one: the
+  // ranks and values at the last bulletin are the ones it published (what leaders were told),
+  // not recomputed. A child it does not list (registered since) has no rank then. Not owned.
+  const domain::ranking* published = nullptr;
 };
+
+// The ranking of `parent_code`'s children by `options.by` for `options.affiliation` that
+// `last_bulletin` published, or nullptr (no bulletin, another indicator, or a bulletin issued
+// before that twin was ranked).
+const domain::ranking* published_ranking(const std::vector<domain::ranking>& last_bulletin,
+                                         std::string_view parent_code, const ranking_options& options);
 
 struct ranking_entry {
   node_index node = no_node;

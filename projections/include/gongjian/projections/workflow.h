@@ -1,13 +1,14 @@
 #pragma once
 // The campaign workflow (DESIGN.md "Read side", issue 4 "Workflow"): a campaign clock; every
-// cadence days from the campaign's start a bulletin (通报) freezing the rankings of every level;
-// interview rules (约谈) applied to each bulletin; escalation of interviews whose rectification
-// items are overdue and whose rank did not improve. Every decision goes through the domain's
-// `decide` (commands issue_bulletin, schedule_interview, escalate_interview) and is appended with
-// a deterministic command id:
+// cadence days from the campaign's start a bulletin (通报) freezing the Party and the League
+// rankings of every level; interview rules (约谈) applied to each of those rankings; escalation of
+// interviews whose rectification items are overdue and whose rank (in their twin's ranking) did
+// not improve. Every decision goes through the domain's `decide` (commands issue_bulletin,
+// schedule_interview, escalate_interview) and is appended with a deterministic command id:
 //
 //   bulletin:<campaign>:<round>
-//   interview:<campaign>:<round>:<jurisdiction code>
+//   interview:<campaign>:<round>:<jurisdiction code>           (Party)
+//   interview:<campaign>:<round>:<jurisdiction code>:league    (League)
 //   escalate:<campaign>:<round>:<interview id>
 //
 // so that a restart, a replay or two servers racing never issue one twice: the event store
@@ -62,8 +63,6 @@ struct workflow_options {
   std::string interview_place = "上级市场监管部门约谈室";
   // Interviews are scheduled this many days after their bulletin, at 09:00 China Standard Time.
   int interview_after_days = 3;
-  // Which twin the bulletins rank (the campaign's indicators are Party by default).
-  twin ranked = twin::party;
   // Waiting for the runner to apply what the workflow appended.
   std::chrono::milliseconds apply_timeout{10000};
 };
@@ -75,8 +74,10 @@ struct tick_report {
   std::uint32_t duplicates = 0;    // decisions someone had already appended (restart, racer)
 };
 
-// The interview command id and the interview id derived from it (stable across processes).
-std::string interview_command_id(std::uint64_t campaign, std::uint32_t round, std::string_view jurisdiction);
+// The interview command id and the interview id derived from it (stable across processes). A
+// Party interview's id is the one it had before League interviews were scheduled.
+std::string interview_command_id(std::uint64_t campaign, std::uint32_t round, std::string_view jurisdiction,
+                                 twin affiliation = twin::party);
 domain::interview_id interview_id_for(std::string_view command_id);
 
 class workflow {
