@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -307,7 +308,12 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
     for (const auto& ranking : bulletin->rankings) {
       // Looked up once per ranking: a bulletin holds one per parent and twin (6,432 in the demo).
       const auto* previous_ranking = ranking_of(previous, ranking.parent.value, ranking.affiliation);
-      const std::size_t n = ranking.lines.size();
+      // Ranked last among the measured lines only, as the black list is: a line without a value
+      // (0/0, e.g. no formation targets of the twin) ranks below every value but was not measured
+      // last, and would otherwise be called for sorting last by its code.
+      const std::size_t n = std::count_if(ranking.lines.begin(), ranking.lines.end(), [&](const auto& line) {
+        return recorded_value(line, ranking.by).defined();
+      });
       std::size_t bottom_percent = 0;
       if (rules.bottom_percent > 0) {
         bottom_percent = (n * rules.bottom_percent + 99) / 100;
@@ -315,10 +321,11 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
       }
       for (const auto& line : ranking.lines) {
         std::vector<domain::interview_reason> reasons;
+        const indicator_value now = recorded_value(line, ranking.by);
         const bool in_bottom_n = rules.bottom_n > 0 && n > rules.bottom_n && line.rank > n - rules.bottom_n;
         const bool in_bottom_percent = bottom_percent > 0 && line.rank > n - bottom_percent;
-        if (in_bottom_n || in_bottom_percent) reasons.push_back(domain::interview_reason::ranked_last);
-        const indicator_value now = recorded_value(line, ranking.by);
+        if (now.defined() && (in_bottom_n || in_bottom_percent))
+          reasons.push_back(domain::interview_reason::ranked_last);
         if (rules.no_progress_since_last_bulletin && now.defined() && now.numerator < now.denominator) {
           indicator_value before{0, 0};
           if (const auto* prev_line = line_of(previous_ranking, line.jurisdiction.value)) {

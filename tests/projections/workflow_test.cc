@@ -192,10 +192,12 @@ TEST(workflow, hundred_day_virtual_campaign_with_restart_and_racing_servers) {
   std::set<call> expected;
   for (std::size_t k = 0; k < bulletins.size(); ++k) {
     for (const auto& ranking : bulletins[k]->rankings) {
-      const std::size_t n = ranking.lines.size();
+      // Ranked last among the lines with a value; unmeasured ones (0/0) rank below them all.
+      std::size_t n = 0;
+      for (const auto& line : ranking.lines) n += value_of(line).defined() ? 1 : 0;
       for (const auto& line : ranking.lines) {
-        bool called = n > rules.bottom_n && line.rank > n - rules.bottom_n;  // ranked last
         const indicator_value now = value_of(line);
+        bool called = now.defined() && n > rules.bottom_n && line.rank > n - rules.bottom_n;  // ranked last
         if (now.defined() && now.numerator * 1000 < 250 * now.denominator) called = true;  // below 25%
         if (now.defined() && now.numerator < now.denominator) {
           indicator_value before{0, 0};
