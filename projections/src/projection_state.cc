@@ -684,6 +684,7 @@ struct projection_state::handler {
       return nullptr;
     }
     s.workflow_dirty_ = true;
+    it->second.changed_at_position = rec.pos.value;
     return &it->second;
   }
   void operator()(const ev::interview_scheduled& e) {
@@ -698,6 +699,7 @@ struct projection_state::handler {
     r.place = e.place;
     r.affiliation = e.affiliation;
     r.scheduled_at_position = rec.pos.value;
+    r.changed_at_position = rec.pos.value;
     s.interviews_[r.id] = std::move(r);
     s.workflow_dirty_ = true;
   }
@@ -965,18 +967,23 @@ std::string encode_instructor(const instructor_record& r) {
 //              date around escalated_to.
 //   version 3: the marker kWorkflowV3, then as version 2 with each interview's affiliation after
 //              its place.
+//   version 4: the marker kWorkflowV4, then as version 3 with each interview's last changing
+//              position at its end (earlier versions read it as the scheduling position: it only
+//              tells a running server's subscribers what changed since they were sent it, and
+//              they all subscribed after the load).
 // Version 1 began with the campaigns count, which is never near the markers, so the first varint
 // tells them apart and stores written before version 2 still load. Versions 1 and 2 were written
 // before League interviews existed: their interviews are Party interviews, so a store of either
 // reads correctly without a rebuild.
 constexpr std::uint64_t kWorkflowV2 = 0xffff'ffff'ffff'ff02ULL;
 constexpr std::uint64_t kWorkflowV3 = 0xffff'ffff'ffff'ff03ULL;
+constexpr std::uint64_t kWorkflowV4 = 0xffff'ffff'ffff'ff04ULL;
 
 std::string encode_workflow(const std::map<std::uint64_t, campaign_record>& campaigns,
                             const std::vector<bulletin_record>& bulletins,
                             const std::map<std::uint64_t, interview_record>& interviews) {
   binary::writer w;
-  w.u(kWorkflowV3);
+  w.u(kWorkflowV4);
   w.u(campaigns.size());
   for (const auto& [id, c] : campaigns) {
     w.u(c.id);
@@ -1033,6 +1040,7 @@ std::string encode_workflow(const std::map<std::uint64_t, campaign_record>& camp
     w.str(r.escalation_reason);
     w.i(r.escalated_on.days_since_epoch);
     w.u(r.scheduled_at_position);
+    w.u(r.changed_at_position);
   }
   return w.take();
 }
@@ -1041,7 +1049,8 @@ bool decode_workflow(std::string_view bytes, std::map<std::uint64_t, campaign_re
                      std::vector<bulletin_record>& bulletins, std::map<std::uint64_t, interview_record>& interviews) {
   binary::reader r(bytes);
   auto n = r.u();
-  const bool v3 = n == kWorkflowV3;
+  const bool v4 = n == kWorkflowV4;
+  const bool v3 = v4 || n == kWorkflowV3;
   const bool v2 = v3 || n == kWorkflowV2;
   if (v2) n = r.u();
   for (std::uint64_t k = 0; k < n && r.ok(); ++k) {
@@ -1112,6 +1121,7 @@ bool decode_workflow(std::string_view bytes, std::map<std::uint64_t, campaign_re
       iv.escalated_on.days_since_epoch = static_cast<std::int32_t>(r.i());
     }
     iv.scheduled_at_position = r.u();
+    iv.changed_at_position = v4 ? r.u() : iv.scheduled_at_position;
     interviews[iv.id] = std::move(iv);
   }
   return r.ok() && r.at_end();

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <mutex>
 
 #include "event_json.h"
@@ -564,21 +565,25 @@ class audit_topic final : public pulled_topic {
   bool confirmed_ = false;  // "subscribed" sent
 };
 
-// Sends the interviews in scope in passes over the projections' interviews, by id: a pass sends
-// every interview whose JSON differs from the one last sent to this subscriber (the first pass:
-// all of them), in pages of at most what the send queue has room for, each page read on the store
-// pool when the queue has drained to half (as the events and audit topics do). So a slow client
-// costs its queue and one page, never the whole snapshot held in memory. The first pass ends with
-// "live" at the position its first page was read at: every interview sent in it reflects at least
-// that position, and what changed after it comes in the next pass (the applier marks it dirty).
+// Sends the interviews in scope (of one twin, if asked) in passes over the projections'
+// interviews, by id: a pass sends every interview changed after the previous pass began (the
+// first pass: all of them), in pages of at most what the send queue has room for, each page read
+// on the store pool when the queue has drained to half (as the events and audit topics do). So a
+// slow client costs its queue and one page, and a pass serializes only what changed, not every
+// interview in scope. The first pass ends with "live" at the position its first page was read
+// at: every interview sent in it reflects at least that position, and what changed after it comes
+// in the next pass (the applier marks it dirty). An interview changed while a pass runs may be
+// sent in it and again in the next, with the same or newer content.
 class interviews_topic final : public pulled_topic {
  public:
   interviews_topic(std::weak_ptr<message_sink> sink, net::any_io_executor strand, std::shared_ptr<shared_state> state,
-                   std::shared_ptr<read_side> reads, principal caller, std::string jurisdiction, bool must_exist)
+                   std::shared_ptr<read_side> reads, principal caller, std::string jurisdiction, bool must_exist,
+                   std::optional<domain::member_affiliation> affiliation)
       : pulled_topic(std::move(sink), std::move(strand), std::move(state), std::move(reads)),
         caller_(std::move(caller)),
         jurisdiction_(std::move(jurisdiction)),
-        must_exist_(must_exist) {}
+        must_exist_(must_exist),
+        affiliation_(affiliation) {}
 
   // "subscribed" follows the first read, which checks that a jurisdiction given exists.
   void start() override { begin(); }
@@ -603,12 +608,12 @@ class interviews_topic final : public pulled_topic {
     if (new_pass) {
       dirty_ = false;
       cursor_ = 0;
+      changed_after_ = pass_position_;  // 0 before the first pass: everything
     }
     reading_ = true;
     const std::size_t limit = std::min<std::size_t>(room, 256);
-    // seen_ is only touched by this one read at a time (reading_), so the pool may use it.
     net::post(state_->store_pool, [self = self_as<interviews_topic>(), after = cursor_, limit, new_pass,
-                                   check = must_exist_ && !confirmed_] {
+                                   changed_after = changed_after_, check = must_exist_ && !confirmed_] {
       page p;
       self->reads_->runner().read([&](const proj::projection_state& s, const proj::keyed_state&) {
         p.applied = s.last_applied().value;
@@ -618,20 +623,17 @@ class interviews_topic final : public pulled_topic {
         }
         for (auto it = s.interviews().upper_bound(after); it != s.interviews().end(); ++it) {
           const auto& [id, r] = *it;
+          if (r.changed_at_position <= changed_after) continue;
+          if (self->affiliation_ && r.affiliation != *self->affiliation_) continue;
           if (!may_see(self->caller_, r.jurisdiction) || !scope_covers(self->jurisdiction_, r.jurisdiction)) continue;
-          json::value interview = interview_json(r);
-          std::string body = json::serialize(interview);
-          auto seen = self->seen_.find(id);
-          if (seen != self->seen_.end() && seen->second == body) continue;
           if (p.messages.size() == limit) {
-            p.more = true;  // this one is sent by the next page (seen_ still differs)
+            p.more = true;  // this one starts the next page
             break;
           }
-          self->seen_[id] = std::move(body);
           json::object m{{"type", "interview"},
                          {"topic", "interviews"},
                          {"position", p.applied},
-                         {"interview", std::move(interview)}};
+                         {"interview", interview_json(r)}};
           p.messages.push_back(std::make_shared<const std::string>(json::serialize(m)));
           p.last_id = id;
         }
@@ -668,13 +670,14 @@ class interviews_topic final : public pulled_topic {
 
   principal caller_;
   std::string jurisdiction_;
-  bool must_exist_;                            // given by the client (the caller's own scope is not looked up)
-  std::map<std::uint64_t, std::string> seen_;  // interview id -> JSON last sent (store pool, one read at a time)
+  bool must_exist_;  // given by the client (the caller's own scope is not looked up)
+  std::optional<domain::member_affiliation> affiliation_;  // none: both twins
   // Strand only.
   bool confirmed_ = false;           // "subscribed" sent
   bool more_ = false;                // a pass is under way: the next page starts after cursor_
   std::uint64_t cursor_ = 0;         // id of the last interview sent in this pass
-  std::uint64_t pass_position_ = 0;  // where the pass's first page was read
+  std::uint64_t pass_position_ = 0;  // where the last pass's first page was read
+  std::uint64_t changed_after_ = 0;  // this pass sends interviews changed after it
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -736,8 +739,13 @@ result<std::shared_ptr<topic_subscription>, api_error> topic_factory::make(const
     const bool given = code && !code->empty();
     std::string scope = given ? *code : caller.scope;
     if (!may_see(caller, scope)) return failure(out_of_scope(caller, "interviews in " + scope));
+    std::optional<domain::member_affiliation> twin;
+    if (const json::value* a = message.if_contains("affiliation"); a && !a->is_null()) {
+      twin = a->is_string() ? domain::from_string<domain::member_affiliation>(a->get_string()) : std::nullopt;
+      if (!twin) return failure(bad("\"affiliation\" must be party or league", "affiliation"));
+    }
     return std::shared_ptr<topic_subscription>(std::make_shared<interviews_topic>(
-        std::move(sink), std::move(strand), std::move(state), reads_, caller, scope, given));
+        std::move(sink), std::move(strand), std::move(state), reads_, caller, scope, given, twin));
   }
   return failure(api_error{error_kind::not_found,
                            "unknown topic '" + topic + "' (available: events, rankings, audit, interviews)", "topic", ""});

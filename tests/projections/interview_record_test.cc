@@ -102,6 +102,9 @@ TEST(InterviewRecord, KeepsWhenEachItemWasStruckOffAndHowTheInterviewEnded) {
 
 TEST(InterviewRecord, SurvivesSnapshotsAndTheStore) {
   const auto s = fold({scheduled(), held()});
+  // The interviews topic sends an interview again when an event after its last pass changed it.
+  EXPECT_EQ(s.interviews().at(7).scheduled_at_position, 1u);
+  EXPECT_EQ(s.interviews().at(7).changed_at_position, 2u);
 
   projection_state from_snapshot;
   ASSERT_TRUE(from_snapshot.restore_canonical(s.canonical()));
@@ -267,6 +270,8 @@ TEST(InterviewRecord, AStoreWrittenBeforeLeagueInterviewsLoadsThemAsParty) {
   ASSERT_EQ(loaded.interviews().size(), 1u);
   const auto& r = loaded.interviews().at(7);
   EXPECT_EQ(r.affiliation, domain::member_affiliation::party);
+  // Before version 4 the last change was not kept: it reads as the scheduling.
+  EXPECT_EQ(r.changed_at_position, r.scheduled_at_position);
   EXPECT_EQ(r.place, "区委组织部第三会议室");
   EXPECT_EQ(r.pledge, "月底前完成组建");
   EXPECT_EQ(r.status, domain::interview_status::held);

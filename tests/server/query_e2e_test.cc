@@ -453,6 +453,23 @@ TEST_F(QueryE2E, BulletinsRankBothTwinsAndCallLeagueLaggards) {
   EXPECT_EQ(league_calls.size(), 1u);
   EXPECT_TRUE(league_calls.contains("110101"));
   EXPECT_EQ(get("/api/v1/interviews?campaign=1").at("interviews").as_array().size(), 2u);
+  // The interviews topic follows one twin when asked: League's only, then live.
+  {
+    ws_client ws(port(), "t-auditor");
+    ws.send(R"({"op":"subscribe","topic":"interviews","jurisdiction":"000000","affiliation":"both"})");
+    auto refused = ws.read();
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->at("type"), "error") << json::serialize(*refused);
+    EXPECT_EQ(refused->at("error").at("field"), "affiliation");
+    ws.send(R"({"op":"subscribe","topic":"interviews","jurisdiction":"000000","affiliation":"league"})");
+    EXPECT_EQ(ws.read()->at("type"), "subscribed");
+    auto only = ws.read();
+    ASSERT_TRUE(only);
+    ASSERT_EQ(only->at("type"), "interview") << json::serialize(*only);
+    EXPECT_EQ(only->at("interview").at("affiliation"), "league");
+    EXPECT_EQ(only->at("interview").at("jurisdiction"), "110101");
+    EXPECT_EQ(ws.read()->at("type"), "live");
+  }
   EXPECT_EQ(get("/api/v1/interviews?affiliation=both", "t-auditor", 400).at("error").at("field"), "affiliation");
 
   // The League committee of 北京 holds 东城's League interview; it may not hold 西城's Party one,

@@ -162,6 +162,9 @@ struct interview_record {
   std::string escalation_reason;
   domain::date escalated_on;
   std::uint64_t scheduled_at_position = 0;
+  // The newest event that changed it (scheduled, held, items, closed, escalated): what the
+  // interviews topic sends again after a pass.
+  std::uint64_t changed_at_position = 0;
   bool operator==(const interview_record&) const = default;
 };
 
