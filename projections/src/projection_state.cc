@@ -421,99 +421,21 @@ struct projection_state::handler {
   void index_letter(domain::member_id member, domain::transfer_id transfer) {
     keyed.put(member_transfer_key(member, transfer), "");
   }
-  // The letter as stored, or a new one known from this event alone.
-  transfer_letter letter(domain::transfer_id transfer, domain::member_id member) {
-    if (auto stored = read_transfer_letter(keyed, transfer)) return *stored;
-    transfer_letter l;
-    l.transfer = transfer;
-    l.member = member;
-    return l;
-  }
-  void put_letter(const transfer_letter& l) {
-    index_letter(l.member, l.transfer);
-    keyed.put(transfer_letter_key(l.transfer), encode(l));
-    if (l.to_branch.value != 0) keyed.put(branch_transfer_key(l.to_branch, l.transfer), "");
-    if (l.org.value != 0) keyed.put(org_transfer_key(l.org, l.transfer), "");
-  }
-  // The org the member is in now: where a letter issued now brings the member's relationship.
-  domain::organization_id org_of_member(domain::member_id id) {
-    auto m = member(id);
-    if (!m || !m->present()) return domain::organization_id{};
-    return model().org_id(m->org);
-  }
-  // Settled as domain::apply settles it: the status, and the day and position it stopped being open.
-  void settle(domain::transfer_id transfer, domain::member_id member, domain::transfer_status status, domain::date on,
-              const std::string& reason = {}, domain::branch_id to_branch = {}) {
-    transfer_letter l = letter(transfer, member);
-    l.status = status;
-    l.settled_on = on;
-    l.settled_at = rec.pos.value;
-    l.reason = reason;
-    if (l.to_branch.value == 0) l.to_branch = to_branch;
-    put_letter(l);
-  }
-  void operator()(const ev::transfer_letter_issued& e) {
-    transfer_letter l = letter(e.transfer, e.member);
-    l.to_branch = e.to_branch;
-    l.org = org_of_member(e.member);
-    l.standing = e.standing;
-    l.from_organization = e.from_organization;
-    l.dues_paid_until = e.dues_paid_until;
-    l.issued_on = e.issued_on;
-    l.valid_until = e.valid_until;
-    l.issued_at = rec.pos.value;
-    put_letter(l);
-  }
+  void operator()(const ev::transfer_letter_issued& e) { index_letter(e.member, e.transfer); }
   void operator()(const ev::transfer_letter_received& e) {
-    settle(e.transfer, e.member, domain::transfer_status::received, e.received_on, {}, e.to_branch);
+    index_letter(e.member, e.transfer);
     transfer_completed(e.member);
   }
   void operator()(const ev::transfer_completed_by_certificate& e) {
-    transfer_letter l = letter(e.transfer, e.member);
-    l.to_branch = e.to_branch;
-    l.org = org_of_member(e.member);
-    // The member's standing at the time, as domain::apply records it.
-    if (auto m = member(e.member))
-      l.standing = m->formal ? domain::member_standing::formal : domain::member_standing::probationary;
-    l.status = domain::transfer_status::completed_by_certificate;
-    l.certificate_issuer = e.issuer;
-    l.certificate_issuer_name = e.issuer_name;
-    l.certificate_number = e.certificate_number;
-    l.issued_at = rec.pos.value;
-    l.settled_on = e.completed_on;
-    l.settled_at = rec.pos.value;
-    put_letter(l);
+    index_letter(e.member, e.transfer);
     transfer_completed(e.member);
   }
-  void operator()(const ev::transfer_letter_rejected& e) {
-    settle(e.transfer, e.member, domain::transfer_status::rejected, e.rejected_on, e.reason);
-  }
-  void operator()(const ev::transfer_letter_revoked& e) {
-    settle(e.transfer, e.member, domain::transfer_status::revoked, e.revoked_on, e.reason);
-  }
-  void operator()(const ev::transfer_letter_expired& e) {
-    settle(e.transfer, e.member, domain::transfer_status::expired, e.expired_on);
-  }
-  // A lost letter is voided by its reissue, which keeps its outflow organization, dues and org.
+  void operator()(const ev::transfer_letter_rejected& e) { index_letter(e.member, e.transfer); }
+  void operator()(const ev::transfer_letter_revoked& e) { index_letter(e.member, e.transfer); }
+  void operator()(const ev::transfer_letter_expired& e) { index_letter(e.member, e.transfer); }
   void operator()(const ev::transfer_letter_reissued& e) {
-    transfer_letter lost = letter(e.lost, e.member);
-    lost.status = domain::transfer_status::voided;
-    lost.settled_on = e.issued_on;
-    lost.settled_at = rec.pos.value;
-    lost.replaced_by = e.transfer;
-    if (lost.to_branch.value == 0) lost.to_branch = e.to_branch;
-    put_letter(lost);
-    transfer_letter l = letter(e.transfer, e.member);
-    l.to_branch = e.to_branch;
-    l.org = lost.org.value != 0 ? lost.org : org_of_member(e.member);
-    l.standing = e.standing;
-    l.from_organization = lost.from_organization;
-    l.dues_paid_until = lost.dues_paid_until;
-    l.issued_on = e.issued_on;
-    l.valid_until = e.valid_until;
-    l.issued_at = rec.pos.value;
-    l.replaces = e.lost;
-    put_letter(l);
+    index_letter(e.member, e.lost);
+    index_letter(e.member, e.transfer);
   }
   void operator()(const ev::member_listed_as_pocket& e) {
     auto m = member(e.member);

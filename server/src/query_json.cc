@@ -283,38 +283,6 @@ json::value date_or_null(domain::date d, std::uint64_t at) {
 
 }  // namespace
 
-json::object transfer_letter_json(const proj::transfer_letter& l) {
-  auto id_or_null = [](std::uint64_t v) { return v == 0 ? json::value(nullptr) : json::value(v); };
-  auto day = [](const std::optional<domain::date>& d) {
-    return d ? json::value(domain::to_string(*d)) : json::value(nullptr);
-  };
-  json::value certificate = nullptr;
-  if (l.certificate_issuer) {
-    certificate = json::object{{"issuer", domain::to_string(*l.certificate_issuer)},
-                               {"issuer_name", l.certificate_issuer_name},
-                               {"certificate_number", l.certificate_number}};
-  }
-  const bool by_certificate = l.status == domain::transfer_status::completed_by_certificate;
-  return json::object{
-      {"id", l.transfer.value},
-      {"member", l.member.value},
-      {"org", id_or_null(l.org.value)},
-      {"status", domain::to_string(l.status)},
-      {"to_branch", id_or_null(l.to_branch.value)},
-      {"standing", l.standing ? json::value(domain::to_string(*l.standing)) : json::value(nullptr)},
-      {"from_organization", by_certificate || !l.issued_on ? json::value(nullptr) : json::value(l.from_organization)},
-      {"dues_paid_until", day(l.dues_paid_until)},
-      {"issued_on", day(l.issued_on)},
-      {"valid_until", day(l.valid_until)},
-      {"issued_at", id_or_null(l.issued_at)},
-      {"replaces", id_or_null(l.replaces.value)},
-      {"replaced_by", id_or_null(l.replaced_by.value)},
-      {"reason", l.reason.empty() ? json::value(nullptr) : json::value(l.reason)},
-      {"certificate", std::move(certificate)},
-      {"settled_on", day(l.settled_on)},
-      {"settled_at", id_or_null(l.settled_at)}};
-}
-
 json::object ledger_json(const proj::ledger_entry& e, bool overdue) {
   json::object o{{"target", e.target.value},
                  {"org", e.org.value},

@@ -12,7 +12,6 @@
 #include <string>
 
 #include "gongjian/projections/ledger.h"
-#include "gongjian/projections/member_transfers.h"
 #include "gongjian/projections/projection_state.h"
 #include "gongjian/projections/rankings.h"
 
@@ -52,9 +51,6 @@ boost::json::object breakdown_values(const projections::counter_block& counters)
 
 boost::json::object jurisdiction_json(const projections::jurisdiction_tree& tree, projections::node_index node);
 boost::json::object ledger_json(const projections::ledger_entry& e, bool overdue);
-// A transfer letter as the projections keep it, in the fields of a member view's letter
-// (docs/api.md) plus its `member` and `org`.
-boost::json::object transfer_letter_json(const projections::transfer_letter& l);
 boost::json::object interview_json(const projections::interview_record& r);
 boost::json::object campaign_json(const projections::campaign_record& c);
 // A bulletin's header with the twins it ranked; with_rankings adds the frozen rankings of one twin

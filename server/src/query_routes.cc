@@ -36,9 +36,6 @@ overloaded(F...) -> overloaded<F...>;
 constexpr std::size_t kMaxEntityEvents = 20000;
 // A member's transfer letters shown with the member (a member has a handful at most).
 constexpr std::size_t kMaxMemberTransfers = 64;
-// Incoming letters shown with a formed organization or an org; the rest page by page through
-// /transfers (a branch of an industry association may receive thousands).
-constexpr std::size_t kEmbeddedLetters = 20;
 
 api_error invalid(std::string message, std::string field, std::string rule = "query_parameter") {
   return api_error{error_kind::invalid_input, std::move(message), std::move(field), std::move(rule)};
@@ -826,12 +823,6 @@ std::string entity_jurisdiction(entity_kind kind, std::uint64_t id, const json::
   return s.model().tree().at(s.model().org(*index).node).code;
 }
 
-proj::transfer_letter_page incoming_letters(entity_kind kind, const proj::keyed_state& keyed, std::uint64_t id,
-                                            const proj::transfer_letter_query& q) {
-  return kind == entity_kind::branch ? proj::letters_to_branch(keyed, domain::branch_id{id}, q)
-                                     : proj::letters_of_org(keyed, domain::organization_id{id}, q);
-}
-
 template <entity_kind kind>
 void entity_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
   auto id = path_id(request, "id");
@@ -875,17 +866,6 @@ void entity_route(shared_state& state, const std::shared_ptr<read_side>& reads, 
           if (code.empty() ? !may_read_all_history(caller) : !may_see(caller, code))
             return error_response(forbidden_scope(caller, std::string(noun) + " " + std::to_string(id)));
           details["jurisdiction"] = code.empty() ? json::value(nullptr) : json::value(code);
-          if (kind != entity_kind::member) {
-            // The letters coming in: to the branch, or bringing the org's members' relationships.
-            proj::transfer_letter_query q;
-            q.limit = kEmbeddedLetters;
-            q.position = position;
-            auto page = incoming_letters(kind, keyed, id, q);
-            json::array letters;
-            for (const auto& l : page.letters) letters.push_back(transfer_letter_json(l));
-            details["incoming_transfers"] = std::move(letters);
-            details["incoming_transfers_next"] = page.next ? json::value(page.next->value) : json::value(nullptr);
-          }
           const auto index = s.model().find_org(domain::organization_id{id});
           if (kind == entity_kind::org && index) {
             details["read_model"] = org_read_json(s, *index);
@@ -909,67 +889,6 @@ void entity_route(shared_state& state, const std::shared_ptr<read_side>& reads, 
           details["position"] = position;
           details["as_of"] = *past ? json::value(position) : json::value(nullptr);
           return json_response(json::serialize(details));
-        });
-      },
-      std::move(respond));
-}
-
-// GET /api/v1/branches/{id}/transfers, /api/v1/organizations/{id}/transfers: the incoming
-// letters of the entity view, page by page, optionally of one status, as of `as_of`.
-template <entity_kind kind>
-void incoming_transfers_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request,
-                              responder respond) {
-  auto id = path_id(request, "id");
-  if (!id) return respond(error_response(id.error()));
-  std::optional<domain::transfer_status> status;
-  if (auto it = request.query.find("status"); it != request.query.end() && !it->second.empty()) {
-    status = domain::from_string<domain::transfer_status>(it->second);
-    if (!status)
-      return respond(error_response(
-          invalid("'status' must be issued, received, rejected, revoked, expired, voided or completed_by_certificate",
-                  "status", "one_of")));
-  }
-  auto limit = parse_limit(state, request);
-  if (!limit) return respond(error_response(limit.error()));
-  auto cursor = query_uint(request, "cursor", 0);
-  if (!cursor) return respond(error_response(cursor.error()));
-  auto spec = parse_as_of(request);
-  if (!spec) return respond(error_response(spec.error()));
-  const char* prefix = kind == entity_kind::org ? "org-" : "branch-";
-  const char* noun = kind == entity_kind::org ? "organization" : "branch";
-  run_on_store_pool(
-      state,
-      [reads, id = *id, status, limit = *limit, after = *cursor, spec = *spec, caller = *request.caller,
-       stream = prefix + std::to_string(*id), noun]() -> api_response {
-        auto past = resolve(*reads, spec);
-        if (!past) return error_response(past.error());
-        const std::uint64_t up_to = *past ? (*past)->first : UINT64_MAX;
-        // The entity's own (short) stream says whether it exists and where it lies, as for its view.
-        auto events = read_entity(reads->store(), stream, up_to);
-        if (!events) return error_response(events.error());
-        if (events->empty()) return error_response(not_found(std::string("no ") + noun + " " + std::to_string(id)));
-        const json::object details = fold_entity(*events);
-        return reads->runner().read([&](const proj::projection_state& now, const proj::keyed_state& keyed) {
-          const auto& s = *past ? *(*past)->second : now;
-          const std::uint64_t position = *past ? (*past)->first : now.last_applied().value;
-          const std::string code = entity_jurisdiction(kind, id, details, s);
-          if (code.empty() ? !may_read_all_history(caller) : !may_see(caller, code))
-            return error_response(forbidden_scope(caller, std::string(noun) + " " + std::to_string(id)));
-          proj::transfer_letter_query q;
-          q.after = domain::transfer_id{after};
-          q.limit = limit;
-          q.status = status;
-          q.position = position;
-          auto page = incoming_letters(kind, keyed, id, q);
-          json::array letters;
-          for (const auto& l : page.letters) letters.push_back(transfer_letter_json(l));
-          json::object body{{kind == entity_kind::org ? "org" : "branch", id},
-                            {"jurisdiction", code.empty() ? json::value(nullptr) : json::value(code)},
-                            {"transfers", std::move(letters)},
-                            {"next", page.next ? json::value(page.next->value) : json::value(nullptr)},
-                            {"position", position},
-                            {"as_of", *past ? json::value(position) : json::value(nullptr)}};
-          return json_response(json::serialize(body));
         });
       },
       std::move(respond));
@@ -1330,11 +1249,8 @@ void add_query_routes(shared_state& state, const std::shared_ptr<read_side>& rea
       {"/api/v1/targets/{id}", "query.target", target_route},
       {"/api/v1/organizations", "query.organizations", organizations_route},
       {"/api/v1/organizations/{id}", "query.organization", entity_route<entity_kind::org>},
-      {"/api/v1/organizations/{id}/transfers", "query.organization_transfers",
-       incoming_transfers_route<entity_kind::org>},
       {"/api/v1/members/{id}", "query.member", entity_route<entity_kind::member>},
       {"/api/v1/branches/{id}", "query.branch", entity_route<entity_kind::branch>},
-      {"/api/v1/branches/{id}/transfers", "query.branch_transfers", incoming_transfers_route<entity_kind::branch>},
       {"/api/v1/interviews", "query.interviews", interviews_route},
       {"/api/v1/interviews/{id}", "query.interview", interview_route},
       {"/api/v1/bulletins", "query.bulletins", bulletins_route},

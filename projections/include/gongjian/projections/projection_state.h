@@ -33,11 +33,9 @@ namespace gongjian::projections {
 //   1 (no key stored): every build before 2;
 //   2: each member's transfer letters indexed under r/ (member_transfers.h);
 //   3: counter::instructors_assigned counts instructors, not instructor-to-org assignments, and a
-//      jurisdiction's audit trail holds its interviews' follow-up;
-//   4: each transfer letter's state under e/, indexed by the branch it is addressed to (d/) and
-//      by its member's org (g/) (member_transfers.h).
+//      jurisdiction's audit trail holds its interviews' follow-up.
 inline constexpr std::string_view projection_layout_key = "v";
-inline constexpr std::uint32_t projection_layout_version = 4;
+inline constexpr std::uint32_t projection_layout_version = 3;
 
 // One of an organization's members, packed into 8 bytes: where the member works and the bits that
 // decide whether they count towards the 3-formal-member rule (formal, and disclosed or active).
