@@ -46,6 +46,23 @@ projection_state fold(const std::vector<domain::event>& events) {
   return s;
 }
 
+// The state persisted into a new store and loaded back from it.
+projection_state through_the_store(const projection_state& s) {
+  gongjian::testing::temp_dir dir;
+  eventstore::options o;
+  o.directory = dir / "db";
+  auto store = eventstore::event_store::open(o);
+  EXPECT_TRUE(store) << store.error().message();
+  projection_state loaded;
+  if (!store) return loaded;
+  auto persisted = s;
+  eventstore::consumer_commit commit{kConsumer, s.last_applied(), {}, {}};
+  persisted.persist_into(commit);
+  EXPECT_TRUE((*store)->commit_consumer(commit));
+  EXPECT_TRUE(loaded.load(**store, kConsumer));
+  return loaded;
+}
+
 TEST(InterviewRecord, KeepsThePlaceWhenScheduledAndTheAnswerAndPledgeWhenHeld) {
   auto s = fold({scheduled()});
   const auto& before = s.interviews().at(7);
@@ -110,17 +127,7 @@ TEST(InterviewRecord, SurvivesSnapshotsAndTheStore) {
   ASSERT_TRUE(from_snapshot.restore_canonical(s.canonical()));
   EXPECT_EQ(from_snapshot.interviews(), s.interviews());
 
-  gongjian::testing::temp_dir dir;
-  eventstore::options o;
-  o.directory = dir / "db";
-  auto store = eventstore::event_store::open(o);
-  ASSERT_TRUE(store) << store.error().message();
-  auto persisted = s;
-  eventstore::consumer_commit commit{kConsumer, s.last_applied(), {}, {}};
-  persisted.persist_into(commit);
-  ASSERT_TRUE((*store)->commit_consumer(commit));
-  projection_state loaded;
-  ASSERT_TRUE(loaded.load(**store, kConsumer));
+  const projection_state loaded = through_the_store(s);
   EXPECT_EQ(loaded.interviews(), s.interviews());
   EXPECT_EQ(loaded.canonical(), s.canonical());
 }
@@ -204,18 +211,7 @@ TEST(InterviewRecord, KeepsWhichTwinCalledTheInterviewThroughSnapshotsAndTheStor
   ASSERT_TRUE(from_snapshot.restore_canonical(s.canonical()));
   EXPECT_EQ(from_snapshot.interviews(), s.interviews());
 
-  gongjian::testing::temp_dir dir;
-  eventstore::options o;
-  o.directory = dir / "db";
-  auto store = eventstore::event_store::open(o);
-  ASSERT_TRUE(store) << store.error().message();
-  auto persisted = s;
-  eventstore::consumer_commit commit{kConsumer, s.last_applied(), {}, {}};
-  persisted.persist_into(commit);
-  ASSERT_TRUE((*store)->commit_consumer(commit));
-  projection_state loaded;
-  ASSERT_TRUE(loaded.load(**store, kConsumer));
-  EXPECT_EQ(loaded.interviews(), s.interviews());
+  EXPECT_EQ(through_the_store(s).interviews(), s.interviews());
 }
 
 // Version 2 of the workflow value, as stores written before League interviews hold it: one
