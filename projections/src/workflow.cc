@@ -285,8 +285,8 @@ result<void> workflow::issue_round(const campaign_record& campaign, std::uint32_
 // The rules, applied to each ranking the bulletin recorded, Party and League alike (not
 // recomputed: a replay or another server sees the same lines); a League laggard is called to its
 // own interview, distinct from a Party one of the same jurisdiction:
-//   bottom N among siblings (排在末位), when there are more than N siblings;
-//   bottom X% among siblings (at least one, never all);
+//   bottom N among measured siblings (排在末位), when there are more than N of them;
+//   bottom X% among measured siblings (at least one, never all);
 //   no progress since the last bulletin (行动迟缓): the ranking value did not rise (against the
 //     campaign baseline for round 1), unless it is already complete;
 //   below the target rate (成效不明显): the ranking value below the campaign's permille.
