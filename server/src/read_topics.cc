@@ -436,6 +436,20 @@ class pulled_topic : public topic_subscription,
   std::shared_ptr<T> self_as() {
     return std::static_pointer_cast<T>(shared_from_this());
   }
+  // Strand, on the first page: a jurisdiction that does not exist ends the subscription (false);
+  // otherwise "subscribed" (built by `subscribed`) is sent, once.
+  template <class Subscribed>
+  bool confirm(message_sink& sink, bool known, const char* topic, const std::string& code, Subscribed subscribed) {
+    if (confirmed_) return true;
+    if (!known) {
+      stop();
+      refuse_unknown_jurisdiction(sink, this, topic, code);
+      return false;
+    }
+    confirmed_ = true;
+    sink.send_control(json::serialize(subscribed()));
+    return true;
+  }
 
   std::weak_ptr<message_sink> sink_;
   net::any_io_executor strand_;
@@ -446,6 +460,7 @@ class pulled_topic : public topic_subscription,
   bool reading_ = false;
   bool dirty_ = true;  // the projections moved since the last read started
   bool live_ = false;
+  bool confirmed_ = false;  // "subscribed" sent
 
  private:
   void unregister() {
@@ -528,18 +543,13 @@ class audit_topic final : public pulled_topic {
     if (stopped_) return;
     auto sink = sink_.lock();
     if (!sink) return;
-    if (!confirmed_) {
-      if (!p.known) {
-        stop();
-        return refuse_unknown_jurisdiction(*sink, this, "audit", value_);
-      }
-      confirmed_ = true;
-      sink->send_control(
-          json::serialize(json::object{{"type", "subscribed"},
-                                       {"topic", "audit"},
-                                       {axis_ == proj::audit_axis::stream ? "entity" : "jurisdiction", value_},
-                                       {"after", last_sent_}}));
-    }
+    if (!confirm(*sink, p.known, "audit", value_, [&] {
+          return json::object{{"type", "subscribed"},
+                              {"topic", "audit"},
+                              {axis_ == proj::audit_axis::stream ? "entity" : "jurisdiction", value_},
+                              {"after", last_sent_}};
+        }))
+      return;
     if (p.failed) {
       send_topic_error(*sink, "audit", "reading the event log failed");
       stop();
@@ -560,9 +570,7 @@ class audit_topic final : public pulled_topic {
 
   proj::audit_axis axis_;
   std::string value_;
-  // Strand only.
-  std::uint64_t last_sent_;
-  bool confirmed_ = false;  // "subscribed" sent
+  std::uint64_t last_sent_;  // strand only
 };
 
 // Sends the interviews in scope (of one twin, if asked) in passes over the projections'
@@ -647,15 +655,10 @@ class interviews_topic final : public pulled_topic {
     if (stopped_) return;
     auto sink = sink_.lock();
     if (!sink) return;
-    if (!confirmed_) {
-      if (!p.known) {
-        stop();
-        return refuse_unknown_jurisdiction(*sink, this, "interviews", jurisdiction_);
-      }
-      confirmed_ = true;
-      sink->send_control(json::serialize(
-          json::object{{"type", "subscribed"}, {"topic", "interviews"}, {"jurisdiction", jurisdiction_}}));
-    }
+    if (!confirm(*sink, p.known, "interviews", jurisdiction_, [&] {
+          return json::object{{"type", "subscribed"}, {"topic", "interviews"}, {"jurisdiction", jurisdiction_}};
+        }))
+      return;
     if (new_pass) pass_position_ = p.applied;
     for (auto& text : p.messages) sink->send_data(std::move(text));
     more_ = p.more;
@@ -673,7 +676,6 @@ class interviews_topic final : public pulled_topic {
   bool must_exist_;  // given by the client (the caller's own scope is not looked up)
   std::optional<domain::member_affiliation> affiliation_;  // none: both twins
   // Strand only.
-  bool confirmed_ = false;           // "subscribed" sent
   bool more_ = false;                // a pass is under way: the next page starts after cursor_
   std::uint64_t cursor_ = 0;         // id of the last interview sent in this pass
   std::uint64_t pass_position_ = 0;  // where the last pass's first page was read
