@@ -193,6 +193,27 @@ json::object breakdown_values(const proj::counter_block& counters) {
   return out;
 }
 
+// "value" of a measure now, and "baseline", "last_bulletin" and the changes since each (null while
+// there is no campaign, or no bulletin): `at` evaluates the measure on a counter block.
+template <class At>
+void add_value_and_changes(json::object& item, const proj::read_model& model, proj::node_index node, At at, bool rate,
+                           bool has_baseline, bool has_bulletin) {
+  const auto now = at(model.counters(node));
+  item["value"] = value_json(now);
+  const auto then = [&](bool has, const proj::counter_block& c, const char* key, const char* change) {
+    if (!has) {
+      item[key] = nullptr;
+      item[change] = nullptr;
+      return;
+    }
+    const auto value = at(c);
+    item[key] = value_json(value);
+    item[change] = change_json(now, value, rate);
+  };
+  then(has_baseline, model.baseline(node), "baseline", "change_since_baseline");
+  then(has_bulletin, model.at_last_bulletin(node), "last_bulletin", "change_since_last_bulletin");
+}
+
 json::object indicators_json(const proj::projection_state& s, proj::node_index node, proj::twin affiliation) {
   const auto& model = s.model();
   bool has_bulletin = false;
@@ -205,27 +226,11 @@ json::object indicators_json(const proj::projection_state& s, proj::node_index n
   for (std::size_t k = 0; k < proj::indicator_count; ++k) {
     const auto which = static_cast<proj::indicator>(k);
     const bool rate = proj::is_rate(which);
-    const auto now = proj::evaluate(model.counters(node), which, affiliation);
-    json::object item{{"indicator", proj::to_string(which)},
-                      {"rate", rate},
-                      {"higher_is_better", proj::higher_is_better(which)},
-                      {"value", value_json(now)}};
-    if (has_baseline) {
-      const auto base = proj::evaluate(model.baseline(node), which, affiliation);
-      item["baseline"] = value_json(base);
-      item["change_since_baseline"] = change_json(now, base, rate);
-    } else {
-      item["baseline"] = nullptr;
-      item["change_since_baseline"] = nullptr;
-    }
-    if (has_bulletin) {
-      const auto last = proj::evaluate(model.at_last_bulletin(node), which, affiliation);
-      item["last_bulletin"] = value_json(last);
-      item["change_since_last_bulletin"] = change_json(now, last, rate);
-    } else {
-      item["last_bulletin"] = nullptr;
-      item["change_since_last_bulletin"] = nullptr;
-    }
+    json::object item{
+        {"indicator", proj::to_string(which)}, {"rate", rate}, {"higher_is_better", proj::higher_is_better(which)}};
+    add_value_and_changes(
+        item, model, node, [&](const proj::counter_block& c) { return proj::evaluate(c, which, affiliation); }, rate,
+        has_baseline, has_bulletin);
     list.push_back(std::move(item));
   }
   json::object out = jurisdiction_json(model.tree(), node);
@@ -236,24 +241,10 @@ json::object indicators_json(const proj::projection_state& s, proj::node_index n
   for (const auto& b : breakdowns) {
     json::object items;
     for (std::size_t k = 0; k < b.count; ++k) {
-      const auto now = counter_value(model.counters(node), b.first + k);
-      json::object item{{"value", value_json(now)}};
-      if (has_baseline) {
-        const auto base = counter_value(model.baseline(node), b.first + k);
-        item["baseline"] = value_json(base);
-        item["change_since_baseline"] = change_json(now, base, false);
-      } else {
-        item["baseline"] = nullptr;
-        item["change_since_baseline"] = nullptr;
-      }
-      if (has_bulletin) {
-        const auto last = counter_value(model.at_last_bulletin(node), b.first + k);
-        item["last_bulletin"] = value_json(last);
-        item["change_since_last_bulletin"] = change_json(now, last, false);
-      } else {
-        item["last_bulletin"] = nullptr;
-        item["change_since_last_bulletin"] = nullptr;
-      }
+      json::object item;
+      add_value_and_changes(
+          item, model, node, [&](const proj::counter_block& c) { return counter_value(c, b.first + k); }, false,
+          has_baseline, has_bulletin);
       items[b.name(k)] = std::move(item);
     }
     out[b.key] = std::move(items);

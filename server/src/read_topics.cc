@@ -64,9 +64,6 @@ void refuse_unknown_jurisdiction(message_sink& sink, const topic_subscription* t
   sink.topic_ended(topic);
 }
 
-// The newest position that exists: the store's head, or the feed's (which may trail it a moment).
-std::uint64_t log_head(shared_state& state) { return std::max(state.store.head().value, state.feed.last_position()); }
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -717,7 +714,7 @@ result<std::shared_ptr<topic_subscription>, api_error> topic_factory::make(const
   if (topic == "audit") {
     auto after = after_field(message);
     if (!after) return failure(after.error());
-    if (const std::uint64_t head = log_head(*state); *after > head)
+    if (const std::uint64_t head = state->log_head(); *after > head)
       return failure(
           bad("\"after\" " + std::to_string(*after) + " is beyond the head of the log (" + std::to_string(head) + ")",
               "after"));

@@ -7,6 +7,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <condition_variable>
@@ -68,6 +69,10 @@ class shared_state {
 
   // A fresh request id: process-unique, short, safe to log.
   std::string next_request_id();
+
+  // The newest position that exists: the store's head, or the feed's (which may trail it a
+  // moment). A subscription "after" a position past it is refused.
+  std::uint64_t log_head() const { return std::max(store.head().value, feed.last_position()); }
 
  private:
   mutable std::mutex sessions_mutex_;

@@ -159,8 +159,7 @@ void websocket_session::subscribe(const json::object& message) {
     }
     // Past the head there is nothing to follow yet, and "live" at that position would claim the
     // client caught up to events that do not exist (as REST refuses a position beyond the head).
-    // The store's head may be ahead of the feed's for a moment; either is a position that exists.
-    const std::uint64_t head = std::max(state_->store.head().value, state_->feed.last_position());
+    const std::uint64_t head = state_->log_head();
     if (after > head)
       return send_error(
           error_kind::invalid_input,
