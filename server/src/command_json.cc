@@ -285,6 +285,13 @@ class reader {
   boost::container::small_vector<std::string_view, 24> known_;
 };
 
+// Fields whose absence means a value: the value is filled in, so that the command (and its
+// fingerprint, what a retry must repeat) is the same whether a client left the field out or gave it.
+template <class T> void fill_defaults(T&) {}
+void fill_defaults(cmd::schedule_interview& c) {
+  if (!c.affiliation) c.affiliation = domain::member_affiliation::party;
+}
+
 template <std::size_t I = 0>
 result<domain::command, api_error> build(std::string_view name, const json::object& body,
                                          const std::vector<std::string_view>& reserved) {
@@ -297,6 +304,7 @@ result<domain::command, api_error> build(std::string_view name, const json::obje
     reader r("");
     r.read_object(body, command, reserved);
     if (r.error) return failure(std::move(*r.error));
+    fill_defaults(command);
     return domain::command(std::move(command));
   }
 }
@@ -310,65 +318,68 @@ result<domain::command, api_error> command_from_json(std::string_view name, cons
 
 namespace {
 
-// A hash of a canonical form of the value: object keys sorted, nulls left out, each string and
-// number mixed in with its kind and length, so that no two different values give the same input.
-// std::hash (murmur in libstdc++) is only stable within a process, which is all a retry window needs.
+// Mixes every field of a command (through the same field lists the reader fills) into one hash:
+// each name, then its value with its kind and, for strings and lists, its length, so that no two
+// different commands give the same input. Hashing what was read rather than the JSON makes a field
+// left out and the same field given its default ("affiliation":"party", "note":"", null) one command,
+// as they are. std::hash (murmur in libstdc++) is only stable within a process, which is all a
+// retry window needs.
 class fingerprinter {
  public:
-  void mix(std::uint64_t x) {
-    hash_ ^= x + 0x9e3779b97f4a7c15ull + (hash_ << 6) + (hash_ >> 2);
+  template <class T>
+  void operator()(std::string_view name, const T& field) {
+    text(name);
+    value(field);
   }
-  void text(std::string_view s) { mix(std::hash<std::string_view>{}(s)); }
-  void tagged(char kind, std::string_view s) {
-    mix((static_cast<std::uint64_t>(static_cast<unsigned char>(kind)) << 56) ^ s.size());
-    text(s);
-  }
-  void object(const json::object& o, const std::vector<std::string_view>* reserved) {
-    boost::container::small_vector<const json::key_value_pair*, 16> fields;
-    for (const auto& kv : o) {
-      if (kv.value().is_null()) continue;
-      if (reserved && std::find(reserved->begin(), reserved->end(), kv.key()) != reserved->end()) continue;
-      fields.push_back(&kv);
-    }
-    std::sort(fields.begin(), fields.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
-    tagged('{', std::string_view());
-    for (const auto* kv : fields) {
-      tagged('k', kv->key());
-      value(kv->value());
-    }
-    tagged('}', std::string_view());
-  }
-  void value(const json::value& v) {
-    char number[32];
-    switch (v.kind()) {
-      case json::kind::object: return object(v.get_object(), nullptr);
-      case json::kind::array:
-        tagged('[', std::string_view());
-        for (const auto& element : v.get_array()) value(element);
-        return tagged(']', std::string_view());
-      case json::kind::string: return tagged('s', v.get_string());
-      case json::kind::int64:
-        return tagged('i', std::string_view(number, std::to_chars(number, number + sizeof number, v.get_int64()).ptr));
-      case json::kind::uint64:
-        return tagged('i', std::string_view(number, std::to_chars(number, number + sizeof number, v.get_uint64()).ptr));
-      case json::kind::double_: return tagged('d', json::serialize(v));
-      case json::kind::bool_: return tagged(v.get_bool() ? 'T' : 'F', std::string_view());
-      case json::kind::null: return tagged('N', std::string_view());
+  template <class T>
+  void value(const T& v) {
+    if constexpr (std::is_same_v<T, bool> || std::is_integral_v<T>) {
+      tagged('i', static_cast<std::uint64_t>(v));
+    } else if constexpr (is_strong_int<T>::value) {
+      tagged('i', static_cast<std::uint64_t>(v.value));
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      string(v);
+    } else if constexpr (is_strong_string<T>::value) {
+      string(v.value);
+    } else if constexpr (std::is_same_v<T, domain::date>) {
+      tagged('d', static_cast<std::uint64_t>(static_cast<std::int64_t>(v.days_since_epoch)));
+    } else if constexpr (std::is_enum_v<T>) {
+      tagged('e', static_cast<std::uint64_t>(v));
+    } else if constexpr (is_optional<T>::value) {
+      tagged('o', v.has_value());
+      if (v) value(*v);
+    } else if constexpr (is_vector<T>::value) {
+      tagged('[', v.size());
+      for (const auto& element : v) value(element);
+    } else {
+      tagged('{', 0);
+      fields(*this, const_cast<T&>(v));  // the field lists take mutable references; nothing is written
+      tagged('}', 0);
     }
   }
   std::uint64_t result() const { return hash_; }
 
  private:
+  void mix(std::uint64_t x) { hash_ ^= x + 0x9e3779b97f4a7c15ull + (hash_ << 6) + (hash_ >> 2); }
+  void tagged(char kind, std::uint64_t x) {
+    mix(static_cast<std::uint64_t>(static_cast<unsigned char>(kind)) << 56);
+    mix(x);
+  }
+  void text(std::string_view s) { mix(std::hash<std::string_view>{}(s)); }
+  void string(std::string_view s) {
+    tagged('s', s.size());
+    text(s);
+  }
+
   std::uint64_t hash_ = 0;
 };
 
 }  // namespace
 
-std::uint64_t command_fingerprint(std::string_view name, const json::object& body,
-                                  const std::vector<std::string_view>& reserved) {
+std::uint64_t command_fingerprint(const domain::command& command) {
   fingerprinter f;
-  f.tagged('c', name);
-  f.object(body, &reserved);
+  f.value(static_cast<std::uint64_t>(command.index()));
+  std::visit([&](const auto& c) { f.value(c); }, command);
   return f.result();
 }
 

@@ -28,11 +28,10 @@ namespace gongjian::server {
 result<domain::command, api_error> command_from_json(std::string_view name, const boost::json::object& body,
                                                      const std::vector<std::string_view>& reserved);
 
-// What a retry must repeat: the command's name and its fields with their values, whatever their
-// order, leaving out the keys in `reserved` and fields given as null (null is absent). Two bodies
-// with the same fingerprint make the same command; the value lives only in this process's memory.
-std::uint64_t command_fingerprint(std::string_view name, const boost::json::object& body,
-                                  const std::vector<std::string_view>& reserved);
+// What a retry must repeat: the command and the values of its fields, however the JSON spelled
+// them (in any order, a field left out or given its default, null for absent). Two commands with
+// the same fingerprint are the same command; the value lives only in this process's memory.
+std::uint64_t command_fingerprint(const domain::command& command);
 
 // Every command name, in catalogue order (for docs and errors).
 const std::vector<std::string_view>& command_names();

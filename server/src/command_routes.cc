@@ -48,8 +48,8 @@ void add_command_routes(shared_state& state, const std::shared_ptr<command_servi
                       auto command = command_from_json(request.path_params.at("name"), *body, {"command_id"});
                       if (!command) return respond(error_response(command.error()));
                       std::vector<command_submission> items;
-                      items.push_back({std::move(id.value()), std::move(command.value()),
-                                       command_fingerprint(request.path_params.at("name"), *body, {"command_id"})});
+                      const auto fingerprint = command_fingerprint(*command);
+                      items.push_back({std::move(id.value()), std::move(command.value()), fingerprint});
                       commands->submit(std::move(*request.caller), std::move(request.request_id), std::move(items),
                                        [respond = std::move(respond)](std::vector<command_outcome> outcomes) {
                                          const auto& o = outcomes.front();
@@ -97,8 +97,8 @@ void add_command_routes(shared_state& state, const std::shared_ptr<command_servi
                           e.message = where + ": " + e.message;
                           return respond(error_response(e));
                         }
-                        items.push_back({std::move(id.value()), std::move(command.value()),
-                                         command_fingerprint(type->get_string(), o, {"command_id", "type"})});
+                        const auto fingerprint = command_fingerprint(*command);
+                        items.push_back({std::move(id.value()), std::move(command.value()), fingerprint});
                       }
                       commands->submit(std::move(*request.caller), std::move(request.request_id), std::move(items),
                                        [respond = std::move(respond)](std::vector<command_outcome> outcomes) {

@@ -25,22 +25,44 @@ TEST(CommandJson, EveryCommandHasAName) {
   EXPECT_EQ(command_names().front(), "register_jurisdiction");
 }
 
-// What a retry must repeat (command_service's reused ids): the name and the values, not their
-// order, the command id, or an absent field spelled null.
+// What a retry must repeat (command_service's reused ids): the command and its values, not their
+// order, the command id, an absent field spelled null, or a default spelled out.
 TEST(CommandJson, FingerprintsTheCommandNotItsSpelling) {
   const auto fp = [](std::string_view name, std::string_view text) {
-    return command_fingerprint(name, json::parse(text).as_object(), {"command_id", "type"});
+    auto c = command_from_json(name, json::parse(text).as_object(), {"command_id", "type"});
+    EXPECT_TRUE(c) << name << " " << text << ": " << (c ? "" : c.error().message);
+    return c ? command_fingerprint(*c) : 0;
   };
-  const auto base = fp("form_organization", R"({"command_id":"a","branch":7,"orgs":[1,2],"items":[{"x":1,"y":"z"}]})");
-  EXPECT_EQ(base, fp("form_organization", R"({"items":[{"y":"z","x":1}],"orgs":[1,2],"branch":7,"command_id":"b"})"));
-  EXPECT_EQ(base, fp("form_organization", R"({"branch":7,"orgs":[1,2],"items":[{"x":1,"y":"z"}],"host":null,"type":"t"})"));
-  EXPECT_NE(base, fp("dissolve_organization", R"({"branch":7,"orgs":[1,2],"items":[{"x":1,"y":"z"}]})"));
-  EXPECT_NE(base, fp("form_organization", R"({"branch":7,"orgs":[2,1],"items":[{"x":1,"y":"z"}]})"));
-  EXPECT_NE(base, fp("form_organization", R"({"branch":7,"orgs":[1,2],"items":[{"x":1,"y":"z "}]})"));
-  EXPECT_NE(base, fp("form_organization", R"({"branch":"7","orgs":[1,2],"items":[{"x":1,"y":"z"}]})"));
+  const auto base = fp("form_organization", R"({"command_id":"a","branch":7,"branch_type":"league","mode":"joint",
+      "branch_name":"联合团支部","orgs":[1,2],"formed_on":"2026-03-01"})");
+  EXPECT_EQ(base, fp("form_organization", R"({"formed_on":"2026-03-01","orgs":[1,2],"branch_name":"联合团支部",
+      "mode":"joint","branch_type":"league","branch":7,"command_id":"b"})"));
+  EXPECT_EQ(base, fp("form_organization", R"({"branch":7,"branch_type":"league","mode":"joint","branch_name":"联合团支部",
+      "orgs":[1,2],"formed_on":"2026-03-01","host":null,"channel_name":"","type":"t"})"));
+  EXPECT_NE(base, fp("form_organization", R"({"branch":7,"branch_type":"league","mode":"joint","branch_name":"联合团支部",
+      "orgs":[2,1],"formed_on":"2026-03-01"})"));
+  EXPECT_NE(base, fp("form_organization", R"({"branch":7,"branch_type":"league","mode":"joint","branch_name":"联合团支部",
+      "orgs":[12],"formed_on":"2026-03-01"})"));
+  EXPECT_NE(base, fp("form_organization", R"({"branch":7,"branch_type":"league","mode":"joint","branch_name":"联合团支部 ",
+      "orgs":[1,2],"formed_on":"2026-03-01"})"));
+  EXPECT_NE(base, fp("form_organization", R"({"branch":7,"branch_type":"party","mode":"joint","branch_name":"联合团支部",
+      "orgs":[1,2],"formed_on":"2026-03-01"})"));
+  EXPECT_NE(base, fp("form_organization", R"({"branch":7,"branch_type":"league","mode":"joint","branch_name":"联合团支部",
+      "orgs":[1,2],"formed_on":"2026-03-02"})"));
+  EXPECT_NE(base, fp("form_organization", R"({"branch":7,"branch_type":"league","mode":"joint","branch_name":"联合团支部",
+      "orgs":[1,2],"formed_on":"2026-03-01","host":3})"));
   // Kinds and lengths are part of what is hashed: a value cannot pass for a neighbouring one.
-  EXPECT_NE(fp("c", R"({"a":"bc","d":""})"), fp("c", R"({"a":"b","cd":""})"));
-  EXPECT_NE(fp("c", R"({"a":[1,2]})"), fp("c", R"({"a":[12]})"));
+  EXPECT_NE(fp("register_jurisdiction", R"({"code":"110000","jurisdiction_name":"北京"})"),
+            fp("register_jurisdiction", R"({"code":"11000","jurisdiction_name":"0北京"})"));
+  // The same values under another command are another command.
+  EXPECT_NE(fp("disclose_member_identity", R"({"member":1,"disclosed_on":"2026-03-01"})"),
+            fp("make_member_formal", R"({"member":1,"made_formal_on":"2026-03-01"})"));
+  // An interview's affiliation is Party when left out, so a retry may spell it out (and the reverse).
+  constexpr std::string_view interview = R"({"interview":1,"campaign":1,"jurisdiction":"110000",
+      "responsible_person":"张三","reasons":["ranked_last"],"round":2,"scheduled_at_ms":1,"place":"市委")";
+  const auto without = fp("schedule_interview", std::string(interview) + "}");
+  EXPECT_EQ(without, fp("schedule_interview", std::string(interview) + R"(,"affiliation":"party"})"));
+  EXPECT_NE(without, fp("schedule_interview", std::string(interview) + R"(,"affiliation":"league"})"));
 }
 
 TEST(CommandJson, ScalarsEnumsDatesOptionalsAndLists) {
