@@ -2,33 +2,15 @@
 
 #include <boost/json.hpp>
 
-#include <algorithm>
 #include <string_view>
+
+#include "json_text.h"
 
 namespace gongjian::server {
 
 namespace json = boost::json;
 
-namespace {
-
-// A JSON string: as is when nothing in it needs escaping (the usual case: ids, stream names and
-// event types), else through Boost.JSON's serializer, so the bytes are Boost.JSON's either way.
-void append_json_string(std::string& out, std::string_view s) {
-  const bool plain = std::all_of(s.begin(), s.end(), [](char ch) {
-    return ch != '"' && ch != '\\' && static_cast<unsigned char>(ch) >= 0x20;
-  });
-  if (!plain) {
-    out += json::serialize(json::string_view(s.data(), s.size()));
-    return;
-  }
-  out += '"';
-  out += s;
-  out += '"';
-}
-
-}  // namespace
-
-// Written directly: the same bytes as json::serialize(outcome_to_json(o)) without building the
+// Written directly: the same bytes as json_text(outcome_to_json(o)) without building the
 // JSON object first (tests/server/command_outcome_json_test.cc compares them).
 std::string success_body(const command_outcome& o) {
   std::string out;

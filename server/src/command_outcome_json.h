@@ -2,7 +2,7 @@
 // A command's outcome as JSON (docs/api.md): the element of a batch's `results`
 // (outcome_to_json, built with Boost.JSON) and the body of a single command's successful answer
 // (success_body, written directly on the hot path). success_body must write the same bytes as
-// json::serialize(outcome_to_json(o)) for a successful outcome; tests/server compares the two.
+// json_text(outcome_to_json(o)) for a successful outcome; tests/server compares the two.
 //
 // Pure functions, safe on any thread.
 

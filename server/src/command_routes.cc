@@ -4,6 +4,7 @@
 
 #include "command_json.h"
 #include "command_outcome_json.h"
+#include "json_text.h"
 
 namespace gongjian::server {
 
@@ -111,7 +112,7 @@ void add_command_routes(shared_state& state, const std::shared_ptr<command_servi
                                          json::object out{{"succeeded", outcomes.size() - failed},
                                                           {"failed", failed},
                                                           {"results", std::move(results)}};
-                                         respond(json_response(json::serialize(out)));
+                                         respond(json_response(json_text(out)));
                                        });
                     }});
 }

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "json_text.h"
+
 namespace gongjian::server {
 
 int http_status(error_kind kind) noexcept {
@@ -47,7 +49,7 @@ std::string to_json(const api_error& error) {
   if (!error.rule.empty()) inner["rule"] = error.rule;
   boost::json::object outer;
   outer["error"] = std::move(inner);
-  return boost::json::serialize(outer);
+  return json_text(outer);
 }
 
 }  // namespace gongjian::server

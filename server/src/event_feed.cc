@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "event_json.h"
+#include "json_text.h"
 
 namespace gongjian::server {
 
@@ -14,7 +15,7 @@ feed_message make_event_message(const eventstore::recorded_event& event) {
   message["topic"] = "events";
   message["position"] = event.pos.value;
   message["event"] = event_to_json(event);
-  return feed_message{event.pos.value, std::make_shared<const std::string>(boost::json::serialize(message))};
+  return feed_message{event.pos.value, std::make_shared<const std::string>(json_text(message))};
 }
 
 event_feed::~event_feed() { stop(); }

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "shared_state.h"
+#include "json_text.h"
 
 namespace gongjian::server {
 
@@ -27,7 +28,7 @@ void events_topic::start() {
                             {"topic", "events"},
                             {"after", last_sent_},
                             {"head", state_->feed.last_position()}};
-  sink->send_control(boost::json::serialize(hello));
+  sink->send_control(json_text(hello));
   state_->feed.add(shared_from_this());
   registered_ = true;
   ++state_->stats.websocket_subscribers;
@@ -72,7 +73,7 @@ void events_topic::become_lagging(message_sink& sink) {
                              {"topic", "events"},
                              {"position", last_sent_},
                              {"message", "send queue full; resuming from the last position sent when it drains"}};
-  sink.send_control(boost::json::serialize(notice));
+  sink.send_control(json_text(notice));
 }
 
 void events_topic::on_room() {
@@ -99,7 +100,7 @@ void events_topic::catch_up() {
     if (reached_end) {
       live_ = true;
       boost::json::object notice{{"type", "live"}, {"topic", "events"}, {"position", last_sent_}};
-      sink->send_control(boost::json::serialize(notice));
+      sink->send_control(json_text(notice));
     }
     return;  // not at the end: the queue is full; on_room continues
   }
@@ -136,7 +137,7 @@ void events_topic::on_disk_read(std::vector<feed_message> messages, bool failed)
     boost::json::object error{{"type", "error"},
                               {"topic", "events"},
                               {"error", {{"code", "unavailable"}, {"message", "reading the event log failed"}}}};
-    sink->send_control(boost::json::serialize(error));
+    sink->send_control(json_text(error));
     stop();
     sink->topic_ended(this);
     return;

@@ -15,6 +15,7 @@
 #include "gongjian/projections/member_transfers.h"
 #include "query_json.h"
 #include "store_routes.h"
+#include "json_text.h"
 
 namespace gongjian::server {
 
@@ -216,7 +217,7 @@ void answer(shared_state& state, const std::shared_ptr<read_side>& reads, const 
 api_response json_body(json::object body, const view& v) {
   body["position"] = v.position;
   body["as_of"] = v.past ? json::value(v.position) : json::value(nullptr);
-  return json_response(json::serialize(body));
+  return json_response(json_text(body));
 }
 
 std::optional<proj::node_index> find_node(const view& v, const std::string& code) { return v.s.model().tree().find(code); }
@@ -330,7 +331,7 @@ void history_route(shared_state& state, const std::shared_ptr<read_side>& reads,
                           {"bulletins", std::move(series)},
                           {"current", std::move(current)},
                           {"position", now}};
-        return json_response(json::serialize(body));
+        return json_response(json_text(body));
       },
       std::move(respond));
 }
@@ -888,7 +889,7 @@ void entity_route(shared_state& state, const std::shared_ptr<read_side>& reads, 
           }
           details["position"] = position;
           details["as_of"] = *past ? json::value(position) : json::value(nullptr);
-          return json_response(json::serialize(details));
+          return json_response(json_text(details));
         });
       },
       std::move(respond));
@@ -952,7 +953,7 @@ void organizations_route(shared_state& state, const std::shared_ptr<read_side>& 
                           {"next", next ? json::value(*next) : json::value(nullptr)},
                           {"position", position},
                           {"as_of", *past ? json::value(position) : json::value(nullptr)}};
-        return json_response(json::serialize(body));
+        return json_response(json_text(body));
       },
       std::move(respond));
 }
@@ -1225,7 +1226,7 @@ void audit_route(shared_state& state, const std::shared_ptr<read_side>& reads, a
                           {"next", next},
                           {"position", up_to == UINT64_MAX ? position : up_to},
                           {"as_of", up_to == UINT64_MAX ? json::value(nullptr) : json::value(up_to)}};
-        return json_response(json::serialize(body));
+        return json_response(json_text(body));
       },
       std::move(respond));
 }

@@ -15,6 +15,7 @@
 #include "gongjian/projections/audit.h"
 #include "query_json.h"
 #include "shared_state.h"
+#include "json_text.h"
 
 namespace gongjian::server {
 
@@ -54,7 +55,7 @@ void send_topic_error(message_sink& sink, const std::string& topic, const std::s
                       error_kind kind = error_kind::unavailable, const std::string& field = "") {
   json::object error{{"code", code_name(kind)}, {"message", message}};
   if (!field.empty()) error["field"] = field;
-  sink.send_control(json::serialize(json::object{{"type", "error"}, {"topic", topic}, {"error", std::move(error)}}));
+  sink.send_control(json_text(json::object{{"type", "error"}, {"topic", topic}, {"error", std::move(error)}}));
 }
 
 // A subscription refused once its jurisdiction was looked up (the queries answer 404 for it too).
@@ -179,7 +180,7 @@ class rankings_topic final : public topic_subscription, public std::enable_share
           return refuse_unknown_jurisdiction(*sink, self.get(), "rankings", self->key_.code);
         }
         self->confirmed_ = true;
-        sink->send_control(json::serialize(json::object{
+        sink->send_control(json_text(json::object{
             {"type", "subscribed"},
             {"topic", "rankings"},
             {"jurisdiction", self->key_.code},
@@ -312,11 +313,11 @@ std::pair<std::shared_ptr<const std::string>, std::uint64_t> rankings_hub::compu
       return out;
     }
     json::object ranking = ranking_json(s, *node, ranking_options_for(s, k.by, k.affiliation), 5, 5);
-    *body = json::serialize(ranking);
+    *body = json_text(ranking);
     ranking["type"] = "ranking";
     ranking["topic"] = "rankings";
     ranking["position"] = out.second;
-    out.first = std::make_shared<const std::string>(json::serialize(ranking));
+    out.first = std::make_shared<const std::string>(json_text(ranking));
     return out;
   });
 }
@@ -444,7 +445,7 @@ class pulled_topic : public topic_subscription,
       return false;
     }
     confirmed_ = true;
-    sink.send_control(json::serialize(subscribed()));
+    sink.send_control(json_text(subscribed()));
     return true;
   }
 
@@ -529,7 +530,7 @@ class audit_topic final : public pulled_topic {
                        {"position", l.pos.value},
                        {"hash", hex_encode(e->front().hash.data(), e->front().hash.size())},
                        {"event", event_to_json(e->front())}};
-        p.messages.emplace_back(l.pos.value, std::make_shared<const std::string>(json::serialize(m)));
+        p.messages.emplace_back(l.pos.value, std::make_shared<const std::string>(json_text(m)));
       }
       net::post(self->strand_, [self, p = std::move(p)]() mutable { self->on_page(std::move(p)); });
     });
@@ -560,7 +561,7 @@ class audit_topic final : public pulled_topic {
     if (p.more) dirty_ = true;
     if (!p.more && !live_) {
       live_ = true;
-      sink->send_control(json::serialize(json::object{{"type", "live"}, {"topic", "audit"}, {"position", p.applied}}));
+      sink->send_control(json_text(json::object{{"type", "live"}, {"topic", "audit"}, {"position", p.applied}}));
     }
     pump();
   }
@@ -639,7 +640,7 @@ class interviews_topic final : public pulled_topic {
                          {"topic", "interviews"},
                          {"position", p.applied},
                          {"interview", interview_json(r)}};
-          p.messages.push_back(std::make_shared<const std::string>(json::serialize(m)));
+          p.messages.push_back(std::make_shared<const std::string>(json_text(m)));
           p.last_id = id;
         }
       });
@@ -663,7 +664,7 @@ class interviews_topic final : public pulled_topic {
     if (!more_ && !live_) {
       live_ = true;
       sink->send_control(
-          json::serialize(json::object{{"type", "live"}, {"topic", "interviews"}, {"position", pass_position_}}));
+          json_text(json::object{{"type", "live"}, {"topic", "interviews"}, {"position", pass_position_}}));
     }
     pump();
   }

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "event_json.h"
+#include "json_text.h"
 
 namespace gongjian::server {
 
@@ -86,7 +87,7 @@ void log_route(shared_state& state, const api_request& request, responder respon
         for (const auto& e : *events) items.push_back(event_to_json(e));
         const std::uint64_t next = events->empty() ? start : events->back().pos.value + 1;
         json::object body{{"from", start}, {"next", next}, {"head", state.store.head().value}, {"events", std::move(items)}};
-        return json_response(json::serialize(body));
+        return json_response(json_text(body));
       },
       std::move(respond));
 }
@@ -138,7 +139,7 @@ void stream_route(shared_state& state, const api_request& request, responder res
                           {"direction", backward ? "backward" : "forward"},
                           {"next", next},
                           {"events", std::move(items)}};
-        return json_response(json::serialize(body));
+        return json_response(json_text(body));
       },
       std::move(respond));
 }
@@ -181,7 +182,7 @@ void verify_route(shared_state& state, const api_request& request, responder res
                           {"first_bad", report->first_bad ? json::value(report->first_bad->value) : json::value(nullptr)},
                           {"problem", report->problem},
                           {"head_hash", hex_encode(report->head_hash.data(), report->head_hash.size())}};
-        return json_response(json::serialize(body));
+        return json_response(json_text(body));
       },
       std::move(respond));
 }
@@ -196,11 +197,11 @@ void add_store_routes(shared_state& state, std::function<bool()> ready) {
            // A store that stopped writing (a full disk) needs the cause fixed and a restart: say so,
            // so that a probe takes the server out of rotation and an operator sees why.
            if (auto why = state.store.write_failure())
-             return respond(json_response(json::serialize(json::object{{"status", "failed"}, {"reason", *why}}),
+             return respond(json_response(json_text(json::object{{"status", "failed"}, {"reason", *why}}),
                                           http_status(error_kind::unavailable)));
            if (state.stopping || !ready())
              return respond(json_response(R"({"status":"not_ready"})", http_status(error_kind::unavailable)));
-           respond(json_response(json::serialize(json::object{{"status", "ready"}, {"head", state.store.head().value}})));
+           respond(json_response(json_text(json::object{{"status", "ready"}, {"head", state.store.head().value}})));
          }});
   r.add({"GET", "/metrics", "metrics", access::open, [&state](api_request, responder respond) {
            const auto head = state.store.head().value;
@@ -226,7 +227,7 @@ void add_store_routes(shared_state& state, std::function<bool()> ready) {
          }});
   r.add({"GET", "/api/v1/whoami", "whoami", access::authenticated, [](api_request request, responder respond) {
            const auto& p = *request.caller;
-           respond(json_response(json::serialize(
+           respond(json_response(json_text(
                json::object{{"name", p.name}, {"role", role_name(p.who)}, {"scope", p.scope}})));
          }});
   r.add({"GET", "/api/v1/log", "log.read", access::authenticated,

@@ -11,6 +11,7 @@
 
 #include "events_topic.h"
 #include "read_topics.h"
+#include "json_text.h"
 
 namespace gongjian::server {
 
@@ -119,13 +120,13 @@ void websocket_session::handle_message(std::string_view text) {
       return send_error(error_kind::not_found, "not subscribed to " + topic_name, "topic", topic_name);
     it->second->stop();
     topics_.erase(it);
-    send_control(json::serialize(json::object{{"type", "unsubscribed"}, {"topic", topic_name}}));
+    send_control(json_text(json::object{{"type", "unsubscribed"}, {"topic", topic_name}}));
     return;
   }
   if (name == "ping") {
     json::object pong{{"type", "pong"}};
     if (const json::value* id = message->if_contains("id")) pong["id"] = *id;
-    return send_control(json::serialize(pong));
+    return send_control(json_text(pong));
   }
   send_error(error_kind::invalid_input, "unknown op '" + std::string(name) + "' (subscribe, unsubscribe, ping)", "op",
              "");
@@ -186,7 +187,7 @@ void websocket_session::send_error(error_kind kind, std::string message, std::st
   if (!field.empty()) error["field"] = std::move(field);
   json::object out{{"type", "error"}, {"error", std::move(error)}};
   if (!topic.empty()) out["topic"] = std::move(topic);
-  send_control(json::serialize(out));
+  send_control(json_text(out));
 }
 
 std::size_t websocket_session::room() const { return counted_ >= capacity_ ? 0 : capacity_ - counted_; }

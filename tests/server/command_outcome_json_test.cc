@@ -8,6 +8,7 @@
 #include <string>
 
 #include "command_outcome_json.h"
+#include "json_text.h"
 
 namespace gongjian::server {
 namespace {
@@ -24,7 +25,7 @@ command_outcome outcome(std::string id, std::string command, std::uint64_t first
 }
 
 void expect_same_bytes(const command_outcome& o) {
-  const std::string generic = json::serialize(outcome_to_json(o));
+  const std::string generic = json_text(outcome_to_json(o));
   EXPECT_EQ(success_body(o), generic);
   // And it is JSON that reads back to the same object.
   EXPECT_EQ(json::parse(success_body(o)), json::value(outcome_to_json(o)));
