@@ -41,6 +41,31 @@ domain::interview_id interview_id_for(std::string_view command_id) {
   return domain::interview_id{h == 0 ? 1 : h};
 }
 
+std::size_t ranked_last_by_count(std::size_t measured, std::uint32_t bottom_n) {
+  return std::min<std::size_t>(bottom_n, measured / 2);
+}
+
+std::size_t ranked_last_by_percent(std::size_t measured, std::uint32_t bottom_percent) {
+  if (bottom_percent == 0 || measured < 2) return 0;
+  return std::min<std::size_t>((measured * bottom_percent + 99) / 100, measured - 1);
+}
+
+bool made_no_progress(indicator which, const indicator_value& now, const indicator_value& before) {
+  if (!now.defined()) return false;
+  const bool better_is_higher = higher_is_better(which);
+  const bool as_good_as_it_gets =
+      is_rate(which) ? now.numerator >= now.denominator : !better_is_higher && now.numerator == 0;
+  if (as_good_as_it_gets) return false;
+  if (!before.defined()) return true;
+  const int change = compare(now, before);
+  return better_is_higher ? change <= 0 : change >= 0;
+}
+
+bool below_target_rate(indicator which, const indicator_value& now, std::uint32_t permille) {
+  return permille > 0 && is_rate(which) && now.defined() &&
+         now.numerator * 1000 < static_cast<std::int64_t>(permille) * now.denominator;
+}
+
 namespace {
 
 bool workflow_relevant(std::string_view type) {
@@ -285,11 +310,12 @@ result<void> workflow::issue_round(const campaign_record& campaign, std::uint32_
 // The rules, applied to each ranking the bulletin recorded, Party and League alike (not
 // recomputed: a replay or another server sees the same lines); a League laggard is called to its
 // own interview, distinct from a Party one of the same jurisdiction:
-//   bottom N among measured siblings (排在末位), when there are more than N of them;
+//   bottom N among measured siblings (排在末位), never more than half of them;
 //   bottom X% among measured siblings (at least one, never all);
-//   no progress since the last bulletin (行动迟缓): the ranking value did not rise (against the
-//     campaign baseline for round 1), unless it is already complete;
-//   below the target rate (成效不明显): the ranking value below the campaign's permille.
+//   no progress since the last bulletin (行动迟缓): the ranking value did not get better (against
+//     the campaign baseline for round 1), unless it is as good as it gets;
+//   below the target rate (成效不明显): a rate below the campaign's permille.
+// (ranked_last_by_count, ranked_last_by_percent, made_no_progress, below_target_rate in workflow.h.)
 result<void> workflow::interviews_for(const campaign_record& campaign, std::uint32_t round, domain::date due,
                                       tick_report& report) {
   struct pending {
@@ -314,32 +340,25 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
       const std::size_t n = std::count_if(ranking.lines.begin(), ranking.lines.end(), [&](const auto& line) {
         return recorded_value(line, ranking.by).defined();
       });
-      std::size_t bottom_percent = 0;
-      if (rules.bottom_percent > 0) {
-        bottom_percent = (n * rules.bottom_percent + 99) / 100;
-        if (bottom_percent >= n) bottom_percent = n > 0 ? n - 1 : 0;
-      }
+      const std::size_t last_n = std::max(ranked_last_by_count(n, rules.bottom_n),
+                                          ranked_last_by_percent(n, rules.bottom_percent));
+      const indicator which = from_domain(ranking.by);
       for (const auto& line : ranking.lines) {
         std::vector<domain::interview_reason> reasons;
         const indicator_value now = recorded_value(line, ranking.by);
-        const bool in_bottom_n = rules.bottom_n > 0 && n > rules.bottom_n && line.rank > n - rules.bottom_n;
-        const bool in_bottom_percent = bottom_percent > 0 && line.rank > n - bottom_percent;
-        if (now.defined() && (in_bottom_n || in_bottom_percent))
-          reasons.push_back(domain::interview_reason::ranked_last);
-        if (rules.no_progress_since_last_bulletin && now.defined() && now.numerator < now.denominator) {
+        if (now.defined() && line.rank > n - last_n) reasons.push_back(domain::interview_reason::ranked_last);
+        if (rules.no_progress_since_last_bulletin) {
           indicator_value before{0, 0};
           if (const auto* prev_line = line_of(previous_ranking, line.jurisdiction.value)) {
             before = recorded_value(*prev_line, ranking.by);
           } else if (auto node = model.tree().find(line.jurisdiction.value); node && round == 1) {
-            before = evaluate(model.baseline(*node), from_domain(ranking.by), ranking.affiliation);
+            before = evaluate(model.baseline(*node), which, ranking.affiliation);
           }
-          if (!before.defined() || compare(now, before) <= 0)
+          if (made_no_progress(which, now, before))
             reasons.push_back(domain::interview_reason::no_progress_since_last_bulletin);
         }
-        if (rules.below_target_rate_permille > 0 && now.defined() &&
-            now.numerator * 1000 < static_cast<std::int64_t>(rules.below_target_rate_permille) * now.denominator) {
+        if (below_target_rate(which, now, rules.below_target_rate_permille))
           reasons.push_back(domain::interview_reason::below_target_rate);
-        }
         if (reasons.empty()) continue;
         pending p;
         p.code = line.jurisdiction.value;

@@ -52,6 +52,56 @@ TEST(workflow, party_interview_ids_are_those_of_existing_logs_and_league_ones_di
   EXPECT_EQ(interview_id_for(interview_command_id(1, 2, "110101", twin::league)).value, 2445650603115220284ULL);
 }
 
+// 排在末位: the bottom N, never more than half, so a call for rank is on the black list and the last
+// of a few is still called (6 siblings and N = 5 called 5 of them; 5 siblings, none).
+TEST(workflow, ranked_last_calls_the_bottom_of_the_measured_never_more_than_half) {
+  struct c {
+    std::size_t measured;
+    std::uint32_t bottom_n;
+    std::size_t called;
+  };
+  for (const auto& x : {c{12, 5, 5}, c{10, 5, 5}, c{9, 5, 4}, c{6, 5, 3}, c{5, 5, 2}, c{2, 5, 1}, c{1, 5, 0},
+                        c{0, 5, 0}, c{7, 0, 0}, c{3, 1, 1}, c{8, 3, 3}}) {
+    EXPECT_EQ(ranked_last_by_count(x.measured, x.bottom_n), x.called) << x.measured << " siblings, N = " << x.bottom_n;
+  }
+  EXPECT_EQ(ranked_last_by_percent(10, 10), 1u);
+  EXPECT_EQ(ranked_last_by_percent(10, 25), 3u);  // rounded up
+  EXPECT_EQ(ranked_last_by_percent(10, 1), 1u);   // at least one
+  EXPECT_EQ(ranked_last_by_percent(2, 100), 1u);  // never all
+  EXPECT_EQ(ranked_last_by_percent(1, 50), 0u);
+  EXPECT_EQ(ranked_last_by_percent(10, 0), 0u);
+}
+
+// 行动迟缓 and 成效不明显 read the ranking indicator's direction: fewer orgs that should form and have
+// not is progress, and a count has no rate to fall below.
+TEST(workflow, no_progress_and_below_target_follow_the_indicator) {
+  const indicator_value unknown{0, 0};
+  // A rate: up is progress; 100% needs none.
+  EXPECT_TRUE(made_no_progress(indicator::ledger_progress, {3, 10}, {3, 10}));
+  EXPECT_TRUE(made_no_progress(indicator::ledger_progress, {2, 10}, {3, 10}));
+  EXPECT_FALSE(made_no_progress(indicator::ledger_progress, {4, 10}, {3, 10}));
+  EXPECT_FALSE(made_no_progress(indicator::ledger_progress, {10, 10}, {10, 10}));
+  EXPECT_TRUE(made_no_progress(indicator::ledger_progress, {3, 10}, unknown));
+  EXPECT_FALSE(made_no_progress(indicator::ledger_progress, unknown, {3, 10}));
+  // Orgs that should form and have not: down is progress; none left needs none.
+  EXPECT_FALSE(made_no_progress(indicator::should_form_not_formed, {0, 1}, {3, 1}));
+  EXPECT_FALSE(made_no_progress(indicator::should_form_not_formed, {0, 1}, {0, 1}));
+  EXPECT_FALSE(made_no_progress(indicator::should_form_not_formed, {38, 1}, {40, 1}));
+  EXPECT_TRUE(made_no_progress(indicator::should_form_not_formed, {40, 1}, {40, 1}));
+  EXPECT_TRUE(made_no_progress(indicator::should_form_not_formed, {41, 1}, {40, 1}));
+  // A count of what was done: up is progress, and there is no "complete".
+  EXPECT_TRUE(made_no_progress(indicator::members_developed, {5, 1}, {5, 1}));
+  EXPECT_TRUE(made_no_progress(indicator::members_developed, {1, 1}, {1, 1}));
+  EXPECT_FALSE(made_no_progress(indicator::members_developed, {6, 1}, {5, 1}));
+  // Below the target rate: rates only.
+  EXPECT_TRUE(below_target_rate(indicator::ledger_progress, {2, 10}, 250));
+  EXPECT_FALSE(below_target_rate(indicator::ledger_progress, {3, 10}, 250));
+  EXPECT_FALSE(below_target_rate(indicator::ledger_progress, {2, 10}, 0));
+  EXPECT_FALSE(below_target_rate(indicator::ledger_progress, unknown, 250));
+  EXPECT_FALSE(below_target_rate(indicator::should_form_not_formed, {0, 1}, 250));
+  EXPECT_FALSE(below_target_rate(indicator::members_developed, {0, 1}, 250));
+}
+
 TEST(workflow, hundred_day_virtual_campaign_with_restart_and_racing_servers) {
   gongjian::testing::temp_dir dir;
   eventstore::options so;
@@ -63,7 +113,7 @@ TEST(workflow, hundred_day_virtual_campaign_with_restart_and_racing_servers) {
 
   campaign_generator gen(17);
   domain::interview_rules rules;
-  rules.bottom_n = 1;
+  rules.bottom_n = 2;  // with 2 or 3 measured siblings, half of them: the last
   rules.bottom_percent = 0;
   rules.no_progress_since_last_bulletin = true;
   rules.below_target_rate_permille = 250;
@@ -197,7 +247,9 @@ TEST(workflow, hundred_day_virtual_campaign_with_restart_and_racing_servers) {
       for (const auto& line : ranking.lines) n += value_of(line).defined() ? 1 : 0;
       for (const auto& line : ranking.lines) {
         const indicator_value now = value_of(line);
-        bool called = now.defined() && n > rules.bottom_n && line.rank > n - rules.bottom_n;  // ranked last
+        // Ranked last: the bottom N, never more than half of them.
+        const std::size_t last = std::min<std::size_t>(rules.bottom_n, n / 2);
+        bool called = now.defined() && line.rank + last > n;
         if (now.defined() && now.numerator * 1000 < 250 * now.denominator) called = true;  // below 25%
         if (now.defined() && now.numerator < now.denominator) {
           indicator_value before{0, 0};

@@ -281,7 +281,7 @@ struct plan_target {
 
 // The thresholds that schedule interviews at each bulletin (all configurable per campaign).
 struct interview_rules {
-  std::uint32_t bottom_n = 5;                 // the bottom N children of each parent ("black list")
+  std::uint32_t bottom_n = 5;                 // the bottom N children of each parent, at most half ("black list")
   std::uint32_t bottom_percent = 0;           // or the bottom X% (0 = off)
   bool no_progress_since_last_bulletin = true;
   std::uint32_t below_target_rate_permille = 0;  // below this rate of the ranking indicator (0 = off)

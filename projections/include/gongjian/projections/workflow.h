@@ -80,6 +80,23 @@ std::string interview_command_id(std::uint64_t campaign, std::uint32_t round, st
                                  twin affiliation = twin::party);
 domain::interview_id interview_id_for(std::string_view command_id);
 
+// The interview rules on one ranking line (docs/api.md, projections/README.md):
+//
+// How many of `measured` siblings (those with a ranking value) are called as ranked last
+// (排在末位) by the rule `bottom_n`: the bottom N, but never more than half of them, as the black
+// list shrinks to half where the red and black lists would overlap. So a call for rank is always
+// in the bottom half and on the black list, and with few siblings the last is still called.
+std::size_t ranked_last_by_count(std::size_t measured, std::uint32_t bottom_n);
+// The same for `bottom_percent`: at least one, never all.
+std::size_t ranked_last_by_percent(std::size_t measured, std::uint32_t bottom_percent);
+// No progress since the last bulletin (行动迟缓): the value did not move the way the indicator
+// counts as better (a rate or a count of what was done up, the orgs that should form and have not
+// down), unless it is as good as it gets (a rate at 100%, nothing left to form). `before` is the
+// previous bulletin's value (round 1: the campaign's baseline); unknown (0/0) counts as no progress.
+bool made_no_progress(indicator which, const indicator_value& now, const indicator_value& before);
+// Below the target rate (成效不明显): a rate below the campaign's permille. A count has no rate.
+bool below_target_rate(indicator which, const indicator_value& now, std::uint32_t permille);
+
 class workflow {
  public:
   workflow(eventstore::event_store& store, projection_runner& runner, const campaign_clock& clock,
