@@ -246,6 +246,12 @@ result<tick_report> workflow::tick() {
   tick_report report;
   if (auto waited = wait_for_runner(); !waited) return failure(waited.error());
   const domain::date today = domain::china_date_of(clock_.now_ms());
+  // The last round issued before this tick: what a round issued now is compared with. When several
+  // rounds are due at once (a campaign recorded after its start, a server down over a due day),
+  // they are all issued now, from the same state: only the last calls anyone, and it measures
+  // progress since the round before them all, not since a bulletin of the same state, which would
+  // call every laggard for no progress.
+  std::optional<std::uint32_t> before_this_tick;
   for (;;) {
     std::optional<campaign_record> campaign;
     std::uint32_t last_round = 0;
@@ -257,9 +263,17 @@ result<tick_report> workflow::tick() {
     });
     if (!campaign) return report;
     const std::uint32_t round = last_round + 1;
-    const domain::date due = domain::add_days(campaign->starts_on, static_cast<std::int32_t>(round * campaign->cadence_days));
+    const auto due_of = [&](std::uint32_t r) {
+      return domain::add_days(campaign->starts_on, static_cast<std::int32_t>(r * campaign->cadence_days));
+    };
+    const domain::date due = due_of(round);
     if (due > today || due > campaign->ends_on) return report;
-    if (auto done = issue_round(*campaign, round, due, report); !done) return failure(done.error());
+    if (!before_this_tick) before_this_tick = last_round;
+    const domain::date next_due = due_of(round + 1);
+    const bool caught_up_by_the_next = next_due <= today && next_due <= campaign->ends_on;
+    const std::optional<std::uint32_t> compare_with =
+        caught_up_by_the_next ? std::nullopt : std::optional<std::uint32_t>(*before_this_tick);
+    if (auto done = issue_round(*campaign, round, due, compare_with, report); !done) return failure(done.error());
     bool issued = false;
     runner_.read([&](const projection_state& s, const keyed_state&) {
       issued = s.bulletin(campaign->id, round) != nullptr;
@@ -270,7 +284,7 @@ result<tick_report> workflow::tick() {
 }
 
 result<void> workflow::issue_round(const campaign_record& campaign, std::uint32_t round, domain::date due,
-                                   tick_report& report) {
+                                   std::optional<std::uint32_t> compare_with, tick_report& report) {
   domain::commands::issue_bulletin command;
   command.campaign = domain::campaign_id{campaign.id};
   command.round = domain::bulletin_round{round};
@@ -303,7 +317,8 @@ result<void> workflow::issue_round(const campaign_record& campaign, std::uint32_
   } else {
     ++report.duplicates;
   }
-  if (auto done = interviews_for(campaign, round, due, report); !done) return done;
+  if (!compare_with) return {};  // a later round is due too: that one calls and escalates
+  if (auto done = interviews_for(campaign, round, due, *compare_with, report); !done) return done;
   return escalations_for(campaign, round, due, report);
 }
 
@@ -317,7 +332,7 @@ result<void> workflow::issue_round(const campaign_record& campaign, std::uint32_
 //   below the target rate (成效不明显): a rate below the campaign's permille.
 // (ranked_last_by_count, ranked_last_by_percent, made_no_progress, below_target_rate in workflow.h.)
 result<void> workflow::interviews_for(const campaign_record& campaign, std::uint32_t round, domain::date due,
-                                      tick_report& report) {
+                                      std::uint32_t compare_with, tick_report& report) {
   struct pending {
     std::string code;
     twin affiliation = twin::party;
@@ -328,7 +343,7 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
   runner_.read([&](const projection_state& s, const keyed_state&) {
     const auto* bulletin = s.bulletin(campaign.id, round);
     if (bulletin == nullptr) return;
-    const auto* previous = round > 1 ? s.bulletin(campaign.id, round - 1) : nullptr;
+    const auto* previous = compare_with > 0 ? s.bulletin(campaign.id, compare_with) : nullptr;
     const auto& rules = campaign.rules;
     const auto& model = s.model();
     for (const auto& ranking : bulletin->rankings) {
@@ -351,7 +366,7 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
           indicator_value before{0, 0};
           if (const auto* prev_line = line_of(previous_ranking, line.jurisdiction.value)) {
             before = recorded_value(*prev_line, ranking.by);
-          } else if (auto node = model.tree().find(line.jurisdiction.value); node && round == 1) {
+          } else if (auto node = model.tree().find(line.jurisdiction.value); node && compare_with == 0) {
             before = evaluate(model.baseline(*node), which, ranking.affiliation);
           }
           if (made_no_progress(which, now, before))

@@ -41,6 +41,45 @@ indicator_value value_of(const domain::ranking_line& l) {
   return {0, 0};
 }
 
+// (round, jurisdiction, twin)
+using call = std::tuple<std::uint32_t, std::string, domain::member_affiliation>;
+
+// The interviews the rules imply for bulletin `b`, worked out independently from its recorded
+// rankings (ranking by ledger progress): "no progress" is measured against `previous`, or against
+// the campaign's baseline (`baseline`: the projections when it opened) when there is none.
+std::set<call> implied_calls(const domain::events::bulletin_issued& b, const domain::events::bulletin_issued* previous,
+                             const projection_state& baseline, const domain::interview_rules& rules) {
+  std::set<call> out;
+  for (const auto& ranking : b.rankings) {
+    // Ranked last among the lines with a value; unmeasured ones (0/0) rank below them all.
+    std::size_t n = 0;
+    for (const auto& line : ranking.lines) n += value_of(line).defined() ? 1 : 0;
+    for (const auto& line : ranking.lines) {
+      const indicator_value now = value_of(line);
+      // Ranked last: the bottom N, never more than half of them.
+      const std::size_t last = std::min<std::size_t>(rules.bottom_n, n / 2);
+      bool called = now.defined() && line.rank + last > n;
+      if (now.defined() && now.numerator * 1000 < std::int64_t{rules.below_target_rate_permille} * now.denominator)
+        called = true;
+      if (rules.no_progress_since_last_bulletin && now.defined() && now.numerator < now.denominator) {
+        indicator_value before{0, 0};
+        if (previous == nullptr) {
+          auto node = baseline.model().tree().find(line.jurisdiction.value);
+          before = evaluate(baseline.model().counters(*node), indicator::ledger_progress, ranking.affiliation);
+        } else {
+          for (const auto& r : previous->rankings)
+            if (r.affiliation == ranking.affiliation)
+              for (const auto& l : r.lines)
+                if (l.jurisdiction == line.jurisdiction) before = value_of(l);
+        }
+        if (!before.defined() || compare(now, before) <= 0) called = true;
+      }
+      if (called) out.insert({b.round.value, line.jurisdiction.value, ranking.affiliation});
+    }
+  }
+  return out;
+}
+
 // Logs hold Party interviews under these ids (the audit trail, the API's /interviews/{id}, the
 // store's command ids): they never change. A League interview of the same round and jurisdiction
 // is another interview, with its own id.
@@ -195,9 +234,7 @@ TEST(workflow, hundred_day_virtual_campaign_with_restart_and_racing_servers) {
   const auto log = whole_log(store);
   std::vector<const domain::events::bulletin_issued*> bulletins;
   std::vector<eventstore::position> bulletin_positions;
-  // (round, jurisdiction, twin) -> times
-  using call = std::tuple<std::uint32_t, std::string, domain::member_affiliation>;
-  std::map<call, int> scheduled;
+  std::map<call, int> scheduled;  // -> times
   std::map<std::uint64_t, const domain::events::interview_scheduled*> interviews;
   std::map<std::uint64_t, int> escalated;
   for (const auto& [rec, e] : log) {
@@ -240,35 +277,8 @@ TEST(workflow, hundred_day_virtual_campaign_with_restart_and_racing_servers) {
   auto baseline = history_cursor::open(store, ro.consumer, opened_at);
   ASSERT_TRUE(baseline.has_value());
   std::set<call> expected;
-  for (std::size_t k = 0; k < bulletins.size(); ++k) {
-    for (const auto& ranking : bulletins[k]->rankings) {
-      // Ranked last among the lines with a value; unmeasured ones (0/0) rank below them all.
-      std::size_t n = 0;
-      for (const auto& line : ranking.lines) n += value_of(line).defined() ? 1 : 0;
-      for (const auto& line : ranking.lines) {
-        const indicator_value now = value_of(line);
-        // Ranked last: the bottom N, never more than half of them.
-        const std::size_t last = std::min<std::size_t>(rules.bottom_n, n / 2);
-        bool called = now.defined() && line.rank + last > n;
-        if (now.defined() && now.numerator * 1000 < 250 * now.denominator) called = true;  // below 25%
-        if (now.defined() && now.numerator < now.denominator) {
-          indicator_value before{0, 0};
-          if (k == 0) {
-            auto node = baseline->state().model().tree().find(line.jurisdiction.value);
-            before =
-                evaluate(baseline->state().model().counters(*node), indicator::ledger_progress, ranking.affiliation);
-          } else {
-            for (const auto& r : bulletins[k - 1]->rankings)
-              if (r.affiliation == ranking.affiliation)
-                for (const auto& l : r.lines)
-                  if (l.jurisdiction == line.jurisdiction) before = value_of(l);
-          }
-          if (!before.defined() || compare(now, before) <= 0) called = true;  // no progress
-        }
-        if (called) expected.insert({static_cast<std::uint32_t>(k + 1), line.jurisdiction.value, ranking.affiliation});
-      }
-    }
-  }
+  for (std::size_t k = 0; k < bulletins.size(); ++k)
+    expected.merge(implied_calls(*bulletins[k], k > 0 ? bulletins[k - 1] : nullptr, baseline->state(), rules));
   std::set<call> actual;
   std::size_t league_calls = 0;
   for (const auto& [key, times] : scheduled) {
@@ -324,6 +334,76 @@ TEST(workflow, hundred_day_virtual_campaign_with_restart_and_racing_servers) {
     }
     EXPECT_TRUE(recomputed == bulletins[k]->rankings) << "round " << k + 1;
   }
+}
+
+// A campaign whose server first ticks on day 40 finds rounds 1 (day 15) and 2 (day 30) due: both
+// are issued from the same state. Round 1 calls no one (it used to call everyone round 2 called
+// again); round 2 calls as the rules imply against the baseline, not against round 1, the same
+// state, against which every laggard would have made no progress.
+TEST(workflow, rounds_due_together_call_once_measuring_progress_since_before_them) {
+  gongjian::testing::temp_dir dir;
+  eventstore::options so;
+  so.directory = dir / "db";
+  so.mode = eventstore::durability::bulk_import_without_fsync;
+  auto opened = eventstore::event_store::open(so);
+  ASSERT_TRUE(opened.has_value());
+  auto& store = **opened;
+  campaign_generator gen(23);
+  domain::interview_rules rules;
+  rules.bottom_n = 2;
+  rules.no_progress_since_last_bulletin = true;
+  std::size_t seq = 0;
+  auto append_day = [&](const std::vector<timed_event>& events) {
+    for (const auto& e : events) {
+      const std::size_t n = seq++;
+      append_event(store, e.event, start_ms + e.day * day_ms + 3600000LL + static_cast<std::int64_t>(n % 1000),
+                   "field:" + std::to_string(n));
+    }
+  };
+  append_day(gen.setup(80));
+  append_day({{0, gen.campaign(1, domain::date_from_ymd(2016, 7, 1), rules)}});
+  const eventstore::position opened_at = store.head();
+  for (int day = 1; day <= 40; ++day) append_day(gen.actions(day, 25));
+
+  virtual_clock clock(start_ms + 40 * day_ms + 18 * 3600000LL);
+  runner_options ro;
+  projection_runner runner(store, ro);
+  ASSERT_TRUE(runner.open().has_value());
+  workflow flow(store, runner, clock);
+  auto ticked = flow.tick();
+  ASSERT_TRUE(ticked.has_value());
+  EXPECT_EQ(ticked->bulletins, 2u);
+  EXPECT_EQ(ticked->escalations, 0u);
+
+  std::vector<const domain::events::bulletin_issued*> bulletins;
+  std::set<call> actual;
+  const auto log = whole_log(store);
+  for (const auto& [rec, e] : log) {
+    if (auto* b = std::get_if<domain::events::bulletin_issued>(&e)) bulletins.push_back(b);
+    if (auto* i = std::get_if<domain::events::interview_scheduled>(&e))
+      actual.insert({i->round.value, i->jurisdiction.value, i->affiliation});
+  }
+  ASSERT_EQ(bulletins.size(), 2u);
+  auto baseline = history_cursor::open(store, ro.consumer, opened_at);
+  ASSERT_TRUE(baseline.has_value());
+  const auto expected = implied_calls(*bulletins[1], nullptr, baseline->state(), rules);
+  EXPECT_EQ(actual, expected);
+  EXPECT_EQ(ticked->interviews, expected.size());
+  EXPECT_FALSE(expected.empty());
+  for (const auto& c : actual) EXPECT_EQ(std::get<0>(c), 2u) << "round 1 calls no one: " << std::get<1>(c);
+  // The next due round, on its day, is measured against round 2 as usual.
+  clock.set(start_ms + 45 * day_ms + 18 * 3600000LL);
+  ASSERT_TRUE(flow.tick().has_value());
+  std::set<call> third;
+  for (const auto& [rec, e] : whole_log(store))
+    if (auto* i = std::get_if<domain::events::interview_scheduled>(&e); i && i->round.value == 3)
+      third.insert({i->round.value, i->jurisdiction.value, i->affiliation});
+  const auto log3 = whole_log(store);
+  const domain::events::bulletin_issued* round3 = nullptr;
+  for (const auto& [rec, e] : log3)
+    if (auto* b = std::get_if<domain::events::bulletin_issued>(&e); b && b->round.value == 3) round3 = b;
+  ASSERT_NE(round3, nullptr);
+  EXPECT_EQ(third, implied_calls(*round3, bulletins[1], baseline->state(), rules));
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -120,8 +121,12 @@ class workflow {
     std::string command_id;
   };
   result<void> submit_all(std::vector<submission> batch, std::uint32_t& written, std::uint32_t& duplicates);
-  result<void> issue_round(const campaign_record& campaign, std::uint32_t round, domain::date due, tick_report& report);
-  result<void> interviews_for(const campaign_record& campaign, std::uint32_t round, domain::date due, tick_report& report);
+  // `compare_with`: the round whose bulletin "no progress" is measured against (0: the campaign's
+  // baseline); none for a round issued while a later one is due too, which calls no one.
+  result<void> issue_round(const campaign_record& campaign, std::uint32_t round, domain::date due,
+                           std::optional<std::uint32_t> compare_with, tick_report& report);
+  result<void> interviews_for(const campaign_record& campaign, std::uint32_t round, domain::date due,
+                              std::uint32_t compare_with, tick_report& report);
   result<void> escalations_for(const campaign_record& campaign, std::uint32_t round, domain::date due, tick_report& report);
 
   eventstore::event_store& store_;
