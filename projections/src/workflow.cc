@@ -327,8 +327,8 @@ result<void> workflow::issue_round(const campaign_record& campaign, std::uint32_
 // own interview, distinct from a Party one of the same jurisdiction:
 //   bottom N among measured siblings (排在末位), never more than half of them;
 //   bottom X% among measured siblings (at least one, never all);
-//   no progress since the last bulletin (行动迟缓): the ranking value did not get better (against
-//     the campaign baseline for round 1), unless it is as good as it gets;
+//   no progress since the last bulletin (行动迟缓): the ranking value did not get better since the
+//     bulletin `compare_with` (0: the campaign's baseline), unless it is as good as it gets;
 //   below the target rate (成效不明显): a rate below the campaign's permille.
 // (ranked_last_by_count, ranked_last_by_percent, made_no_progress, below_target_rate in workflow.h.)
 result<void> workflow::interviews_for(const campaign_record& campaign, std::uint32_t round, domain::date due,
