@@ -235,6 +235,9 @@ struct state_mutator {
   void operator()(const events::member_attached_nearby& e) {
     modify_member(e.member, [&](member_record& m) { m.attached_to = e.branch; });
   }
+  void operator()(const events::member_detached& e) {
+    modify_member(e.member, [](member_record& m) { m.attached_to = branch_id{}; });
+  }
 
   void operator()(const events::transfer_letter_issued& e) {
     s.transfers_[e.transfer] =
@@ -382,6 +385,15 @@ std::optional<member_record> state::find_member(member_id id) const {
   const auto slot = member_ids_.find(id.value);
   if (slot == id_slots::none) return std::nullopt;
   return unpack(slot);
+}
+
+std::vector<member_id> state::members_attached_to(branch_id branch) const {
+  // Attachments are kept aside for the few members who have one: a dissolution looks at those only.
+  std::vector<member_id> out;
+  for (const auto& [slot, attached_to] : member_attachments_)
+    if (attached_to == branch) out.push_back(member_id{member_ids_.id_at(slot)});
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::size_t member_table_view::size() const { return s_->members_.size(); }

@@ -120,6 +120,7 @@ CEREAL_CLASS_VERSION(gongjian::domain::events::member_developed, gongjian::domai
 CEREAL_CLASS_VERSION(gongjian::domain::events::member_made_formal, gongjian::domain::events::member_made_formal::schema_version)
 CEREAL_CLASS_VERSION(gongjian::domain::events::member_left, gongjian::domain::events::member_left::schema_version)
 CEREAL_CLASS_VERSION(gongjian::domain::events::member_attached_nearby, gongjian::domain::events::member_attached_nearby::schema_version)
+CEREAL_CLASS_VERSION(gongjian::domain::events::member_detached, gongjian::domain::events::member_detached::schema_version)
 CEREAL_CLASS_VERSION(gongjian::domain::events::transfer_letter_issued, gongjian::domain::events::transfer_letter_issued::schema_version)
 CEREAL_CLASS_VERSION(gongjian::domain::events::transfer_letter_received, gongjian::domain::events::transfer_letter_received::schema_version)
 CEREAL_CLASS_VERSION(gongjian::domain::events::transfer_letter_rejected, gongjian::domain::events::transfer_letter_rejected::schema_version)
@@ -353,7 +354,7 @@ std::string stream_of(const event& e) {
         } else if constexpr (std::is_same_v<T, member_recorded> || std::is_same_v<T, member_identity_disclosed> ||
                              std::is_same_v<T, member_developed> || std::is_same_v<T, member_made_formal> ||
                              std::is_same_v<T, member_left> || std::is_same_v<T, member_attached_nearby> ||
-                             std::is_same_v<T, member_listed_as_pocket>) {
+                             std::is_same_v<T, member_detached> || std::is_same_v<T, member_listed_as_pocket>) {
           return stream("member", x.member.value);
         } else if constexpr (std::is_same_v<T, transfer_letter_issued> || std::is_same_v<T, transfer_letter_received> ||
                              std::is_same_v<T, transfer_letter_rejected> || std::is_same_v<T, transfer_letter_revoked> ||
@@ -399,7 +400,8 @@ std::string stream_of(const command& c) {
           return stream("org", x.org.value);
         } else if constexpr (std::is_same_v<T, record_member> || std::is_same_v<T, disclose_member_identity> ||
                              std::is_same_v<T, develop_member> || std::is_same_v<T, make_member_formal> ||
-                             std::is_same_v<T, record_member_left> || std::is_same_v<T, attach_member_nearby>) {
+                             std::is_same_v<T, record_member_left> || std::is_same_v<T, attach_member_nearby> ||
+                             std::is_same_v<T, detach_member_nearby>) {
           return stream("member", x.member.value);
         } else if constexpr (std::is_same_v<T, issue_transfer_letter> || std::is_same_v<T, receive_transfer_letter> ||
                              std::is_same_v<T, reject_transfer_letter> || std::is_same_v<T, revoke_transfer_letter> ||

@@ -754,6 +754,24 @@ struct decider {
     return one(events::member_attached_nearby{c.member, c.branch, c.attached_on});
   }
 
+  outcome operator()(const commands::detach_member_nearby& c) const {
+    if (auto r = first_of(member_in_org(c.member, "member"), required(c.reason, "reason"),
+                          past(c.detached_on, "detached_on"))) {
+      return failure{*r};
+    }
+    const auto m = s.find_member(c.member);
+    if (m->attached_to.value == 0) {
+      return failure{reject(rules::member_not_attached, "member",
+                            "member " + id_text(c.member.value) + " takes part in no nearby organization")};
+    }
+    if (auto r = first_of(after_prior_step(c.detached_on, m->recorded_on, "detached_on", "the member's record"),
+                          after_prior_step(c.detached_on, s.find_branch(m->attached_to)->formed_on, "detached_on",
+                                           "the organization's formation"))) {
+      return failure{*r};
+    }
+    return one(events::member_detached{c.member, m->attached_to, c.reason, c.detached_on});
+  }
+
   // ----- transfers -------------------------------------------------------------------------
 
   check new_transfer(transfer_id transfer, std::string_view field) const {
@@ -1148,7 +1166,13 @@ struct decider {
                                   "the organization's formation")) {
       return failure{*r};
     }
-    return one(events::organization_dissolved{c.branch, c.reason, c.dissolved_on});
+    // The members taking part in it nearby (就地就近) no longer do, and may take part in another.
+    std::vector<event> out{events::organization_dissolved{c.branch, c.reason, c.dissolved_on}};
+    for (auto member : s.members_attached_to(c.branch)) {
+      out.push_back(events::member_detached{member, c.branch, "所参加的组织已撤销 (the organization was dissolved)",
+                                            c.dissolved_on});
+    }
+    return out;
   }
 
   // ----- formation targets -----------------------------------------------------------------

@@ -408,6 +408,12 @@ struct projection_state::handler {
     m->flags |= 2;
     s.apply_member_change(e.member.value, *m);
   }
+  void operator()(const ev::member_detached& e) {
+    auto m = member(e.member);
+    if (!m) return model().note_anomaly();
+    m->flags &= static_cast<std::uint8_t>(~2u);
+    s.apply_member_change(e.member.value, *m);
+  }
   void transfer_completed(domain::member_id id) {
     auto m = member(id);
     if (!m) return model().note_anomaly();

@@ -88,6 +88,7 @@ template <class V> void fields(V& v, cmd::develop_member& x) {
 template <class V> void fields(V& v, cmd::make_member_formal& x) { v("member", x.member); v("made_formal_on", x.made_formal_on); }
 template <class V> void fields(V& v, cmd::record_member_left& x) { v("member", x.member); v("reason", x.reason); v("left_on", x.left_on); }
 template <class V> void fields(V& v, cmd::attach_member_nearby& x) { v("member", x.member); v("branch", x.branch); v("attached_on", x.attached_on); }
+template <class V> void fields(V& v, cmd::detach_member_nearby& x) { v("member", x.member); v("reason", x.reason); v("detached_on", x.detached_on); }
 template <class V> void fields(V& v, cmd::issue_transfer_letter& x) {
   v("transfer", x.transfer); v("member", x.member); v("from_organization", x.from_organization); v("to_branch", x.to_branch);
   v("standing", x.standing); v("dues_paid_until", x.dues_paid_until); v("issued_on", x.issued_on); v("valid_until", x.valid_until);

@@ -185,6 +185,7 @@ class subject_finder {
     member(c.member);
     branch_places(c.branch);
   }
+  void operator()(const cmd::detach_member_nearby& c) { member(c.member); }
   void operator()(const cmd::issue_transfer_letter& c) {
     member(c.member);
     branch_places(c.to_branch);

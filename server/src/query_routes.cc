@@ -545,7 +545,7 @@ json::object fold_entity(const std::vector<eventstore::recorded_event>& events) 
   // in `transfers`).
   auto new_incarnation = [&] {
     for (const char* k : {"disclosed", "made_formal_on", "listed_as_pocket", "developed", "admitted_by",
-                          "relationship_held_at", "recorded_on", "attached_to", "relationship_branch"})
+                          "relationship_held_at", "recorded_on", "attached_to", "detached", "relationship_branch"})
       d.erase(k);
   };
   for (const auto& rec : events) {
@@ -662,6 +662,14 @@ json::object fold_entity(const std::vector<eventstore::recorded_event>& events) 
             },
             [&](const ev::member_attached_nearby& e) {
               d["attached_to"] = json::object{{"branch", e.branch.value}, {"attached_on", domain::to_string(e.attached_on)}};
+            },
+            // The last time the member stopped taking part nearby (or its organization was dissolved).
+            [&](const ev::member_detached& e) {
+              d["attached_to"] = nullptr;
+              d["detached"] = json::object{{"branch", e.branch.value},
+                                           {"reason", e.reason},
+                                           {"detached_on", domain::to_string(e.detached_on)},
+                                           {"position", at}};
             },
             [&](const ev::member_listed_as_pocket& e) {
               d["status"] = "pocket";

@@ -72,6 +72,9 @@ const golden goldens[] = {
      "010100000008000000000000002a000000000000000195420000"},
     {"member_attached_nearby",
      "010100000007000000000000000a0000000000000068420000"},
+    {"member_detached",
+     "010100000007000000000000000a000000000000001e00000000000000e588b0e58fa6e4b880e4b8aae7bb84e7bb87e58f82"
+     "e58aa0e6b4bbe58aa895420000"},
     {"transfer_letter_issued",
      "0101000000050000000000000007000000000000000f00000000000000e69f90e69d91e5859ae694afe983a80a000000"
      "0000000000564200006842000095420000"},
@@ -289,7 +292,8 @@ TEST(codec, streams_are_named_per_aggregate) {
   EXPECT_EQ(stream_of(samples[0]), "jurisdiction-330102");
   EXPECT_EQ(stream_of(samples[5]), "campaign-1");
   EXPECT_EQ(stream_of(samples[7]), "org-42");
-  EXPECT_EQ(stream_of(samples[27]), "branch-10");
+  EXPECT_EQ(stream_of(samples[17]), "member-7");  // member_detached: the member's stream, not the branch's
+  EXPECT_EQ(stream_of(samples[28]), "branch-10");
   EXPECT_EQ(stream_of(command{commands::register_organization{}}), "org-0");
   commands::hold_interview hold;
   hold.interview = interview_id{11};

@@ -111,6 +111,47 @@ TEST_F(members, attached_nearby_only_without_an_own_organization) {
             "organization_type_mismatch");
 }
 
+// A member stops taking part nearby: by saying so (then may attach elsewhere), or because the
+// organization is dissolved, which detaches every member taking part in it with the dissolution.
+TEST_F(members, detached_by_request_or_by_the_organization_s_dissolution) {
+  t.members(2, 3);
+  t.ok(form(10, organization_type::party, formation_mode::standalone, {2}));
+  t.ok(record(7, 1));
+  t.ok(record(8, 1));
+  t.ok(record(9, 1));
+  EXPECT_EQ(t.code_of(commands::detach_member_nearby{member_id{7}, "不再参加", day("2016-07-22")}), "member_not_attached");
+  t.ok(commands::attach_member_nearby{member_id{7}, branch_id{10}, day("2016-07-21")});
+  t.ok(commands::attach_member_nearby{member_id{8}, branch_id{10}, day("2016-07-21")});
+  EXPECT_EQ(t.code_of(commands::detach_member_nearby{member_id{7}, "", day("2016-07-22")}), "text_required");
+  const auto detached = t.ok(commands::detach_member_nearby{member_id{7}, "到另一个组织参加活动", day("2016-07-22")});
+  ASSERT_EQ(detached.size(), 1u);
+  EXPECT_EQ(std::get<events::member_detached>(detached[0]),
+            (events::member_detached{member_id{7}, branch_id{10}, "到另一个组织参加活动", day("2016-07-22")}));
+  EXPECT_EQ(t.s.find_member(member_id{7})->attached_to, branch_id{});
+  t.ok(commands::attach_member_nearby{member_id{7}, branch_id{10}, day("2016-07-23")});
+  t.ok(commands::attach_member_nearby{member_id{9}, branch_id{10}, day("2016-07-23")});
+  t.ok(commands::detach_member_nearby{member_id{9}, "调离", day("2016-07-24")});
+
+  // Dissolved: members 7 and 8 (not 9, detached already) no longer take part, in member order,
+  // each on its own stream, and may take part in another organization nearby.
+  const auto dissolved = t.ok(commands::dissolve_organization{branch_id{10}, "企业转型", day("2016-07-25")});
+  ASSERT_EQ(dissolved.size(), 3u);
+  EXPECT_TRUE(std::holds_alternative<events::organization_dissolved>(dissolved[0]));
+  for (std::size_t k = 1; k < 3; ++k) {
+    const auto& d = std::get<events::member_detached>(dissolved[k]);
+    EXPECT_EQ(d.member, member_id{6 + k});
+    EXPECT_EQ(d.branch, branch_id{10});
+    EXPECT_EQ(d.detached_on, day("2016-07-25"));
+    EXPECT_EQ(stream_of(dissolved[k]), "member-" + std::to_string(6 + k));
+    EXPECT_EQ(t.s.find_member(member_id{6 + k})->attached_to, branch_id{});
+  }
+  t.org(3);
+  t.members(3, 3);
+  t.ok(form(11, organization_type::party, formation_mode::standalone, {3}));
+  t.ok(commands::attach_member_nearby{member_id{7}, branch_id{11}, day("2016-07-26")});
+  EXPECT_EQ(t.s.find_member(member_id{7})->attached_to, branch_id{11});
+}
+
 // 就地就近: org 3 lies in 西湖区, orgs 1 and 2 in 上城区 (another office of it for org 4).
 TEST_F(members, attached_only_to_an_organization_in_the_org_s_county) {
   t.org(3, xihu_office);

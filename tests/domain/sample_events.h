@@ -54,6 +54,7 @@ inline std::vector<event> sample_events() {
   out.push_back(member_made_formal{member_id{8}, organization_id{42}, d2});
   out.push_back(member_left{member_id{8}, organization_id{42}, leaving_reason::moved_away, d2});
   out.push_back(member_attached_nearby{member_id{7}, branch_id{10}, d1});
+  out.push_back(member_detached{member_id{7}, branch_id{10}, "到另一个组织参加活动", d2});
   out.push_back(transfer_letter_issued{transfer_id{5}, member_id{7}, "某村党支部", branch_id{10}, member_standing::formal,
                                        date{16982}, d1, d2});
   out.push_back(transfer_letter_received{transfer_id{5}, member_id{7}, branch_id{10}, d2});

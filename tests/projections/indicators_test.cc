@@ -164,6 +164,17 @@ TEST_F(indicators_scenario, work_coverage) {
   EXPECT_EQ(s.value("000000", indicator::work_coverage_rate, twin::league), ratio(5, 8));
 }
 
+// The member attached nearby makes org9 work-covered until it stops taking part (or its
+// organization is dissolved: decide then records member_detached for it too).
+TEST_F(indicators_scenario, a_member_detached_takes_work_coverage_back) {
+  s.add(ev::member_detached{domain::member_id{91}, domain::branch_id{100}, "所参加的组织已撤销", day(2016, 8, 5)});
+  EXPECT_EQ(s.value("110101002", indicator::work_coverage_rate), ratio(2, 3));  // org3, org4; not org9
+  EXPECT_EQ(s.value("000000", indicator::work_coverage_rate), ratio(6, 8));
+  s.add(ev::member_attached_nearby{domain::member_id{91}, domain::branch_id{400}, day(2016, 8, 6)});
+  EXPECT_EQ(s.value("110101002", indicator::work_coverage_rate), ratio(3, 3));
+  EXPECT_EQ(s.model().anomalies(), 0u);
+}
+
 TEST_F(indicators_scenario, ledger_progress) {
   // Targets: org2 (open), org3 (open), org4 (struck), org5 (struck), org6 (withdrawn, removed).
   EXPECT_EQ(s.value("110101001", indicator::ledger_progress), ratio(0, 1));  // org2

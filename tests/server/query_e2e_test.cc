@@ -730,6 +730,42 @@ TEST_F(QueryE2E, MemberViewShowsAMemberWhoLeftAsGoneAndARecordedAgainMemberAfres
 
 // Developed (发展党员) with an admitting branch: that branch holds the member's relationship, as
 // the domain has it (a letter into it is refused), and the view says so.
+// 就地就近 ends with the organization: dissolving it detaches the members taking part in it (their
+// org is no longer work-covered through them), each on its own stream, in the same command.
+TEST_F(QueryE2E, DissolvingAnOrganizationDetachesTheMembersTakingPartInIt) {
+  build_tree_and_targets();
+  form(21, 1);
+  command("record_member", {{"command_id", "m-201"}, {"member", 201}, {"org", 2}, {"affiliation", "party"},
+                            {"standing", "formal"}, {"status", "active"}, {"member_name", "党员201"},
+                            {"relationship_held_at", ""}, {"admitted_on", "2000-01-01"}, {"recorded_on", "2016-07-03"}});
+  command("attach_member_nearby",
+          {{"command_id", "a-201"}, {"member", 201}, {"branch", 21}, {"attached_on", "2016-07-21"}});
+  caught_up();
+  EXPECT_EQ(u(get("/api/v1/organizations/2").at("read_model").at("attached_members").at("party")), 1u);
+
+  auto dissolved = command("dissolve_organization",
+                           {{"command_id", "x-21"}, {"branch", 21}, {"reason", "企业转型"}, {"dissolved_on", "2016-08-01"}});
+  const auto& written = dissolved.at("events").as_array();
+  ASSERT_EQ(written.size(), 2u) << dissolved;
+  EXPECT_EQ(written.at(0).at("type"), "organization_dissolved");
+  EXPECT_EQ(written.at(1).at("type"), "member_detached");
+  EXPECT_EQ(written.at(1).at("stream"), "member-201");
+  caught_up();
+  auto m = get("/api/v1/members/201");
+  EXPECT_TRUE(m.at("attached_to").is_null()) << m;
+  EXPECT_EQ(u(m.at("detached").at("branch")), 21u);
+  EXPECT_EQ(m.at("detached").at("detached_on"), "2016-08-01");
+  EXPECT_EQ(u(m.at("detached").at("position")), u(dissolved.at("last_position")));
+  EXPECT_EQ(u(get("/api/v1/organizations/2").at("read_model").at("attached_members").at("party")), 0u);
+  // Nothing left to stop taking part in.
+  auto again = http_request(port(), "POST", "/api/v1/commands/detach_member_nearby",
+                            json::serialize(json::object{{"command_id", "dt-201"}, {"member", 201},
+                                                         {"reason", "不再参加"}, {"detached_on", "2016-08-02"}}),
+                            "t-admin");
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_NE(again.body.find("member_not_attached"), std::string::npos) << again.body;
+}
+
 TEST_F(QueryE2E, MemberViewShowsTheAdmittingBranchHoldingADevelopedMembersRelationship) {
   build_tree_and_targets();
   form(21, 1);

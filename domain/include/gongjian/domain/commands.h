@@ -228,6 +228,15 @@ struct attach_member_nearby {
   bool operator==(const attach_member_nearby&) const = default;
 };
 
+// Stops taking part in the nearby organization (to take part in another, or in none).
+struct detach_member_nearby {
+  static constexpr std::string_view name = "detach_member_nearby";
+  member_id member;
+  std::string reason;
+  date detached_on;
+  bool operator==(const detach_member_nearby&) const = default;
+};
+
 // ----- Transfers of membership (组织关系接转) ---------------------------------------------------
 
 // 介绍信: from the outflow organization to an organization here, with the member's standing, dues
@@ -460,7 +469,7 @@ using command = std::variant<
     commands::register_organization, commands::complete_survey_step, commands::correct_organization_details,
     commands::remove_organization, commands::record_member, commands::disclose_member_identity,
     commands::develop_member, commands::make_member_formal, commands::record_member_left,
-    commands::attach_member_nearby, commands::issue_transfer_letter, commands::receive_transfer_letter,
+    commands::attach_member_nearby, commands::detach_member_nearby, commands::issue_transfer_letter, commands::receive_transfer_letter,
     commands::reject_transfer_letter, commands::revoke_transfer_letter, commands::expire_transfer_letter,
     commands::reissue_transfer_letter, commands::complete_transfer_by_certificate, commands::assign_instructor,
     commands::release_instructor, commands::form_organization, commands::add_orgs_to_organization,

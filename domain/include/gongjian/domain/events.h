@@ -289,6 +289,20 @@ struct member_attached_nearby {
   void serialize(Archive& ar, std::uint32_t /*version*/) { ar(member, branch, attached_on); }
 };
 
+// No longer takes part in the nearby organization: the member stops (to take part in another), or
+// the organization is dissolved (decided with the dissolution: one for each member attached to it).
+struct member_detached {
+  static constexpr std::string_view type = "member_detached";
+  static constexpr std::uint16_t schema_version = 1;
+  member_id member;
+  branch_id branch;
+  std::string reason;
+  date detached_on;
+  bool operator==(const member_detached&) const = default;
+  template <class Archive>
+  void serialize(Archive& ar, std::uint32_t /*version*/) { ar(member, branch, reason, detached_on); }
+};
+
 // 介绍信 issued towards an organization here.
 struct transfer_letter_issued {
   static constexpr std::string_view type = "transfer_letter_issued";
@@ -645,7 +659,7 @@ using event = std::variant<
     events::organization_registered, events::survey_step_completed, events::organization_details_corrected,
     events::organization_removed, events::member_recorded, events::member_identity_disclosed,
     events::member_developed, events::member_made_formal, events::member_left, events::member_attached_nearby,
-    events::transfer_letter_issued, events::transfer_letter_received, events::transfer_letter_rejected,
+    events::member_detached, events::transfer_letter_issued, events::transfer_letter_received, events::transfer_letter_rejected,
     events::transfer_letter_revoked, events::transfer_letter_expired, events::member_listed_as_pocket,
     events::transfer_letter_reissued, events::transfer_completed_by_certificate, events::instructor_assigned,
     events::instructor_released, events::organization_formed, events::organization_orgs_added,

@@ -111,6 +111,8 @@ inline constexpr rule_info member_has_open_transfer{"member_has_open_transfer", 
     "A member cannot be in two places at once: one open transfer letter at a time, settled before leaving."};
 inline constexpr rule_info member_already_attached{"member_already_attached", rejection_kind::conflict,
     "A member takes part in one nearby organization at a time (就地就近)."};
+inline constexpr rule_info member_not_attached{"member_not_attached", rejection_kind::conflict,
+    "Only a member who takes part in a nearby organization (就地就近) stops taking part in it."};
 inline constexpr rule_info org_has_own_organization{"org_has_own_organization", rejection_kind::rule_violation,
     "Nearby attachment (就地就近) is for members whose org has no organization of their affiliation."};
 inline constexpr rule_info organization_not_nearby{"organization_not_nearby", rejection_kind::rule_violation,
@@ -221,7 +223,7 @@ inline constexpr rule_info no_level_above{"no_level_above", rejection_kind::rule
     "An interview is escalated to the level above; the nation has none."};
 }  // namespace rules
 
-inline constexpr std::array<rule_info, 101> all_rules{
+inline constexpr std::array<rule_info, 102> all_rules{
     rules::invalid_id,
     rules::invalid_jurisdiction_code,
     rules::text_required,
@@ -269,6 +271,7 @@ inline constexpr std::array<rule_info, 101> all_rules{
     rules::probation_not_over,
     rules::member_has_open_transfer,
     rules::member_already_attached,
+    rules::member_not_attached,
     rules::org_has_own_organization,
     rules::organization_not_nearby,
     rules::transfer_exists,

@@ -359,6 +359,9 @@ class state {
     return it == member_branches_.end() ? std::nullopt : std::optional{it->second};
   }
 
+  // The members taking part in `branch` by nearby attachment (就地就近), by id.
+  std::vector<member_id> members_attached_to(branch_id branch) const;
+
   // The open formation target of a type for an org (the ledger item to strike off).
   std::optional<target_id> open_target(organization_id org, organization_type type) const;
 
