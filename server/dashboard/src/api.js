@@ -274,6 +274,10 @@ export async function positionAtDate(code, date) {
 export async function plan(code, { campaign, today, asOf } = {}) {
   const j = await request(`/api/v1/jurisdictions/${encodeURIComponent(code)}/plan`,
     { params: { campaign, today, as_of: asOf }, about: { jurisdiction: code, asOf } });
+  return normPlan(j, code);
+}
+
+export function normPlan(j, code = '') {
   const measure = (m) => (m === null || m === undefined ? null
     : { value: Number(m.value ?? m), sinceBaseline: m.since_baseline === null || m.since_baseline === undefined ? null : Number(m.since_baseline) });
   const p = j.plan;
@@ -284,7 +288,7 @@ export async function plan(code, { campaign, today, asOf } = {}) {
     plan: p ? {
       setOn: p.set_on ?? '', position: p.position ?? null, revisions: list(p, 'revisions').length,
       targets: list(p, 'targets').map((x) => ({ type: x.type ?? '', mode: x.mode ?? '', count: Number(x.count ?? 0),
-        deadline: x.deadline ?? '', daysLeft: x.days_left === undefined ? null : Number(x.days_left) })),
+        deadline: x.deadline ?? '', daysLeft: x.days_left === undefined || x.days_left === null ? null : Number(x.days_left) })),
       progress: list(p, 'progress').map((x) => ({ type: x.type ?? '', planned: Number(x.planned ?? 0),
         targets: measure(x.formation_targets), struckOff: measure(x.struck_off), covered: measure(x.organization_covered),
         standalone: measure(x.standalone) })),
