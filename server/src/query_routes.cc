@@ -222,25 +222,136 @@ api_response json_body(json::object body, const view& v) {
 
 std::optional<proj::node_index> find_node(const view& v, const std::string& code) { return v.s.model().tree().find(code); }
 
+// Store pool: the events of one stream up to log position `up_to`, in stream order (bounded).
+result<std::vector<eventstore::recorded_event>, api_error> read_entity(eventstore::event_store& store, const std::string& stream,
+                                                                       std::uint64_t up_to) {
+  std::vector<eventstore::recorded_event> out;
+  std::uint64_t from = 1;
+  while (out.size() < kMaxEntityEvents) {
+    auto page = store.read_stream(stream, eventstore::stream_version{from}, eventstore::read_direction::forward, 1000);
+    if (!page) return failure(from_store_error(page.error()));
+    for (auto& e : *page) {
+      if (e.pos.value > up_to) return out;
+      out.push_back(std::move(e));
+    }
+    if (page->size() < 1000) break;
+    from = out.back().version.value + 1;
+  }
+  return out;
+}
+
+// What a jurisdiction's own stream (jurisdiction-<code>) says that the projections do not keep:
+// its leader's lead department (领导包片, 牵头部门; the projections keep the leader's name) and its
+// action plans (行动计划, one per campaign, the latest replacing the earlier).
+struct leader_line {
+  ev::jurisdiction_leader_assigned event;
+  std::uint64_t position = 0;
+};
+struct plan_line {
+  ev::action_plan_set event;
+  std::uint64_t position = 0;
+  std::string actor;
+};
+struct jurisdiction_stream {
+  std::optional<leader_line> leader;  // the latest assigned
+  std::vector<plan_line> plans;       // every plan set, in log order
+};
+
+// The domain names the stream (codec.h, stream_of); the server does not spell it again.
+std::string jurisdiction_stream_name(const std::string& code) {
+  return domain::stream_of(domain::event{ev::jurisdiction_registered{domain::jurisdiction_code{code}, {}, {}, {}}});
+}
+
+// Store pool, outside the runner's lock: folds the stream up to `up_to` (the view's position, so
+// the stream and the projections tell of the same moment).
+result<jurisdiction_stream, api_error> read_jurisdiction_stream(eventstore::event_store& store, const std::string& code,
+                                                                std::uint64_t up_to) {
+  auto events = read_entity(store, jurisdiction_stream_name(code), up_to);
+  if (!events) return failure(events.error());
+  jurisdiction_stream out;
+  for (const auto& rec : *events) {
+    auto decoded = domain::decode(rec.type, rec.schema_version, rec.payload);
+    if (!decoded) continue;
+    if (const auto* e = std::get_if<ev::jurisdiction_leader_assigned>(&decoded.value())) {
+      out.leader = leader_line{*e, rec.pos.value};
+    } else if (const auto* p = std::get_if<ev::action_plan_set>(&decoded.value())) {
+      out.plans.push_back(plan_line{*p, rec.pos.value, rec.metadata.by.user});
+    }
+  }
+  return out;
+}
+
+// As `answer`, for a body that needs the jurisdiction's own stream too: `read(view)` takes what
+// the projections say under the runner's shared lock (a result<T, api_error>); the stream is then
+// read outside the lock (RocksDB reads must not hold up the applier), up to the view's position,
+// and `complete(T, stream)` makes the body. A `cache_key` is as for `answer`: the body depends on
+// the log up to its position alone.
+template <class Read, class Complete>
+void answer_with_stream(shared_state& state, const std::shared_ptr<read_side>& reads, const api_request& request,
+                        responder respond, std::string code, Read read, Complete complete, std::string cache_key = {}) {
+  auto spec = parse_as_of(request);
+  if (!spec) return respond(error_response(spec.error()));
+  const bool cacheable = !spec->given() && !cache_key.empty();
+  if (cacheable && reads->ready()) {
+    if (auto body = reads->cached_body(cache_key, reads->published_position())) return respond(json_response(std::move(*body)));
+  }
+  run_on_store_pool(
+      state,
+      [reads, spec = *spec, code = std::move(code), read = std::move(read), complete = std::move(complete),
+       key = cacheable ? std::move(cache_key) : std::string()]() -> api_response {
+        auto past = resolve(*reads, spec);
+        if (!past) return error_response(past.error());
+        std::uint64_t position = 0;
+        auto taken = reads->runner().read([&](const proj::projection_state& now, const proj::keyed_state& keyed) {
+          const view v = *past ? view{*(*past)->second, keyed, (*past)->first, true}
+                               : view{now, keyed, now.last_applied().value, false};
+          position = v.position;
+          return read(v);
+        });
+        if (!taken) return error_response(taken.error());
+        auto stream = read_jurisdiction_stream(reads->store(), code, position);
+        if (!stream) return error_response(stream.error());
+        json::object body = complete(std::move(*taken), *stream);
+        body["position"] = position;
+        body["as_of"] = *past ? json::value(position) : json::value(nullptr);
+        auto response = json_response(json_text(body));
+        if (!key.empty()) reads->cache_body(key, position, response.body);
+        return response;
+      },
+      std::move(respond));
+}
+
 // ---- jurisdictions, indicators, rankings ----
+
+api_error no_jurisdiction(const std::string& code, std::uint64_t position) {
+  return api_error{error_kind::not_found, "no jurisdiction " + code + " at position " + std::to_string(position), "code", ""};
+}
 
 void jurisdiction_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
   const std::string code = request.path_params.at("code");
   if (!may_see(*request.caller, code)) return respond(error_response(forbidden_scope(*request.caller, "jurisdiction " + code)));
-  answer(state, reads, request, std::move(respond), [code](const view& v) {
-    auto node = find_node(v, code);
-    if (!node) return error_response(not_found("no jurisdiction " + code + " at position " + std::to_string(v.position)));
-    const auto& tree = v.s.model().tree();
-    json::object body = jurisdiction_json(tree, *node);
-    json::array children;
-    for (auto c : tree.at(*node).children) {
-      const auto& n = tree.at(c);
-      children.push_back(json::object{{"code", n.code}, {"name", n.name}, {"level", domain::to_string(n.lvl)},
-                                      {"children", n.children.size()}});
-    }
-    body["children"] = std::move(children);
-    return json_body(std::move(body), v);
-  }, "jurisdiction|" + code);
+  answer_with_stream(
+      state, reads, request, std::move(respond), code,
+      [code](const view& v) -> result<json::object, api_error> {
+        auto node = find_node(v, code);
+        if (!node) return failure(no_jurisdiction(code, v.position));
+        const auto& tree = v.s.model().tree();
+        json::object body = jurisdiction_json(tree, *node);
+        json::array children;
+        for (auto c : tree.at(*node).children) {
+          const auto& n = tree.at(c);
+          children.push_back(json::object{{"code", n.code}, {"name", n.name}, {"level", domain::to_string(n.lvl)},
+                                          {"children", n.children.size()}});
+        }
+        body["children"] = std::move(children);
+        return body;
+      },
+      [](json::object body, const jurisdiction_stream& stream) {
+        // The projections keep the leader's name (responsible_leader), not the lead department.
+        body["lead_department"] = stream.leader ? json::value(stream.leader->event.lead_department) : json::value(nullptr);
+        return body;
+      },
+      "jurisdiction|" + code);
 }
 
 void indicators_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
@@ -463,24 +574,151 @@ void target_route(shared_state& state, const std::shared_ptr<read_side>& reads, 
   });
 }
 
-// ---- entities folded from their streams ----
+// ---- action plans (行动计划, 倒排工期) ----
 
-result<std::vector<eventstore::recorded_event>, api_error> read_entity(eventstore::event_store& store, const std::string& stream,
-                                                                       std::uint64_t up_to) {
-  std::vector<eventstore::recorded_event> out;
-  std::uint64_t from = 1;
-  while (out.size() < kMaxEntityEvents) {
-    auto page = store.read_stream(stream, eventstore::stream_version{from}, eventstore::read_direction::forward, 1000);
-    if (!page) return failure(from_store_error(page.error()));
-    for (auto& e : *page) {
-      if (e.pos.value > up_to) return out;
-      out.push_back(std::move(e));
+// The campaign asked for when none is named: the open one, else the latest opened.
+std::optional<std::uint64_t> default_campaign(const proj::projection_state& s) {
+  if (const auto* c = s.active_campaign()) return c->id;
+  if (!s.campaigns().empty()) return s.campaigns().rbegin()->first;
+  return std::nullopt;
+}
+
+// What the projections say for a plan: the node, the campaign, and the node's counters now and at
+// the campaign's baseline (kept for the open campaign only, as /indicators has it).
+struct plan_reading {
+  json::object body;
+  std::optional<std::uint64_t> campaign;
+  proj::counter_block now;
+  std::optional<proj::counter_block> baseline;
+};
+
+// Progress the read model counts for an organization type, over the jurisdiction's subtree. It
+// counts by type, not by formation mode (there is no counter of formations by mode): every line of
+// the plan of one type is measured by the same numbers.
+json::object type_progress(domain::organization_type type, std::uint32_t planned, const plan_reading& r) {
+  const auto k = static_cast<std::size_t>(type);
+  auto measure = [&](std::size_t index) {
+    const std::int64_t now = r.now[index];
+    return json::object{{"value", now},
+                        {"since_baseline", r.baseline ? json::value(now - (*r.baseline)[index]) : json::value(nullptr)}};
+  };
+  json::object out{{"type", domain::to_string(type)},
+                   {"planned", planned},
+                   {"formation_targets", measure(proj::counter::targets_by_branch + k)},
+                   {"struck_off", measure(proj::counter::targets_struck_off_by_branch + k)}};
+  switch (type) {
+    case domain::organization_type::party:
+    case domain::organization_type::league: {
+      const auto t = type == domain::organization_type::party ? proj::twin::party : proj::twin::league;
+      out["organization_covered"] = measure(proj::counter::of(t, proj::counter::organization_covered));
+      out["standalone"] = measure(proj::counter::of(t, proj::counter::eligible_with_standalone));
+      break;
     }
-    if (page->size() < 1000) break;
-    from = out.back().version.value + 1;
+    case domain::organization_type::trade_union:
+      out["organization_covered"] = measure(proj::counter::union_covered);
+      out["standalone"] = nullptr;
+      break;
+    case domain::organization_type::womens_federation:
+      out["organization_covered"] = measure(proj::counter::womens_federation_covered);
+      out["standalone"] = nullptr;
+      break;
   }
   return out;
 }
+
+json::object plan_json(const plan_reading& r, const jurisdiction_stream& stream, domain::date today) {
+  const plan_line* latest = nullptr;
+  json::array revisions;
+  for (const auto& p : stream.plans) {
+    if (!r.campaign || p.event.campaign.value != *r.campaign) continue;
+    latest = &p;
+    revisions.push_back(json::object{{"set_on", domain::to_string(p.event.set_on)}, {"position", p.position}, {"actor", p.actor}});
+  }
+  json::object plan{{"set_on", domain::to_string(latest->event.set_on)},
+                    {"position", latest->position},
+                    {"actor", latest->actor}};
+  json::array targets;
+  std::array<std::uint32_t, proj::branch_type_count> planned{};
+  std::array<bool, proj::branch_type_count> named{};
+  for (const auto& t : latest->event.targets) {
+    targets.push_back(json::object{{"type", domain::to_string(t.type)},
+                                   {"mode", domain::to_string(t.mode)},
+                                   {"count", t.count},
+                                   {"deadline", domain::to_string(t.deadline)},
+                                   {"days_left", domain::days_between(today, t.deadline)}});
+    const auto k = static_cast<std::size_t>(t.type);
+    if (k < proj::branch_type_count) {
+      planned[k] += t.count;
+      named[k] = true;
+    }
+  }
+  json::array progress;
+  for (std::size_t k = 0; k < proj::branch_type_count; ++k)
+    if (named[k]) progress.push_back(type_progress(static_cast<domain::organization_type>(k), planned[k], r));
+  plan["targets"] = std::move(targets);
+  plan["progress"] = std::move(progress);
+  plan["revisions"] = std::move(revisions);
+  return plan;
+}
+
+void plan_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
+  const std::string code = request.path_params.at("code");
+  if (!may_see(*request.caller, code))
+    return respond(error_response(forbidden_scope(*request.caller, "the action plan of " + code)));
+  std::optional<std::uint64_t> wanted;
+  if (auto it = request.query.find("campaign"); it != request.query.end()) {
+    auto id = query_uint(request, "campaign", 0);
+    if (!id) return respond(error_response(id.error()));
+    if (*id == 0) return respond(error_response(invalid("'campaign' must be a campaign id (1 or more)", "campaign", "id")));
+    wanted = *id;
+  }
+  auto today = parse_today(request);
+  if (!today) return respond(error_response(today.error()));
+  answer_with_stream(
+      state, reads, request, std::move(respond), code,
+      [code, wanted](const view& v) -> result<plan_reading, api_error> {
+        auto node = find_node(v, code);
+        if (!node) return failure(no_jurisdiction(code, v.position));
+        plan_reading r;
+        const auto& n = v.s.model().tree().at(*node);
+        r.body = json::object{{"code", n.code}, {"name", n.name}, {"level", domain::to_string(n.lvl)}};
+        r.campaign = wanted ? wanted : default_campaign(v.s);
+        json::value campaign = nullptr;
+        if (r.campaign) {
+          auto it = v.s.campaigns().find(*r.campaign);
+          if (it == v.s.campaigns().end())
+            return failure(invalid("no campaign " + std::to_string(*r.campaign) + " at position " + std::to_string(v.position),
+                                   "campaign", "campaign_exists"));
+          const auto& c = it->second;
+          campaign = json::object{{"id", c.id},
+                                  {"name", c.name},
+                                  {"starts_on", domain::to_string(c.starts_on)},
+                                  {"ends_on", domain::to_string(c.ends_on)},
+                                  {"closed", c.closed}};
+          // The read model freezes one baseline, the open campaign's (indicators_json).
+          if (const auto* open = v.s.active_campaign(); open && open->id == c.id) r.baseline = v.s.model().baseline(*node);
+        }
+        r.body["campaign"] = std::move(campaign);
+        r.now = v.s.model().counters(*node);
+        return r;
+      },
+      [today = *today](plan_reading r, const jurisdiction_stream& stream) {
+        json::object body = std::move(r.body);
+        body["leader"] = stream.leader ? json::value(json::object{{"name", stream.leader->event.leader_name},
+                                                                   {"lead_department", stream.leader->event.lead_department},
+                                                                   {"assigned_on", domain::to_string(stream.leader->event.assigned_on)},
+                                                                   {"position", stream.leader->position}})
+                                       : json::value(nullptr);
+        const bool has_plan = r.campaign && std::any_of(stream.plans.begin(), stream.plans.end(), [&](const plan_line& p) {
+                                return p.event.campaign.value == *r.campaign;
+                              });
+        body["today"] = domain::to_string(today);
+        body["plan"] = has_plan ? json::value(plan_json(r, stream, today)) : json::value(nullptr);
+        return body;
+      });
+}
+
+// ---- entities folded from their streams ----
 
 json::array history_json(const std::vector<eventstore::recorded_event>& events) {
   json::array h;
@@ -1251,6 +1489,7 @@ void add_query_routes(shared_state& state, const std::shared_ptr<read_side>& rea
   };
   static constexpr entry table[] = {
       {"/api/v1/jurisdictions/{code}", "query.jurisdiction", jurisdiction_route},
+      {"/api/v1/jurisdictions/{code}/plan", "query.jurisdiction_plan", plan_route},
       {"/api/v1/indicators/{code}", "query.indicators", indicators_route},
       {"/api/v1/indicators/{code}/history", "query.indicators_history", history_route},
       {"/api/v1/rankings/{code}", "query.rankings", rankings_route},

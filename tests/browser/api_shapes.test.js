@@ -2,7 +2,7 @@
 // writes (server/src/query_json.cc), without a browser: a change of the wire format shows here first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normRankings, normValue, normInterview, bodyPosition } from '../../server/dashboard/src/api.js';
+import { normRankings, normValue, normInterview, normPlan, bodyPosition } from '../../server/dashboard/src/api.js';
 
 test('values: {numerator, denominator, value}, undefined ratios, plain numbers', () => {
   assert.deepEqual(normValue({ numerator: 3, denominator: 4, value: 0.75 }), { num: 3, den: 4, value: 0.75, defined: true });
@@ -58,4 +58,24 @@ test('interviews: place, what was said, rectification items with their dates, es
   const fresh = normInterview({ id: 4, status: 'scheduled', held_at_ms: null, answer: null, pledge: null, escalated_to: null,
     escalation_reason: null, escalated_on: null, rectification_items: [] });
   assert.deepEqual([fresh.heldAt, fresh.answer, fresh.pledge, fresh.escalatedTo, fresh.escalation], [null, '', '', '', '']);
+});
+
+test('action plan: targets with days left, leader and lead department, progress by type; no plan is null', () => {
+  // As GET /api/v1/jurisdictions/110101/plan?today=2016-08-21 wrote it, with a union line (no standalone count,
+  // no baseline) put in place of the League one.
+  const body = JSON.parse(`{"code":"110101","name":"东城区","level":"county","campaign":{"id":1,"name":"百日攻坚","starts_on":"2026-12-07","ends_on":"2027-03-01","closed":false},"leader":{"name":"王五","lead_department":"个体私营经济监督管理科","assigned_on":"2016-07-05","position":6},"today":"2016-08-21","plan":{"set_on":"2016-07-06","position":7,"actor":"example-admin","targets":[{"type":"party","mode":"standalone","count":2,"deadline":"2016-08-31","days_left":10},{"type":"league","mode":"joint","count":1,"deadline":"2016-10-31","days_left":71}],"progress":[{"type":"party","planned":2,"formation_targets":{"value":0,"since_baseline":0},"struck_off":{"value":0,"since_baseline":0},"organization_covered":{"value":0,"since_baseline":0},"standalone":{"value":0,"since_baseline":0}},{"type":"trade_union","planned":1,"formation_targets":{"value":3,"since_baseline":null},"struck_off":{"value":1,"since_baseline":null},"organization_covered":{"value":2,"since_baseline":null},"standalone":null}],"revisions":[{"set_on":"2016-07-06","position":7,"actor":"example-admin"}]},"position":7,"as_of":null}`);
+  const p = normPlan(body);
+  assert.equal(p.code, '110101');
+  assert.deepEqual(p.campaign, { id: 1, name: '百日攻坚', closed: false });
+  assert.deepEqual(p.leader, { name: '王五', department: '个体私营经济监督管理科', assignedOn: '2016-07-05' });
+  assert.equal(p.position, 7);
+  assert.equal(p.plan.setOn, '2016-07-06');
+  assert.equal(p.plan.revisions, 1);
+  assert.deepEqual(p.plan.targets[1], { type: 'league', mode: 'joint', count: 1, deadline: '2016-10-31', daysLeft: 71 });
+  assert.deepEqual(p.plan.progress[1], { type: 'trade_union', planned: 1, targets: { value: 3, sinceBaseline: null },
+    struckOff: { value: 1, sinceBaseline: null }, covered: { value: 2, sinceBaseline: null }, standalone: null });
+  const none = normPlan({ code: '000000', campaign: null, leader: null, today: '2016-08-21', plan: null, position: 3, as_of: null });
+  assert.equal(none.plan, null);
+  assert.equal(none.leader, null);
+  assert.equal(none.campaign, null);
 });

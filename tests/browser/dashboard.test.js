@@ -161,6 +161,43 @@ test('drill-down by clicking a row, breadcrumbs back up', async () => {
   await waitRankings('000000');
 });
 
+test('the action plan (行动计划) under the overview: targets, days left, leader and progress as the API gives them', async () => {
+  // The demo sets plans for provinces, cities and counties, none for the nation.
+  await waitRankings('000000');
+  await page.waitForFunction(() => document.querySelector('#plan').dataset.code === '000000', null, { timeout: 20000 });
+  const national = await server.api('/api/v1/jurisdictions/000000/plan');
+  assert.equal(national.status, 200, national.text);
+  assert.equal(national.json.plan, null);
+  assert.equal(await page.isVisible('#plan .plan-none'), true);
+
+  const province = (await server.api('/api/v1/rankings/000000?indicator=ledger_progress&affiliation=party')).json.lines[0].code;
+  const answered = page.waitForResponse((r) => r.url().includes(`/api/v1/jurisdictions/${province}/plan`) && r.status() === 200);
+  await page.click(`#rankings tbody tr[data-code="${province}"]`);
+  const url = new URL((await answered).url());
+  await page.waitForFunction((c) => document.querySelector('#plan').dataset.code === c, province, { timeout: 20000 });
+  // The same question asked of the API directly.
+  const api = await server.api(url.pathname + url.search);
+  assert.equal(api.status, 200, api.text);
+  const plan = api.json.plan;
+  assert.ok(plan && plan.targets.length > 0, `the demo plans every province: ${api.text}`);
+  const zhInt = (n) => Number(n).toLocaleString('zh-CN');
+  const rows = await page.$$eval('#plan-targets tbody tr', (trs) => trs.map((tr) => ({
+    type: tr.dataset.type, mode: tr.dataset.mode, daysLeft: Number(tr.dataset.daysLeft),
+    count: tr.children[2].textContent.trim(), deadline: tr.children[3].textContent.trim() })));
+  assert.deepEqual(rows, plan.targets.map((x) => ({ type: x.type, mode: x.mode, daysLeft: x.days_left, count: zhInt(x.count), deadline: x.deadline })));
+  const progress = await page.$$eval('#plan-progress tbody tr', (trs) => trs.map((tr) => ({
+    type: tr.dataset.type, planned: tr.querySelector('.planned').textContent.trim(), struck: tr.querySelector('.struck').textContent.trim() })));
+  assert.deepEqual(progress, plan.progress.map((x) => ({ type: x.type, planned: zhInt(x.planned),
+    struck: `${zhInt(x.struck_off.value)} / ${zhInt(x.formation_targets.value)}` })));
+  assert.ok(api.json.leader, 'the demo assigns every level a leader');
+  assert.equal((await page.textContent('#plan .plan-leader-name')).trim(), api.json.leader.name);
+  assert.equal((await page.textContent('#plan .plan-department')).trim(), api.json.leader.lead_department);
+  await page.locator('#plan-panel').scrollIntoViewIfNeeded();
+  await screenshot(page, 'overview-plan');
+  await page.click('#crumbs a.crumb[data-code="000000"]');
+  await waitRankings('000000');
+});
+
 test('an event recorded through the API moves the ranking on the open page within 2 seconds', async () => {
   // A county with several offices, ranked by members disclosed (亮身份): members recorded as hidden
   // and then disclosed in the last office lift it to the top.

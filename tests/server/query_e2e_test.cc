@@ -920,6 +920,161 @@ TEST_F(QueryE2E, AsOfAnswersWithThePastState) {
   get("/api/v1/indicators/110101?as_of_time=yesterday", "t-auditor", 400);
 }
 
+// 行动计划 and 倒排工期: a jurisdiction's plan for a campaign (the latest set wins), its leader and
+// lead department (领导包片, 牵头部门), days left to each deadline, and progress from the read
+// model's counters (by organization type: it counts no formations by mode).
+TEST_F(QueryE2E, ActionPlanShowsTheLatestPlanItsLeaderAndProgress) {
+  build_tree_and_targets();  // 东城: targets 11 (org 1, 3 formal members) and 12 (org 2); 西城: 13
+  caught_up();
+  // No campaign: nothing to plan for.
+  auto before = get("/api/v1/jurisdictions/110101/plan", "t-leader-bj");
+  EXPECT_TRUE(before.at("campaign").is_null()) << before;
+  EXPECT_TRUE(before.at("plan").is_null()) << before;
+  EXPECT_TRUE(before.at("leader").is_null()) << before;
+  EXPECT_EQ(before.at("name"), "东城区");
+
+  // A campaign opened today: its baseline has 东城's 2 Party targets, none struck off.
+  const auto open = [&](std::uint64_t id) {
+    command("open_campaign", {{"command_id", "camp-" + std::to_string(id)}, {"campaign", id}, {"campaign_name", "百日攻坚"},
+                              {"starts_on", china_day(0)}, {"ends_on", china_day(100)}, {"bulletin_cadence_days", 15},
+                              {"ranking_indicator", "ledger_progress"}, {"tie_break_indicator", "standalone_formation_rate"},
+                              {"interviews", json::object{{"bottom_n", 1}, {"bottom_percent", 0},
+                                                          {"no_progress_since_last_bulletin", false},
+                                                          {"below_target_rate_permille", 0}}}});
+  };
+  open(1);
+  const auto line = [](const char* type, const char* mode, int count, const char* deadline) {
+    return json::object{{"type", type}, {"mode", mode}, {"count", count}, {"deadline", deadline}};
+  };
+  command("assign_jurisdiction_leader", {{"command_id", "lead-1"}, {"code", "110101"}, {"leader_name", "李四"},
+                                         {"lead_department", "登记注册科"}, {"assigned_on", "2016-07-01"}});
+  const auto leader = u(command("assign_jurisdiction_leader",
+                                {{"command_id", "lead-2"}, {"code", "110101"}, {"leader_name", "王五"},
+                                 {"lead_department", "个体私营经济监督管理科"}, {"assigned_on", "2016-07-05"}})
+                            .at("last_position"));
+  const auto first = u(command("set_action_plan", {{"command_id", "plan-1"}, {"code", "110101"}, {"campaign", 1},
+                                                   {"targets", json::array{line("party", "standalone", 5, "2016-09-30")}},
+                                                   {"set_on", "2016-07-05"}})
+                           .at("last_position"));
+  const auto second = u(command("set_action_plan",
+                                {{"command_id", "plan-2"}, {"code", "110101"}, {"campaign", 1},
+                                 {"targets", json::array{line("party", "standalone", 2, "2016-08-31"),
+                                                         line("party", "joint", 3, "2016-10-15"),
+                                                         line("league", "standalone", 1, "2016-10-31")}},
+                                 {"set_on", "2016-07-06"}})
+                            .at("last_position"));
+  // 西城's plan is its own.
+  command("set_action_plan", {{"command_id", "plan-xc"}, {"code", "110102"}, {"campaign", 1},
+                              {"targets", json::array{line("trade_union", "industry", 9, "2016-12-31")}}, {"set_on", "2016-07-06"}});
+  caught_up();
+
+  auto p = get("/api/v1/jurisdictions/110101/plan?today=2016-08-21", "t-leader-bj");
+  EXPECT_EQ(p.at("code"), "110101");
+  EXPECT_EQ(p.at("level"), "county");
+  EXPECT_EQ(u(p.at("campaign").at("id")), 1u);
+  EXPECT_EQ(p.at("campaign").at("closed"), false);
+  EXPECT_EQ(p.at("today"), "2016-08-21");
+  EXPECT_EQ(p.at("leader").at("name"), "王五");
+  EXPECT_EQ(p.at("leader").at("lead_department"), "个体私营经济监督管理科");
+  EXPECT_EQ(p.at("leader").at("assigned_on"), "2016-07-05");
+  EXPECT_EQ(u(p.at("leader").at("position")), leader);
+  const auto& plan = p.at("plan");
+  EXPECT_EQ(plan.at("set_on"), "2016-07-06");
+  EXPECT_EQ(u(plan.at("position")), second);
+  EXPECT_EQ(plan.at("actor"), "admin");
+  ASSERT_EQ(plan.at("targets").as_array().size(), 3u) << plan;
+  EXPECT_EQ(plan.at("targets").at(0),
+            json::parse(R"({"type":"party","mode":"standalone","count":2,"deadline":"2016-08-31","days_left":10})"));
+  EXPECT_EQ(plan.at("targets").at(1),
+            json::parse(R"({"type":"party","mode":"joint","count":3,"deadline":"2016-10-15","days_left":55})"));
+  EXPECT_EQ(plan.at("targets").at(2),
+            json::parse(R"({"type":"league","mode":"standalone","count":1,"deadline":"2016-10-31","days_left":71})"));
+  ASSERT_EQ(plan.at("revisions").as_array().size(), 2u);
+  EXPECT_EQ(u(plan.at("revisions").at(0).at("position")), first);
+  EXPECT_EQ(u(plan.at("revisions").at(1).at("position")), second);
+  // Progress by type, over 东城's subtree: Party 5 planned (2 + 3), 2 targets, none struck off.
+  ASSERT_EQ(plan.at("progress").as_array().size(), 2u) << plan;
+  const auto& party = plan.at("progress").at(0);
+  EXPECT_EQ(party.at("type"), "party");
+  EXPECT_EQ(u(party.at("planned")), 5u);
+  EXPECT_EQ(party.at("formation_targets"), json::parse(R"({"value":2,"since_baseline":0})"));
+  EXPECT_EQ(party.at("struck_off"), json::parse(R"({"value":0,"since_baseline":0})"));
+  EXPECT_EQ(party.at("standalone"), json::parse(R"({"value":0,"since_baseline":0})"));
+  EXPECT_EQ(party.at("organization_covered"), json::parse(R"({"value":0,"since_baseline":0})"));
+  EXPECT_EQ(plan.at("progress").at(1).at("type"), "league");
+  EXPECT_EQ(u(plan.at("progress").at(1).at("planned")), 1u);
+  // Days left count from today in China by default (negative once past).
+  auto default_today = get("/api/v1/jurisdictions/110101/plan");
+  EXPECT_EQ(default_today.at("today"), json::value(china_day(0)));
+  EXPECT_LT(default_today.at("plan").at("targets").at(0).at("days_left").to_number<std::int64_t>(), 0);
+  // As of the first plan: that plan, alone.
+  auto then = get("/api/v1/jurisdictions/110101/plan?today=2016-08-21&as_of=" + std::to_string(first));
+  EXPECT_EQ(u(then.at("as_of")), first);
+  ASSERT_EQ(then.at("plan").at("targets").as_array().size(), 1u);
+  EXPECT_EQ(u(then.at("plan").at("targets").at(0).at("count")), 5u);
+  EXPECT_EQ(then.at("plan").at("targets").at(0).at("days_left"), 40);
+  EXPECT_EQ(then.at("plan").at("revisions").as_array().size(), 1u);
+  EXPECT_EQ(then.at("leader").at("name"), "王五");
+
+  // Org 1's Party branch strikes target 11 off: progress follows.
+  form(21, 1);
+  caught_up();
+  auto after = get("/api/v1/jurisdictions/110101/plan?today=2016-08-21", "t-leader-bj");
+  const auto& party_after = after.at("plan").at("progress").at(0);
+  EXPECT_EQ(party_after.at("formation_targets"), json::parse(R"({"value":2,"since_baseline":0})"));
+  EXPECT_EQ(party_after.at("struck_off"), json::parse(R"({"value":1,"since_baseline":1})"));
+  EXPECT_EQ(party_after.at("standalone"), json::parse(R"({"value":1,"since_baseline":1})"));
+  EXPECT_EQ(party_after.at("organization_covered"), json::parse(R"({"value":1,"since_baseline":1})"));
+  // 西城's: a union line, measured by union coverage; no standalone count for a mass organization.
+  auto xc = get("/api/v1/jurisdictions/110102/plan?today=2016-08-21");
+  ASSERT_EQ(xc.at("plan").at("targets").as_array().size(), 1u);
+  EXPECT_EQ(xc.at("plan").at("progress").at(0).at("type"), "trade_union");
+  EXPECT_EQ(u(xc.at("plan").at("progress").at(0).at("planned")), 9u);
+  EXPECT_TRUE(xc.at("plan").at("progress").at(0).at("standalone").is_null());
+  EXPECT_TRUE(xc.at("leader").is_null());
+  // The city above has no plan of its own.
+  EXPECT_TRUE(get("/api/v1/jurisdictions/110100/plan").at("plan").is_null());
+
+  // The node itself names the lead department beside the leader.
+  auto node = get("/api/v1/jurisdictions/110101", "t-leader-bj");
+  EXPECT_EQ(node.at("responsible_leader"), "王五");
+  EXPECT_EQ(node.at("lead_department"), "个体私营经济监督管理科");
+  EXPECT_TRUE(get("/api/v1/jurisdictions/110102").at("lead_department").is_null());
+
+  // Closed, campaign 1 is still the default (the latest), without a baseline to compare with.
+  command("close_campaign", {{"command_id", "close-1"}, {"campaign", 1}, {"closed_on", china_day(0)}});
+  caught_up();
+  auto closed = get("/api/v1/jurisdictions/110101/plan?today=2016-08-21");
+  EXPECT_EQ(u(closed.at("campaign").at("id")), 1u);
+  EXPECT_EQ(closed.at("campaign").at("closed"), true);
+  EXPECT_EQ(closed.at("plan").at("progress").at(0).at("struck_off"), json::parse(R"({"value":1,"since_baseline":null})"));
+  // A new campaign is the default; it has no plan yet, and the old one is asked for by id.
+  open(2);
+  caught_up();
+  auto next = get("/api/v1/jurisdictions/110101/plan");
+  EXPECT_EQ(u(next.at("campaign").at("id")), 2u);
+  EXPECT_TRUE(next.at("plan").is_null());
+  EXPECT_EQ(next.at("leader").at("name"), "王五");
+  EXPECT_EQ(u(get("/api/v1/jurisdictions/110101/plan?campaign=1").at("plan").at("position")), second);
+
+  // Refusals: an unknown code (404 naming `code`), a bad or unknown campaign or today (400 naming
+  // the parameter), outside the caller's scope (403).
+  auto missing = get("/api/v1/jurisdictions/119999/plan", "t-auditor", 404);
+  EXPECT_EQ(missing.at("error").at("code"), "not_found");
+  EXPECT_EQ(missing.at("error").at("field"), "code");
+  EXPECT_EQ(get("/api/v1/jurisdictions/119999", "t-auditor", 404).at("error").at("field"), "code");
+  for (const std::string bad : {"campaign=abc", "campaign=0", "campaign=-1", "campaign=7"}) {
+    auto r = get("/api/v1/jurisdictions/110101/plan?" + bad, "t-auditor", 400);
+    EXPECT_EQ(r.at("error").at("field"), "campaign") << bad;
+    EXPECT_EQ(r.at("error").at("kind"), "invalid_input") << bad;
+  }
+  EXPECT_EQ(get("/api/v1/jurisdictions/110101/plan?today=2016-13-01", "t-auditor", 400).at("error").at("field"), "today");
+  auto outside = get("/api/v1/jurisdictions/110101/plan", "t-leader-tj", 403);
+  EXPECT_EQ(outside.at("error").at("rule"), "role_scope");
+  EXPECT_EQ(get("/api/v1/jurisdictions/110101/plan", "t-league-dc").at("leader").at("name"), "王五");
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/jurisdictions/110101/plan").status, 401);
+}
+
 TEST_F(QueryE2E, RankingsTopicPushesChangesWithTheirPositionAndResumes) {
   build_tree_and_targets();
   ws_client ws(port(), "t-leader-bj");

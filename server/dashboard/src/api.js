@@ -269,6 +269,33 @@ export async function positionAtDate(code, date) {
 
 // ---- ledger -----------------------------------------------------------------------------------
 
+// A jurisdiction's action plan (行动计划) for a campaign (default: the open one, else the latest):
+// {campaign, leader, today, plan: null | {setOn, position, targets, progress, revisions}}.
+export async function plan(code, { campaign, today, asOf } = {}) {
+  const j = await request(`/api/v1/jurisdictions/${encodeURIComponent(code)}/plan`,
+    { params: { campaign, today, as_of: asOf }, about: { jurisdiction: code, asOf } });
+  return normPlan(j, code);
+}
+
+export function normPlan(j, code = '') {
+  const measure = (m) => (m === null || m === undefined ? null
+    : { value: Number(m.value ?? m), sinceBaseline: m.since_baseline === null || m.since_baseline === undefined ? null : Number(m.since_baseline) });
+  const p = j.plan;
+  return {
+    code: j.code ?? code, campaign: j.campaign ? { id: j.campaign.id, name: j.campaign.name ?? '', closed: !!j.campaign.closed } : null,
+    leader: j.leader ? { name: j.leader.name ?? '', department: j.leader.lead_department ?? '', assignedOn: j.leader.assigned_on ?? '' } : null,
+    today: j.today ?? '', position: bodyPosition(j),
+    plan: p ? {
+      setOn: p.set_on ?? '', position: p.position ?? null, revisions: list(p, 'revisions').length,
+      targets: list(p, 'targets').map((x) => ({ type: x.type ?? '', mode: x.mode ?? '', count: Number(x.count ?? 0),
+        deadline: x.deadline ?? '', daysLeft: x.days_left === undefined || x.days_left === null ? null : Number(x.days_left) })),
+      progress: list(p, 'progress').map((x) => ({ type: x.type ?? '', planned: Number(x.planned ?? 0),
+        targets: measure(x.formation_targets), struckOff: measure(x.struck_off), covered: measure(x.organization_covered),
+        standalone: measure(x.standalone) })),
+    } : null,
+  };
+}
+
 export async function ledger(code, { status, overdue, cursor, limit = 100, asOf, today } = {}) {
   const j = await request(`/api/v1/ledger/${encodeURIComponent(code)}`,
     { params: { status, overdue: overdue ? 'true' : undefined, cursor, limit, as_of: asOf, today }, about: { jurisdiction: code, asOf } });

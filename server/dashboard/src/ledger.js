@@ -23,8 +23,9 @@ function rows(lines) {
 }
 
 // Overdue is judged on the campaign's today: the real date while the campaign runs, its last day
-// once it is over (a finished campaign's open items stay overdue as they were at its end).
-function ledgerToday(state) {
+// once it is over (a finished campaign's open items stay overdue as they were at its end). The
+// action plan's days left count from the same day.
+export function campaignToday(state) {
   const now = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);  // China date
   const end = state.campaign && state.campaign.endsOn;
   return end && end < now ? end : undefined;
@@ -34,7 +35,7 @@ async function load(append) {
   const { state } = ctx;
   const seq = state.renderSeq;
   const f = $('#ledger-filter').value;
-  const q = { limit: 100, cursor: append ? next : undefined, today: ledgerToday(state) };
+  const q = { limit: 100, cursor: append ? next : undefined, today: campaignToday(state) };
   if (f === 'overdue') { q.overdue = true; q.status = 'open'; } else if (f) q.status = f;
   const page = await api.ledger(state.code, q);
   if (seq !== state.renderSeq) return;

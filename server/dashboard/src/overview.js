@@ -1,9 +1,11 @@
-// The overview: indicator cards, live rankings (red and black lists), the progress map
-// (挂图作战) and the campaign's time series, for the jurisdiction looked at.
+// The overview: indicator cards, the action plan (行动计划: targets with back-scheduled deadlines,
+// 倒排工期, its leader and lead department, progress by type), live rankings (red and black
+// lists), the progress map (挂图作战) and the campaign's time series, for the jurisdiction looked at.
 import * as api from './api.js';
 import { t, tEnum } from './i18n.js';
-import { esc, fmtValue, fmtDelta, deltaClass, fmtPlain, colourFor, textOn, SCALE, NO_DATA } from './format.js';
+import { esc, fmtValue, fmtDelta, deltaClass, fmtPlain, fmtInt, colourFor, textOn, SCALE, NO_DATA } from './format.js';
 import { setPosition } from './app.js';
+import { campaignToday } from './ledger.js';
 
 const CARD_INDICATORS = ['ledger_progress', 'standalone_formation_rate', 'organization_coverage_rate',
   'work_coverage_rate', 'should_form_not_formed', 'members_disclosed'];
@@ -24,7 +26,7 @@ export async function show(c) {
   ctx = c;
   const { state } = c;
   bindResize();
-  const jobs = [loadCards(), loadRankings(), loadTrend()];
+  const jobs = [loadCards(), loadPlan(), loadRankings(), loadTrend()];
   subscribeLive();
   const results = await Promise.allSettled(jobs);
   const failed = results.find((r) => r.status === 'rejected');
@@ -78,6 +80,62 @@ async function loadCards() {
   if (seq !== state.renderSeq) return;
   renderCards($('#cards'), ind);
   setPosition(ind.position);
+}
+
+// ---- action plan (行动计划, 倒排工期) --------------------------------------------------------------
+
+function fmtMeasure(m) {
+  if (!m) return '—';
+  const since = m.sinceBaseline === null ? '' : ` <span class="muted small">(${esc(t('plan.since_baseline', { d: (m.sinceBaseline > 0 ? '+' : '') + fmtInt(m.sinceBaseline) }))})</span>`;
+  return `${fmtInt(m.value)}${since}`;
+}
+
+export function renderPlan(el, p) {
+  const leader = p.leader
+    ? `<span>${esc(t('plan.leader'))}: <b class="plan-leader-name">${esc(p.leader.name)}</b></span> · <span>${esc(t('plan.department'))}: <b class="plan-department">${esc(p.leader.department)}</b></span>`
+    : `<span class="muted">${esc(t('plan.no_leader'))}</span>`;
+  $('#plan-sub').textContent = p.plan
+    ? `${t('plan.set_on', { date: p.plan.setOn })}${p.plan.revisions > 1 ? ' ' + t('plan.revisions', { n: p.plan.revisions }) : ''}`
+    : '';
+  if (!p.plan) {
+    el.innerHTML = `<p class="plan-leader">${leader}</p><p class="muted plan-none">${esc(t('plan.none'))}</p>`;
+    return;
+  }
+  const targets = p.plan.targets.map((x) => {
+    const past = x.daysLeft !== null && x.daysLeft < 0;
+    const left = x.daysLeft === null ? '—' : past ? t('plan.overdue', { n: fmtInt(-x.daysLeft) }) : t('plan.days', { n: fmtInt(x.daysLeft) });
+    return `<tr data-type="${esc(x.type)}" data-mode="${esc(x.mode)}" data-days-left="${x.daysLeft ?? ''}" class="${past ? 'past' : ''}">
+      <td>${esc(tEnum('type', x.type))}</td><td>${esc(tEnum('mode', x.mode))}</td><td class="num">${fmtInt(x.count)}</td>
+      <td>${esc(x.deadline)}</td><td class="num days-left">${esc(left)}</td></tr>`;
+  }).join('');
+  const progress = p.plan.progress.map((x) => `<tr data-type="${esc(x.type)}">
+      <td>${esc(tEnum('type', x.type))}</td><td class="num planned">${fmtInt(x.planned)}</td>
+      <td class="num struck">${x.struckOff ? fmtInt(x.struckOff.value) : '—'} / ${x.targets ? fmtInt(x.targets.value) : '—'}</td>
+      <td class="num covered">${fmtMeasure(x.covered)}</td><td class="num standalone">${fmtMeasure(x.standalone)}</td></tr>`).join('');
+  el.innerHTML = `<p class="plan-leader">${leader}</p>
+    <div class="plan-grid">
+      <div class="table-wrap"><table id="plan-targets" class="plan">
+        <thead><tr><th>${esc(t('plan.type'))}</th><th>${esc(t('plan.mode'))}</th><th class="num">${esc(t('plan.count'))}</th>
+          <th>${esc(t('plan.deadline'))}</th><th class="num">${esc(t('plan.days_left'))}</th></tr></thead>
+        <tbody>${targets}</tbody></table></div>
+      <div class="table-wrap"><table id="plan-progress" class="plan">
+        <caption>${esc(t('plan.progress'))}</caption>
+        <thead><tr><th>${esc(t('plan.type'))}</th><th class="num">${esc(t('plan.planned'))}</th><th class="num">${esc(t('plan.struck_off'))}</th>
+          <th class="num">${esc(t('plan.covered'))}</th><th class="num">${esc(t('plan.standalone'))}</th></tr></thead>
+        <tbody>${progress}</tbody></table></div>
+    </div>
+    <p class="muted small">${esc(t('plan.by_type_note'))}</p>`;
+}
+
+async function loadPlan() {
+  const { state } = ctx;
+  const seq = state.renderSeq;
+  const p = await api.plan(state.code, { campaign: state.campaign ? state.campaign.id : undefined, today: campaignToday(state) });
+  if (seq !== state.renderSeq) return;
+  const el = $('#plan');
+  renderPlan(el, p);
+  el.dataset.code = p.code;
+  el.dataset.position = String(p.position ?? '');
 }
 
 // ---- rankings ---------------------------------------------------------------------------------
@@ -207,6 +265,7 @@ function scheduleRefresh(cardsOnly = false) {
     try {
       if (!cardsOnly) await loadRankings();
       await loadCards();
+      await loadPlan();
     } catch (e) {
       console.warn('refresh failed', e);
     } finally {
