@@ -191,17 +191,37 @@ api_response with_view(read_side& reads, const as_of_spec& spec, const std::func
 // depends on nothing but the projections at its position: not the caller, once authorized, nor
 // the clock) is remembered, and given on the network thread while the projections have not moved
 // (read_side::cached_body).
+// The view a request asks for and the key its answer is to be cached under (empty: not cached, as
+// an answer as of the past is not) — or nothing, when the request is answered already: a bad
+// `as_of`, or a live answer cached at the projections' position.
+struct prepared_answer {
+  as_of_spec spec;
+  std::string cache_key;
+};
+std::optional<prepared_answer> prepare_answer(read_side& reads, const api_request& request, responder& respond,
+                                       std::string cache_key) {
+  auto spec = parse_as_of(request);
+  if (!spec) {
+    respond(error_response(spec.error()));
+    return std::nullopt;
+  }
+  if (spec->given() || cache_key.empty()) return prepared_answer{*spec, {}};
+  if (reads.ready()) {
+    if (auto body = reads.cached_body(cache_key, reads.published_position())) {
+      respond(json_response(std::move(*body)));
+      return std::nullopt;
+    }
+  }
+  return prepared_answer{*spec, std::move(cache_key)};
+}
+
 void answer(shared_state& state, const std::shared_ptr<read_side>& reads, const api_request& request,
             responder respond, std::function<api_response(const view&)> f, std::string cache_key = {}) {
-  auto spec = parse_as_of(request);
-  if (!spec) return respond(error_response(spec.error()));
-  const bool cacheable = !spec->given() && !cache_key.empty();
-  if (cacheable && reads->ready()) {
-    if (auto body = reads->cached_body(cache_key, reads->published_position())) return respond(json_response(std::move(*body)));
-  }
+  auto prepared = prepare_answer(*reads, request, respond, std::move(cache_key));
+  if (!prepared) return;
   run_on_store_pool(
       state,
-      [reads, spec = *spec, f = std::move(f), key = cacheable ? std::move(cache_key) : std::string()] {
+      [reads, spec = prepared->spec, f = std::move(f), key = std::move(prepared->cache_key)] {
         if (key.empty()) return with_view(*reads, spec, f);
         std::uint64_t at = 0;
         auto response = with_view(*reads, spec, [&](const view& v) {
@@ -289,16 +309,12 @@ result<jurisdiction_stream, api_error> read_jurisdiction_stream(eventstore::even
 template <class Read, class Complete>
 void answer_with_stream(shared_state& state, const std::shared_ptr<read_side>& reads, const api_request& request,
                         responder respond, std::string code, Read read, Complete complete, std::string cache_key = {}) {
-  auto spec = parse_as_of(request);
-  if (!spec) return respond(error_response(spec.error()));
-  const bool cacheable = !spec->given() && !cache_key.empty();
-  if (cacheable && reads->ready()) {
-    if (auto body = reads->cached_body(cache_key, reads->published_position())) return respond(json_response(std::move(*body)));
-  }
+  auto prepared = prepare_answer(*reads, request, respond, std::move(cache_key));
+  if (!prepared) return;
   run_on_store_pool(
       state,
-      [reads, spec = *spec, code = std::move(code), read = std::move(read), complete = std::move(complete),
-       key = cacheable ? std::move(cache_key) : std::string()]() -> api_response {
+      [reads, spec = prepared->spec, code = std::move(code), read = std::move(read), complete = std::move(complete),
+       key = std::move(prepared->cache_key)]() -> api_response {
         auto past = resolve(*reads, spec);
         if (!past) return error_response(past.error());
         std::uint64_t position = 0;

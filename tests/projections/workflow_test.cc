@@ -35,6 +35,20 @@ std::vector<std::pair<eventstore::recorded_event, domain::event>> whole_log(cons
   return out;
 }
 
+// Appends a day's events as field staff's, each at 01:00 of its day (China time) plus a
+// millisecond per event, with a command id of its own.
+struct day_appender {
+  eventstore::event_store& store;
+  std::size_t seq = 0;
+  void operator()(const std::vector<timed_event>& events) {
+    for (const auto& e : events) {
+      const std::size_t n = seq++;
+      append_event(store, e.event, start_ms + e.day * day_ms + 3600000LL + static_cast<std::int64_t>(n % 1000),
+                   "field:" + std::to_string(n));
+    }
+  }
+};
+
 indicator_value value_of(const domain::ranking_line& l) {
   for (const auto& v : l.values)
     if (v.which == domain::indicator::ledger_progress) return {v.numerator, v.denominator};
@@ -156,14 +170,7 @@ TEST(workflow, hundred_day_virtual_campaign_with_restart_and_racing_servers) {
   rules.bottom_percent = 0;
   rules.no_progress_since_last_bulletin = true;
   rules.below_target_rate_permille = 250;
-  std::size_t seq = 0;
-  auto append_day = [&](const std::vector<timed_event>& events) {
-    for (const auto& e : events) {
-      const std::size_t n = seq++;
-      append_event(store, e.event, start_ms + e.day * day_ms + 3600000LL + static_cast<std::int64_t>(n % 1000),
-                   "field:" + std::to_string(n));
-    }
-  };
+  day_appender append_day{store};
   append_day(gen.setup(120));
   append_day({{0, gen.campaign(1, domain::date_from_ymd(2016, 7, 1), rules)}});
   const eventstore::position opened_at = store.head();
@@ -352,14 +359,7 @@ TEST(workflow, rounds_due_together_call_once_measuring_progress_since_before_the
   domain::interview_rules rules;
   rules.bottom_n = 2;
   rules.no_progress_since_last_bulletin = true;
-  std::size_t seq = 0;
-  auto append_day = [&](const std::vector<timed_event>& events) {
-    for (const auto& e : events) {
-      const std::size_t n = seq++;
-      append_event(store, e.event, start_ms + e.day * day_ms + 3600000LL + static_cast<std::int64_t>(n % 1000),
-                   "field:" + std::to_string(n));
-    }
-  };
+  day_appender append_day{store};
   append_day(gen.setup(80));
   append_day({{0, gen.campaign(1, domain::date_from_ymd(2016, 7, 1), rules)}});
   const eventstore::position opened_at = store.head();
