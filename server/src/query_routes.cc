@@ -186,11 +186,6 @@ api_response with_view(read_side& reads, const as_of_spec& spec, const std::func
   });
 }
 
-// Runs `f` on the store pool against the view the request's as_of asks for. A live answer with a
-// `cache_key` (one naming the route and every parameter the body depends on, for a body that
-// depends on nothing but the projections at its position: not the caller, once authorized, nor
-// the clock) is remembered, and given on the network thread while the projections have not moved
-// (read_side::cached_body).
 // The view a request asks for and the key its answer is to be cached under (empty: not cached, as
 // an answer as of the past is not) — or nothing, when the request is answered already: a bad
 // `as_of`, or a live answer cached at the projections' position.
@@ -215,6 +210,11 @@ std::optional<prepared_answer> prepare_answer(read_side& reads, const api_reques
   return prepared_answer{*spec, std::move(cache_key)};
 }
 
+// Runs `f` on the store pool against the view the request's as_of asks for. A live answer with a
+// `cache_key` (one naming the route and every parameter the body depends on, for a body that
+// depends on nothing but the projections at its position: not the caller, once authorized, nor
+// the clock) is remembered, and given on the network thread while the projections have not moved
+// (read_side::cached_body).
 void answer(shared_state& state, const std::shared_ptr<read_side>& reads, const api_request& request,
             responder respond, std::function<api_response(const view&)> f, std::string cache_key = {}) {
   auto prepared = prepare_answer(*reads, request, respond, std::move(cache_key));
