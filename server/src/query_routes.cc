@@ -194,7 +194,7 @@ struct prepared_answer {
   std::string cache_key;
 };
 std::optional<prepared_answer> prepare_answer(read_side& reads, const api_request& request, responder& respond,
-                                       std::string cache_key) {
+                                              std::string cache_key) {
   auto spec = parse_as_of(request);
   if (!spec) {
     respond(error_response(spec.error()));
