@@ -845,8 +845,8 @@ void entity_route(shared_state& state, const std::shared_ptr<read_side>& reads, 
         if (kind == entity_kind::member) {
           // A member's transfer letters live in streams of their own (transfer-<id>): the
           // projections index them by member; their events join the member's, in log order.
-          auto letters = reads->runner().read([&](const proj::projection_state&, const proj::keyed_state& keyed) {
-            return proj::member_transfers(keyed, domain::member_id{id}, kMaxMemberTransfers);
+          auto letters = reads->runner().read([&](const proj::projection_state& now, const proj::keyed_state& keyed) {
+            return proj::member_transfers(keyed, now.pending_letter_lines(), domain::member_id{id}, kMaxMemberTransfers);
           });
           for (auto t : letters) {
             auto more = read_entity(reads->store(), "transfer-" + std::to_string(t.value), up_to);
