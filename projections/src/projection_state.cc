@@ -421,27 +421,53 @@ struct projection_state::handler {
     s.apply_member_change(id.value, *m);
     model().count(model().org(m->org).node, counter::of(static_cast<twin>(m->affiliation), counter::transfers_completed), 1);
   }
-  // Every transfer event names its letter and member: each puts the letter under its member
-  // (member_transfers.h; the same key again is a no-op), so a letter whose issue the log lacks is
-  // found all the same.
-  void index_letter(domain::member_id member, domain::transfer_id transfer) {
-    keyed.put(member_transfer_key(member, transfer), "");
+  // The member's org now: the org of a letter opened now (0 when the member is not known here).
+  domain::organization_id org_of_member(domain::member_id id) {
+    auto m = member(id);
+    if (!m || !m->present()) return domain::organization_id{};
+    return model().org_id(m->org);
   }
-  void operator()(const ev::transfer_letter_issued& e) { index_letter(e.member, e.transfer); }
+  // Every transfer event names its letter and member: each adds a line under its member
+  // (member_transfers.h; the reader keeps a letter once), so a letter whose issue the log lacks is
+  // found all the same. The lines go to memory and out with the next checkpoint. As-of replays
+  // skip them, as they skip the audit index: the store holds every line already.
+  void index_letter(domain::member_id member, domain::transfer_id transfer) {
+    if (!s.audit_indexing_) return;
+    s.letter_lines_.add(letter_index::member, {member.value, rec.pos.value, transfer.value, member.value, 0});
+  }
+  // A letter opened by this event, also under the branch it is addressed to and its member's org.
+  void index_opened_letter(domain::transfer_id transfer, domain::member_id member, domain::branch_id to_branch) {
+    if (!s.audit_indexing_) return;
+    const domain::organization_id org = org_of_member(member);
+    const letter_line line{member.value, rec.pos.value, transfer.value, member.value, org.value};
+    s.letter_lines_.add(letter_index::member, line);
+    if (to_branch.value != 0) {
+      letter_line to = line;
+      to.key = to_branch.value;
+      s.letter_lines_.add(letter_index::branch, to);
+    }
+    if (org.value != 0) {
+      letter_line of = line;
+      of.key = org.value;
+      s.letter_lines_.add(letter_index::org, of);
+    }
+  }
+  void operator()(const ev::transfer_letter_issued& e) { index_opened_letter(e.transfer, e.member, e.to_branch); }
   void operator()(const ev::transfer_letter_received& e) {
     index_letter(e.member, e.transfer);
     transfer_completed(e.member);
   }
   void operator()(const ev::transfer_completed_by_certificate& e) {
-    index_letter(e.member, e.transfer);
+    index_opened_letter(e.transfer, e.member, e.to_branch);
     transfer_completed(e.member);
   }
   void operator()(const ev::transfer_letter_rejected& e) { index_letter(e.member, e.transfer); }
   void operator()(const ev::transfer_letter_revoked& e) { index_letter(e.member, e.transfer); }
   void operator()(const ev::transfer_letter_expired& e) { index_letter(e.member, e.transfer); }
+  // The reissue voids the lost letter and opens a new one.
   void operator()(const ev::transfer_letter_reissued& e) {
     index_letter(e.member, e.lost);
-    index_letter(e.member, e.transfer);
+    index_opened_letter(e.transfer, e.member, e.to_branch);
   }
   void operator()(const ev::member_listed_as_pocket& e) {
     auto m = member(e.member);
@@ -1072,12 +1098,17 @@ void projection_state::persist_into(eventstore::consumer_commit& commit) {
     branch_dirty_[i] = false;
   }
   dirty_branches_.clear();
+  // The letters' index lines since the last checkpoint, as postings (member_transfers.h), placed
+  // so that the puts stay a few runs in key order: d/ and g/ between b/ and i/, r/ after i/.
+  letter_lines_.drain(letter_index::branch, commit.puts);
+  letter_lines_.drain(letter_index::org, commit.puts);
   std::sort(dirty_instructors_.begin(), dirty_instructors_.end());
   for (auto i : dirty_instructors_) {
     commit.puts.emplace_back(key_with_index('i', i), encode_instructor(instructors_[i]));
     instructor_dirty_[i] = false;
   }
   dirty_instructors_.clear();
+  letter_lines_.drain(letter_index::member, commit.puts);
   if (workflow_dirty_) {
     commit.puts.emplace_back("w", encode_workflow(campaigns_, bulletins_, interviews_));
     workflow_dirty_ = false;

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <iterator>
+#include <map>
 
 #include "event_json.h"
 #include "gongjian/domain/codec.h"
@@ -37,6 +38,9 @@ overloaded(F...) -> overloaded<F...>;
 constexpr std::size_t kMaxEntityEvents = 20000;
 // A member's transfer letters shown with the member (a member has a handful at most).
 constexpr std::size_t kMaxMemberTransfers = 64;
+// Incoming letters shown with a formed organization or an org; the rest page by page through
+// /transfers (a branch of an industry association may receive thousands).
+constexpr std::size_t kEmbeddedLetters = 20;
 
 api_error invalid(std::string message, std::string field, std::string rule = "query_parameter") {
   return api_error{error_kind::invalid_input, std::move(message), std::move(field), std::move(rule)};
@@ -1030,6 +1034,79 @@ json::object fold_entity(const std::vector<eventstore::recorded_event>& events) 
 
 enum class entity_kind { org, member, branch };
 
+// Store pool: adds to a member's events those of its transfer letters (their own streams,
+// transfer-<id>, found through the projections' index by member), in log order, up to `up_to`:
+// what a member's view folds. `also`, when not 0, is read too if the index's first
+// kMaxMemberTransfers letters leave it out.
+result<void, api_error> add_member_letters(read_side& reads, std::uint64_t member, std::uint64_t up_to,
+                                           std::vector<eventstore::recorded_event>& events, std::uint64_t also = 0) {
+  auto letters = reads.runner().read([&](const proj::projection_state& now, const proj::keyed_state& keyed) {
+    return proj::member_transfers(keyed, now.pending_letter_lines(), domain::member_id{member}, kMaxMemberTransfers);
+  });
+  if (also != 0 && std::find(letters.begin(), letters.end(), domain::transfer_id{also}) == letters.end())
+    letters.push_back(domain::transfer_id{also});
+  for (auto t : letters) {
+    auto more = read_entity(reads.store(), "transfer-" + std::to_string(t.value), up_to);
+    if (!more) return failure(more.error());
+    std::move(more->begin(), more->end(), std::back_inserter(events));
+  }
+  std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.pos.value < b.pos.value; });
+  return {};
+}
+
+// A page of a branch's or an org's incoming letters (the projections' postings,
+// member_transfers.h), each folded from its member's events and its letters' as of `up_to`, as the
+// member's view shows it (fold_entity: a reissue sits in the new letter's stream, so one letter's
+// own stream does not say it was voided), plus its `member` and `org` (the member's org when it
+// was opened). Letters after `after` in id order, of `status` when given; `next` is set when
+// another letter matches after the page.
+struct incoming_page {
+  json::array letters;
+  std::optional<std::uint64_t> next;
+};
+result<incoming_page, api_error> fold_incoming_letters(read_side& reads, const std::vector<proj::incoming_letter>& index,
+                                                       std::uint64_t after, std::size_t limit,
+                                                       std::optional<std::string_view> status, std::uint64_t up_to) {
+  incoming_page page;
+  // A member's letters fold together: a page holding two of them (a lost letter and its
+  // reissue) reads them once.
+  std::map<std::uint64_t, json::array> folded;
+  for (const auto& l : index) {
+    if (l.transfer.value <= after) continue;
+    auto it = folded.find(l.member.value);
+    if (it == folded.end()) {
+      auto events = read_entity(reads.store(), "member-" + std::to_string(l.member.value), up_to);
+      if (!events) return failure(events.error());
+      json::array transfers;
+      // A letter's member is recorded before the letter is opened: a log the domain wrote always
+      // has its stream. (fold_entity shows letters only with their member.)
+      if (!events->empty()) {
+        if (auto added = add_member_letters(reads, l.member.value, up_to, *events, l.transfer.value); !added)
+          return failure(added.error());
+        json::object member = fold_entity(*events);
+        if (auto* t = member.if_contains("transfers"); t && t->is_array()) transfers = std::move(t->as_array());
+      }
+      it = folded.emplace(l.member.value, std::move(transfers)).first;
+    }
+    const json::object* letter = nullptr;
+    for (const auto& t : it->second)
+      if (t.as_object().at("id").to_number<std::uint64_t>() == l.transfer.value) letter = &t.as_object();
+    if (!letter) continue;
+    if (status && letter->at("status").as_string() != *status) continue;
+    if (page.letters.size() == limit) {
+      page.next = page.letters.back().as_object().at("id").to_number<std::uint64_t>();
+      break;
+    }
+    json::object out{{"id", l.transfer.value},
+                     {"member", l.member.value},
+                     {"org", l.org.value == 0 ? json::value(nullptr) : json::value(l.org.value)}};
+    for (const auto& [k, v] : *letter)
+      if (k != "id") out[k] = v;
+    page.letters.push_back(std::move(out));
+  }
+  return page;
+}
+
 // The read side's packed record of an organization (counts behind the indicators).
 json::object org_read_json(const proj::projection_state& s, proj::org_index i) {
   const auto& r = s.model().org(i);
@@ -1108,27 +1185,31 @@ void entity_route(shared_state& state, const std::shared_ptr<read_side>& reads, 
         if (kind == entity_kind::member) {
           // A member's transfer letters live in streams of their own (transfer-<id>): the
           // projections index them by member; their events join the member's, in log order.
-          auto letters = reads->runner().read([&](const proj::projection_state&, const proj::keyed_state& keyed) {
-            return proj::member_transfers(keyed, domain::member_id{id}, kMaxMemberTransfers);
-          });
-          for (auto t : letters) {
-            auto more = read_entity(reads->store(), "transfer-" + std::to_string(t.value), up_to);
-            if (!more) return error_response(more.error());
-            std::move(more->begin(), more->end(), std::back_inserter(*events));
-          }
-          std::sort(events->begin(), events->end(),
-                    [](const auto& a, const auto& b) { return a.pos.value < b.pos.value; });
+          if (auto added = add_member_letters(*reads, id, up_to, *events); !added) return error_response(added.error());
         }
         json::object details = fold_entity(*events);
         details["stream"] = stream;
         details["history"] = history_json(*events);
-        return reads->runner().read([&](const proj::projection_state& now, const proj::keyed_state& keyed) {
+        std::optional<api_response> refused;
+        std::vector<proj::incoming_letter> incoming;
+        std::uint64_t letters_at = 0;
+        reads->runner().read([&](const proj::projection_state& now, const proj::keyed_state& keyed) {
           const auto& s = *past ? *(*past)->second : now;
           const std::uint64_t position = *past ? (*past)->first : now.last_applied().value;
           const std::string code = entity_jurisdiction(kind, id, details, s);
-          if (code.empty() ? !may_read_all_history(caller) : !may_see(caller, code))
-            return error_response(forbidden_scope(caller, std::string(noun) + " " + std::to_string(id)));
+          if (code.empty() ? !may_read_all_history(caller) : !may_see(caller, code)) {
+            refused = error_response(forbidden_scope(caller, std::string(noun) + " " + std::to_string(id)));
+            return;
+          }
           details["jurisdiction"] = code.empty() ? json::value(nullptr) : json::value(code);
+          if (kind != entity_kind::member) {
+            // The letters coming in: to the branch, or bringing the org's members' relationships
+            // here (the index of the live state; `position` cuts it for an as-of view).
+            letters_at = position;
+            incoming = kind == entity_kind::branch
+                           ? proj::letters_to_branch(keyed, now.pending_letter_lines(), domain::branch_id{id}, position)
+                           : proj::letters_of_org(keyed, now.pending_letter_lines(), domain::organization_id{id}, position);
+          }
           const auto index = s.model().find_org(domain::organization_id{id});
           if (kind == entity_kind::org && index) {
             details["read_model"] = org_read_json(s, *index);
@@ -1151,8 +1232,86 @@ void entity_route(shared_state& state, const std::shared_ptr<read_side>& reads, 
           }
           details["position"] = position;
           details["as_of"] = *past ? json::value(position) : json::value(nullptr);
-          return json_response(json_text(details));
         });
+        if (refused) return std::move(*refused);
+        if (kind != entity_kind::member) {
+          // Folded outside the runner's lock, as the entity's own stream was read.
+          auto page = fold_incoming_letters(*reads, incoming, 0, kEmbeddedLetters, std::nullopt, letters_at);
+          if (!page) return error_response(page.error());
+          details["incoming_transfers"] = std::move(page->letters);
+          details["incoming_transfers_next"] = page->next ? json::value(*page->next) : json::value(nullptr);
+          details["incoming_transfers_count"] = incoming.size();
+        }
+        return json_response(json_text(details));
+      },
+      std::move(respond));
+}
+
+// GET /api/v1/branches/{id}/transfers, /api/v1/organizations/{id}/transfers: the incoming
+// letters of the entity's view, page by page, optionally of one status, as of `as_of`.
+template <entity_kind kind>
+void incoming_transfers_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request,
+                              responder respond) {
+  auto id = path_id(request, "id");
+  if (!id) return respond(error_response(id.error()));
+  std::optional<std::string> status;
+  if (auto it = request.query.find("status"); it != request.query.end() && !it->second.empty()) {
+    if (!domain::from_string<domain::transfer_status>(it->second))
+      return respond(error_response(
+          invalid("'status' must be issued, received, rejected, revoked, expired, voided or completed_by_certificate",
+                  "status", "one_of")));
+    status = it->second;
+  }
+  auto limit = parse_limit(state, request);
+  if (!limit) return respond(error_response(limit.error()));
+  auto cursor = query_uint(request, "cursor", 0);
+  if (!cursor) return respond(error_response(cursor.error()));
+  auto spec = parse_as_of(request);
+  if (!spec) return respond(error_response(spec.error()));
+  const char* prefix = kind == entity_kind::org ? "org-" : "branch-";
+  const char* noun = kind == entity_kind::org ? "organization" : "branch";
+  run_on_store_pool(
+      state,
+      [reads, id = *id, status, limit = *limit, after = *cursor, spec = *spec, caller = *request.caller,
+       stream = prefix + std::to_string(*id), noun]() -> api_response {
+        auto past = resolve(*reads, spec);
+        if (!past) return error_response(past.error());
+        const std::uint64_t up_to = *past ? (*past)->first : UINT64_MAX;
+        // The entity's own (short) stream says whether it exists and where it lies, as for its view.
+        auto events = read_entity(reads->store(), stream, up_to);
+        if (!events) return error_response(events.error());
+        if (events->empty()) return error_response(not_found(std::string("no ") + noun + " " + std::to_string(id)));
+        const json::object details = fold_entity(*events);
+        std::optional<api_response> refused;
+        std::string code;
+        std::vector<proj::incoming_letter> incoming;
+        std::uint64_t letters_at = 0;
+        reads->runner().read([&](const proj::projection_state& now, const proj::keyed_state& keyed) {
+          const auto& s = *past ? *(*past)->second : now;
+          const std::uint64_t position = *past ? (*past)->first : now.last_applied().value;
+          code = entity_jurisdiction(kind, id, details, s);
+          if (code.empty() ? !may_read_all_history(caller) : !may_see(caller, code)) {
+            refused = error_response(forbidden_scope(caller, std::string(noun) + " " + std::to_string(id)));
+            return;
+          }
+          letters_at = position;
+          incoming = kind == entity_kind::branch
+                         ? proj::letters_to_branch(keyed, now.pending_letter_lines(), domain::branch_id{id}, position)
+                         : proj::letters_of_org(keyed, now.pending_letter_lines(), domain::organization_id{id}, position);
+        });
+        if (refused) return std::move(*refused);
+        std::optional<std::string_view> wanted;
+        if (status) wanted = *status;
+        auto page = fold_incoming_letters(*reads, incoming, after, limit, wanted, letters_at);
+        if (!page) return error_response(page.error());
+        json::object body{{kind == entity_kind::org ? "org" : "branch", id},
+                          {"jurisdiction", code.empty() ? json::value(nullptr) : json::value(code)},
+                          {"transfers", std::move(page->letters)},
+                          {"next", page->next ? json::value(*page->next) : json::value(nullptr)},
+                          {"count", incoming.size()},
+                          {"position", letters_at},
+                          {"as_of", *past ? json::value(letters_at) : json::value(nullptr)}};
+        return json_response(json_text(body));
       },
       std::move(respond));
 }
@@ -1513,8 +1672,11 @@ void add_query_routes(shared_state& state, const std::shared_ptr<read_side>& rea
       {"/api/v1/targets/{id}", "query.target", target_route},
       {"/api/v1/organizations", "query.organizations", organizations_route},
       {"/api/v1/organizations/{id}", "query.organization", entity_route<entity_kind::org>},
+      {"/api/v1/organizations/{id}/transfers", "query.organization_transfers",
+       incoming_transfers_route<entity_kind::org>},
       {"/api/v1/members/{id}", "query.member", entity_route<entity_kind::member>},
       {"/api/v1/branches/{id}", "query.branch", entity_route<entity_kind::branch>},
+      {"/api/v1/branches/{id}/transfers", "query.branch_transfers", incoming_transfers_route<entity_kind::branch>},
       {"/api/v1/interviews", "query.interviews", interviews_route},
       {"/api/v1/interviews/{id}", "query.interview", interview_route},
       {"/api/v1/bulletins", "query.bulletins", bulletins_route},

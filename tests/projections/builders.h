@@ -116,6 +116,8 @@ class scenario {
     return value(code, i, t).numerator;
   }
   keyed_state& keyed() { return keyed_; }
+  // The position of the last event added.
+  std::uint64_t head() const { return position_; }
 
   projection_state state;
   eventstore::actor actor{"staff-1", "operator", "110101001"};

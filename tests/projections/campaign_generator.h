@@ -233,7 +233,14 @@ class campaign_generator {
           }
           if (m.org == o && m.present && m.status == domain::member_status::disclosed) {
             auto t = domain::transfer_id{next_id_++};
-            out.push_back({day, ev::transfer_letter_received{t, domain::member_id{m.id}, domain::branch_id{1}, today}});
+            // Every other letter is issued first (to one of three branches); the others are known
+            // by their receipt alone, as an import of settled letters has them.
+            const domain::branch_id to{1 + m.id % 3};
+            if (m.id % 2 == 0)
+              out.push_back({day, ev::transfer_letter_issued{t, domain::member_id{m.id}, "外省某村党支部", to,
+                                                             domain::member_standing::formal, today, today,
+                                                             domain::add_days(today, 90)}});
+            out.push_back({day, ev::transfer_letter_received{t, domain::member_id{m.id}, to, today}});
             m.status = domain::member_status::active;
             return;
           }

@@ -58,24 +58,28 @@ void append_campaign(eventstore::event_store& store, const std::vector<timed_eve
 }
 
 // Every key and value of a consumer except its as-of snapshots (taken at option-dependent points).
-// Audit postings (a/u, a/j, a/y, and the time index's per-minute a/t) are cut at checkpoints, which
-// differ between a live run with restarts and a rebuild; they are compared line by line instead:
-// each line becomes an entry <posting prefix><line's position> -> line, so the same lines under the
-// same axis values (or minutes) in the same order compare equal, and a missing, extra or altered
-// line does not.
+// Postings (the audit index's a/u, a/j, a/y and per-minute a/t; the transfer letters' r/, d/, g/)
+// are cut at checkpoints, which differ between a live run with restarts and a rebuild; they are
+// compared line by line instead: each line becomes an entry <posting prefix><line's position> ->
+// line, so the same lines under the same axis values (or minutes, members, branches, orgs) in the
+// same order compare equal, and a missing, extra or altered line does not.
 std::vector<std::pair<std::string, std::string>> consumer_contents(const eventstore::event_store& store,
                                                                    const std::string& consumer) {
   std::vector<std::pair<std::string, std::string>> out;
   auto scanned = store.consumer_scan(consumer, "", eventstore::read_direction::forward,
                                      [&](std::string_view k, std::string_view v) {
                                        if (k.starts_with("s/")) return true;
-                                       const bool posting =
-                                           k.starts_with("a/u/") || k.starts_with("a/j/") || k.starts_with("a/y/") || k.starts_with("a/t/");
-                                       if (!posting) {
+                                       std::size_t line = 0;
+                                       if (k.starts_with("a/u/") || k.starts_with("a/j/") || k.starts_with("a/y/") ||
+                                           k.starts_with("a/t/"))
+                                         line = audit_line_size;
+                                       if (k.starts_with("r/")) line = letter_line_size(letter_index::member);
+                                       if (k.starts_with("d/")) line = letter_line_size(letter_index::branch);
+                                       if (k.starts_with("g/")) line = letter_line_size(letter_index::org);
+                                       if (line == 0) {
                                          out.emplace_back(std::string(k), std::string(v));
                                          return true;
                                        }
-                                       constexpr std::size_t line = audit_line_size;
                                        EXPECT_EQ(v.size() % line, 0u) << "posting of " << v.size() << " bytes";
                                        EXPECT_FALSE(v.empty());
                                        const std::string_view prefix = k.substr(0, k.size() - 8);
@@ -184,6 +188,31 @@ TEST(runner, rebuild_equals_live_with_restarts_and_crashes_at_random_points) {
     EXPECT_EQ(from_live, all_audit_lines(rebuilt, axis, value, 41)) << value;
     EXPECT_EQ(from_live, all_audit_lines(rebuilt, axis, value, 100000)) << value;
   }
+  // The transfer letters' indexes read the same: the letters addressed to each of the generator's
+  // three branches (those issued: the others' receipt names no issue), and members' letters.
+  const auto to_branch = [](projection_runner& runner, std::uint64_t branch) {
+    return runner.read([&](const projection_state& s, const keyed_state& keyed) {
+      return letters_to_branch(keyed, s.pending_letter_lines(), domain::branch_id{branch});
+    });
+  };
+  std::size_t letters = 0;
+  for (std::uint64_t branch = 1; branch <= 3; ++branch) {
+    const auto from_live = to_branch(live, branch);
+    EXPECT_FALSE(from_live.empty()) << branch;
+    EXPECT_EQ(from_live, to_branch(rebuilt, branch)) << branch;
+    for (const auto& l : from_live) {
+      const auto of_member = [&](projection_runner& runner) {
+        return runner.read([&](const projection_state& s, const keyed_state& keyed) {
+          return member_transfers(keyed, s.pending_letter_lines(), l.member, 64);
+        });
+      };
+      const auto ids = of_member(live);
+      EXPECT_NE(std::find(ids.begin(), ids.end(), l.transfer), ids.end());
+      EXPECT_EQ(ids, of_member(rebuilt));
+      ++letters;
+    }
+  }
+  EXPECT_GT(letters, 20u);
   // A fresh runner resuming from the rebuilt consumer loads the same state.
   projection_runner reopened(*store, rebuilt_options);
   ASSERT_TRUE(reopened.open().has_value());
@@ -612,16 +641,21 @@ TEST(runner, a_state_of_an_earlier_layout_version_starts_the_projections_again) 
   append_event(*store, recorded, later + 1, "member-900001");
   append_event(
       *store,
-      ev::transfer_letter_issued{letter, member, "外省某村党支部", domain::branch_id{1}, member_standing::formal,
+      ev::transfer_letter_issued{letter, member, "外省某村党支部", domain::branch_id{99}, member_standing::formal,
                                  day(2016, 6, 30), day(2016, 10, 9), day(2016, 12, 31)},
       later + 2, "letter-900002");
+  const auto letters_indexed = [&](projection_runner& runner) {
+    runner.read([&](const projection_state& s, const keyed_state& keyed) {
+      EXPECT_EQ(member_transfers(keyed, s.pending_letter_lines(), member, 10), std::vector<domain::transfer_id>{letter});
+      EXPECT_EQ(letters_to_branch(keyed, s.pending_letter_lines(), domain::branch_id{99}).size(), 1u);
+      EXPECT_EQ(letters_of_org(keyed, s.pending_letter_lines(), domain::organization_id{900000}).size(), 1u);
+    });
+  };
   {
     projection_runner first(*store, runner_options{});
     ASSERT_TRUE(first.open().has_value());
     ASSERT_TRUE(first.catch_up().has_value());
-    first.read([&](const projection_state&, const keyed_state& keyed) {
-      EXPECT_EQ(member_transfers(keyed, member, 10), std::vector<domain::transfer_id>{letter});
-    });
+    letters_indexed(first);
   }
   EXPECT_EQ(store->consumer_get("projections", projection_layout_key).value(),
             std::to_string(projection_layout_version));
@@ -630,7 +664,17 @@ TEST(runner, a_state_of_an_earlier_layout_version_starts_the_projections_again) 
   former.consumer = "projections";
   former.checkpoint = store->head();
   former.deletes.emplace_back(projection_layout_key);
-  former.deletes.emplace_back(member_transfer_key(member, letter));
+  for (const auto& prefix : {letter_postings_prefix(letter_index::member, member.value),
+                             letter_postings_prefix(letter_index::branch, 99),
+                             letter_postings_prefix(letter_index::org, 900000)}) {
+    ASSERT_TRUE(store->consumer_scan("projections", prefix, eventstore::read_direction::forward,
+                                     [&](std::string_view k, std::string_view) {
+                                       if (!k.starts_with(prefix)) return false;
+                                       former.deletes.emplace_back(k);
+                                       return true;
+                                     }));
+  }
+  ASSERT_EQ(former.deletes.size(), 4u);  // the layout key and one posting each
   ASSERT_TRUE(store->commit_consumer(former).has_value());
 
   projection_runner reopened(*store, runner_options{});
@@ -640,9 +684,7 @@ TEST(runner, a_state_of_an_earlier_layout_version_starts_the_projections_again) 
   EXPECT_EQ(reopened.last_applied(), store->head());
   EXPECT_EQ(store->consumer_get("projections", projection_layout_key).value(),
             std::to_string(projection_layout_version));
-  reopened.read([&](const projection_state&, const keyed_state& keyed) {
-    EXPECT_EQ(member_transfers(keyed, member, 10), std::vector<domain::transfer_id>{letter});
-  });
+  letters_indexed(reopened);
   // And a store of this version resumes where it stood.
   const std::uint64_t head = store->head().value;
   projection_runner again(*store, runner_options{});
@@ -673,7 +715,11 @@ TEST(runner, counters_of_a_former_definition_start_the_projections_again) {
     ASSERT_TRUE(again.open().has_value());
     EXPECT_EQ(again.last_applied(), store->head());
   }
-  for (const std::optional<std::string>& former : {std::optional<std::string>{}, std::optional<std::string>{"1"}}) {
+  // Layout 3 indexed a member's letters one key each and no branch's or org's; layout 4's letter
+  // states and d/, g/ keys (taken out again) are not today's postings.
+  for (const std::optional<std::string>& former :
+       {std::optional<std::string>{}, std::optional<std::string>{"1"}, std::optional<std::string>{"3"},
+        std::optional<std::string>{"4"}}) {
     eventstore::consumer_commit commit;
     commit.consumer = "projections";
     commit.checkpoint = store->head();

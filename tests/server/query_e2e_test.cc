@@ -796,6 +796,167 @@ TEST_F(QueryE2E, MemberViewShowsTheAdmittingBranchHoldingADevelopedMembersRelati
   EXPECT_EQ(u(m.at("relationship_branch")), 21u) << m;
 }
 
+// A branch secretary sees the letters addressed to the branch (incoming transfers) and their
+// state; an org's view shows its members' letters. Found through the projections' postings, each
+// letter folded from its events as the member's view folds it, page by page.
+TEST_F(QueryE2E, BranchAndOrganizationViewsShowIncomingTransferLetters) {
+  build_tree_and_targets();
+  form(21, 1);
+  auto pocket = [&](std::uint64_t m, std::uint64_t org_id) {
+    command("record_member", {{"command_id", "m-" + std::to_string(m)},
+                              {"member", m},
+                              {"org", org_id},
+                              {"affiliation", "party"},
+                              {"standing", "formal"},
+                              {"status", "pocket"},
+                              {"member_name", "党员" + std::to_string(m)},
+                              {"relationship_held_at", "外省某村"},
+                              {"admitted_on", "2000-01-01"},
+                              {"recorded_on", "2016-07-03"}});
+  };
+  auto issue = [&](std::uint64_t transfer, std::uint64_t m) {
+    return u(command("issue_transfer_letter", {{"command_id", "l-" + std::to_string(transfer)},
+                                               {"transfer", transfer},
+                                               {"member", m},
+                                               {"from_organization", "外省某村党支部"},
+                                               {"to_branch", 21},
+                                               {"standing", "formal"},
+                                               {"dues_paid_until", "2016-06-30"},
+                                               {"issued_on", "2016-07-05"},
+                                               {"valid_until", "2016-10-03"}})
+                 .at("last_position"));
+  };
+  pocket(201, 2);
+  pocket(202, 2);
+  pocket(203, 1);
+  const std::uint64_t first_issued = issue(301, 201);
+  command("receive_transfer_letter", {{"command_id", "r-301"}, {"transfer", 301}, {"received_on", "2016-07-20"}});
+  issue(302, 202);
+  command("reject_transfer_letter",
+          {{"command_id", "rj-302"}, {"transfer", 302}, {"reason", "材料不全"}, {"rejected_on", "2016-07-22"}});
+  issue(303, 202);
+  command("reissue_transfer_letter", {{"command_id", "re-304"},
+                                      {"lost", 303},
+                                      {"transfer", 304},
+                                      {"issued_on", "2016-07-25"},
+                                      {"valid_until", "2016-10-23"}});
+  command("complete_transfer_by_certificate", {{"command_id", "c-305"},
+                                               {"transfer", 305},
+                                               {"member", 203},
+                                               {"to_branch", 21},
+                                               {"issuer", "village_committee"},
+                                               {"issuer_name", "某村党支部"},
+                                               {"certificate_number", "证-305"},
+                                               {"completed_on", "2016-07-21"}});
+  caught_up();
+
+  auto b = get("/api/v1/branches/21");
+  ASSERT_TRUE(b.at("incoming_transfers").is_array()) << b;
+  const auto& in = b.at("incoming_transfers").as_array();
+  ASSERT_EQ(in.size(), 5u);
+  std::vector<std::string> statuses;
+  for (const auto& l : in) statuses.emplace_back(l.at("status").as_string());
+  EXPECT_EQ(statuses,
+            (std::vector<std::string>{"received", "rejected", "voided", "issued", "completed_by_certificate"}));
+  EXPECT_TRUE(b.at("incoming_transfers_next").is_null());
+  EXPECT_EQ(u(b.at("incoming_transfers_count")), 5u);
+  EXPECT_EQ(u(in[0].at("id")), 301u);
+  EXPECT_EQ(u(in[0].at("member")), 201u);
+  EXPECT_EQ(u(in[0].at("org")), 2u);
+  EXPECT_EQ(u(in[0].at("to_branch")), 21u);
+  EXPECT_EQ(in[0].at("from_organization"), "外省某村党支部");
+  EXPECT_EQ(in[0].at("issued_on"), "2016-07-05");
+  EXPECT_EQ(u(in[0].at("issued_at")), first_issued);
+  EXPECT_EQ(in[0].at("settled_on"), "2016-07-20");
+  EXPECT_EQ(in[1].at("reason"), "材料不全");
+  EXPECT_EQ(u(in[2].at("replaced_by")), 304u);
+  EXPECT_EQ(in[2].at("settled_on"), "2016-07-25");
+  EXPECT_EQ(u(in[3].at("replaces")), 303u);
+  EXPECT_EQ(in[3].at("from_organization"), "外省某村党支部");
+  EXPECT_EQ(in[3].at("dues_paid_until"), "2016-06-30");
+  EXPECT_TRUE(in[3].at("settled_at").is_null());
+  EXPECT_EQ(u(in[4].at("member")), 203u);
+  EXPECT_EQ(u(in[4].at("org")), 1u);
+  EXPECT_EQ(in[4].at("standing"), "formal");  // the member's standing then
+  EXPECT_EQ(in[4].at("certificate").at("certificate_number"), "证-305");
+  EXPECT_TRUE(in[4].at("issued_on").is_null());
+  // The letter in the branch's list is the letter in its member's view.
+  auto m202 = get("/api/v1/members/202");
+  for (const char* k : {"id", "status", "to_branch", "standing", "from_organization", "dues_paid_until", "issued_on",
+                        "valid_until", "issued_at", "replaces", "replaced_by", "reason", "certificate", "settled_on",
+                        "settled_at"})
+    EXPECT_EQ(m202.at("transfer").at(k), in[3].at(k)) << k;
+
+  // Page by page, and only the open ones.
+  auto page1 = get("/api/v1/branches/21/transfers?limit=2");
+  ASSERT_EQ(page1.at("transfers").as_array().size(), 2u);
+  EXPECT_EQ(u(page1.at("branch")), 21u);
+  EXPECT_EQ(page1.at("jurisdiction"), "110101001");
+  EXPECT_EQ(u(page1.at("count")), 5u);
+  EXPECT_GE(u(page1.at("position")), first_issued);
+  EXPECT_TRUE(page1.at("as_of").is_null());
+  ASSERT_EQ(u(page1.at("next")), 302u);
+  auto page2 = get("/api/v1/branches/21/transfers?limit=2&cursor=302");
+  EXPECT_EQ(u(page2.at("transfers").at(0).at("id")), 303u);
+  EXPECT_EQ(u(page2.at("next")), 304u);
+  auto page3 = get("/api/v1/branches/21/transfers?limit=2&cursor=" + std::to_string(u(page2.at("next"))));
+  ASSERT_EQ(page3.at("transfers").as_array().size(), 1u);
+  EXPECT_EQ(u(page3.at("transfers").at(0).at("id")), 305u);
+  EXPECT_TRUE(page3.at("next").is_null());
+  auto open = get("/api/v1/branches/21/transfers?status=issued");
+  ASSERT_EQ(open.at("transfers").as_array().size(), 1u);
+  EXPECT_EQ(u(open.at("transfers").at(0).at("id")), 304u);
+  EXPECT_TRUE(open.at("next").is_null());
+  auto settled = get("/api/v1/branches/21/transfers?status=received&limit=1");
+  ASSERT_EQ(settled.at("transfers").as_array().size(), 1u);
+  EXPECT_EQ(u(settled.at("transfers").at(0).at("id")), 301u);
+  EXPECT_TRUE(settled.at("next").is_null());
+  // Bad paging and filters name their parameter; an unknown branch or org is not found.
+  for (auto [query, field] : {std::pair{"status=lost", "status"}, std::pair{"limit=0", "limit"},
+                              std::pair{"limit=many", "limit"}, std::pair{"cursor=-1", "cursor"},
+                              std::pair{"as_of=x", "as_of"}}) {
+    auto bad = get(std::string("/api/v1/branches/21/transfers?") + query, "t-auditor", 400);
+    EXPECT_EQ(bad.at("error").at("field"), field) << query;
+    EXPECT_EQ(get(std::string("/api/v1/organizations/2/transfers?") + query, "t-auditor", 400).at("error").at("field"),
+              field)
+        << query;
+  }
+  get("/api/v1/branches/99/transfers", "t-auditor", 404);
+  get("/api/v1/organizations/99/transfers", "t-auditor", 404);
+  get("/api/v1/branches/0/transfers", "t-auditor", 400);
+  // As of the first issue, one letter was coming, still open.
+  auto then = get("/api/v1/branches/21/transfers?as_of=" + std::to_string(first_issued));
+  ASSERT_EQ(then.at("transfers").as_array().size(), 1u);
+  EXPECT_EQ(then.at("transfers").at(0).at("status"), "issued");
+  EXPECT_TRUE(then.at("transfers").at(0).at("settled_on").is_null());
+  EXPECT_EQ(u(then.at("as_of")), first_issued);
+  EXPECT_EQ(u(then.at("count")), 1u);
+  auto b_then = get("/api/v1/branches/21?as_of=" + std::to_string(first_issued));
+  ASSERT_EQ(b_then.at("incoming_transfers").as_array().size(), 1u);
+  EXPECT_EQ(b_then.at("incoming_transfers").at(0).at("status"), "issued");
+
+  // Org 2's members' letters; org 1's (the certificate); org 3 none.
+  auto o2 = get("/api/v1/organizations/2");
+  ASSERT_EQ(o2.at("incoming_transfers").as_array().size(), 4u) << o2;
+  EXPECT_EQ(u(o2.at("incoming_transfers_count")), 4u);
+  EXPECT_EQ(u(o2.at("incoming_transfers").at(0).at("id")), 301u);
+  EXPECT_EQ(u(o2.at("incoming_transfers").at(3).at("id")), 304u);
+  auto o1 = get("/api/v1/organizations/1/transfers");
+  ASSERT_EQ(o1.at("transfers").as_array().size(), 1u);
+  EXPECT_EQ(u(o1.at("org")), 1u);
+  EXPECT_EQ(u(o1.at("transfers").at(0).at("id")), 305u);
+  EXPECT_EQ(o1.at("transfers").at(0).at("status"), "completed_by_certificate");
+  auto o3 = get("/api/v1/organizations/3");
+  EXPECT_TRUE(o3.at("incoming_transfers").as_array().empty());
+  EXPECT_EQ(u(o3.at("incoming_transfers_count")), 0u);
+
+  // Scope: a leader elsewhere may not read them; one over the branch's jurisdiction may.
+  get("/api/v1/branches/21/transfers", "t-leader-tj", 403);
+  get("/api/v1/organizations/2/transfers", "t-leader-tj", 403);
+  EXPECT_EQ(get("/api/v1/branches/21/transfers", "t-leader-bj").at("transfers").as_array().size(), 5u);
+  EXPECT_EQ(get("/api/v1/organizations/2/transfers", "t-operator-dc").at("transfers").as_array().size(), 4u);
+}
+
 TEST_F(QueryE2E, LeadersSeeOnlyTheirScopeAuditorsSeeAll) {
   build_tree_and_targets();
   caught_up();

@@ -20,6 +20,7 @@
 #include "gongjian/eventstore/types.h"
 #include "gongjian/projections/keyed_state.h"
 #include "gongjian/projections/ledger.h"
+#include "gongjian/projections/member_transfers.h"
 #include "gongjian/projections/read_model.h"
 
 namespace gongjian::projections {
@@ -33,9 +34,13 @@ namespace gongjian::projections {
 //   1 (no key stored): every build before 2;
 //   2: each member's transfer letters indexed under r/ (member_transfers.h);
 //   3: counter::instructors_assigned counts instructors, not instructor-to-org assignments, and a
-//      jurisdiction's audit trail holds its interviews' follow-up.
+//      jurisdiction's audit trail holds its interviews' follow-up;
+//   4: (3343e99 to 826cd65, taken out) each letter's state under e/ and one key per letter under
+//      d/ and g/; its d/ and g/ keys are not today's postings, so a store of it starts again too;
+//   5: the letters addressed to each branch (d/) and of each org's members (g/), and a member's
+//      letters (r/, one key per letter before), as postings (member_transfers.h).
 inline constexpr std::string_view projection_layout_key = "v";
-inline constexpr std::uint32_t projection_layout_version = 3;
+inline constexpr std::uint32_t projection_layout_version = 5;
 
 // One of an organization's members, packed into 8 bytes: where the member works and the bits that
 // decide whether they count towards the 3-formal-member rule (formal, and disclosed or active).
@@ -174,7 +179,8 @@ class projection_state {
   // `keyed`. Events must come in log order, each exactly once.
   void apply(const eventstore::recorded_event& recorded, const domain::event& event, keyed_state& keyed);
 
-  // As-of replays do not index the audit trail again (it already holds every line).
+  // As-of replays do not index the audit trail, nor the branches' and orgs' incoming letters,
+  // again (the store already holds every line).
   void set_audit_indexing(bool on) { audit_indexing_ = on; }
 
   // Advances past an event this build cannot decode (the runner logs and counts it).
@@ -184,6 +190,9 @@ class projection_state {
   }
 
   const read_model& model() const { return model_; }
+  // The transfer letters' index lines not checkpointed yet, which readers take beside the store's
+  // postings (member_transfers.h).
+  const letter_lines& pending_letter_lines() const { return letter_lines_; }
   eventstore::position last_applied() const { return last_applied_; }
   std::uint64_t events_applied() const { return events_applied_; }
 
@@ -290,6 +299,10 @@ class projection_state {
   std::vector<actor_slot> audit_actor_slots_;  // a power of two, at most half full
   std::size_t audit_actors_ = 0;
   std::string audit_actor_names_;  // the names that do not fit a slot
+
+  // The transfer letters' index lines since the last checkpoint (member_transfers.h);
+  // persist_into writes them as postings. Not part of the canonical state.
+  letter_lines letter_lines_;
 
   std::vector<bool> member_dirty_, branch_dirty_, instructor_dirty_;
   std::vector<std::uint32_t> dirty_members_, dirty_branches_, dirty_instructors_;
