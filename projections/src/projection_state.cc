@@ -283,11 +283,11 @@ struct projection_state::handler {
     s.campaigns_[c.id] = std::move(c);
     // The campaign's baseline ("on the existing base"): the counters as the campaign opens.
     model().freeze_baseline();
-    s.workflow_dirty_ = true;
+    s.campaigns_dirty_ = true;
   }
   void operator()(const ev::campaign_closed& e) {
     if (auto it = s.campaigns_.find(e.campaign.value); it != s.campaigns_.end()) it->second.closed = true;
-    s.workflow_dirty_ = true;
+    s.campaigns_dirty_ = true;
   }
   void operator()(const ev::bulletin_issued& e) {
     bulletin_record b;
@@ -298,8 +298,8 @@ struct projection_state::handler {
     b.position = rec.pos.value;
     b.rankings = e.rankings;
     s.bulletins_.push_back(std::move(b));
+    s.dirty_bulletins_.push_back(s.bulletins_.size() - 1);
     model().freeze_bulletin();
-    s.workflow_dirty_ = true;
   }
   void operator()(const ev::host_registered&) {}
   void operator()(const ev::organization_registered& e) {
@@ -637,7 +637,7 @@ struct projection_state::handler {
       model().note_anomaly();
       return nullptr;
     }
-    s.workflow_dirty_ = true;
+    s.dirty_interviews_.push_back(id.value);
     it->second.changed_at_position = rec.pos.value;
     return &it->second;
   }
@@ -654,8 +654,8 @@ struct projection_state::handler {
     r.affiliation = e.affiliation;
     r.scheduled_at_position = rec.pos.value;
     r.changed_at_position = rec.pos.value;
+    s.dirty_interviews_.push_back(r.id);
     s.interviews_[r.id] = std::move(r);
-    s.workflow_dirty_ = true;
   }
   void operator()(const ev::interview_held& e) {
     if (auto* r = interview(e.interview)) {
@@ -933,6 +933,104 @@ constexpr std::uint64_t kWorkflowV2 = 0xffff'ffff'ffff'ff02ULL;
 constexpr std::uint64_t kWorkflowV3 = 0xffff'ffff'ffff'ff03ULL;
 constexpr std::uint64_t kWorkflowV4 = 0xffff'ffff'ffff'ff04ULL;
 
+void write_bulletin(binary::writer& w, const bulletin_record& b) {
+  w.u(b.campaign);
+  w.u(b.round);
+  w.i(b.as_of.days_since_epoch);
+  w.u(b.log_position);
+  w.u(b.position);
+  w.u(b.rankings.size());
+  for (const auto& r : b.rankings) write_ranking(w, r);
+}
+
+bulletin_record read_bulletin(binary::reader& r) {
+  bulletin_record b;
+  b.campaign = r.u();
+  b.round = static_cast<std::uint32_t>(r.u());
+  b.as_of.days_since_epoch = static_cast<std::int32_t>(r.i());
+  b.log_position = r.u();
+  b.position = r.u();
+  auto rankings = r.u();
+  for (std::uint64_t j = 0; j < rankings && r.ok(); ++j) b.rankings.push_back(read_ranking(r));
+  return b;
+}
+
+void write_interview(binary::writer& w, const interview_record& r) {
+  w.u(r.id);
+  w.u(r.campaign);
+  w.str(r.jurisdiction);
+  w.str(r.responsible_person);
+  w.u(r.reasons.size());
+  for (auto reason : r.reasons) w.u(idx(reason));
+  w.u(r.round);
+  w.i(r.scheduled_at_ms);
+  w.str(r.place);
+  w.u(idx(r.affiliation));
+  w.u(idx(r.status));
+  w.i(r.held_at_ms);
+  w.str(r.answer);
+  w.str(r.pledge);
+  w.u(r.items.size());
+  for (std::size_t k = 0; k < r.items.size(); ++k) {
+    w.str(r.items[k].problem);
+    w.str(r.items[k].requirement);
+    w.i(r.items[k].deadline.days_since_epoch);
+    w.u(r.items_done[k]);
+    w.i(r.items_done_on[k].days_since_epoch);
+  }
+  w.str(r.conclusion);
+  w.i(r.closed_on.days_since_epoch);
+  w.str(r.escalated_to);
+  w.str(r.escalation_reason);
+  w.i(r.escalated_on.days_since_epoch);
+  w.u(r.scheduled_at_position);
+  w.u(r.changed_at_position);
+}
+
+// `version`: the workflow value's (1 to 4) the interview was written in.
+interview_record read_interview(binary::reader& r, int version) {
+  const bool v2 = version >= 2, v3 = version >= 3, v4 = version >= 4;
+  interview_record iv;
+  iv.id = r.u();
+  iv.campaign = r.u();
+  iv.jurisdiction = r.str();
+  iv.responsible_person = r.str();
+  auto reasons = r.u();
+  for (std::uint64_t j = 0; j < reasons && r.ok(); ++j) iv.reasons.push_back(static_cast<domain::interview_reason>(r.u()));
+  iv.round = static_cast<std::uint32_t>(r.u());
+  iv.scheduled_at_ms = r.i();
+  if (v2) iv.place = r.str();
+  if (v3) iv.affiliation = static_cast<domain::member_affiliation>(r.u());
+  iv.status = static_cast<domain::interview_status>(r.u());
+  if (v2) {
+    iv.held_at_ms = r.i();
+    iv.answer = r.str();
+    iv.pledge = r.str();
+  }
+  auto items = r.u();
+  for (std::uint64_t j = 0; j < items && r.ok(); ++j) {
+    domain::rectification_item item;
+    item.problem = r.str();
+    item.requirement = r.str();
+    item.deadline.days_since_epoch = static_cast<std::int32_t>(r.i());
+    iv.items.push_back(std::move(item));
+    iv.items_done.push_back(r.u() != 0);
+    iv.items_done_on.push_back(domain::date{v2 ? static_cast<std::int32_t>(r.i()) : 0});
+  }
+  if (v2) {
+    iv.conclusion = r.str();
+    iv.closed_on.days_since_epoch = static_cast<std::int32_t>(r.i());
+  }
+  iv.escalated_to = r.str();
+  if (v2) {
+    iv.escalation_reason = r.str();
+    iv.escalated_on.days_since_epoch = static_cast<std::int32_t>(r.i());
+  }
+  iv.scheduled_at_position = r.u();
+  iv.changed_at_position = v4 ? r.u() : iv.scheduled_at_position;
+  return iv;
+}
+
 std::string encode_workflow(const std::map<std::uint64_t, campaign_record>& campaigns,
                             const std::vector<bulletin_record>& bulletins,
                             const std::map<std::uint64_t, interview_record>& interviews) {
@@ -955,47 +1053,9 @@ std::string encode_workflow(const std::map<std::uint64_t, campaign_record>& camp
     w.u(c.opened_at);
   }
   w.u(bulletins.size());
-  for (const auto& b : bulletins) {
-    w.u(b.campaign);
-    w.u(b.round);
-    w.i(b.as_of.days_since_epoch);
-    w.u(b.log_position);
-    w.u(b.position);
-    w.u(b.rankings.size());
-    for (const auto& r : b.rankings) write_ranking(w, r);
-  }
+  for (const auto& b : bulletins) write_bulletin(w, b);
   w.u(interviews.size());
-  for (const auto& [id, r] : interviews) {
-    w.u(r.id);
-    w.u(r.campaign);
-    w.str(r.jurisdiction);
-    w.str(r.responsible_person);
-    w.u(r.reasons.size());
-    for (auto reason : r.reasons) w.u(idx(reason));
-    w.u(r.round);
-    w.i(r.scheduled_at_ms);
-    w.str(r.place);
-    w.u(idx(r.affiliation));
-    w.u(idx(r.status));
-    w.i(r.held_at_ms);
-    w.str(r.answer);
-    w.str(r.pledge);
-    w.u(r.items.size());
-    for (std::size_t k = 0; k < r.items.size(); ++k) {
-      w.str(r.items[k].problem);
-      w.str(r.items[k].requirement);
-      w.i(r.items[k].deadline.days_since_epoch);
-      w.u(r.items_done[k]);
-      w.i(r.items_done_on[k].days_since_epoch);
-    }
-    w.str(r.conclusion);
-    w.i(r.closed_on.days_since_epoch);
-    w.str(r.escalated_to);
-    w.str(r.escalation_reason);
-    w.i(r.escalated_on.days_since_epoch);
-    w.u(r.scheduled_at_position);
-    w.u(r.changed_at_position);
-  }
+  for (const auto& [id, r] : interviews) write_interview(w, r);
   return w.take();
 }
 
@@ -1003,10 +1063,8 @@ bool decode_workflow(std::string_view bytes, std::map<std::uint64_t, campaign_re
                      std::vector<bulletin_record>& bulletins, std::map<std::uint64_t, interview_record>& interviews) {
   binary::reader r(bytes);
   auto n = r.u();
-  const bool v4 = n == kWorkflowV4;
-  const bool v3 = v4 || n == kWorkflowV3;
-  const bool v2 = v3 || n == kWorkflowV2;
-  if (v2) n = r.u();
+  const int version = n == kWorkflowV4 ? 4 : n == kWorkflowV3 ? 3 : n == kWorkflowV2 ? 2 : 1;
+  if (version >= 2) n = r.u();
   for (std::uint64_t k = 0; k < n && r.ok(); ++k) {
     campaign_record c;
     c.id = r.u();
@@ -1025,60 +1083,40 @@ bool decode_workflow(std::string_view bytes, std::map<std::uint64_t, campaign_re
     campaigns[c.id] = std::move(c);
   }
   n = r.u();
-  for (std::uint64_t k = 0; k < n && r.ok(); ++k) {
-    bulletin_record b;
-    b.campaign = r.u();
-    b.round = static_cast<std::uint32_t>(r.u());
-    b.as_of.days_since_epoch = static_cast<std::int32_t>(r.i());
-    b.log_position = r.u();
-    b.position = r.u();
-    auto rankings = r.u();
-    for (std::uint64_t j = 0; j < rankings && r.ok(); ++j) b.rankings.push_back(read_ranking(r));
-    bulletins.push_back(std::move(b));
-  }
+  for (std::uint64_t k = 0; k < n && r.ok(); ++k) bulletins.push_back(read_bulletin(r));
   n = r.u();
   for (std::uint64_t k = 0; k < n && r.ok(); ++k) {
-    interview_record iv;
-    iv.id = r.u();
-    iv.campaign = r.u();
-    iv.jurisdiction = r.str();
-    iv.responsible_person = r.str();
-    auto reasons = r.u();
-    for (std::uint64_t j = 0; j < reasons && r.ok(); ++j) iv.reasons.push_back(static_cast<domain::interview_reason>(r.u()));
-    iv.round = static_cast<std::uint32_t>(r.u());
-    iv.scheduled_at_ms = r.i();
-    if (v2) iv.place = r.str();
-    if (v3) iv.affiliation = static_cast<domain::member_affiliation>(r.u());
-    iv.status = static_cast<domain::interview_status>(r.u());
-    if (v2) {
-      iv.held_at_ms = r.i();
-      iv.answer = r.str();
-      iv.pledge = r.str();
-    }
-    auto items = r.u();
-    for (std::uint64_t j = 0; j < items && r.ok(); ++j) {
-      domain::rectification_item item;
-      item.problem = r.str();
-      item.requirement = r.str();
-      item.deadline.days_since_epoch = static_cast<std::int32_t>(r.i());
-      iv.items.push_back(std::move(item));
-      iv.items_done.push_back(r.u() != 0);
-      iv.items_done_on.push_back(domain::date{v2 ? static_cast<std::int32_t>(r.i()) : 0});
-    }
-    if (v2) {
-      iv.conclusion = r.str();
-      iv.closed_on.days_since_epoch = static_cast<std::int32_t>(r.i());
-    }
-    iv.escalated_to = r.str();
-    if (v2) {
-      iv.escalation_reason = r.str();
-      iv.escalated_on.days_since_epoch = static_cast<std::int32_t>(r.i());
-    }
-    iv.scheduled_at_position = r.u();
-    iv.changed_at_position = v4 ? r.u() : iv.scheduled_at_position;
+    auto iv = read_interview(r, version);
     interviews[iv.id] = std::move(iv);
   }
   return r.ok() && r.at_end();
+}
+
+// Persisted apart from the campaigns ("w"), so that a checkpoint writes only what changed: each
+// bulletin once, under its event's position (w/b/<u64 position>: loaded back in log order), and
+// each interview when it changed (w/i/<u64 id>), as the interview part of a version-4 value.
+// Until 2026-12-07 "w" held them all and was written whole whenever one interview changed: with
+// League rankings in every bulletin (6,432 each) and the demo's 24,000 interviews, the demo spent
+// a quarter of its CPU compacting those copies.
+std::string bulletin_key(const bulletin_record& b) {
+  std::string k = "w/b/";
+  binary::key_u64(k, b.position);
+  return k;
+}
+std::string interview_key(std::uint64_t id) {
+  std::string k = "w/i/";
+  binary::key_u64(k, id);
+  return k;
+}
+std::string encode_bulletin(const bulletin_record& b) {
+  binary::writer w;
+  write_bulletin(w, b);
+  return w.take();
+}
+std::string encode_interview(const interview_record& r) {
+  binary::writer w;
+  write_interview(w, r);
+  return w.take();
 }
 
 }  // namespace
@@ -1109,10 +1147,16 @@ void projection_state::persist_into(eventstore::consumer_commit& commit) {
   }
   dirty_instructors_.clear();
   letter_lines_.drain(letter_index::member, commit.puts);
-  if (workflow_dirty_) {
-    commit.puts.emplace_back("w", encode_workflow(campaigns_, bulletins_, interviews_));
-    workflow_dirty_ = false;
+  if (campaigns_dirty_) {
+    commit.puts.emplace_back("w", encode_workflow(campaigns_, {}, {}));
+    campaigns_dirty_ = false;
   }
+  for (auto i : dirty_bulletins_) commit.puts.emplace_back(bulletin_key(bulletins_[i]), encode_bulletin(bulletins_[i]));
+  dirty_bulletins_.clear();
+  std::sort(dirty_interviews_.begin(), dirty_interviews_.end());
+  dirty_interviews_.erase(std::unique(dirty_interviews_.begin(), dirty_interviews_.end()), dirty_interviews_.end());
+  for (auto id : dirty_interviews_) commit.puts.emplace_back(interview_key(id), encode_interview(interviews_.at(id)));
+  dirty_interviews_.clear();
   binary::writer meta;
   meta.u(last_applied_.value);
   meta.u(events_applied_);
@@ -1148,10 +1192,28 @@ bool projection_state::load(const eventstore::event_store& store, std::string_vi
   scan('p', [&](std::uint32_t i, std::string_view v) { return restore_member(i, v); });
   scan('b', [&](std::uint32_t i, std::string_view v) { return restore_branch(i, v); });
   scan('i', [&](std::uint32_t i, std::string_view v) { return restore_instructor(i, v); });
+  // "w" holds the campaigns (and, written before the bulletins and interviews had keys of their
+  // own, those too: such a store still loads).
   auto workflow = store.consumer_get(consumer, "w");
   if (!workflow) return false;
   if (*workflow && !decode_workflow(**workflow, campaigns_, bulletins_, interviews_)) return false;
-  workflow_dirty_ = false;
+  auto scan_workflow = [&](std::string_view prefix, auto&& each) {
+    auto res = store.consumer_scan(consumer, prefix, eventstore::read_direction::forward,
+                                   [&](std::string_view key, std::string_view value) {
+                                     if (!key.starts_with(prefix)) return false;
+                                     binary::reader record(value);
+                                     each(record);
+                                     if (!record.ok() || !record.at_end()) ok = false;
+                                     return ok;
+                                   });
+    if (!res) ok = false;
+  };
+  scan_workflow("w/b/", [&](binary::reader& record) { bulletins_.push_back(read_bulletin(record)); });
+  scan_workflow("w/i/", [&](binary::reader& record) {
+    auto iv = read_interview(record, 4);
+    interviews_[iv.id] = std::move(iv);
+  });
+  campaigns_dirty_ = false;
   // Everything just loaded is what the store holds: nothing is dirty.
   model_.drain_dirty_nodes();
   model_.drain_dirty_orgs();
@@ -1194,7 +1256,7 @@ bool projection_state::restore_canonical(std::string_view bytes) {
     if (!restore_instructor(static_cast<std::uint32_t>(i), r.str())) return false;
   }
   if (!decode_workflow(r.str(), campaigns_, bulletins_, interviews_)) return false;
-  workflow_dirty_ = false;
+  campaigns_dirty_ = false;
   return r.ok() && r.at_end();
 }
 

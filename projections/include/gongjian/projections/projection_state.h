@@ -38,7 +38,8 @@ namespace gongjian::projections {
 //   4: (3343e99 to 826cd65, taken out) each letter's state under e/ and one key per letter under
 //      d/ and g/; its d/ and g/ keys are not today's postings, so a store of it starts again too;
 //   5: the letters addressed to each branch (d/) and of each org's members (g/), and a member's
-//      letters (r/, one key per letter before), as postings (member_transfers.h).
+//      letters (r/, one key per letter before), as postings (member_transfers.h); each bulletin
+//      (w/b/) and interview (w/i/) under a key of its own (a `w` holding them still loads).
 inline constexpr std::string_view projection_layout_key = "v";
 inline constexpr std::uint32_t projection_layout_version = 5;
 
@@ -261,7 +262,11 @@ class projection_state {
   std::map<std::uint64_t, campaign_record> campaigns_;
   std::vector<bulletin_record> bulletins_;
   std::map<std::uint64_t, interview_record> interviews_;
-  bool workflow_dirty_ = true;
+  // What the next checkpoint writes of the workflow: the campaigns ("w"), the bulletins issued
+  // (indexes into bulletins_) and the interviews changed (ids, repeats allowed) since the last.
+  bool campaigns_dirty_ = true;
+  std::vector<std::size_t> dirty_bulletins_;
+  std::vector<std::uint64_t> dirty_interviews_;
   bool audit_indexing_ = true;
   std::string audit_prefix_scratch_;  // reused by index_audit: no allocation per event
   // The postings index_audit appended to since keyed_state's postings epoch `audit_epoch_`: by
