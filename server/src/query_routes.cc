@@ -1163,42 +1163,62 @@ std::string entity_jurisdiction(entity_kind kind, std::uint64_t id, const json::
   return s.model().tree().at(s.model().org(*index).node).code;
 }
 
+constexpr const char* stream_prefix(entity_kind kind) {
+  return kind == entity_kind::org ? "org-" : kind == entity_kind::member ? "member-" : "branch-";
+}
+constexpr const char* noun_of(entity_kind kind) {
+  return kind == entity_kind::org ? "organization" : kind == entity_kind::member ? "member" : "branch";
+}
+
+// Store pool: an entity's own stream as the request's `as_of` sees it, read before the runner's
+// lock is taken (RocksDB reads must not hold up the runner's writer); 404 when it has no event there.
+struct entity_at {
+  std::optional<std::pair<std::uint64_t, std::shared_ptr<const proj::projection_state>>> past;  // none: live
+  std::uint64_t up_to = UINT64_MAX;
+  std::vector<eventstore::recorded_event> events;
+};
+result<entity_at, api_error> read_entity_at(read_side& reads, const as_of_spec& spec, entity_kind kind, std::uint64_t id) {
+  auto past = resolve(reads, spec);
+  if (!past) return failure(past.error());
+  entity_at out;
+  out.past = std::move(*past);
+  out.up_to = out.past ? out.past->first : UINT64_MAX;
+  auto events = read_entity(reads.store(), stream_prefix(kind) + std::to_string(id), out.up_to);
+  if (!events) return failure(events.error());
+  if (events->empty()) return failure(not_found(std::string("no ") + noun_of(kind) + " " + std::to_string(id)));
+  out.events = std::move(*events);
+  return out;
+}
+
 template <entity_kind kind>
 void entity_route(shared_state& state, const std::shared_ptr<read_side>& reads, api_request request, responder respond) {
   auto id = path_id(request, "id");
   if (!id) return respond(error_response(id.error()));
   auto spec = parse_as_of(request);
   if (!spec) return respond(error_response(spec.error()));
-  const char* prefix = kind == entity_kind::org ? "org-" : kind == entity_kind::member ? "member-" : "branch-";
-  const char* noun = kind == entity_kind::org ? "organization" : kind == entity_kind::member ? "member" : "branch";
   run_on_store_pool(
       state,
-      [reads, id = *id, spec = *spec, caller = *request.caller, stream = prefix + std::to_string(*id), noun]() -> api_response {
-        auto past = resolve(*reads, spec);
-        if (!past) return error_response(past.error());
-        const std::uint64_t up_to = *past ? (*past)->first : UINT64_MAX;
-        // The stream is read first, outside the runner's lock (RocksDB reads must not hold up the
-        // runner's writer).
-        auto events = read_entity(reads->store(), stream, up_to);
-        if (!events) return error_response(events.error());
-        if (events->empty()) return error_response(not_found(std::string("no ") + noun + " " + std::to_string(id)));
+      [reads, id = *id, spec = *spec, caller = *request.caller]() -> api_response {
+        auto read = read_entity_at(*reads, spec, kind, id);
+        if (!read) return error_response(read.error());
+        auto& [past, up_to, events] = *read;
         if (kind == entity_kind::member) {
           // A member's transfer letters live in streams of their own (transfer-<id>): the
           // projections index them by member; their events join the member's, in log order.
-          if (auto added = add_member_letters(*reads, id, up_to, *events); !added) return error_response(added.error());
+          if (auto added = add_member_letters(*reads, id, up_to, events); !added) return error_response(added.error());
         }
-        json::object details = fold_entity(*events);
-        details["stream"] = stream;
-        details["history"] = history_json(*events);
+        json::object details = fold_entity(events);
+        details["stream"] = stream_prefix(kind) + std::to_string(id);
+        details["history"] = history_json(events);
         std::optional<api_response> refused;
         std::vector<proj::incoming_letter> incoming;
         std::uint64_t letters_at = 0;
         reads->runner().read([&](const proj::projection_state& now, const proj::keyed_state& keyed) {
-          const auto& s = *past ? *(*past)->second : now;
-          const std::uint64_t position = *past ? (*past)->first : now.last_applied().value;
+          const auto& s = past ? *past->second : now;
+          const std::uint64_t position = past ? past->first : now.last_applied().value;
           const std::string code = entity_jurisdiction(kind, id, details, s);
           if (code.empty() ? !may_read_all_history(caller) : !may_see(caller, code)) {
-            refused = error_response(forbidden_scope(caller, std::string(noun) + " " + std::to_string(id)));
+            refused = error_response(forbidden_scope(caller, std::string(noun_of(kind)) + " " + std::to_string(id)));
             return;
           }
           details["jurisdiction"] = code.empty() ? json::value(nullptr) : json::value(code);
@@ -1231,7 +1251,7 @@ void entity_route(shared_state& state, const std::shared_ptr<read_side>& reads, 
             details["formation_targets"] = std::move(targets);
           }
           details["position"] = position;
-          details["as_of"] = *past ? json::value(position) : json::value(nullptr);
+          details["as_of"] = past ? json::value(position) : json::value(nullptr);
         });
         if (refused) return std::move(*refused);
         if (kind != entity_kind::member) {
@@ -1268,30 +1288,25 @@ void incoming_transfers_route(shared_state& state, const std::shared_ptr<read_si
   if (!cursor) return respond(error_response(cursor.error()));
   auto spec = parse_as_of(request);
   if (!spec) return respond(error_response(spec.error()));
-  const char* prefix = kind == entity_kind::org ? "org-" : "branch-";
-  const char* noun = kind == entity_kind::org ? "organization" : "branch";
   run_on_store_pool(
       state,
-      [reads, id = *id, status, limit = *limit, after = *cursor, spec = *spec, caller = *request.caller,
-       stream = prefix + std::to_string(*id), noun]() -> api_response {
-        auto past = resolve(*reads, spec);
-        if (!past) return error_response(past.error());
-        const std::uint64_t up_to = *past ? (*past)->first : UINT64_MAX;
+      [reads, id = *id, status, limit = *limit, after = *cursor, spec = *spec,
+       caller = *request.caller]() -> api_response {
         // The entity's own (short) stream says whether it exists and where it lies, as for its view.
-        auto events = read_entity(reads->store(), stream, up_to);
-        if (!events) return error_response(events.error());
-        if (events->empty()) return error_response(not_found(std::string("no ") + noun + " " + std::to_string(id)));
-        const json::object details = fold_entity(*events);
+        auto read = read_entity_at(*reads, spec, kind, id);
+        if (!read) return error_response(read.error());
+        auto& [past, up_to, events] = *read;
+        const json::object details = fold_entity(events);
         std::optional<api_response> refused;
         std::string code;
         std::vector<proj::incoming_letter> incoming;
         std::uint64_t letters_at = 0;
         reads->runner().read([&](const proj::projection_state& now, const proj::keyed_state& keyed) {
-          const auto& s = *past ? *(*past)->second : now;
-          const std::uint64_t position = *past ? (*past)->first : now.last_applied().value;
+          const auto& s = past ? *past->second : now;
+          const std::uint64_t position = past ? past->first : now.last_applied().value;
           code = entity_jurisdiction(kind, id, details, s);
           if (code.empty() ? !may_read_all_history(caller) : !may_see(caller, code)) {
-            refused = error_response(forbidden_scope(caller, std::string(noun) + " " + std::to_string(id)));
+            refused = error_response(forbidden_scope(caller, std::string(noun_of(kind)) + " " + std::to_string(id)));
             return;
           }
           letters_at = position;
@@ -1310,7 +1325,7 @@ void incoming_transfers_route(shared_state& state, const std::shared_ptr<read_si
                           {"next", page->next ? json::value(*page->next) : json::value(nullptr)},
                           {"count", incoming.size()},
                           {"position", letters_at},
-                          {"as_of", *past ? json::value(letters_at) : json::value(nullptr)}};
+                          {"as_of", past ? json::value(letters_at) : json::value(nullptr)}};
         return json_response(json_text(body));
       },
       std::move(respond));
