@@ -160,7 +160,7 @@ class subject_finder {
   void operator()(const cmd::set_action_plan& c) { code(c.code); }
   void operator()(const cmd::open_campaign&) { national_only = true; }
   void operator()(const cmd::close_campaign&) { national_only = true; }
-  void operator()(const cmd::issue_bulletin&) { national_only = true; }
+  void operator()(const cmd::issue_bulletin&) { national_only = true; }  // refused before (authorize)
   void operator()(const cmd::register_host& c) {
     code(c.jurisdiction);
     if (c.org) org(*c.org);
@@ -319,6 +319,13 @@ std::optional<api_error> command_service::authorize(const principal& caller, con
     return api_error{error_kind::forbidden,
                      "role " + std::string(role_name(caller.who)) + " may not record actions (" + name + ")", "",
                      "role_scope"};
+  // A bulletin publishes the rankings the projections hold at its position, frozen by the campaign
+  // workflow every bulletin_cadence_days; decide checks only its shape, so one sent by hand could
+  // publish any ranks and values under the bureau's name.
+  if (std::holds_alternative<domain::commands::issue_bulletin>(c))
+    return api_error{error_kind::forbidden,
+                     "bulletins are issued by the campaign workflow from the projections' rankings, not by hand", "",
+                     "issued_by_the_workflow"};
   subject_finder subjects(state_);
   std::visit(subjects, c);
   if (subjects.national_only && caller.scope != "000000")

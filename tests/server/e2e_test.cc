@@ -215,6 +215,21 @@ TEST_F(ServerE2E, AReusedCommandIdIsRefusedUnlessItRepeatsTheFirstCommand) {
 
 // A League operator who names something that does not exist is told so (422), not that the
 // command is not a League action; a Party action stays refused (403).
+// Bulletins publish the projections' rankings as the campaign workflow freezes them: one sent by
+// hand, even by the national admin, is refused and changes nothing.
+TEST_F(ServerE2E, ABulletinIsTheWorkflowsAloneNotSentByHand) {
+  start();
+  register_basic_jurisdictions();
+  const auto before = head();
+  auto r = http_request(port(), "POST", "/api/v1/commands/issue_bulletin",
+                        R"({"command_id":"b-1","campaign":1,"round":1,"as_of":"2016-07-16","log_position":1,
+                            "rankings":[]})",
+                        "t-admin");
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(r.json().at("error").at("rule"), "issued_by_the_workflow") << r.body;
+  EXPECT_EQ(head(), before);
+}
+
 TEST_F(ServerE2E, ALeagueOperatorNamingAnUnknownEntityHearsItIsUnknown) {
   start();
   register_basic_jurisdictions();
