@@ -18,15 +18,16 @@ export function leave() {
   clearTimeout(timer);
 }
 
-// Live: the `interviews` topic sends every interview in scope, then `live`, then each one that
-// changes; after `live` a change re-reads the list (coalesced, at most once a second).
+// Live: the `interviews` topic sends every interview in scope of the switch's twin, then `live`,
+// then each one that changes; after `live` a change re-reads the list (coalesced, at most once a
+// second). Each show subscribes again, so switching the twin asks the server for the other one.
 function follow(ctx) {
   const { state } = ctx;
   leave();
   if (!state.live) return;
   const code = state.code;
   let live = false;
-  unsubscribe = state.live.subscribe({ topic: 'interviews', jurisdiction: code }, (m) => {
+  unsubscribe = state.live.subscribe({ topic: 'interviews', jurisdiction: code, affiliation: state.affiliation }, (m) => {
     if (m.type === 'live') { live = true; return; }
     if (!live || m.type !== 'interview' || state.code !== code || state.view !== 'interviews') return;
     if ((m.interview?.affiliation ?? 'party') !== state.affiliation) return;
