@@ -10,10 +10,6 @@ namespace {
 
 constexpr std::array<char, 3> index_letters = {'r', 'd', 'g'};
 
-void put_u64(char* out, std::uint64_t v) {
-  for (int k = 7; k >= 0; --k, v >>= 8) out[k] = static_cast<char>(v & 0xff);
-}
-
 incoming_letter letter_of(const letter_line& l) {
   return incoming_letter{domain::transfer_id{l.transfer}, domain::member_id{l.member}, domain::organization_id{l.org},
                          l.pos};
@@ -28,8 +24,7 @@ std::string letter_postings_prefix(letter_index index, std::uint64_t id) {
 }
 
 // Sorted as (key, index into the lines) pairs: the index keeps each key's lines in log order, and
-// 16-byte pairs sort faster than 40-byte lines. Keys and values are sized once and written in
-// place.
+// 16-byte pairs sort faster than 40-byte lines. Values are sized once and written in place.
 void letter_lines::drain(letter_index index, std::vector<std::pair<std::string, std::string>>& puts) {
   auto& lines = lines_[static_cast<std::size_t>(index)];
   if (lines.empty()) return;
@@ -39,20 +34,17 @@ void letter_lines::drain(letter_index index, std::vector<std::pair<std::string, 
   for (std::size_t first = 0; first < order_.size();) {
     std::size_t end = first + 1;
     while (end < order_.size() && order_[end].first == order_[first].first) ++end;
-    std::string key(2 + 8 + 8, '\0');
-    key[0] = index_letters[static_cast<std::size_t>(index)];
-    key[1] = '/';
-    put_u64(key.data() + 2, order_[first].first);
-    put_u64(key.data() + 10, lines[order_[end - 1].second].pos);
+    std::string key = letter_postings_prefix(index, order_[first].first);
+    binary::key_u64(key, lines[order_[end - 1].second].pos);
     const std::size_t size = letter_line_size(index);
     std::string value((end - first) * size, '\0');
     char* out = value.data();
     for (std::size_t i = first; i < end; ++i, out += size) {
       const auto& l = lines[order_[i].second];
-      put_u64(out, l.pos);
-      put_u64(out + 8, l.transfer);
-      if (size > 16) put_u64(out + 16, l.member);
-      if (size > 24) put_u64(out + 24, l.org);
+      binary::put_key_u64(out, l.pos);
+      binary::put_key_u64(out + 8, l.transfer);
+      if (size > 16) binary::put_key_u64(out + 16, l.member);
+      if (size > 24) binary::put_key_u64(out + 24, l.org);
     }
     puts.emplace_back(std::move(key), std::move(value));
     first = end;

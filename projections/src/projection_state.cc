@@ -778,11 +778,8 @@ node_index projection_state::jurisdiction_of(const domain::event& event) const {
 void projection_state::index_audit(const eventstore::recorded_event& recorded, const domain::event& event,
                                    keyed_state& keyed) {
   std::array<char, audit_line_size> line;  // on the stack: no allocation per event
-  auto put_u64 = [](char* out, std::uint64_t v) {
-    for (int k = 7; k >= 0; --k, v >>= 8) out[k] = static_cast<char>(v & 0xff);
-  };
-  put_u64(line.data(), recorded.pos.value);
-  put_u64(line.data() + 8, static_cast<std::uint64_t>(recorded.metadata.timestamp_ms));
+  binary::put_key_u64(line.data(), recorded.pos.value);
+  binary::put_key_u64(line.data() + 8, static_cast<std::uint64_t>(recorded.metadata.timestamp_ms));
   const std::string_view value(line.data(), line.size());
   std::string& prefix = audit_prefix_scratch_;
   auto build_prefix = [&](std::string_view axis, std::string_view name) {

@@ -83,6 +83,10 @@ inline void key_u32(std::string& out, std::uint32_t v) {
 inline void key_u64(std::string& out, std::uint64_t v) {
   for (int s = 56; s >= 0; s -= 8) out.push_back(static_cast<char>((v >> s) & 0xff));
 }
+// The same 8 bytes written in place (a line of a posting, sized once).
+inline void put_key_u64(char* out, std::uint64_t v) {
+  for (int k = 7; k >= 0; --k, v >>= 8) out[k] = static_cast<char>(v & 0xff);
+}
 inline std::uint64_t parse_key_u64(std::string_view in) {
   std::uint64_t v = 0;
   for (std::size_t k = 0; k < 8 && k < in.size(); ++k) v = (v << 8) | static_cast<unsigned char>(in[k]);
