@@ -646,7 +646,8 @@ json::object type_progress(domain::organization_type type, std::uint32_t planned
   return out;
 }
 
-json::object plan_json(const plan_reading& r, const jurisdiction_stream& stream, domain::date today) {
+// The latest plan set for the campaign read, with its revisions; null when none was set.
+json::value plan_json(const plan_reading& r, const jurisdiction_stream& stream, domain::date today) {
   const plan_line* latest = nullptr;
   json::array revisions;
   for (const auto& p : stream.plans) {
@@ -654,6 +655,7 @@ json::object plan_json(const plan_reading& r, const jurisdiction_stream& stream,
     latest = &p;
     revisions.push_back(json::object{{"set_on", domain::to_string(p.event.set_on)}, {"position", p.position}, {"actor", p.actor}});
   }
+  if (latest == nullptr) return nullptr;
   json::object plan{{"set_on", domain::to_string(latest->event.set_on)},
                     {"position", latest->position},
                     {"actor", latest->actor}};
@@ -729,11 +731,8 @@ void plan_route(shared_state& state, const std::shared_ptr<read_side>& reads, ap
                                                                    {"assigned_on", domain::to_string(stream.leader->event.assigned_on)},
                                                                    {"position", stream.leader->position}})
                                        : json::value(nullptr);
-        const bool has_plan = r.campaign && std::any_of(stream.plans.begin(), stream.plans.end(), [&](const plan_line& p) {
-                                return p.event.campaign.value == *r.campaign;
-                              });
         body["today"] = domain::to_string(today);
-        body["plan"] = has_plan ? json::value(plan_json(r, stream, today)) : json::value(nullptr);
+        body["plan"] = plan_json(r, stream, today);
         return body;
       });
 }
