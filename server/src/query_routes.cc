@@ -343,6 +343,14 @@ void answer_with_stream(shared_state& state, const std::shared_ptr<read_side>& r
 
 // ---- jurisdictions, indicators, rankings ----
 
+// The campaign asked for when none is named: the open one, else the latest opened.
+std::optional<std::uint64_t> default_campaign(const proj::projection_state& s) {
+  if (const auto* c = s.active_campaign()) return c->id;
+  if (!s.campaigns().empty()) return s.campaigns().rbegin()->first;
+  return std::nullopt;
+}
+
+
 api_error no_jurisdiction(const std::string& code, std::uint64_t position) {
   return api_error{error_kind::not_found, "no jurisdiction " + code + " at position " + std::to_string(position), "code", ""};
 }
@@ -422,13 +430,7 @@ void history_route(shared_state& state, const std::shared_ptr<read_side>& reads,
         auto found = reads->runner().read([&](const proj::projection_state& s, const proj::keyed_state&) {
           auto node = s.model().tree().find(code);
           if (!node) return false;
-          if (wanted != 0) {
-            campaign_id = wanted;
-          } else if (const auto* c = s.active_campaign()) {
-            campaign_id = c->id;
-          } else if (!s.campaigns().empty()) {
-            campaign_id = s.campaigns().rbegin()->first;
-          }
+          campaign_id = wanted != 0 ? std::optional<std::uint64_t>(wanted) : default_campaign(s);
           for (const auto& b : s.bulletins())
             if (campaign_id && b.campaign == *campaign_id)
               points.push_back({b.round, domain::to_string(b.as_of), b.log_position});
@@ -595,13 +597,6 @@ void target_route(shared_state& state, const std::shared_ptr<read_side>& reads, 
 }
 
 // ---- action plans (行动计划, 倒排工期) ----
-
-// The campaign asked for when none is named: the open one, else the latest opened.
-std::optional<std::uint64_t> default_campaign(const proj::projection_state& s) {
-  if (const auto* c = s.active_campaign()) return c->id;
-  if (!s.campaigns().empty()) return s.campaigns().rbegin()->first;
-  return std::nullopt;
-}
 
 // What the projections say for a plan: the node, the campaign, and the node's counters now and at
 // the campaign's baseline (kept for the open campaign only, as /indicators has it).
