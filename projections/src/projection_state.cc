@@ -23,6 +23,14 @@ overloaded(F...) -> overloaded<F...>;
 
 std::size_t idx(auto e) { return static_cast<std::size_t>(e); }
 
+void set_operating(org_record& r, domain::operating_status status) {
+  if (status == domain::operating_status::in_real_operation) {
+    r.flags &= static_cast<std::uint8_t>(~org_record::flag_not_operating);
+  } else {
+    r.flags |= org_record::flag_not_operating;
+  }
+}
+
 // Saturating-at-zero adjustment of a small per-org count; an underflow means the read side saw an
 // event it cannot place (for example a release of an instructor it never saw assigned).
 template <class T>
@@ -311,7 +319,7 @@ struct projection_state::handler {
       s.instructors_uncounted_.clear();
     }
     org_index i = model().register_org(e.org, node, e.kind);
-    (void)i;
+    model().mutate_org(i, [&](org_record& r) { set_operating(r, e.status); });
     s.recount_uncounted_instructors();
   }
   void operator()(const ev::survey_step_completed& e) {
@@ -322,9 +330,16 @@ struct projection_state::handler {
     });
   }
   void operator()(const ev::organization_details_corrected& e) {
-    if (!e.office) return;
+    if (!e.office && !e.status) return;
     auto i = s.org_of(e.org);
     if (!i) return model().note_anomaly();
+    if (e.status) {
+      // In or out of the base: its instructors are counted again where it is (not) in scope.
+      s.uncount_instructors_of(*i);
+      model().mutate_org(*i, [&](org_record& r) { set_operating(r, *e.status); });
+      s.recount_uncounted_instructors();
+    }
+    if (!e.office) return;
     const node_index from = model().org(*i).node;
     const node_index to = model().ensure_jurisdiction(e.office->value);
     if (from == to) return;

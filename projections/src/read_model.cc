@@ -9,7 +9,7 @@ namespace gongjian::projections {
 void org_contribution(const org_record& r, counter_block& out) {
   out.values.fill(0);
   if (!(r.flags & org_record::flag_registered)) return;
-  if (r.flags & org_record::flag_removed) {
+  if (r.flags & (org_record::flag_removed | org_record::flag_not_operating)) {
     out[counter::orgs_removed] = 1;
     return;
   }

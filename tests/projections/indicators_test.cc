@@ -457,6 +457,71 @@ TEST(indicators, instructors_assigned_counts_each_instructor_once_per_jurisdicti
   EXPECT_EQ(copy.model().counters(s.node("110101001")), s.model().counters(s.node("110101001")));
 }
 
+TEST(indicators, shell_and_dormant_orgs_are_out_of_the_base_while_they_are_so) {
+  // The base counts orgs in real operation (domain README, "Practice"): an org registered or
+  // corrected as a shell or dormant firm leaves it, with everything it counted for, and a later
+  // correction to "in real operation" brings it back (a removal, by contrast, is final).
+  scenario s;
+  s.org(1, "110101001");
+  s.org(2, "110101001");
+  ev::organization_registered dormant;
+  dormant.org = organization_id{3};
+  dormant.org_name = "org3";
+  dormant.office = jurisdiction_code{"110101001"};
+  dormant.status = domain::operating_status::dormant;
+  s.add(dormant);
+  s.member(11, 1);
+  s.member(12, 1);
+  s.member(13, 1);
+  s.form(100, organization_type::party, formation_mode::standalone, {2});
+  ev::instructor_assigned ins;
+  ins.instructor = domain::instructor_id{500};
+  ins.orgs = {organization_id{1}};
+  s.add(ins);
+  const auto& office = [&]() -> const counter_block& { return s.model().counters(s.node("110101001")); };
+  EXPECT_EQ(s.count("110101001", indicator::orgs_in_scope), 2);  // org1, org2; org3 is dormant
+  EXPECT_EQ(office()[counter::orgs_removed], 1);
+  EXPECT_EQ(s.count("110101001", indicator::eligible), 1);  // org1
+  EXPECT_EQ(s.value("110101001", indicator::organization_coverage_rate), ratio(1, 2));  // org2 of 2
+  EXPECT_EQ(s.count("110101001", indicator::instructors_assigned), 1);
+
+  auto correct_status = [&](std::uint64_t org, domain::operating_status status) {
+    ev::organization_details_corrected fix;
+    fix.org = organization_id{org};
+    fix.status = status;
+    s.add(fix);
+  };
+  correct_status(1, domain::operating_status::shell);
+  EXPECT_EQ(s.count("110101001", indicator::orgs_in_scope), 1);  // org2
+  EXPECT_EQ(office()[counter::orgs_removed], 2);
+  EXPECT_EQ(s.count("110101001", indicator::eligible), 0);
+  EXPECT_EQ(s.count("110101001", indicator::should_form_not_formed), 0);
+  EXPECT_EQ(s.value("110101001", indicator::organization_coverage_rate), ratio(1, 1));
+  EXPECT_EQ(s.count("110101001", indicator::instructors_assigned), 0);  // its only org is out
+  EXPECT_EQ(s.count("000000", indicator::instructors_assigned), 0);
+
+  correct_status(1, domain::operating_status::in_real_operation);
+  correct_status(3, domain::operating_status::in_real_operation);
+  EXPECT_EQ(s.count("110101001", indicator::orgs_in_scope), 3);
+  EXPECT_EQ(office()[counter::orgs_removed], 0);
+  EXPECT_EQ(s.count("110101001", indicator::eligible), 1);
+  EXPECT_EQ(s.value("110101001", indicator::organization_coverage_rate), ratio(1, 3));
+  EXPECT_EQ(s.count("110101001", indicator::instructors_assigned), 1);
+  EXPECT_EQ(s.count("000000", indicator::instructors_assigned), 1);
+
+  // A correction that does not name the status leaves it; registered again, the event's status holds.
+  correct_status(2, domain::operating_status::shell);
+  ev::organization_details_corrected move;
+  move.org = organization_id{2};
+  move.office = jurisdiction_code{"110101002"};
+  s.add(move);
+  EXPECT_EQ(s.count("110101002", indicator::orgs_in_scope), 0);
+  EXPECT_EQ(s.count("110101", indicator::orgs_in_scope), 2);  // org1, org3
+  s.org(2, "110101002");  // registered again, in real operation (the default)
+  EXPECT_EQ(s.count("110101002", indicator::orgs_in_scope), 1);
+  EXPECT_EQ(s.count("110101", indicator::orgs_in_scope), 3);
+}
+
 TEST(indicators, moving_an_org_moves_its_counts_and_ledger_items) {
   scenario s;
   s.org(1, "110101001");

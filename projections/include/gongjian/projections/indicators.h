@@ -28,7 +28,7 @@ namespace counter {
 inline constexpr std::size_t orgs_in_scope = 0;
 inline constexpr std::size_t orgs_in_scope_by_kind = 1;  // + org_kind (3)
 inline constexpr std::size_t orgs_surveyed_by_step = 4;  // + survey_step (4): step completed, in scope
-inline constexpr std::size_t orgs_removed = 8;           // removed from the base (shell/dormant)
+inline constexpr std::size_t orgs_removed = 8;           // out of the base: removed, or shell/dormant
 inline constexpr std::size_t union_covered = 9;          // orgs in scope inside a trade union
 inline constexpr std::size_t womens_federation_covered = 10;
 inline constexpr std::size_t targets_by_branch = 11;            // + branch_type (4), orgs in scope

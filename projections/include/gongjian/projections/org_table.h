@@ -24,6 +24,10 @@ inline std::uint64_t org_key(domain::organization_id id) { return id.value + 1; 
 struct org_record {
   static constexpr std::uint8_t flag_registered = 1;
   static constexpr std::uint8_t flag_removed = 2;  // removed from the base: out of scope
+  // Recorded as a shell or dormant firm (operating_status): out of the base while it is one. The
+  // base counts orgs in real operation (domain README, "Practice"); unlike a removal, a later
+  // correction of the status brings the org back.
+  static constexpr std::uint8_t flag_not_operating = 4;
 
   node_index node = no_node;  // the organization's jurisdiction (normally an office)
   std::uint8_t kind = 0;      // org_kind
@@ -38,7 +42,7 @@ struct org_record {
   std::array<std::uint8_t, branch_type_count> targets{};     // formation targets designated
   std::array<std::uint8_t, branch_type_count> struck_off{};  // ... of which struck off
 
-  bool in_scope() const { return (flags & flag_registered) && !(flags & flag_removed); }
+  bool in_scope() const { return (flags & flag_registered) && !(flags & (flag_removed | flag_not_operating)); }
   bool operator==(const org_record&) const = default;
 };
 

@@ -39,9 +39,11 @@ namespace gongjian::projections {
 //      d/ and g/; its d/ and g/ keys are not today's postings, so a store of it starts again too;
 //   5: the letters addressed to each branch (d/) and of each org's members (g/), and a member's
 //      letters (r/, one key per letter before), as postings (member_transfers.h); each bulletin
-//      (w/b/) and interview (w/i/) under a key of its own (a `w` holding them still loads).
+//      (w/b/) and interview (w/i/) under a key of its own (a `w` holding them still loads);
+//   6: an org recorded as a shell or dormant firm is out of the base (org_record's
+//      flag_not_operating), which states of 5 and before do not know.
 inline constexpr std::string_view projection_layout_key = "v";
-inline constexpr std::uint32_t projection_layout_version = 5;
+inline constexpr std::uint32_t projection_layout_version = 6;
 
 // One of an organization's members, packed into 8 bytes: where the member works and the bits that
 // decide whether they count towards the 3-formal-member rule (formal, and disclosed or active).
