@@ -615,18 +615,46 @@ struct decider {
                                                       c.has_activity_venue, c.note, c.corrected_on});
   }
 
+  // A deregistered (注销) firm no longer exists, so it leaves the shared organizations it is in
+  // (joint, affiliated, industry) with its removal, even a joint one left with one org: the
+  // two-org rule binds a formation and a choice to leave, not a firm's ceasing, and holding it
+  // here left such a firm in neither the branch nor out of the base. An organization of its own,
+  // or one that covers no other org, is dissolved first: that has a reason and members of its own.
+  check leaves_on_deregistration(const commands::remove_organization& c, std::vector<event>& out) const {
+    std::vector<branch_id> covering;
+    for (const auto& [id, b] : s.branches()) {
+      if (b.dissolved || std::find(b.orgs.begin(), b.orgs.end(), c.org) == b.orgs.end()) continue;
+      if (b.mode == formation_mode::standalone || b.orgs.size() == 1) {
+        return reject(rules::org_still_covered, "org",
+                      "org " + id_text(c.org.value) + " is the only org of organization " + id_text(id.value) +
+                          "; dissolve it first");
+      }
+      if (auto r = after_prior_step(c.removed_on, b.formed_on, "removed_on", "the organization's formation")) return r;
+      covering.push_back(id);
+    }
+    std::sort(covering.begin(), covering.end(), [](branch_id a, branch_id b) { return a.value < b.value; });
+    for (auto branch : covering) {
+      out.push_back(events::organization_orgs_removed{branch, {c.org}, "所在单位已注销 (the org was deregistered)",
+                                                      c.removed_on});
+    }
+    return std::nullopt;
+  }
+
   outcome operator()(const commands::remove_organization& c) const {
     if (auto r = first_of(org_in_scope(c.org, "org"), known(c.reason, "reason"), optional_text(c.note, "note"),
                           past(c.removed_on, "removed_on"))) {
       return failure{*r};
     }
     if (auto r = after_registration(c.removed_on, c.org, "removed_on")) return failure{*r};
-    const auto* org = s.find_org(c.org);
-    if (org->coverage != 0) {
-      return failure{reject(rules::org_still_covered, "org",
-                            "org " + id_text(c.org.value) + " is still inside an organization; remove it from it first")};
+    std::vector<event> out;
+    if (s.find_org(c.org)->coverage != 0) {
+      if (c.reason != removal_reason::deregistered) {
+        return failure{reject(rules::org_still_covered, "org",
+                              "org " + id_text(c.org.value) + " is still inside an organization; remove it from it first")};
+      }
+      if (auto r = leaves_on_deregistration(c, out)) return failure{*r};
     }
-    std::vector<event> out{events::organization_removed{c.org, c.reason, c.note, c.removed_on}};
+    out.push_back(events::organization_removed{c.org, c.reason, c.note, c.removed_on});
     for (std::size_t t = 0; t < enum_count<organization_type>(); ++t) {
       if (auto target = s.open_target(c.org, static_cast<organization_type>(t))) {
         out.push_back(events::formation_target_withdrawn{*target, c.org, c.removed_on});

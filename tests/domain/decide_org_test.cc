@@ -272,6 +272,61 @@ TEST(org_rules, an_org_inside_an_organization_is_not_removed) {
   t.ok(commands::remove_organization{organization_id{1}, removal_reason::shell, "", day("2016-07-22")});
 }
 
+TEST(org_rules, a_deregistered_org_leaves_the_shared_organizations_it_is_in) {
+  // A firm of a two-org joint branch is deregistered (注销): it could leave neither the branch
+  // (joint_requires_two_orgs) nor the base (org_still_covered). Its removal now takes it out of
+  // every shared organization, the joint one left with one org.
+  scenario t;
+  t.jurisdictions();
+  t.org(1);
+  t.org(2);
+  t.org(3);
+  t.members(1, 2);
+  t.members(2, 1);
+  t.ok(form(10, organization_type::party, formation_mode::joint, {1, 2}));
+  t.ok(form(11, organization_type::trade_union, formation_mode::joint, {1, 2, 3}));
+  EXPECT_EQ(t.code_of(commands::remove_orgs_from_organization{branch_id{10}, {organization_id{1}}, "", day("2016-07-21")}),
+            "joint_requires_two_orgs");
+  EXPECT_EQ(t.code_of(commands::remove_organization{organization_id{1}, removal_reason::shell, "", day("2016-07-21")}),
+            "org_still_covered");
+  // Not before the organizations were formed.
+  EXPECT_EQ(t.code_of(commands::remove_organization{organization_id{1}, removal_reason::deregistered, "", day("2016-07-19")}),
+            "date_before_prior_step");
+  EXPECT_FALSE(t.s.find_org(organization_id{1})->removed);
+
+  const auto events =
+      t.ok(commands::remove_organization{organization_id{1}, removal_reason::deregistered, "已注销", day("2016-07-21")});
+  ASSERT_EQ(events.size(), 3u);
+  const auto& left_party = std::get<events::organization_orgs_removed>(events[0]);
+  EXPECT_EQ(left_party.branch, branch_id{10});
+  EXPECT_EQ(left_party.orgs, std::vector<organization_id>{organization_id{1}});
+  EXPECT_EQ(left_party.removed_on, day("2016-07-21"));
+  EXPECT_EQ(std::get<events::organization_orgs_removed>(events[1]).branch, branch_id{11});
+  EXPECT_EQ(std::get<events::organization_removed>(events[2]).reason, removal_reason::deregistered);
+  EXPECT_TRUE(t.s.find_org(organization_id{1})->removed);
+  EXPECT_EQ(t.s.find_org(organization_id{1})->coverage, 0u);
+  EXPECT_EQ(t.s.find_branch(branch_id{10})->orgs, std::vector<organization_id>{organization_id{2}});
+  EXPECT_TRUE(t.s.find_org(organization_id{2})->covered_by(organization_type::party));
+  EXPECT_EQ(t.s.find_branch(branch_id{11})->orgs.size(), 2u);
+}
+
+TEST(org_rules, a_deregistered_org_with_an_organization_of_its_own_is_removed_after_it_is_dissolved) {
+  scenario t;
+  t.jurisdictions();
+  t.org(1);
+  t.org(2);
+  t.members(1, 3);
+  t.ok(form(10, organization_type::party, formation_mode::standalone, {1}));
+  const auto r = t.rejection_of(commands::remove_organization{organization_id{1}, removal_reason::deregistered, "", day("2016-07-21")});
+  EXPECT_EQ(r.code, "org_still_covered");
+  EXPECT_EQ(r.field, "org");
+  EXPECT_NE(r.message.find("organization 10"), std::string::npos) << r.message;
+  t.ok(commands::dissolve_organization{branch_id{10}, "撤销", day("2016-07-21")});
+  EXPECT_EQ(t.code_of(commands::remove_organization{organization_id{1}, removal_reason::deregistered, "", day("2016-07-21")}),
+            "accepted");
+  EXPECT_TRUE(t.s.find_org(organization_id{1})->removed);
+}
+
 }  // namespace
 }  // namespace gongjian::domain
 

@@ -92,7 +92,7 @@ inline constexpr rule_info org_removed{"org_removed", rejection_kind::conflict,
 inline constexpr rule_info survey_step_out_of_order{"survey_step_out_of_order", rejection_kind::rule_violation,
     "The four survey steps (四个步骤) are completed in order: 调查 investigate, 甄别 screen, 登记 register, 建库 build the database."};
 inline constexpr rule_info org_still_covered{"org_still_covered", rejection_kind::rule_violation,
-    "An org inside an organization leaves it before it is removed from the base."};
+    "An org inside an organization leaves it before it is removed from the base; a deregistered (注销) one leaves the shared organizations it is in with its removal, once an organization of its own is dissolved."};
 inline constexpr rule_info member_not_found{"member_not_found", rejection_kind::not_found,
     "A member referred to is recorded."};
 inline constexpr rule_info member_in_another_org{"member_in_another_org", rejection_kind::conflict,
