@@ -405,30 +405,21 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
 }
 
 // An interview of an earlier round that was held, whose rectification items are overdue at this
-// bulletin (an item not done with a deadline before it) and whose jurisdiction's rank did not
-// improve since the interview's round (in the ranking of the interview's twin), is escalated one
-// level up.
+// bulletin (an item not done with a deadline before it), is escalated one level up: "each item is
+// struck off when done or escalated when not" (domain README, "Practice"). Whether the
+// jurisdiction's rank improved meanwhile does not excuse an item left undone (an earlier rule
+// that skipped those let an interview's list lapse with no follow-up at all).
 result<void> workflow::escalations_for(const campaign_record& campaign, std::uint32_t round, domain::date due,
                                        tick_report& report) {
   std::vector<std::uint64_t> to_escalate;
   runner_.read([&](const projection_state& s, const keyed_state&) {
-    const auto* now = s.bulletin(campaign.id, round);
     for (const auto& [id, iv] : s.interviews()) {
       if (iv.campaign != campaign.id || iv.round >= round) continue;
       if (iv.status != domain::interview_status::held && iv.status != domain::interview_status::rectifying) continue;
       bool overdue = false;
       for (std::size_t k = 0; k < iv.items.size(); ++k)
         if (!iv.items_done[k] && iv.items[k].deadline < due) overdue = true;
-      if (!overdue) continue;
-      auto node = s.model().tree().find(iv.jurisdiction);
-      if (!node || s.model().tree().at(*node).parent == no_node) continue;
-      const std::string& parent = s.model().tree().at(s.model().tree().at(*node).parent).code;
-      const auto* then_line =
-          line_of(ranking_of(s.bulletin(campaign.id, iv.round), parent, iv.affiliation), iv.jurisdiction);
-      const auto* now_line = line_of(ranking_of(now, parent, iv.affiliation), iv.jurisdiction);
-      if (then_line == nullptr || now_line == nullptr) continue;
-      if (now_line->rank < then_line->rank) continue;  // improved
-      to_escalate.push_back(id);
+      if (overdue) to_escalate.push_back(id);
     }
   });
   std::vector<submission> batch;
@@ -436,7 +427,7 @@ result<void> workflow::escalations_for(const campaign_record& campaign, std::uin
   for (auto id : to_escalate) {
     domain::commands::escalate_interview command;
     command.interview = domain::interview_id{id};
-    command.reason = "整改事项逾期且排名未提升 (rectification overdue, rank not improved)";
+    command.reason = "整改事项逾期未完成 (rectification items overdue)";
     command.escalated_on = due;
     batch.push_back(submission{std::move(command), "escalate:" + std::to_string(campaign.id) + ":" +
                                                        std::to_string(round) + ":" + std::to_string(id)});
