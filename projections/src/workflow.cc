@@ -419,7 +419,11 @@ result<void> workflow::escalations_for(const campaign_record& campaign, std::uin
       bool overdue = false;
       for (std::size_t k = 0; k < iv.items.size(); ++k)
         if (!iv.items_done[k] && iv.items[k].deadline < due) overdue = true;
-      if (overdue) to_escalate.push_back(id);
+      if (!overdue) continue;
+      // Nowhere to go from the top (decide: no_level_above), and one refusal would stop the tick.
+      auto node = s.model().tree().find(iv.jurisdiction);
+      if (!node || s.model().tree().at(*node).parent == no_node) continue;
+      to_escalate.push_back(id);
     }
   });
   std::vector<submission> batch;
