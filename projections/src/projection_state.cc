@@ -23,13 +23,7 @@ overloaded(F...) -> overloaded<F...>;
 
 std::size_t idx(auto e) { return static_cast<std::size_t>(e); }
 
-void set_operating(org_record& r, domain::operating_status status) {
-  if (status == domain::operating_status::in_real_operation) {
-    r.flags &= static_cast<std::uint8_t>(~org_record::flag_not_operating);
-  } else {
-    r.flags |= org_record::flag_not_operating;
-  }
-}
+bool operating(domain::operating_status status) { return status == domain::operating_status::in_real_operation; }
 
 // Saturating-at-zero adjustment of a small per-org count; an underflow means the read side saw an
 // event it cannot place (for example a release of an instructor it never saw assigned).
@@ -318,8 +312,7 @@ struct projection_state::handler {
     } else {
       s.instructors_uncounted_.clear();
     }
-    org_index i = model().register_org(e.org, node, e.kind);
-    model().mutate_org(i, [&](org_record& r) { set_operating(r, e.status); });
+    model().register_org(e.org, node, e.kind, operating(e.status));
     s.recount_uncounted_instructors();
   }
   void operator()(const ev::survey_step_completed& e) {
@@ -336,7 +329,7 @@ struct projection_state::handler {
     if (e.status) {
       // In or out of the base: its instructors are counted again where it is (not) in scope.
       s.uncount_instructors_of(*i);
-      model().mutate_org(*i, [&](org_record& r) { set_operating(r, *e.status); });
+      model().mutate_org(*i, [&](org_record& r) { r.set_operating(operating(*e.status)); });
       s.recount_uncounted_instructors();
     }
     if (!e.office) return;

@@ -77,23 +77,21 @@ std::optional<org_index> read_model::find_org(domain::organization_id id) const 
   return i;
 }
 
-org_index read_model::register_org(domain::organization_id id, node_index node, org_kind kind) {
+org_index read_model::register_org(domain::organization_id id, node_index node, org_kind kind, bool operating) {
+  const auto set = [&](org_record& r) {
+    r.node = node;
+    r.kind = static_cast<std::uint8_t>(kind);
+    r.flags |= org_record::flag_registered;
+    r.set_operating(operating);
+  };
   if (auto existing = find_org(id)) {
-    mutate_org(*existing, [&](org_record& r) {
-      r.node = node;
-      r.kind = static_cast<std::uint8_t>(kind);
-      r.flags |= org_record::flag_registered;
-    });
+    mutate_org(*existing, set);
     return *existing;
   }
   const org_index i = org_ids_.insert(id.value);
   orgs_.push_back(org_record{});
   org_dirty_.push_back(false);
-  mutate_org(i, [&](org_record& r) {
-    r.node = node;
-    r.kind = static_cast<std::uint8_t>(kind);
-    r.flags = org_record::flag_registered;
-  });
+  mutate_org(i, set);
   return i;
 }
 

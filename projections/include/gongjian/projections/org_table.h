@@ -42,6 +42,10 @@ struct org_record {
   std::array<std::uint8_t, branch_type_count> targets{};     // formation targets designated
   std::array<std::uint8_t, branch_type_count> struck_off{};  // ... of which struck off
 
+  void set_operating(bool operating) {
+    flags = operating ? static_cast<std::uint8_t>(flags & ~flag_not_operating)
+                      : static_cast<std::uint8_t>(flags | flag_not_operating);
+  }
   bool in_scope() const { return (flags & flag_registered) && !(flags & (flag_removed | flag_not_operating)); }
   bool operator==(const org_record&) const = default;
 };

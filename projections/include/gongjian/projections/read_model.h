@@ -38,8 +38,9 @@ class read_model {
 
   // ---- organizations ----
   std::optional<org_index> find_org(domain::organization_id id) const;
-  // Registers (or re-registers after a correction) an organization under a jurisdiction.
-  org_index register_org(domain::organization_id id, node_index node, org_kind kind);
+  // Registers (or re-registers after a correction) an organization under a jurisdiction;
+  // `operating` false (a shell or dormant firm) keeps it out of the base (flag_not_operating).
+  org_index register_org(domain::organization_id id, node_index node, org_kind kind, bool operating = true);
   const org_record& org(org_index i) const { return orgs_[i]; }
   domain::organization_id org_id(org_index i) const { return domain::organization_id{org_ids_.id_at(i)}; }
   std::size_t org_count() const { return orgs_.size(); }
