@@ -1426,14 +1426,20 @@ struct decider {
       return failure{*r};
     }
     const auto* i = s.find_interview(c.interview);
-    if (i->status == interview_status::scheduled) {
-      return failure{reject(rules::interview_not_held, "interview", "interview " + id_text(c.interview.value) + " is not held yet")};
-    }
     if (i->status == interview_status::escalated || i->status == interview_status::closed) {
       return failure{reject(rules::interview_settled, "interview",
                             "interview " + id_text(c.interview.value) + " is " + std::string(to_string(i->status)))};
     }
-    if (auto r = after_prior_step(c.escalated_on, i->held_on, "escalated_on", "the interview")) return failure{*r};
+    if (i->status == interview_status::scheduled) {
+      // One never held is followed up too, once its day has gone by without a hearing.
+      if (c.escalated_on <= i->scheduled_on) {
+        return failure{reject(rules::interview_not_held, "escalated_on",
+                              "interview " + id_text(c.interview.value) + " is scheduled for " +
+                                  to_string(i->scheduled_on) + " and not held yet; it is escalated as not held only after that day")};
+      }
+    } else if (auto r = after_prior_step(c.escalated_on, i->held_on, "escalated_on", "the interview")) {
+      return failure{*r};
+    }
     const auto& where = s.jurisdiction(i->jurisdiction);
     if (where.parent == no_jurisdiction) {
       return failure{reject(rules::no_level_above, "interview", where.code.value + " has no level above")};

@@ -66,6 +66,24 @@ bool below_target_rate(indicator which, const indicator_value& now, std::uint32_
          now.numerator * 1000 < static_cast<std::int64_t>(permille) * now.denominator;
 }
 
+std::string_view escalation_reason(const interview_record& interview, domain::date due) {
+  switch (interview.status) {
+    case domain::interview_status::scheduled:
+      return domain::china_date_of(interview.scheduled_at_ms) < due ? "约谈未按期举行 (interview not held as scheduled)"
+                                                                     : "";
+    case domain::interview_status::held:
+      return domain::china_date_of(interview.held_at_ms) < due ? "约谈后未制定整改清单 (no rectification list set)" : "";
+    case domain::interview_status::rectifying:
+      for (std::size_t k = 0; k < interview.items.size(); ++k)
+        if (!interview.items_done[k] && interview.items[k].deadline < due) return "整改事项逾期未完成 (rectification items overdue)";
+      return "";
+    case domain::interview_status::escalated:
+    case domain::interview_status::closed:
+      return "";
+  }
+  return "";
+}
+
 namespace {
 
 bool workflow_relevant(std::string_view type) {
@@ -411,27 +429,24 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
 // that skipped those let an interview's list lapse with no follow-up at all).
 result<void> workflow::escalations_for(const campaign_record& campaign, std::uint32_t round, domain::date due,
                                        tick_report& report) {
-  std::vector<std::uint64_t> to_escalate;
+  std::vector<std::pair<std::uint64_t, std::string_view>> to_escalate;  // interview, reason
   runner_.read([&](const projection_state& s, const keyed_state&) {
     for (const auto& [id, iv] : s.interviews()) {
       if (iv.campaign != campaign.id || iv.round >= round) continue;
-      if (iv.status != domain::interview_status::held && iv.status != domain::interview_status::rectifying) continue;
-      bool overdue = false;
-      for (std::size_t k = 0; k < iv.items.size(); ++k)
-        if (!iv.items_done[k] && iv.items[k].deadline < due) overdue = true;
-      if (!overdue) continue;
+      const std::string_view reason = escalation_reason(iv, due);
+      if (reason.empty()) continue;
       // Nowhere to go from the top (decide: no_level_above), and one refusal would stop the tick.
       auto node = s.model().tree().find(iv.jurisdiction);
       if (!node || s.model().tree().at(*node).parent == no_node) continue;
-      to_escalate.push_back(id);
+      to_escalate.emplace_back(id, reason);
     }
   });
   std::vector<submission> batch;
   batch.reserve(to_escalate.size());
-  for (auto id : to_escalate) {
+  for (const auto& [id, reason] : to_escalate) {
     domain::commands::escalate_interview command;
     command.interview = domain::interview_id{id};
-    command.reason = "整改事项逾期未完成 (rectification items overdue)";
+    command.reason = std::string(reason);
     command.escalated_on = due;
     batch.push_back(submission{std::move(command), "escalate:" + std::to_string(campaign.id) + ":" +
                                                        std::to_string(round) + ":" + std::to_string(id)});

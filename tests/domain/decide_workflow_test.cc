@@ -195,7 +195,6 @@ TEST_F(interviews, held_before_items_are_set_and_closed_when_items_are_done) {
 
 TEST_F(interviews, escalated_to_the_level_above_then_closed) {
   t.ok(schedule(1));
-  EXPECT_EQ(t.code_of(commands::escalate_interview{interview_id{1}, "未到场", day("2016-07-25")}), "interview_not_held");
   t.ok(hold(1));
   t.ok(items(1));
   const auto events = t.ok(commands::escalate_interview{interview_id{1}, "逾期未整改", day("2016-07-31")});
@@ -203,6 +202,23 @@ TEST_F(interviews, escalated_to_the_level_above_then_closed) {
   EXPECT_EQ(t.code_of(commands::escalate_interview{interview_id{1}, "再次", day("2016-07-31")}), "interview_settled");
   EXPECT_EQ(t.code_of(items(1)), "interview_settled");
   t.ok(commands::close_interview{interview_id{1}, "移交上级处理", day("2016-08-01")});
+}
+
+// "Followed up": an interview whose day went by without a hearing is escalated as not held, but
+// not on or before its day, when it may still be held.
+TEST_F(interviews, one_never_held_is_escalated_once_its_day_has_passed) {
+  t.ok(schedule(1));  // for 2016-07-20
+  const auto r = t.rejection_of(commands::escalate_interview{interview_id{1}, "未到场", day("2016-07-20")});
+  EXPECT_EQ(r.code, "interview_not_held");
+  EXPECT_EQ(r.field, "escalated_on");
+  EXPECT_NE(r.message.find("2016-07-20"), std::string::npos) << r.message;
+  EXPECT_EQ(t.s.find_interview(interview_id{1})->status, interview_status::scheduled);
+  const auto events = t.ok(commands::escalate_interview{interview_id{1}, "约谈未按期举行", day("2016-07-21")});
+  EXPECT_EQ(std::get<events::interview_escalated>(events[0]).to, hangzhou);
+  EXPECT_EQ(t.s.find_interview(interview_id{1})->status, interview_status::escalated);
+  EXPECT_EQ(t.code_of(hold(1)), "interview_not_scheduled");
+  EXPECT_EQ(t.code_of(items(1)), "interview_settled");
+  t.ok(commands::close_interview{interview_id{1}, "移交上级督办", day("2016-07-22")});
 }
 
 TEST_F(interviews, unknown_interviews_are_not_found) {

@@ -210,7 +210,7 @@ inline constexpr rule_info interview_already_scheduled{"interview_already_schedu
 inline constexpr rule_info interview_not_scheduled{"interview_not_scheduled", rejection_kind::conflict,
     "Only a scheduled interview is held."};
 inline constexpr rule_info interview_not_held{"interview_not_held", rejection_kind::rule_violation,
-    "An interview (约谈) is held before rectification items are set, or it is escalated."};
+    "An interview (约谈) is held before rectification items are set; one not held is escalated only after its scheduled day has passed."};
 inline constexpr rule_info rectification_items_already_set{"rectification_items_already_set", rejection_kind::conflict,
     "The rectification list (整改清单) is set once."};
 inline constexpr rule_info rectification_item_done{"rectification_item_done", rejection_kind::conflict,

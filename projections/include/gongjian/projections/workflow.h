@@ -1,9 +1,9 @@
 #pragma once
 // The campaign workflow (DESIGN.md "Read side", issue 4 "Workflow"): a campaign clock; every
 // cadence days from the campaign's start a bulletin (通报) freezing the Party and the League
-// rankings of every level; interview rules (约谈) applied to each of those rankings; escalation of
-// interviews whose rectification items are overdue and whose rank (in their twin's ranking) did
-// not improve. Every decision goes through the domain's `decide` (commands issue_bulletin,
+// rankings of every level; interview rules (约谈) applied to each of those rankings; escalation,
+// at a later bulletin, of interviews not followed up (never held, no rectification list, an item
+// overdue; escalation_reason below). Every decision goes through the domain's `decide` (commands issue_bulletin,
 // schedule_interview, escalate_interview) and is appended with a deterministic command id:
 //
 //   bulletin:<campaign>:<round>
@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gongjian/domain/commands.h"
@@ -97,6 +98,12 @@ std::size_t ranked_last_by_percent(std::size_t measured, std::uint32_t bottom_pe
 bool made_no_progress(indicator which, const indicator_value& now, const indicator_value& before);
 // Below the target rate (成效不明显): a rate below the campaign's permille. A count has no rate.
 bool below_target_rate(indicator which, const indicator_value& now, std::uint32_t permille);
+// Why an interview of an earlier round is escalated at a bulletin due `due`, or empty when it is
+// not: each follow-up step that should have happened by then and did not ("followed up", domain
+// README). Never held though its day has passed (约谈未按期举行); held but no rectification list
+// set (未制定整改清单); an item not done past its deadline (整改事项逾期未完成). Escalated and
+// closed interviews are settled.
+std::string_view escalation_reason(const interview_record& interview, domain::date due);
 
 class workflow {
  public:
