@@ -706,8 +706,63 @@ struct projection_state::handler {
   }
 };
 
+namespace {
+
+// The day a field event says its fact happened, when it states one: an org's registration at the
+// registry, a member found in an org, a hidden member disclosed, an organization formed, a target
+// struck off, ... Other dates an event carries (the day a member joined the Party, a letter's
+// validity, a target's deadline) are not the day of the fact recorded, and the campaign's own
+// events (leaders, plans, bulletins, interviews) change no counter.
+template <class E>
+std::optional<domain::date> day_of_fact(const E& e) {
+  if constexpr (std::is_same_v<E, ev::jurisdiction_leader_assigned>) return std::nullopt;
+  else if constexpr (requires { e.registered_on; }) return e.registered_on;
+  else if constexpr (requires { e.recorded_on; }) return e.recorded_on;  // before admitted_on: member_recorded
+  else if constexpr (requires { e.admitted_on; }) return e.admitted_on;  // member_developed
+  else if constexpr (requires { e.completed_on; }) return e.completed_on;
+  else if constexpr (requires { e.corrected_on; }) return e.corrected_on;
+  else if constexpr (requires { e.removed_on; }) return e.removed_on;
+  else if constexpr (requires { e.disclosed_on; }) return e.disclosed_on;
+  else if constexpr (requires { e.made_formal_on; }) return e.made_formal_on;
+  else if constexpr (requires { e.left_on; }) return e.left_on;
+  else if constexpr (requires { e.attached_on; }) return e.attached_on;
+  else if constexpr (requires { e.detached_on; }) return e.detached_on;
+  else if constexpr (requires { e.issued_on; }) return e.issued_on;
+  else if constexpr (requires { e.received_on; }) return e.received_on;
+  else if constexpr (requires { e.rejected_on; }) return e.rejected_on;
+  else if constexpr (requires { e.revoked_on; }) return e.revoked_on;
+  else if constexpr (requires { e.expired_on; }) return e.expired_on;
+  else if constexpr (requires { e.listed_on; }) return e.listed_on;
+  else if constexpr (requires { e.assigned_on; }) return e.assigned_on;
+  else if constexpr (requires { e.released_on; }) return e.released_on;
+  else if constexpr (requires { e.formed_on; }) return e.formed_on;
+  else if constexpr (requires { e.added_on; }) return e.added_on;
+  else if constexpr (requires { e.dissolved_on; }) return e.dissolved_on;
+  else if constexpr (requires { e.designated_on; }) return e.designated_on;
+  else if constexpr (requires { e.struck_off_on; }) return e.struck_off_on;
+  else if constexpr (requires { e.withdrawn_on; }) return e.withdrawn_on;
+  else return std::nullopt;
+}
+
+}  // namespace
+
+domain::date projection_state::baseline_day() const {
+  const campaign_record* last = nullptr;
+  for (const auto& [id, c] : campaigns_)
+    if (last == nullptr || c.opened_at > last->opened_at) last = &c;
+  return last == nullptr ? domain::date{} : last->starts_on;
+}
+
 void projection_state::apply(const eventstore::recorded_event& recorded, const domain::event& event, keyed_state& keyed) {
+  // "On the existing base": a fact recorded after the campaign opened but dated before its start
+  // (an org registered years ago found by the survey, an organization formed before, ...) was
+  // part of the base its progress is measured from, so it moves the baseline as well.
+  if (!campaigns_.empty()) {
+    const auto day = std::visit([](const auto& e) { return day_of_fact(e); }, event);
+    model_.set_backdated(day.has_value() && *day < baseline_day());
+  }
   std::visit(handler{*this, recorded, keyed}, event);
+  model_.set_backdated(false);
   if (audit_indexing_) index_audit(recorded, event, keyed);
   last_applied_ = recorded.pos;
   ++events_applied_;

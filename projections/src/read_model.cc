@@ -97,12 +97,14 @@ org_index read_model::register_org(domain::organization_id id, node_index node, 
 
 void read_model::count_at(node_index n, std::size_t counter_index, std::int64_t delta) {
   current_[n][counter_index] += delta;
+  if (backdated_) baseline_[n][counter_index] += delta;
   mark_node_dirty(n);
 }
 
 void read_model::count(node_index n, std::size_t counter_index, std::int64_t delta) {
   tree_.for_self_and_ancestors(n, [&](node_index a) {
     current_[a][counter_index] += delta;
+    if (backdated_) baseline_[a][counter_index] += delta;
     mark_node_dirty(a);
   });
 }
@@ -113,6 +115,8 @@ void read_model::add_contribution(const org_record& r, std::int64_t sign) {
   org_contribution(r, c);
   tree_.for_self_and_ancestors(r.node, [&](node_index a) {
     for (std::size_t k = 0; k < counter::count; ++k) current_[a][k] += sign * c[k];
+    if (backdated_)
+      for (std::size_t k = 0; k < counter::count; ++k) baseline_[a][k] += sign * c[k];
     mark_node_dirty(a);
   });
 }
@@ -135,6 +139,8 @@ void read_model::push_difference(const org_record& before, const org_record& aft
   if (n == 0) return;
   tree_.for_self_and_ancestors(after.node, [&](node_index up) {
     for (std::size_t j = 0; j < n; ++j) current_[up][changed[j]] += a[changed[j]] - b[changed[j]];
+    if (backdated_)
+      for (std::size_t j = 0; j < n; ++j) baseline_[up][changed[j]] += a[changed[j]] - b[changed[j]];
     mark_node_dirty(up);
   });
 }

@@ -46,6 +46,7 @@ class scenario {
     e.kind = kind;
     e.org_name = "org" + std::to_string(id);
     e.office = jurisdiction_code{office};
+    e.registered_on = today;
     add(e);
   }
   void member(std::uint64_t id, std::uint64_t org, member_affiliation a = member_affiliation::party,
@@ -56,6 +57,7 @@ class scenario {
     e.affiliation = a;
     e.standing = s;
     e.status = st;
+    e.admitted_on = e.recorded_on = today;
     add(e);
   }
   void form(std::uint64_t branch, domain::organization_type type, domain::formation_mode mode,
@@ -65,6 +67,7 @@ class scenario {
     e.branch_type = type;
     e.mode = mode;
     for (auto o : orgs) e.orgs.push_back(organization_id{o});
+    e.formed_on = today;
     add(e);
   }
   void target(std::uint64_t id, std::uint64_t org, domain::organization_type type = domain::organization_type::party,
@@ -75,6 +78,7 @@ class scenario {
     e.branch_type = type;
     e.deadline = deadline;
     e.person_responsible = "负责人";
+    e.designated_on = today;
     add(e);
   }
   void strike(std::uint64_t target, std::uint64_t org, std::uint64_t branch,
@@ -98,6 +102,7 @@ class scenario {
     e.starts_on = start;
     e.ends_on = domain::add_days(start, 100);
     add(e);
+    today = start;
   }
   void bulletin(std::uint64_t campaign, std::uint32_t round) {
     ev::bulletin_issued e;
@@ -121,6 +126,9 @@ class scenario {
 
   projection_state state;
   eventstore::actor actor{"staff-1", "operator", "110101001"};
+  // The day the builders date their facts (registered, recorded, formed, designated): before the
+  // campaign's start until it opens, its start after (a fact dated before it moves the baseline).
+  domain::date today = day(2016, 6, 20);
 
  private:
   keyed_state keyed_;

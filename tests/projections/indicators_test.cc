@@ -82,11 +82,13 @@ class indicators_scenario : public ::testing::Test {
     dev.member = domain::member_id{33};
     dev.org = organization_id{3};
     dev.standing = member_standing::probationary;
+    dev.admitted_on = day(2016, 7, 5);
     s.add(dev);
     s.add(ev::transfer_letter_received{domain::transfer_id{1}, domain::member_id{42}, domain::branch_id{100}, day(2016, 7, 6)});
     ev::instructor_assigned ins;
     ins.instructor = domain::instructor_id{500};
     ins.orgs = {organization_id{3}};
+    ins.assigned_on = day(2016, 7, 6);
     s.add(ins);
     s.add(ev::member_attached_nearby{domain::member_id{91}, domain::branch_id{100}, day(2016, 7, 7)});
     s.form(200, organization_type::league, formation_mode::standalone, {7});
@@ -520,6 +522,60 @@ TEST(indicators, shell_and_dormant_orgs_are_out_of_the_base_while_they_are_so) {
   s.org(2, "110101002");  // registered again, in real operation (the default)
   EXPECT_EQ(s.count("110101002", indicator::orgs_in_scope), 1);
   EXPECT_EQ(s.count("110101", indicator::orgs_in_scope), 3);
+}
+
+TEST(indicators, facts_dated_before_the_start_are_in_the_baseline_whenever_recorded) {
+  // "On the existing base" (domain README, Indicators): the baseline is what there was when the
+  // campaign started. A survey after the opening that finds a firm registered years ago, with a
+  // Party branch formed before the start, adds both to the baseline as well: finding them is not
+  // progress. What is dated from the start on is.
+  scenario s;
+  s.org(1, "110101001");  // 2016-06-20, recorded before the opening
+  s.open_campaign();      // starts 2016-07-01
+  const node_index office = s.node("110101001"), nation = s.node("000000");
+  const auto party = [](std::size_t f) { return counter::of(twin::party, f); };
+
+  s.today = day(2015, 3, 10);
+  s.org(2, "110101001");
+  s.form(200, organization_type::party, formation_mode::standalone, {2});
+  s.today = day(2016, 6, 25);
+  s.member(21, 2);  // found in org2, dated before the start
+  s.today = day(2016, 7, 1);  // the start day itself: progress
+  s.org(3, "110101001");
+  s.member(31, 3);
+  s.member(32, 3);
+  s.member(33, 3);
+  s.form(300, organization_type::party, formation_mode::standalone, {3});
+  for (node_index n : {office, nation}) {
+    const counter_block& base = s.model().baseline(n);
+    const counter_block& now = s.model().counters(n);
+    EXPECT_EQ(base[counter::orgs_in_scope], 2);  // org1, org2
+    EXPECT_EQ(now[counter::orgs_in_scope], 3);
+    EXPECT_EQ(evaluate(base, indicator::organization_coverage_rate, twin::party), ratio(1, 2));  // org2
+    EXPECT_EQ(evaluate(now, indicator::organization_coverage_rate, twin::party), ratio(2, 3));
+    EXPECT_EQ(base[party(counter::formal_members)], 1);  // member 21
+    EXPECT_EQ(now[party(counter::formal_members)], 4);
+    EXPECT_EQ(base[party(counter::eligible)], 0);
+    EXPECT_EQ(now[party(counter::eligible)], 1);  // org3
+  }
+
+  // A removal dated before the start, recorded now, takes the org out of the baseline too; one
+  // dated after leaves the baseline as it was.
+  s.add(ev::organization_removed{organization_id{1}, domain::removal_reason::shell, "空壳", day(2016, 6, 30)});
+  EXPECT_EQ(s.model().baseline(office)[counter::orgs_in_scope], 1);
+  EXPECT_EQ(evaluate(s.model().baseline(office), indicator::organization_coverage_rate, twin::party), ratio(1, 1));
+  s.add(ev::organization_removed{organization_id{3}, domain::removal_reason::deregistered, "注销", day(2016, 7, 2)});
+  EXPECT_EQ(s.model().baseline(office)[counter::orgs_in_scope], 1);
+  EXPECT_EQ(s.model().counters(office)[counter::orgs_in_scope], 1);
+
+  // A bulletin's copy is not touched: a fact dated before it but recorded after it is change
+  // since that bulletin, as the bulletin recorded what was known.
+  s.bulletin(1, 1);
+  s.today = day(2016, 6, 1);
+  s.org(4, "110101001");
+  EXPECT_EQ(s.model().at_last_bulletin(office)[counter::orgs_in_scope], 1);
+  EXPECT_EQ(s.model().baseline(office)[counter::orgs_in_scope], 2);
+  EXPECT_EQ(s.model().counters(office)[counter::orgs_in_scope], 2);
 }
 
 TEST(indicators, moving_an_org_moves_its_counts_and_ledger_items) {

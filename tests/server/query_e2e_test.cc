@@ -91,10 +91,10 @@ class QueryE2E : public ::testing::Test {
       command("disclose_member_identity", {{"command_id", "d-" + std::to_string(m)}, {"member", m}, {"disclosed_on", "2016-07-04"}});
     }
   }
-  std::uint64_t form(std::uint64_t branch, std::uint64_t org_id) {
+  std::uint64_t form(std::uint64_t branch, std::uint64_t org_id, const std::string& formed_on = "2016-07-10") {
     auto r = command("form_organization", {{"command_id", "f-" + std::to_string(branch)}, {"branch", branch},
                                            {"branch_type", "party"}, {"mode", "standalone"}, {"branch_name", "党支部"},
-                                           {"orgs", json::array{org_id}}, {"channel_name", ""}, {"formed_on", "2016-07-10"}});
+                                           {"orgs", json::array{org_id}}, {"channel_name", ""}, {"formed_on", formed_on}});
     return u(r.at("last_position"));
   }
 
@@ -1177,15 +1177,19 @@ TEST_F(QueryE2E, ActionPlanShowsTheLatestPlanItsLeaderAndProgress) {
   EXPECT_EQ(then.at("plan").at("revisions").as_array().size(), 1u);
   EXPECT_EQ(then.at("leader").at("name"), "王五");
 
-  // Org 1's Party branch strikes target 11 off: progress follows.
-  form(21, 1);
+  // Org 1's Party branch, formed on the campaign's first day, strikes target 11 off: progress
+  // follows. Org 2's, recorded now but formed before the start, was part of the existing base:
+  // it raises the baseline with the value, not the change.
+  form(21, 1, china_day(0));
+  formal_members(220, 2, 3);  // found and disclosed in July 2016
+  form(22, 2, "2016-07-10");
   caught_up();
   auto after = get("/api/v1/jurisdictions/110101/plan?today=2016-08-21", "t-leader-bj");
   const auto& party_after = after.at("plan").at("progress").at(0);
   EXPECT_EQ(party_after.at("formation_targets"), json::parse(R"({"value":2,"since_baseline":0})"));
-  EXPECT_EQ(party_after.at("struck_off"), json::parse(R"({"value":1,"since_baseline":1})"));
-  EXPECT_EQ(party_after.at("standalone"), json::parse(R"({"value":1,"since_baseline":1})"));
-  EXPECT_EQ(party_after.at("organization_covered"), json::parse(R"({"value":1,"since_baseline":1})"));
+  EXPECT_EQ(party_after.at("struck_off"), json::parse(R"({"value":2,"since_baseline":1})"));
+  EXPECT_EQ(party_after.at("standalone"), json::parse(R"({"value":2,"since_baseline":1})"));
+  EXPECT_EQ(party_after.at("organization_covered"), json::parse(R"({"value":2,"since_baseline":1})"));
   // 西城's: a union line, measured by union coverage; no standalone count for a mass organization.
   auto xc = get("/api/v1/jurisdictions/110102/plan?today=2016-08-21");
   ASSERT_EQ(xc.at("plan").at("targets").as_array().size(), 1u);
@@ -1208,7 +1212,7 @@ TEST_F(QueryE2E, ActionPlanShowsTheLatestPlanItsLeaderAndProgress) {
   auto closed = get("/api/v1/jurisdictions/110101/plan?today=2016-08-21");
   EXPECT_EQ(u(closed.at("campaign").at("id")), 1u);
   EXPECT_EQ(closed.at("campaign").at("closed"), true);
-  EXPECT_EQ(closed.at("plan").at("progress").at(0).at("struck_off"), json::parse(R"({"value":1,"since_baseline":null})"));
+  EXPECT_EQ(closed.at("plan").at("progress").at(0).at("struck_off"), json::parse(R"({"value":2,"since_baseline":null})"));
   // A new campaign is the default; it has no plan yet, and the old one is asked for by id.
   open(2);
   caught_up();

@@ -41,9 +41,11 @@ namespace gongjian::projections {
 //      letters (r/, one key per letter before), as postings (member_transfers.h); each bulletin
 //      (w/b/) and interview (w/i/) under a key of its own (a `w` holding them still loads);
 //   6: an org recorded as a shell or dormant firm is out of the base (org_record's
-//      flag_not_operating), which states of 5 and before do not know.
+//      flag_not_operating), which states of 5 and before do not know;
+//   7: a fact recorded after the campaign opened but dated before its start is in the baseline
+//      too (projection_state::baseline_day), which states of 6 and before left out of it.
 inline constexpr std::string_view projection_layout_key = "v";
-inline constexpr std::uint32_t projection_layout_version = 6;
+inline constexpr std::uint32_t projection_layout_version = 7;
 
 // One of an organization's members, packed into 8 bytes: where the member works and the bits that
 // decide whether they count towards the 3-formal-member rule (formal, and disclosed or active).
@@ -204,6 +206,9 @@ class projection_state {
   const std::map<std::uint64_t, interview_record>& interviews() const { return interviews_; }
   // The most recently opened campaign that is not closed, if any.
   const campaign_record* active_campaign() const;
+  // The start of the campaign whose baseline the model holds (the last opened, closed or not): facts
+  // dated before it are part of the baseline, whenever they are recorded. The zero date when none.
+  domain::date baseline_day() const;
   // Bulletins of one campaign, by round (nullptr when none).
   const bulletin_record* bulletin(std::uint64_t campaign, std::uint32_t round) const;
   const bulletin_record* last_bulletin(std::uint64_t campaign) const;

@@ -7,7 +7,10 @@
 // counts (disclosures, transfers, members developed) are pushed up the same chain.
 //
 // It also keeps two frozen copies of every node's counters: at the campaign's baseline (when the
-// campaign opened) and at the last bulletin, so every indicator has its change since each.
+// campaign opened) and at the last bulletin, so every indicator has its change since each. While
+// `set_backdated(true)` holds, every change goes to the baseline as well: the projections set it
+// for a fact recorded after the campaign opened but dated before its start, which was part of the
+// existing base the campaign's progress is measured from.
 //
 // Threading: single-threaded. The projection runner's thread is the only writer; readers on other
 // threads go through the runner, which hands out consistent copies (see runner.h).
@@ -77,6 +80,7 @@ class read_model {
   // Freezes the current counters as the campaign baseline / as of the last bulletin.
   void freeze_baseline();
   void freeze_bulletin();
+  void set_backdated(bool on) { backdated_ = on; }
 
   // ---- persistence (driven by the runner) ----
   // Nodes and organizations changed since the last drain, each once, in ascending order.
@@ -111,6 +115,7 @@ class read_model {
   domain::chunked_array<org_record> orgs_;
   domain::id_slots org_ids_;  // org_index <-> domain id
   std::uint64_t anomalies_ = 0;
+  bool backdated_ = false;
 
   std::vector<bool> node_dirty_;
   std::vector<node_index> dirty_nodes_;
