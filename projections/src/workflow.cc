@@ -422,11 +422,11 @@ result<void> workflow::interviews_for(const campaign_record& campaign, std::uint
   return {};
 }
 
-// An interview of an earlier round that was held, whose rectification items are overdue at this
-// bulletin (an item not done with a deadline before it), is escalated one level up: "each item is
-// struck off when done or escalated when not" (domain README, "Practice"). Whether the
-// jurisdiction's rank improved meanwhile does not excuse an item left undone (an earlier rule
-// that skipped those let an interview's list lapse with no follow-up at all).
+// An interview of an earlier round not followed up by this bulletin (escalation_reason: never
+// held, no list, an item overdue) is escalated one level up: "each item is struck off when done or
+// escalated when not" (domain README, "Practice"). Whether the jurisdiction's rank improved
+// meanwhile does not excuse it (an earlier rule that skipped those let an interview's list lapse
+// with no follow-up at all).
 result<void> workflow::escalations_for(const campaign_record& campaign, std::uint32_t round, domain::date due,
                                        tick_report& report) {
   std::vector<std::pair<std::uint64_t, std::string_view>> to_escalate;  // interview, reason

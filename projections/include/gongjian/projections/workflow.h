@@ -3,8 +3,9 @@
 // cadence days from the campaign's start a bulletin (通报) freezing the Party and the League
 // rankings of every level; interview rules (约谈) applied to each of those rankings; escalation,
 // at a later bulletin, of interviews not followed up (never held, no rectification list, an item
-// overdue; escalation_reason below). Every decision goes through the domain's `decide` (commands issue_bulletin,
-// schedule_interview, escalate_interview) and is appended with a deterministic command id:
+// overdue; escalation_reason below). Every decision goes through the domain's `decide` (commands
+// issue_bulletin, schedule_interview, escalate_interview) and is appended with a deterministic
+// command id:
 //
 //   bulletin:<campaign>:<round>
 //   interview:<campaign>:<round>:<jurisdiction code>           (Party)
