@@ -88,7 +88,8 @@ struct state_mutator {
       if (packed.org == id_slots::none) packed.flags |= member_slot::has_unregistered_org;
     }
     keep_aside(s.member_unregistered_orgs_, slot, record.org, (packed.flags & member_slot::has_unregistered_org) != 0);
-    keep_aside(s.member_attachments_, slot, record.attached_to, record.attached_to.value != 0);
+    keep_aside(s.member_attachments_, slot, state::attachment{record.attached_to, record.attached_on},
+               record.attached_to.value != 0);
     if (record.attached_to.value != 0) packed.flags |= member_slot::has_attachment;
     keep_aside(s.member_open_transfers_, slot, record.open_transfer, record.open_transfer.value != 0);
     if (record.open_transfer.value != 0) packed.flags |= member_slot::has_open_transfer;
@@ -233,10 +234,16 @@ struct state_mutator {
     s.member_branches_.erase(e.member);
   }
   void operator()(const events::member_attached_nearby& e) {
-    modify_member(e.member, [&](member_record& m) { m.attached_to = e.branch; });
+    modify_member(e.member, [&](member_record& m) {
+      m.attached_to = e.branch;
+      m.attached_on = e.attached_on;
+    });
   }
   void operator()(const events::member_detached& e) {
-    modify_member(e.member, [](member_record& m) { m.attached_to = branch_id{}; });
+    modify_member(e.member, [](member_record& m) {
+      m.attached_to = branch_id{};
+      m.attached_on = date{};
+    });
   }
 
   void operator()(const events::transfer_letter_issued& e) {
@@ -371,7 +378,11 @@ member_record state::unpack(std::uint32_t slot) const {
   member_record record;
   if (packed.org != id_slots::none) record.org = orgs_.id_at(packed.org);
   if (packed.flags & member_slot::has_unregistered_org) record.org = member_unregistered_orgs_.at(slot);
-  if (packed.flags & member_slot::has_attachment) record.attached_to = member_attachments_.at(slot);
+  if (packed.flags & member_slot::has_attachment) {
+    const attachment& a = member_attachments_.at(slot);
+    record.attached_to = a.branch;
+    record.attached_on = a.on;
+  }
   if (packed.flags & member_slot::has_open_transfer) record.open_transfer = member_open_transfers_.at(slot);
   record.admitted_on = packed.admitted_on;
   record.recorded_on = add_days(packed.admitted_on, packed.recorded_after_days);
@@ -390,8 +401,8 @@ std::optional<member_record> state::find_member(member_id id) const {
 std::vector<member_id> state::members_attached_to(branch_id branch) const {
   // Attachments are kept aside for the few members who have one: a dissolution looks at those only.
   std::vector<member_id> out;
-  for (const auto& [slot, attached_to] : member_attachments_)
-    if (attached_to == branch) out.push_back(member_id{member_ids_.id_at(slot)});
+  for (const auto& [slot, attached] : member_attachments_)
+    if (attached.branch == branch) out.push_back(member_id{member_ids_.id_at(slot)});
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -794,7 +794,8 @@ struct decider {
     }
     if (auto r = first_of(after_prior_step(c.detached_on, m->recorded_on, "detached_on", "the member's record"),
                           after_prior_step(c.detached_on, s.find_branch(m->attached_to)->formed_on, "detached_on",
-                                           "the organization's formation"))) {
+                                           "the organization's formation"),
+                          after_prior_step(c.detached_on, m->attached_on, "detached_on", "the attachment"))) {
       return failure{*r};
     }
     return one(events::member_detached{c.member, m->attached_to, c.reason, c.detached_on});
@@ -1194,9 +1195,17 @@ struct decider {
                                   "the organization's formation")) {
       return failure{*r};
     }
-    // The members taking part in it nearby (就地就近) no longer do, and may take part in another.
+    // The members taking part in it nearby (就地就近) no longer do, and may take part in another:
+    // detached on the dissolution's day, which is then not before any of their attachments.
+    const auto attached = s.members_attached_to(c.branch);
+    for (auto member : attached) {
+      if (auto r = after_prior_step(c.dissolved_on, s.find_member(member)->attached_on, "dissolved_on",
+                                    "member " + id_text(member.value) + "'s attachment to it")) {
+        return failure{*r};
+      }
+    }
     std::vector<event> out{events::organization_dissolved{c.branch, c.reason, c.dissolved_on}};
-    for (auto member : s.members_attached_to(c.branch)) {
+    for (auto member : attached) {
       out.push_back(events::member_detached{member, c.branch, "所参加的组织已撤销 (the organization was dissolved)",
                                             c.dissolved_on});
     }

@@ -131,6 +131,17 @@ TEST_F(members, detached_by_request_or_by_the_organization_s_dissolution) {
   t.ok(commands::attach_member_nearby{member_id{7}, branch_id{10}, day("2016-07-23")});
   t.ok(commands::attach_member_nearby{member_id{9}, branch_id{10}, day("2016-07-23")});
   t.ok(commands::detach_member_nearby{member_id{9}, "调离", day("2016-07-24")});
+  // Neither a detachment nor a dissolution (which detaches) is dated before the attachment: member
+  // 7 takes part again since the 23rd.
+  auto early = t.rejection_of(commands::detach_member_nearby{member_id{7}, "调离", day("2016-07-22")});
+  EXPECT_EQ(early.code, "date_before_prior_step");
+  EXPECT_EQ(early.field, "detached_on");
+  EXPECT_NE(early.message.find("the attachment on 2016-07-23"), std::string::npos) << early.message;
+  early = t.rejection_of(commands::dissolve_organization{branch_id{10}, "企业转型", day("2016-07-22")});
+  EXPECT_EQ(early.code, "date_before_prior_step");
+  EXPECT_EQ(early.field, "dissolved_on");
+  EXPECT_NE(early.message.find("member 7's attachment"), std::string::npos) << early.message;
+  EXPECT_EQ(t.s.find_member(member_id{7})->attached_on, day("2016-07-23"));
 
   // Dissolved: members 7 and 8 (not 9, detached already) no longer take part, in member order,
   // each on its own stream, and may take part in another organization nearby.

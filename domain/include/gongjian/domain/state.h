@@ -126,6 +126,7 @@ struct member_record {
   // When the member was recorded here (a developed member: admitted); disclosing, leaving, being
   // made formal and nearby attachment are not dated before it.
   date recorded_on;
+  date attached_on;  // since when attached_to holds (a detachment is not dated before it)
   bool operator==(const member_record&) const = default;
   bool in_org() const { return org.value != 0; }
   // Counts towards the 3-formal-member rule.
@@ -399,7 +400,12 @@ class state {
   id_slots member_ids_;
   member_columns members_;
   // By member slot, for the few members that need them (see member_slot::flags).
-  std::unordered_map<std::uint32_t, branch_id> member_attachments_;
+  struct attachment {
+    branch_id branch;
+    date on;
+    bool operator==(const attachment&) const = default;
+  };
+  std::unordered_map<std::uint32_t, attachment> member_attachments_;
   std::unordered_map<std::uint32_t, transfer_id> member_open_transfers_;
   std::unordered_map<std::uint32_t, organization_id> member_unregistered_orgs_;
   // Only members whose relationship an organization here holds (transferred in or admitted here).
